@@ -1,0 +1,72 @@
+package dev.mizani.embedded;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Where the hub's Kafka, PostgreSQL and schema registry are. Each external address, when set, replaces
+ * the embedded piece; with none set the whole runtime is embedded and keeps its data in {@code dataDir}.
+ *
+ * <table>
+ * <tr><th>variable</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>MIZANI_DATA_DIR</td><td>./data</td><td>embedded broker logs, database files, registry log</td></tr>
+ * <tr><td>MIZANI_KAFKA_BOOTSTRAP</td><td>(embedded)</td><td>external Kafka bootstrap servers</td></tr>
+ * <tr><td>MIZANI_KAFKA_PORT</td><td>9092</td><td>embedded broker port, 0 for any free port</td></tr>
+ * <tr><td>MIZANI_KAFKA_PARTITIONS</td><td>8</td><td>partitions of topics the hub creates</td></tr>
+ * <tr><td>MIZANI_DB_URL</td><td>(embedded)</td><td>external PostgreSQL JDBC URL</td></tr>
+ * <tr><td>MIZANI_DB_USER / MIZANI_DB_PASSWORD</td><td>postgres / empty</td><td>its credentials</td></tr>
+ * <tr><td>MIZANI_DB_PORT</td><td>15432</td><td>embedded PostgreSQL port, 0 for any free port</td></tr>
+ * <tr><td>MIZANI_REGISTRY_URL</td><td>(embedded)</td><td>external Confluent-compatible registry base URL</td></tr>
+ * <tr><td>MIZANI_REGISTRY_PORT</td><td>8081</td><td>embedded registry port, 0 for any free port</td></tr>
+ * <tr><td>MIZANI_REGISTRY_HEAP_MB</td><td>384</td><td>embedded registry JVM heap</td></tr>
+ * </table>
+ */
+public record InfrastructureSettings(
+        Path dataDir,
+        String kafkaBootstrap,
+        int kafkaPort,
+        int kafkaPartitions,
+        String dbUrl,
+        String dbUser,
+        String dbPassword,
+        int dbPort,
+        String registryUrl,
+        int registryPort,
+        int registryHeapMb) {
+
+    public static InfrastructureSettings fromEnv(Map<String, String> env) {
+        return new InfrastructureSettings(
+                Path.of(env.getOrDefault("MIZANI_DATA_DIR", "data")).toAbsolutePath(),
+                blankToNull(env.get("MIZANI_KAFKA_BOOTSTRAP")),
+                intOf(env, "MIZANI_KAFKA_PORT", 9092),
+                intOf(env, "MIZANI_KAFKA_PARTITIONS", 8),
+                blankToNull(env.get("MIZANI_DB_URL")),
+                env.getOrDefault("MIZANI_DB_USER", EmbeddedPostgresServer.USER),
+                env.getOrDefault("MIZANI_DB_PASSWORD", ""),
+                intOf(env, "MIZANI_DB_PORT", 15432),
+                blankToNull(env.get("MIZANI_REGISTRY_URL")),
+                intOf(env, "MIZANI_REGISTRY_PORT", 8081),
+                intOf(env, "MIZANI_REGISTRY_HEAP_MB", 384));
+    }
+
+    /** Everything embedded on free ports in {@code dataDir}: what tests use. */
+    public static InfrastructureSettings embeddedOnFreePorts(Path dataDir) {
+        return new InfrastructureSettings(dataDir, null, 0, 8, null, EmbeddedPostgresServer.USER, "", 0, null, 0, 384);
+    }
+
+    static int intOf(Map<String, String> env, String name, int fallback) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, was '" + value + "'", e);
+        }
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+}
