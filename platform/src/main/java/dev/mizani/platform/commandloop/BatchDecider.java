@@ -1,0 +1,156 @@
+package dev.mizani.platform.commandloop;
+
+import dev.mizani.platform.domain.Decider;
+import dev.mizani.platform.domain.UndecidableCommandException;
+import dev.mizani.platform.eventstore.EventStore;
+import dev.mizani.platform.eventstore.LoadedStream;
+import dev.mizani.platform.eventstore.NewEvent;
+import dev.mizani.platform.eventstore.Snapshot;
+import dev.mizani.platform.eventstore.StoredEvent;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Turns a polled batch into a {@link DecidedBatch}: decode every record, load the aggregates not in the
+ * cache with one query, then decide each command in order against the evolving in-memory state, so a
+ * second command for the same aggregate in the same batch sees the first one's effect.
+ */
+final class BatchDecider<C, E, S> {
+    private final String processor;
+    private final Decider<C, E, S> decider;
+    private final AggregateCodec<C, E, S> codec;
+    private final EventStore store;
+    private final int snapshotEvery;
+
+    BatchDecider(String processor, Decider<C, E, S> decider, AggregateCodec<C, E, S> codec, EventStore store,
+                 int snapshotEvery) {
+        this.processor = processor;
+        this.decider = decider;
+        this.codec = codec;
+        this.store = store;
+        this.snapshotEvery = snapshotEvery;
+    }
+
+    private record Decoded<C>(TopicPartition source, ConsumerRecord<String, byte[]> record,
+                              AggregateCodec.DecodedCommand<C> command, String streamId) {}
+
+    /**
+     * @param storedOffsets the committed position of each partition: a record below it was applied
+     *                      already (a redelivery) and is skipped, never decided twice
+     */
+    DecidedBatch<S> decide(Connection c, ConsumerRecords<String, byte[]> records, AggregateCache<S> cache,
+                           Map<TopicPartition, Long> storedOffsets, Instant hubTime) throws SQLException {
+        List<Decoded<C>> decoded = new ArrayList<>(records.count());
+        List<DecidedBatch.DeadLetter> dead = new ArrayList<>();
+        Map<TopicPartition, Long> nextOffsets = new HashMap<>();
+        int skipped = 0;
+        for (TopicPartition tp : records.partitions()) {
+            long applied = storedOffsets.getOrDefault(tp, ProcessorOffsets.FROM_BEGINNING);
+            for (ConsumerRecord<String, byte[]> r : records.records(tp)) {
+                if (r.offset() < applied) {
+                    skipped++;
+                    continue;
+                }
+                nextOffsets.put(tp, r.offset() + 1);
+                if (r.key() == null || r.key().isEmpty()) {
+                    dead.add(new DecidedBatch.DeadLetter(r, "record has no key; the key is the aggregate id"));
+                    continue;
+                }
+                try {
+                    decoded.add(new Decoded<>(tp, r, codec.decodeCommand(r.key(), r.value(), hubTime),
+                            codec.streamPrefix() + "-" + r.key()));
+                } catch (RuntimeException e) {
+                    dead.add(new DecidedBatch.DeadLetter(r, "cannot decode command: " + e.getMessage()));
+                }
+            }
+        }
+        Map<String, AggregateCache.Cached<S>> working = load(c, decoded, cache);
+        List<DecidedBatch.PendingEvent> events = new ArrayList<>();
+        for (Decoded<C> d : decoded) {
+            AggregateCache.Cached<S> entry = working.get(d.streamId());
+            List<E> decided;
+            try {
+                decided = decider.decide(d.command().command(), entry.state());
+            } catch (UndecidableCommandException e) {
+                dead.add(new DecidedBatch.DeadLetter(d.record(), "undecidable command: " + e.getMessage()));
+                continue;
+            }
+            S state = entry.state();
+            long version = entry.version();
+            for (int i = 0; i < decided.size(); i++) {
+                E event = decided.get(i);
+                version++;
+                AggregateCodec.EventStamp stamp = new AggregateCodec.EventStamp(eventId(d.record(), i), d.streamId(),
+                        version, d.command().correlationId(), d.command().commandId(), hubTime);
+                NewEvent stored = new NewEvent(d.streamId(), version, codec.eventType(event),
+                        codec.encodeEvent(event, stamp), stamp.eventId(), stamp.correlationId(), stamp.causationId(),
+                        hubTime);
+                events.add(new DecidedBatch.PendingEvent(d.source(), d.record().key(), stored));
+                state = decider.evolve(state, event);
+            }
+            working.put(d.streamId(), new AggregateCache.Cached<>(state, version, entry.snapshotVersion()));
+        }
+        List<Snapshot> snapshots = new ArrayList<>();
+        for (Map.Entry<String, AggregateCache.Cached<S>> e : working.entrySet()) {
+            AggregateCache.Cached<S> entry = e.getValue();
+            if (entry.version() - entry.snapshotVersion() >= snapshotEvery) {
+                snapshots.add(new Snapshot(e.getKey(), entry.version(), codec.encodeState(entry.state())));
+                e.setValue(new AggregateCache.Cached<>(entry.state(), entry.version(), entry.version()));
+            }
+        }
+        return new DecidedBatch<>(events, snapshots, dead, nextOffsets, working, records.count() - skipped, skipped);
+    }
+
+    /** Current state of every aggregate the batch touches: from the cache, else snapshot + tail in one query. */
+    private Map<String, AggregateCache.Cached<S>> load(Connection c, List<Decoded<C>> decoded, AggregateCache<S> cache)
+            throws SQLException {
+        Map<String, AggregateCache.Cached<S>> working = new HashMap<>();
+        Set<String> missing = new LinkedHashSet<>();
+        for (Decoded<C> d : decoded) {
+            AggregateCache.Cached<S> cached = cache.get(d.streamId());
+            if (cached != null) {
+                working.put(d.streamId(), cached);
+            } else {
+                missing.add(d.streamId());
+            }
+        }
+        if (!missing.isEmpty()) {
+            for (LoadedStream loaded : store.load(c, missing).values()) {
+                working.put(loaded.streamId(), rebuild(loaded));
+            }
+        }
+        return working;
+    }
+
+    AggregateCache.Cached<S> rebuild(LoadedStream loaded) {
+        S state = loaded.snapshot() == null ? decider.initialState() : codec.decodeState(loaded.snapshot().state());
+        long version = loaded.snapshot() == null ? 0 : loaded.snapshot().version();
+        for (StoredEvent e : loaded.tail()) {
+            if (e.version() != version + 1) {
+                throw new IllegalStateException("stream " + loaded.streamId() + " jumps from version " + version
+                        + " to " + e.version());
+            }
+            state = decider.evolve(state, codec.decodeEvent(e.payload()));
+            version = e.version();
+        }
+        return new AggregateCache.Cached<>(state, version, loaded.snapshot() == null ? 0 : loaded.snapshot().version());
+    }
+
+    /** Same record, same index, same id: a redelivered command's events are recognisable downstream. */
+    private UUID eventId(ConsumerRecord<String, byte[]> r, int index) {
+        String name = processor + '/' + r.topic() + '/' + r.partition() + '/' + r.offset() + '/' + index;
+        return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8));
+    }
+}

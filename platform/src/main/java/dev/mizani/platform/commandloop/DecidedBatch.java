@@ -1,0 +1,24 @@
+package dev.mizani.platform.commandloop;
+
+import dev.mizani.platform.eventstore.NewEvent;
+import dev.mizani.platform.eventstore.Snapshot;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/** Everything one polled batch leads to, computed in memory before anything is written. */
+record DecidedBatch<S>(
+        List<PendingEvent> events,
+        List<Snapshot> snapshots,
+        List<DeadLetter> deadLetters,
+        Map<TopicPartition, Long> nextOffsets,
+        Map<String, AggregateCache.Cached<S>> streams,
+        int commandCount,
+        int redeliveredSkipped) {
+
+    /** An event to append and then publish with {@code key}, caused by a record of {@code source}. */
+    record PendingEvent(TopicPartition source, String key, NewEvent event) {}
+
+    record DeadLetter(ConsumerRecord<String, byte[]> record, String reason) {}
+}

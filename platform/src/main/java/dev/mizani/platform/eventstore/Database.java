@@ -1,0 +1,34 @@
+package dev.mizani.platform.eventstore;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.flywaydb.core.Flyway;
+
+/** The hub's connection pool; Flyway applies the schema migrations before anything else connects. */
+public final class Database {
+    private Database() {}
+
+    /** @param poolSizeMax connections held at most; a command processor needs one at a time */
+    public static HikariDataSource connect(String jdbcUrl, String user, String password, int poolSizeMax) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setMaximumPoolSize(poolSizeMax);
+        config.setMinimumIdle(1);
+        config.setPoolName("mizani");
+        config.setConnectionTimeout(10_000);
+        // Statements are prepared server-side after a few uses; the batch statements are reused constantly.
+        config.addDataSourceProperty("prepareThreshold", "1");
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        return new HikariDataSource(config);
+    }
+
+    public static void migrate(javax.sql.DataSource dataSource) {
+        Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+    }
+}

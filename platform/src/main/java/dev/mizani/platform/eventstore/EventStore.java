@@ -1,0 +1,271 @@
+package dev.mizani.platform.eventstore;
+
+import dev.mizani.schemas.wire.AvroWireCodec;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * Appends and reads event streams in PostgreSQL. Every write takes the caller's connection so that
+ * events, snapshots and consumer offsets commit in one transaction. Batches go to the server as
+ * arrays in one statement ({@code unnest}), one round trip however many events.
+ */
+public final class EventStore {
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private static final String APPEND = """
+            insert into events (stream_id, version, event_type, schema_id, payload, event_id,
+                                correlation_id, causation_id, recorded_at)
+            select s, v, t, sid, p, e, c, ca, to_timestamp(r / 1000.0)
+              from unnest(?::text[], ?::bigint[], ?::text[], ?::integer[], ?::bytea[], ?::uuid[],
+                          ?::text[], ?::text[], ?::bigint[]) as u(s, v, t, sid, p, e, c, ca, r)
+            returning global_position""";
+
+    private static final String SAVE_SNAPSHOTS = """
+            insert into snapshots (stream_id, version, state, taken_at)
+            select s, v, st, now() from unnest(?::text[], ?::bigint[], ?::bytea[]) as u(s, v, st)
+            on conflict (stream_id) do update
+               set version = excluded.version, state = excluded.state, taken_at = excluded.taken_at
+             where snapshots.version < excluded.version""";
+
+    // Latest snapshot and the events after it, for many streams, in one round trip.
+    private static final String LOAD = """
+            with wanted as (select unnest(?::text[]) as stream_id),
+                 snap as (select s.stream_id, s.version, s.state
+                            from snapshots s join wanted w on w.stream_id = s.stream_id)
+            select 0 as kind, stream_id, version, state as bytes, null::bigint as pos, null::text as event_type,
+                   null::uuid as event_id, null::text as correlation_id, null::text as causation_id,
+                   null::timestamptz as recorded_at
+              from snap
+            union all
+            select 1, e.stream_id, e.version, e.payload, e.global_position, e.event_type, e.event_id,
+                   e.correlation_id, e.causation_id, e.recorded_at
+              from events e join wanted w on w.stream_id = e.stream_id
+              left join snap on snap.stream_id = e.stream_id
+             where e.version > coalesce(snap.version, 0)
+             order by 2, 3, 1""";
+
+    private static final String COLUMNS = "global_position, stream_id, version, event_type, schema_id, payload, "
+            + "event_id, correlation_id, causation_id, recorded_at";
+
+    private final DataSource dataSource;
+
+    public EventStore(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    /**
+     * Appends events of any number of streams within the caller's transaction and returns their global
+     * positions. A version already present means another writer won: {@link ConcurrencyConflictException},
+     * and the caller must roll back.
+     */
+    public long[] append(Connection c, List<NewEvent> events) throws SQLException {
+        if (events.isEmpty()) {
+            return new long[0];
+        }
+        int n = events.size();
+        String[] streams = new String[n];
+        Long[] versions = new Long[n];
+        String[] types = new String[n];
+        Integer[] schemaIds = new Integer[n];
+        byte[][] payloads = new byte[n][];
+        UUID[] eventIds = new UUID[n];
+        String[] correlations = new String[n];
+        String[] causations = new String[n];
+        Long[] recordedMs = new Long[n];
+        for (int i = 0; i < n; i++) {
+            NewEvent e = events.get(i);
+            streams[i] = e.streamId();
+            versions[i] = e.version();
+            types[i] = e.eventType();
+            schemaIds[i] = AvroWireCodec.schemaId(e.payload());
+            payloads[i] = e.payload();
+            eventIds[i] = e.eventId();
+            correlations[i] = e.correlationId();
+            causations[i] = e.causationId();
+            recordedMs[i] = e.recordedAt().toEpochMilli();
+        }
+        long[] positions = new long[n];
+        try (PreparedStatement ps = c.prepareStatement(APPEND)) {
+            ps.setArray(1, c.createArrayOf("text", streams));
+            ps.setArray(2, c.createArrayOf("bigint", versions));
+            ps.setArray(3, c.createArrayOf("text", types));
+            ps.setArray(4, c.createArrayOf("integer", schemaIds));
+            ps.setArray(5, c.createArrayOf("bytea", payloads));
+            ps.setArray(6, c.createArrayOf("uuid", eventIds));
+            ps.setArray(7, c.createArrayOf("text", correlations));
+            ps.setArray(8, c.createArrayOf("text", causations));
+            ps.setArray(9, c.createArrayOf("bigint", recordedMs));
+            try (ResultSet rs = ps.executeQuery()) {
+                for (int i = 0; rs.next(); i++) {
+                    positions[i] = rs.getLong(1);
+                }
+            }
+        } catch (SQLException e) {
+            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw new ConcurrencyConflictException("stream version already written by another writer: "
+                        + e.getMessage(), e);
+            }
+            throw e;
+        }
+        return positions;
+    }
+
+    /**
+     * Appends to one stream in its own transaction, checking that the stream is at {@code expectedVersion}
+     * first (0 for a new stream).
+     */
+    public long[] append(String streamId, long expectedVersion, List<NewEvent> events) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                long current = currentVersion(c, streamId);
+                if (current != expectedVersion) {
+                    throw new ConcurrencyConflictException("stream " + streamId + " is at version " + current
+                            + ", expected " + expectedVersion, null);
+                }
+                for (int i = 0; i < events.size(); i++) {
+                    NewEvent e = events.get(i);
+                    if (!e.streamId().equals(streamId) || e.version() != expectedVersion + i + 1) {
+                        throw new IllegalArgumentException("event " + i + " is " + e.streamId() + "@" + e.version()
+                                + ", expected " + streamId + "@" + (expectedVersion + i + 1));
+                    }
+                }
+                long[] positions = append(c, events);
+                c.commit();
+                return positions;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    public long currentVersion(Connection c, String streamId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "select coalesce(max(version), 0) from events where stream_id = ?")) {
+            ps.setString(1, streamId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** Upserts snapshots; an older snapshot never replaces a newer one. At most one per stream per call. */
+    public void saveSnapshots(Connection c, Collection<Snapshot> snapshots) throws SQLException {
+        if (snapshots.isEmpty()) {
+            return;
+        }
+        int n = snapshots.size();
+        String[] streams = new String[n];
+        Long[] versions = new Long[n];
+        byte[][] states = new byte[n][];
+        int i = 0;
+        for (Snapshot s : snapshots) {
+            streams[i] = s.streamId();
+            versions[i] = s.version();
+            states[i++] = s.state();
+        }
+        try (PreparedStatement ps = c.prepareStatement(SAVE_SNAPSHOTS)) {
+            ps.setArray(1, c.createArrayOf("text", streams));
+            ps.setArray(2, c.createArrayOf("bigint", versions));
+            ps.setArray(3, c.createArrayOf("bytea", states));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Latest snapshot plus tail of each stream, in one query. Streams with neither come back empty. */
+    public Map<String, LoadedStream> load(Connection c, Collection<String> streamIds) throws SQLException {
+        Map<String, Snapshot> snapshots = new LinkedHashMap<>();
+        Map<String, List<StoredEvent>> tails = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(LOAD)) {
+            ps.setArray(1, c.createArrayOf("text", streamIds.toArray(String[]::new)));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String stream = rs.getString(2);
+                    if (rs.getInt(1) == 0) {
+                        snapshots.put(stream, new Snapshot(stream, rs.getLong(3), rs.getBytes(4)));
+                    } else {
+                        tails.computeIfAbsent(stream, s -> new ArrayList<>()).add(new StoredEvent(
+                                rs.getLong(5), stream, rs.getLong(3), rs.getString(6),
+                                AvroWireCodec.schemaId(rs.getBytes(4)), rs.getBytes(4), rs.getObject(7, UUID.class),
+                                rs.getString(8), rs.getString(9), rs.getTimestamp(10).toInstant()));
+                    }
+                }
+            }
+        }
+        Map<String, LoadedStream> loaded = new LinkedHashMap<>();
+        for (String id : streamIds) {
+            loaded.put(id, new LoadedStream(id, snapshots.get(id), tails.getOrDefault(id, List.of())));
+        }
+        return loaded;
+    }
+
+    public Map<String, LoadedStream> load(Collection<String> streamIds) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return load(c, streamIds);
+        }
+    }
+
+    /** Every event of a stream from version 1, ignoring snapshots: the reference a snapshot is checked against. */
+    public List<StoredEvent> readStream(String streamId) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "select " + COLUMNS + " from events where stream_id = ? order by version")) {
+            ps.setString(1, streamId);
+            return readEvents(ps);
+        }
+    }
+
+    public List<StoredEvent> readByPositions(Connection c, long[] positions) throws SQLException {
+        Long[] boxed = new Long[positions.length];
+        for (int i = 0; i < positions.length; i++) {
+            boxed[i] = positions[i];
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "select " + COLUMNS + " from events where global_position = any(?) order by global_position")) {
+            Array array = c.createArrayOf("bigint", boxed);
+            ps.setArray(1, array);
+            return readEvents(ps);
+        }
+    }
+
+    /** Events in global order after {@code afterPosition}, at most {@code limit}: for rebuilding read models. */
+    public List<StoredEvent> readAll(long afterPosition, int limit) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select " + COLUMNS
+                     + " from events where global_position > ? order by global_position limit ?")) {
+            ps.setLong(1, afterPosition);
+            ps.setInt(2, limit);
+            return readEvents(ps);
+        }
+    }
+
+    private static List<StoredEvent> readEvents(PreparedStatement ps) throws SQLException {
+        List<StoredEvent> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                Timestamp recorded = rs.getTimestamp(10);
+                out.add(new StoredEvent(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getInt(5),
+                        rs.getBytes(6), rs.getObject(7, UUID.class), rs.getString(8), rs.getString(9),
+                        recorded.toInstant()));
+            }
+        }
+        return out;
+    }
+}
