@@ -35,6 +35,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         try {
             Files.createDirectories(dataDir);
             boolean initialised = Files.exists(dataDir.resolve("PG_VERSION"));
+            stopLeftover(dataDir);
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDir)
                     .setCleanDataDirectory(false)
@@ -56,6 +57,38 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             return new EmbeddedPostgresServer(postgres);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start embedded PostgreSQL in " + dataDir, e);
+        }
+    }
+
+    /**
+     * A postmaster still running on this data directory belongs to a hub that was killed (kill -9 skips
+     * shutdown hooks). It would hold the port and the directory lock, so stop it the way pg_ctl's fast
+     * mode does (SIGINT: roll back open transactions, checkpoint, exit).
+     */
+    private static void stopLeftover(Path dataDir) throws IOException {
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readAllLines(pidFile).getFirst().trim());
+        } catch (RuntimeException e) {
+            return;
+        }
+        var leftover = ProcessHandle.of(pid)
+                .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false));
+        if (leftover.isEmpty()) {
+            return;
+        }
+        log.warn("stopping PostgreSQL {} left running on {} by an earlier run", pid, dataDir);
+        try {
+            new ProcessBuilder("kill", "-INT", Long.toString(pid)).start().waitFor();
+            leftover.get().onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IOException("PostgreSQL " + pid + " on " + dataDir + " did not stop", e);
         }
     }
 

@@ -143,7 +143,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     public void close() {
         process.destroy();
         try {
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
             Files.deleteIfExists(pidFile);

@@ -17,6 +17,8 @@ public final class Infrastructure implements AutoCloseable {
     public static final String REGISTRY_DATABASE = "registry";
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    // Stopped first: it keeps retrying a database that has gone, which would only slow the stop down.
+    private EmbeddedSchemaRegistry registryProcess;
     private final String kafkaBootstrap;
     private final String jdbcUrl;
     private final String dbUser;
@@ -43,8 +45,8 @@ public final class Infrastructure implements AutoCloseable {
                 String registryJdbc = postgres != null ? postgres.jdbcUrl(REGISTRY_DATABASE) : s.dbUrl();
                 EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(s.dataDir().resolve("registry"),
                         s.registryPort(), registryJdbc, dbUser, dbPassword, s.registryHeapMb());
-                started.push(registry);
                 this.registryUrl = registry.url();
+                registryProcess = registry;
             } else {
                 this.registryUrl = s.registryUrl();
             }
@@ -92,6 +94,10 @@ public final class Infrastructure implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (registryProcess != null) {
+            registryProcess.close();
+            registryProcess = null;
+        }
         while (!started.isEmpty()) {
             AutoCloseable piece = started.pop();
             try {

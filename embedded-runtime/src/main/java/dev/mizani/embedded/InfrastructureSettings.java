@@ -54,7 +54,7 @@ public record InfrastructureSettings(
         return new InfrastructureSettings(dataDir, null, 0, 8, null, EmbeddedPostgresServer.USER, "", 0, null, 0, 384);
     }
 
-    static int intOf(Map<String, String> env, String name, int fallback) {
+    public static int intOf(Map<String, String> env, String name, int fallback) {
         String value = env.get(name);
         if (value == null || value.isBlank()) {
             return fallback;

@@ -1,0 +1,81 @@
+package dev.mizani.hub;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.mizani.embedded.Infrastructure;
+import dev.mizani.embedded.InfrastructureSettings;
+import dev.mizani.platform.eventstore.Database;
+import dev.mizani.platform.kafka.Topics;
+import dev.mizani.schemas.HubTopics;
+import dev.mizani.schemas.registry.CachedSchemaRegistry;
+import dev.mizani.schemas.registry.SchemaRegistryClient;
+import java.time.Duration;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the hub in one process. Configuration comes from environment variables
+ * ({@link InfrastructureSettings} lists them); with none set, everything is embedded and kept in
+ * {@code ./data}. Ctrl-C (SIGINT) or SIGTERM stops every piece in reverse order of start.
+ */
+public final class Main {
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+    public static final String READY_LINE = "Mizani hub ready";
+
+    private Main() {}
+
+    public static void main(String[] args) throws InterruptedException {
+        // Avro 1.12 decodes generated classes only from trusted packages.
+        System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES",
+                System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES", "java.lang,java.math,java.util,org.apache.avro,dev.mizani"));
+        Map<String, String> env = System.getenv();
+        long startNs = System.nanoTime();
+        InfrastructureSettings settings = InfrastructureSettings.fromEnv(env);
+        // Registered first, so a Ctrl-C during start-up still stops whatever has started.
+        Deque<AutoCloseable> running = new ConcurrentLinkedDeque<>();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("stopping");
+            for (AutoCloseable piece; (piece = running.pollFirst()) != null; ) {
+                try {
+                    piece.close();
+                } catch (Exception e) {
+                    log.warn("{} did not stop cleanly: {}", piece, e.toString());
+                }
+            }
+            log.info("stopped");
+            stopped.countDown();
+        }, "hub-stop"));
+        Infrastructure infrastructure = Infrastructure.start(settings);
+        running.push(infrastructure);
+        HikariDataSource dataSource = Database.connect(infrastructure.jdbcUrl(), infrastructure.dbUser(),
+                infrastructure.dbPassword(), InfrastructureSettings.intOf(env, "MIZANI_DB_POOL_SIZE_MAX", 16));
+        running.push(dataSource);
+
+        Database.migrate(dataSource);
+        Topics.ensure(infrastructure.kafkaBootstrap(), topics(settings.kafkaPartitions()), (short) 1);
+        CachedSchemaRegistry registry = new CachedSchemaRegistry(
+                new SchemaRegistryClient(infrastructure.registryUrl(), Duration.ofSeconds(10)));
+        HubTopics.envelopes().forEach((topic, schema) -> registry.register(HubTopics.valueSubject(topic), schema));
+
+        log.info("{} in {} ms: kafka={} db={} registry={}", READY_LINE, (System.nanoTime() - startNs) / 1_000_000,
+                infrastructure.kafkaBootstrap(), infrastructure.jdbcUrl(), infrastructure.registryUrl());
+        log.info("Transfer and participant handlers, gateway, projections and query API are not part of this "
+                + "build yet; the infrastructure, event store, topics and schemas are up. Ctrl-C stops.");
+        stopped.await();
+    }
+
+    private static Map<String, Integer> topics(int partitions) {
+        Map<String, Integer> topics = new LinkedHashMap<>();
+        for (String topic : HubTopics.envelopes().keySet()) {
+            topics.put(topic, partitions);
+        }
+        topics.put(HubTopics.deadLetters(HubTopics.TRANSFERS_COMMANDS), 1);
+        topics.put(HubTopics.deadLetters(HubTopics.PARTICIPANTS_COMMANDS), 1);
+        return topics;
+    }
+}

@@ -1,0 +1,39 @@
+package dev.mizani.schemas;
+
+import dev.mizani.schemas.participant.ParticipantCommandEnvelope;
+import dev.mizani.schemas.participant.ParticipantEventEnvelope;
+import dev.mizani.schemas.transfer.TransferCommandEnvelope;
+import dev.mizani.schemas.transfer.TransferEventEnvelope;
+import java.util.Map;
+import org.apache.avro.Schema;
+
+/**
+ * The hub's topics and the one Avro envelope each carries: the whole contract between contexts and
+ * with integrators. Subjects follow Confluent's TopicNameStrategy ({@code <topic>-value}); keys are
+ * plain UTF-8 strings (transfer id, or participant name).
+ */
+public final class HubTopics {
+    public static final String TRANSFERS_COMMANDS = "transfers.commands";
+    public static final String TRANSFERS_EVENTS = "transfers.events";
+    public static final String PARTICIPANTS_COMMANDS = "participants.commands";
+    public static final String PARTICIPANTS_EVENTS = "participants.events";
+
+    /** Dead letters of a command topic: the unprocessable record as it was, with a reason header. */
+    public static String deadLetters(String commandTopic) {
+        return commandTopic + ".dlq";
+    }
+
+    public static String valueSubject(String topic) {
+        return topic + "-value";
+    }
+
+    public static Map<String, Schema> envelopes() {
+        return Map.of(
+                TRANSFERS_COMMANDS, TransferCommandEnvelope.getClassSchema(),
+                TRANSFERS_EVENTS, TransferEventEnvelope.getClassSchema(),
+                PARTICIPANTS_COMMANDS, ParticipantCommandEnvelope.getClassSchema(),
+                PARTICIPANTS_EVENTS, ParticipantEventEnvelope.getClassSchema());
+    }
+
+    private HubTopics() {}
+}
