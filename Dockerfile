@@ -1,0 +1,14 @@
+# The hub as one container image, for docker-compose.yml. The default run needs no Docker at all.
+FROM eclipse-temurin:21-jdk AS build
+WORKDIR /src
+COPY . .
+RUN ./mvnw -B -q -pl hub -am install -DskipTests \
+ && ./mvnw -B -q -pl hub dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=/out/lib \
+ && cp hub/target/hub-*.jar /out/lib/
+
+FROM eclipse-temurin:21-jre
+COPY --from=build /out/lib /opt/mizani/lib
+ENV MIZANI_DATA_DIR=/var/lib/mizani
+ENTRYPOINT ["java", "-Xmx2g", "-XX:+UseParallelGC", \
+  "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=java.lang,java.math,java.util,org.apache.avro,dev.mizani", \
+  "-cp", "/opt/mizani/lib/*", "dev.mizani.hub.Main"]
