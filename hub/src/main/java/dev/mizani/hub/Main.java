@@ -60,7 +60,11 @@ public final class Main {
         Topics.ensure(infrastructure.kafkaBootstrap(), topics(settings.kafkaPartitions()), (short) 1);
         CachedSchemaRegistry registry = new CachedSchemaRegistry(
                 new SchemaRegistryClient(infrastructure.registryUrl(), Duration.ofSeconds(10)));
-        HubTopics.envelopes().forEach((topic, schema) -> registry.register(HubTopics.valueSubject(topic), schema));
+        // Pinned per subject: an external registry may default to NONE, and its global level is not ours to change.
+        HubTopics.envelopes().forEach((topic, schema) -> {
+            registry.register(HubTopics.valueSubject(topic), schema);
+            registry.client().setSubjectCompatibility(HubTopics.valueSubject(topic), "BACKWARD");
+        });
 
         log.info("{} in {} ms: kafka={} db={} registry={}", READY_LINE, (System.nanoTime() - startNs) / 1_000_000,
                 infrastructure.kafkaBootstrap(), infrastructure.jdbcUrl(), infrastructure.registryUrl());

@@ -49,6 +49,8 @@ class HubProcessTest {
             st.execute("insert into dead_letters (processor, topic, partition, \"offset\", reason) "
                     + "values ('restart-check', 't', 0, 0, 'kept across restart')");
         }
+        assertThat(new SchemaRegistryClient(registryUrl, Duration.ofSeconds(5))
+                .subjectCompatibility(HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS))).isEqualTo("BACKWARD");
         first.interruptAndAwaitExit();
 
         Hub second = Hub.start(dataDir, dbPort, registryPort);

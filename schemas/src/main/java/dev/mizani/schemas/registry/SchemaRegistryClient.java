@@ -78,6 +78,18 @@ public final class SchemaRegistryClient {
         send("PUT", "config", body.toString());
     }
 
+    /** Sets one subject's compatibility level, leaving the registry's global level as it is. */
+    public void setSubjectCompatibility(String subject, String level) {
+        ObjectNode body = JSON.createObjectNode().put("compatibility", level);
+        send("PUT", "config/" + encode(subject), body.toString());
+    }
+
+    public String subjectCompatibility(String subject) {
+        JsonNode reply = send("GET", "config/" + encode(subject), null);
+        JsonNode level = reply.has("compatibilityLevel") ? reply.get("compatibilityLevel") : reply.get("compatibility");
+        return level.asText();
+    }
+
     public String globalCompatibility() {
         JsonNode reply = send("GET", "config", null);
         JsonNode level = reply.has("compatibilityLevel") ? reply.get("compatibilityLevel") : reply.get("compatibility");
@@ -118,7 +130,7 @@ public final class SchemaRegistryClient {
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new RegistryException(0, -1, method + " " + path + ": " + e.getMessage(), e);
+            throw new RegistryException(0, -1, method + " " + path + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryException(0, -1, method + " " + path + " interrupted", e);
@@ -127,7 +139,8 @@ public final class SchemaRegistryClient {
         if (response.statusCode() / 100 != 2) {
             int errorCode = reply != null && reply.has("error_code") ? reply.get("error_code").asInt() : response.statusCode();
             String message = reply != null && reply.has("message") ? reply.get("message").asText() : response.body();
-            throw new RegistryException(response.statusCode(), errorCode, method + " " + path + ": " + message, null);
+            throw new RegistryException(response.statusCode(), errorCode,
+                    method + " " + path + " -> " + response.statusCode() + ": " + message, null);
         }
         return reply;
     }
