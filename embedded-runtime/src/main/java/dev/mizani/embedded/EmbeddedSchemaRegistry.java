@@ -56,7 +56,10 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                 "-Xmx" + heapMb + "m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + httpPort,
-                "-Dquarkus.management.enabled=false",
+                // Quarkus fixes the management interface at build time (enabled=false is ignored at run time)
+                // and binds it to 0.0.0.0:9000; keep it on loopback and on a port of its own.
+                "-Dquarkus.management.host=127.0.0.1",
+                "-Dquarkus.management.port=" + FreePorts.next(),
                 "-Dquarkus.log.level=WARN",
                 "-Dquarkus.banner.enabled=false",
                 "-Dapicurio.storage.kind=sql",

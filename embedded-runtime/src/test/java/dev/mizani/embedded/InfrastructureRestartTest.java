@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -52,6 +53,11 @@ class InfrastructureRestartTest {
             SchemaRegistryClient registry = new SchemaRegistryClient(infra.registryUrl(), Duration.ofSeconds(10));
             schemaId = registry.register("kept-value", SCHEMA);
             assertThat(registry.globalCompatibility()).isEqualTo("BACKWARD");
+
+            var listeners = ListeningSockets.of(Stream.concat(Stream.of(ProcessHandle.current()),
+                    ProcessHandle.current().descendants()));
+            assertThat(listeners).as("broker, database and registry all listen").hasSizeGreaterThanOrEqualTo(4);
+            assertThat(listeners).as("nothing listens beyond loopback").allMatch(ListeningSockets.Listener::loopback);
         }
 
         try (Infrastructure infra = Infrastructure.start(settings)) {

@@ -13,6 +13,7 @@ import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import java.time.Clock;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -45,11 +46,20 @@ final class CommandLoopRun {
     record Rates(double total, double steady) {}
 
     Rates commandsPerSecond(int commands) throws InterruptedException {
+        AtomicLong failedSends = new AtomicLong();
         try (var producer = new KafkaProducer<String, byte[]>(KafkaClients.idempotentProducer(infra.kafkaBootstrap(), "bench-load"))) {
             for (int i = 0; i < commands; i++) {
                 producer.send(new ProducerRecord<>(commandTopic, "agg-" + (i % AGGREGATES),
-                        codec.command(id + "-" + i, 1, false)));
+                        codec.command(id + "-" + i, 1, false)), (metadata, e) -> {
+                            if (e != null) {
+                                failedSends.incrementAndGet();
+                            }
+                        });
             }
+            producer.flush();
+        }
+        if (failedSends.get() > 0) {
+            throw new IllegalStateException(failedSends.get() + " of " + commands + " commands could not be loaded");
         }
         ProcessorSettings settings = ProcessorSettings.defaults("bench-" + id, commandTopic, eventTopic);
         long start = System.nanoTime();

@@ -28,8 +28,10 @@ public final class FoundationBenchmark {
         String what = args.length > 0 ? args[0] : "all";
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Path dir = Files.createTempDirectory("mizani-bench-");
-        try (Infrastructure infra = Infrastructure.start(InfrastructureSettings.embeddedOnFreePorts(dir));
-             var dataSource = Database.connect(infra.jdbcUrl(), infra.dbUser(), infra.dbPassword(), 8)) {
+        Infrastructure infra = Infrastructure.start(InfrastructureSettings.embeddedOnFreePorts(dir));
+        // Ctrl-C or kill must not orphan the registry and PostgreSQL child processes.
+        Runtime.getRuntime().addShutdownHook(new Thread(infra::close, "bench-stop"));
+        try (var dataSource = Database.connect(infra.jdbcUrl(), infra.dbUser(), infra.dbPassword(), 8)) {
             Database.migrate(dataSource);
             EventStore store = new EventStore(dataSource);
             CachedSchemaRegistry registry = new CachedSchemaRegistry(

@@ -75,6 +75,9 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
     private final AtomicLong republished = new AtomicLong();
     private final AtomicLong redeliveredSkipped = new AtomicLong();
     private final AtomicReference<Map<TopicPartition, Long>> redeliveryRequest = new AtomicReference<>();
+    private static final long PROGRESS_INTERVAL_NS = 30_000_000_000L;
+    private long progressAtNs = System.nanoTime();
+    private long progressCommands;
 
     /**
      * @param manualPartitions partitions of the command topic to own without a consumer group (static
@@ -174,6 +177,7 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
                     process(records);
                 }
                 failures = 0;
+                logProgress();
             } catch (FencedException | WakeupException | InterruptException e) {
                 throw e;
             } catch (SQLException | KafkaException e) {
@@ -216,6 +220,22 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
             batch.deadLetters().forEach(d -> log.warn("{}: dead-lettered {}/{}/{}: {}", settings.name(),
                     d.record().topic(), d.record().partition(), d.record().offset(), d.reason()));
         }
+    }
+
+    /** Every 30 s with work done: the rate since the last line, so an operator sees a handler is alive and how fast. */
+    private void logProgress() {
+        long now = System.nanoTime();
+        if (now - progressAtNs < PROGRESS_INTERVAL_NS) {
+            return;
+        }
+        long done = commands.get();
+        if (done > progressCommands) {
+            log.info("{}: {} commands/s over the last {} s; totals: {} commands, {} events, {} dead letters; {} aggregates cached",
+                    settings.name(), (done - progressCommands) * 1_000_000_000L / (now - progressAtNs),
+                    (now - progressAtNs) / 1_000_000_000L, done, events.get(), deadLetters.get(), cache.size());
+        }
+        progressAtNs = now;
+        progressCommands = done;
     }
 
     /**

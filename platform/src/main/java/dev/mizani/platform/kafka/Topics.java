@@ -1,5 +1,6 @@
 package dev.mizani.platform.kafka;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -7,10 +8,19 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.TopicExistsException;
 
-/** Creates the hub's topics where missing; existing topics are left as they are. */
+/**
+ * Creates the hub's topics where missing (existing topics are left as they are) and returns only once
+ * every partition has a leader. Producing the moment createTopics returns fails with
+ * NOT_LEADER_OR_FOLLOWER on partitions still electing, and the idempotent producer can then spin on
+ * sequence errors until its batches expire: records lost at the source.
+ */
 public final class Topics {
+    private static final Duration LEADERS_BOUND = Duration.ofSeconds(30);
+
     private Topics() {}
 
     public static void ensure(String bootstrap, Map<String, Integer> partitionsByTopic, short replication) {
@@ -23,15 +33,38 @@ public final class Topics {
                 }
             });
             if (!missing.isEmpty()) {
-                admin.createTopics(missing).all().get();
+                try {
+                    admin.createTopics(missing).all().get();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
             }
+            awaitLeaders(admin, partitionsByTopic.keySet());
         } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create topics " + partitionsByTopic.keySet(), e.getCause());
-            }
+            throw new IllegalStateException("cannot create topics " + partitionsByTopic.keySet(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted creating topics", e);
+        }
+    }
+
+    private static void awaitLeaders(Admin admin, Set<String> topics) throws InterruptedException, ExecutionException {
+        long deadline = System.nanoTime() + LEADERS_BOUND.toNanos();
+        while (true) {
+            Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames().get();
+            boolean led = described.values().stream()
+                    .flatMap(d -> d.partitions().stream())
+                    .map(TopicPartitionInfo::leader)
+                    .allMatch(leader -> leader != null && !leader.isEmpty());
+            if (led) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("partitions of " + topics + " have no leader after " + LEADERS_BOUND);
+            }
+            Thread.sleep(50);
         }
     }
 }
