@@ -1,0 +1,83 @@
+package dev.mizani.participants.domain;
+
+import static dev.mizani.participants.domain.ParticipantDecider.refuse;
+import static dev.mizani.platform.domain.FspiopError.GENERIC_VALIDATION_ERROR;
+import static dev.mizani.platform.domain.FspiopError.PAYER_FSP_INSUFFICIENT_LIQUIDITY;
+
+import dev.mizani.participants.domain.Participant.Account;
+import dev.mizani.participants.domain.Participant.Registered;
+import dev.mizani.participants.domain.ParticipantCommand.*;
+import dev.mizani.participants.domain.ParticipantEvent.*;
+import dev.mizani.platform.domain.money.Currencies;
+import java.util.List;
+
+/** The operator's commands on a registered participant: currencies, limits, funds in and out, activation. */
+final class ParticipantAdministration {
+    private ParticipantAdministration() {}
+
+    static List<ParticipantEvent> decide(ParticipantCommand command, Registered p) {
+        return switch (command) {
+            case AddCurrency c -> {
+                if (Currencies.scale(c.currency()).isEmpty()) {
+                    yield refuse(c, GENERIC_VALIDATION_ERROR, "currency " + c.currency() + " is not ISO 4217");
+                }
+                yield p.accounts().containsKey(c.currency()) ? List.of()
+                        : List.of(new CurrencyAdded(c.participant(), c.currency()));
+            }
+            case SetNetDebitCap c -> withAccount(c, p, c.currency(), a -> c.netDebitCapMinor() < 0
+                    ? refuse(c, GENERIC_VALIDATION_ERROR, "net debit cap must not be negative")
+                    : List.of(new NetDebitCapSet(c.participant(), c.currency(), c.netDebitCapMinor())));
+            case SetInitialPosition c -> withAccount(c, p, c.currency(), a -> a.initialPositionSet()
+                    || a.positionMinor() != 0 || a.reservedMinor() != 0
+                    ? refuse(c, GENERIC_VALIDATION_ERROR, "initial position of " + c.currency()
+                            + " can only be set once, before any transfer")
+                    : List.of(new InitialPositionSet(c.participant(), c.currency(), c.positionMinor())));
+            case RecordFundsIn c -> withAccount(c, p, c.currency(), a -> {
+                if (c.amountMinor() <= 0) {
+                    return refuse(c, GENERIC_VALIDATION_ERROR, "funds in must be positive");
+                }
+                if (p.fundsTransferIds().contains(c.fundsTransferId())) {
+                    return List.of();
+                }
+                return List.of(new FundsRecordedIn(c.participant(), c.currency(), c.amountMinor(), c.fundsTransferId(),
+                        Math.addExact(a.liquidityCoverMinor(), c.amountMinor())));
+            });
+            case RecordFundsOut c -> withAccount(c, p, c.currency(), a -> fundsOut(c, p, a));
+            case SetActive c -> c.active() == p.active() ? List.of()
+                    : List.of(new ParticipantActiveSet(c.participant(), c.active()));
+            case CreateParticipant c -> refuse(c, GENERIC_VALIDATION_ERROR, "participant " + c.participant() + " already exists");
+            case ReservePayerFunds c -> throw misrouted(c);
+            case CommitPayerFunds c -> throw misrouted(c);
+            case CommitPayeeFunds c -> throw misrouted(c);
+            case ReleasePayerFunds c -> throw misrouted(c);
+        };
+    }
+
+    /** Funds out may not take liquidity cover below what is in use: position plus reservations, if owed. */
+    private static List<ParticipantEvent> fundsOut(RecordFundsOut c, Registered p, Account a) {
+        if (c.amountMinor() <= 0) {
+            return refuse(c, GENERIC_VALIDATION_ERROR, "funds out must be positive");
+        }
+        if (p.fundsTransferIds().contains(c.fundsTransferId())) {
+            return List.of();
+        }
+        long inUse = Math.max(0, a.exposureMinor());
+        long after = Math.subtractExact(a.liquidityCoverMinor(), c.amountMinor());
+        if (after < inUse) {
+            return refuse(c, PAYER_FSP_INSUFFICIENT_LIQUIDITY, "funds out of " + c.amountMinor() + " would leave "
+                    + after + " liquidity cover against " + inUse + " in use");
+        }
+        return List.of(new FundsRecordedOut(c.participant(), c.currency(), c.amountMinor(), c.fundsTransferId(), after));
+    }
+
+    private static List<ParticipantEvent> withAccount(ParticipantCommand c, Registered p, String currency,
+                                                      java.util.function.Function<Account, List<ParticipantEvent>> then) {
+        Account a = p.accounts().get(currency);
+        return a == null ? refuse(c, GENERIC_VALIDATION_ERROR, c.participant() + " has no " + currency + " account")
+                : then.apply(a);
+    }
+
+    private static IllegalStateException misrouted(ParticipantCommand c) {
+        return new IllegalStateException(c.getClass().getSimpleName() + " is a transfer-driven command, not administration");
+    }
+}

@@ -1,0 +1,46 @@
+package dev.mizani.participants.domain;
+
+/**
+ * What can be asked of a participant. The aggregate key is {@link #participant()}: for the
+ * transfer-driven commands that is the payer (reserve, commit, release) or the payee (credit), so one
+ * partition is the single writer of each participant's positions.
+ */
+public sealed interface ParticipantCommand {
+    String participant();
+
+    record CreateParticipant(String participant) implements ParticipantCommand {}
+
+    record AddCurrency(String participant, String currency) implements ParticipantCommand {}
+
+    record SetNetDebitCap(String participant, String currency, long netDebitCapMinor) implements ParticipantCommand {}
+
+    record SetInitialPosition(String participant, String currency, long positionMinor) implements ParticipantCommand {}
+
+    record RecordFundsIn(String participant, String currency, long amountMinor, String fundsTransferId)
+            implements ParticipantCommand {}
+
+    record RecordFundsOut(String participant, String currency, long amountMinor, String fundsTransferId)
+            implements ParticipantCommand {}
+
+    record SetActive(String participant, boolean active) implements ParticipantCommand {}
+
+    /**
+     * Reserve on the payer's position. {@code payee} carries what the handler's participant directory
+     * knows of the payee at decision time: the payer's aggregate cannot read another aggregate.
+     */
+    record ReservePayerFunds(String participant, String payeeFsp, String transferId, long amountMinor, String currency,
+                             PayeeFacts payee) implements ParticipantCommand {}
+
+    /** The payee's answer committed the transfer: the payer's reservation becomes position. */
+    record CommitPayerFunds(String participant, String transferId) implements ParticipantCommand {}
+
+    /** The payee's position falls by the committed amount. */
+    record CommitPayeeFunds(String participant, String transferId, long amountMinor, String currency)
+            implements ParticipantCommand {}
+
+    /** The transfer was rejected, aborted or expired: the payer's reservation is released. */
+    record ReleasePayerFunds(String participant, String transferId) implements ParticipantCommand {}
+
+    /** The payee as the directory saw it. */
+    record PayeeFacts(boolean known, boolean active, boolean currencyEnabled) {}
+}

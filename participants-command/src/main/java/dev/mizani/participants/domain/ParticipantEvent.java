@@ -1,0 +1,42 @@
+package dev.mizani.participants.domain;
+
+/** What happened to a participant. Business refusals are events too; only bugs throw. */
+public sealed interface ParticipantEvent {
+    String participant();
+
+    record ParticipantCreated(String participant) implements ParticipantEvent {}
+
+    record CurrencyAdded(String participant, String currency) implements ParticipantEvent {}
+
+    record NetDebitCapSet(String participant, String currency, long netDebitCapMinor) implements ParticipantEvent {}
+
+    record InitialPositionSet(String participant, String currency, long positionMinor) implements ParticipantEvent {}
+
+    record FundsRecordedIn(String participant, String currency, long amountMinor, String fundsTransferId,
+                           long liquidityCoverMinor) implements ParticipantEvent {}
+
+    record FundsRecordedOut(String participant, String currency, long amountMinor, String fundsTransferId,
+                            long liquidityCoverMinor) implements ParticipantEvent {}
+
+    record ParticipantActiveSet(String participant, boolean active) implements ParticipantEvent {}
+
+    /** An operator command the participant's state does not allow, with the FSPIOP code and why. */
+    record ParticipantCommandRefused(String participant, String command, int errorCode, String errorDescription)
+            implements ParticipantEvent {}
+
+    record PayerFundsReserved(String participant, String payeeFsp, String transferId, long amountMinor,
+                              String currency, long positionMinor, long reservedMinor) implements ParticipantEvent {}
+
+    record PayerFundsReservationRejected(String participant, String payeeFsp, String transferId, long amountMinor,
+                                         String currency, int errorCode, String errorDescription)
+            implements ParticipantEvent {}
+
+    record PayerFundsCommitted(String participant, String transferId, long amountMinor, String currency,
+                               long positionMinor, long reservedMinor) implements ParticipantEvent {}
+
+    record PayeeFundsCommitted(String participant, String transferId, long amountMinor, String currency,
+                               long positionMinor) implements ParticipantEvent {}
+
+    record PayerFundsReleased(String participant, String transferId, long amountMinor, String currency,
+                              long reservedMinor) implements ParticipantEvent {}
+}

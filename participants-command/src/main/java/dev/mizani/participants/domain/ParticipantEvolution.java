@@ -1,0 +1,134 @@
+package dev.mizani.participants.domain;
+
+import dev.mizani.participants.domain.Participant.Absent;
+import dev.mizani.participants.domain.Participant.Account;
+import dev.mizani.participants.domain.Participant.Registered;
+import dev.mizani.participants.domain.Participant.Reservation;
+import dev.mizani.participants.domain.ParticipantEvent.*;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+/**
+ * Applies events. Each money event states the totals it leads to, and evolve checks them against its own
+ * arithmetic (the second check of each invariant; the first is in decide): a mismatch means corrupt state
+ * or a bug, and throws rather than let money drift.
+ */
+final class ParticipantEvolution {
+    private ParticipantEvolution() {}
+
+    static Participant evolve(Participant state, ParticipantEvent event) {
+        if (event instanceof ParticipantCreated e) {
+            if (!(state instanceof Absent)) {
+                throw new IllegalStateException("participant " + e.participant() + " created twice");
+            }
+            return new Registered(e.participant(), true, Map.of(), Set.of());
+        }
+        if (!(state instanceof Registered p)) {
+            if (event instanceof PayerFundsReservationRejected || event instanceof ParticipantCommandRefused) {
+                return state;
+            }
+            throw new IllegalStateException(event + " for a participant that does not exist");
+        }
+        return switch (event) {
+            case ParticipantCreated e -> throw new IllegalStateException("unreachable");
+            case CurrencyAdded e -> opened(p, e.currency());
+            case NetDebitCapSet e -> withAccount(p, e.currency(), a -> new Account(a.positionMinor(), a.reservedMinor(),
+                    e.netDebitCapMinor(), a.liquidityCoverMinor(), a.initialPositionSet(), a.pending()));
+            case InitialPositionSet e -> withAccount(p, e.currency(), a -> new Account(e.positionMinor(), a.reservedMinor(),
+                    a.netDebitCapMinor(), a.liquidityCoverMinor(), true, a.pending()));
+            case FundsRecordedIn e -> withFunds(p, e.fundsTransferId(), e.currency(), a ->
+                    withLiquidity(a, Math.addExact(a.liquidityCoverMinor(), e.amountMinor()), e.liquidityCoverMinor()));
+            case FundsRecordedOut e -> withFunds(p, e.fundsTransferId(), e.currency(), a ->
+                    withLiquidity(a, Math.subtractExact(a.liquidityCoverMinor(), e.amountMinor()), e.liquidityCoverMinor()));
+            case ParticipantActiveSet e -> new Registered(p.name(), e.active(), p.accounts(), p.fundsTransferIds());
+            case ParticipantCommandRefused e -> p;
+            case PayerFundsReservationRejected e -> p;
+            case PayerFundsReserved e -> withAccount(p, e.currency(), a -> {
+                Account after = a.pending().containsKey(e.transferId()) ? a
+                        : withReservation(a, e.transferId(), e.payeeFsp(), e.amountMinor());
+                return checked(after, e.positionMinor(), e.reservedMinor(), e);
+            });
+            case PayerFundsCommitted e -> withAccount(p, e.currency(), a -> {
+                Reservation r = reservation(a, e.transferId(), e);
+                Map<String, Reservation> pending = without(a.pending(), e.transferId());
+                return checked(new Account(Math.addExact(a.positionMinor(), r.amountMinor()),
+                        a.reservedMinor() - r.amountMinor(), a.netDebitCapMinor(), a.liquidityCoverMinor(),
+                        a.initialPositionSet(), pending), e.positionMinor(), e.reservedMinor(), e);
+            });
+            case PayeeFundsCommitted e -> withAccount(p, e.currency(), a -> checked(new Account(
+                    Math.subtractExact(a.positionMinor(), e.amountMinor()), a.reservedMinor(), a.netDebitCapMinor(),
+                    a.liquidityCoverMinor(), a.initialPositionSet(), a.pending()), e.positionMinor(), a.reservedMinor(), e));
+            case PayerFundsReleased e -> withAccount(p, e.currency(), a -> {
+                Reservation r = reservation(a, e.transferId(), e);
+                return checked(new Account(a.positionMinor(), a.reservedMinor() - r.amountMinor(), a.netDebitCapMinor(),
+                        a.liquidityCoverMinor(), a.initialPositionSet(), without(a.pending(), e.transferId())),
+                        a.positionMinor(), e.reservedMinor(), e);
+            });
+        };
+    }
+
+    static Account withReservation(Account a, String transferId, String payee, long amountMinor) {
+        Map<String, Reservation> pending = new HashMap<>(a.pending());
+        pending.put(transferId, new Reservation(payee, amountMinor));
+        return new Account(a.positionMinor(), Math.addExact(a.reservedMinor(), amountMinor), a.netDebitCapMinor(),
+                a.liquidityCoverMinor(), a.initialPositionSet(), Map.copyOf(pending));
+    }
+
+    private static Reservation reservation(Account a, String transferId, ParticipantEvent e) {
+        Reservation r = a.pending().get(transferId);
+        if (r == null) {
+            throw new IllegalStateException(e + " without a pending reservation of " + transferId);
+        }
+        return r;
+    }
+
+    private static Map<String, Reservation> without(Map<String, Reservation> pending, String transferId) {
+        Map<String, Reservation> copy = new HashMap<>(pending);
+        copy.remove(transferId);
+        return Map.copyOf(copy);
+    }
+
+    private static Account checked(Account a, long positionMinor, long reservedMinor, ParticipantEvent e) {
+        if (a.positionMinor() != positionMinor || a.reservedMinor() != reservedMinor || a.reservedMinor() < 0) {
+            throw new IllegalStateException(e + " states position " + positionMinor + " reserved " + reservedMinor
+                    + " but the account computes position " + a.positionMinor() + " reserved " + a.reservedMinor());
+        }
+        return a;
+    }
+
+    private static Account withLiquidity(Account a, long computed, long stated) {
+        if (computed != stated) {
+            throw new IllegalStateException("liquidity cover computes " + computed + " but the event states " + stated);
+        }
+        return new Account(a.positionMinor(), a.reservedMinor(), a.netDebitCapMinor(), computed, a.initialPositionSet(),
+                a.pending());
+    }
+
+    private static Registered withFunds(Registered p, String fundsTransferId, String currency, UnaryOperator<Account> change) {
+        Registered changed = withAccount(p, currency, change);
+        Set<String> ids = new HashSet<>(p.fundsTransferIds());
+        ids.add(fundsTransferId);
+        return new Registered(p.name(), p.active(), changed.accounts(), Set.copyOf(ids));
+    }
+
+    private static Registered withAccount(Registered p, String currency, UnaryOperator<Account> change) {
+        Account before = p.accounts().get(currency);
+        if (before == null) {
+            throw new IllegalStateException(p.name() + " has no " + currency + " account");
+        }
+        return replaced(p, currency, change.apply(before));
+    }
+
+    private static Registered opened(Registered p, String currency) {
+        return p.accounts().containsKey(currency) ? p : replaced(p, currency, Account.opened());
+    }
+
+    private static Registered replaced(Registered p, String currency, Account account) {
+        Map<String, Account> accounts = new HashMap<>(p.accounts());
+        accounts.put(currency, account);
+        return new Registered(p.name(), p.active(), Map.copyOf(accounts), p.fundsTransferIds());
+    }
+}

@@ -1,0 +1,35 @@
+package dev.mizani.platform.domain;
+
+/** The FSPIOP v1.1 error codes the hub reports, with the specification's names. */
+public enum FspiopError {
+    INTERNAL_SERVER_ERROR(2001, "Internal server error"),
+    GENERIC_VALIDATION_ERROR(3100, "Generic validation error"),
+    MODIFIED_REQUEST(3106, "Modified request"),
+    PAYER_FSP_ID_NOT_FOUND(3202, "Payer FSP ID not found"),
+    PAYEE_FSP_ID_NOT_FOUND(3203, "Payee FSP ID not found"),
+    TRANSFER_EXPIRED(3303, "Transfer expired"),
+    PAYER_FSP_INSUFFICIENT_LIQUIDITY(4001, "Payer FSP insufficient liquidity"),
+    PAYER_LIMIT_ERROR(4200, "Payer limit error"),
+    GENERIC_PAYEE_ERROR(5000, "Generic payee error");
+
+    private final int code;
+    private final String title;
+
+    FspiopError(int code, String title) {
+        this.code = code;
+        this.title = title;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    /** "title: detail", the errorDescription FSPIOP clients show. */
+    public String describe(String detail) {
+        return detail == null || detail.isEmpty() ? title : title + ": " + detail;
+    }
+}
