@@ -1,0 +1,40 @@
+package dev.mizani.transfers.domain;
+
+import java.time.Instant;
+
+/**
+ * What can be asked of a transfer. {@link #hubTime()} is the hub's clock when the handler took the
+ * command: every expiry judgement uses it, never a clock read in the domain.
+ */
+public sealed interface TransferCommand {
+    String transferId();
+
+    Instant hubTime();
+
+    /** FSPIOP POST /transfers. {@code amount} is the FSPIOP string; {@code requestHash} the canonical body's SHA-256. */
+    record PrepareTransfer(String transferId, String payerFsp, String payeeFsp, String amount, String currency,
+                           String ilpPacket, String condition, Instant expiration, String requestHash, Instant hubTime)
+            implements TransferCommand {}
+
+    /** The payer's position holds the amount (from PayerFundsReserved). */
+    record AcknowledgeReservation(String transferId, Instant hubTime) implements TransferCommand {}
+
+    /** The payer's position refused the amount (from PayerFundsReservationRejected). */
+    record RecordReservationRejected(String transferId, int errorCode, String errorDescription, Instant hubTime)
+            implements TransferCommand {}
+
+    /** FSPIOP PUT /transfers/{ID} with transferState COMMITTED. */
+    record FulfilTransfer(String transferId, String sourceFsp, String fulfilment, String requestHash, Instant hubTime)
+            implements TransferCommand {}
+
+    /** FSPIOP PUT /transfers/{ID}/error: the payee rejects with its error. */
+    record RejectTransfer(String transferId, String sourceFsp, int errorCode, String errorDescription,
+                          String requestHash, Instant hubTime) implements TransferCommand {}
+
+    /** FSPIOP PUT /transfers/{ID} with transferState ABORTED. */
+    record AbortTransfer(String transferId, String sourceFsp, String requestHash, Instant hubTime)
+            implements TransferCommand {}
+
+    /** The expiry timer fired; the decider checks the expiration itself against hub time. */
+    record ExpireTransfer(String transferId, Instant hubTime) implements TransferCommand {}
+}

@@ -1,0 +1,44 @@
+package dev.mizani.transfers.domain;
+
+import java.time.Instant;
+
+/**
+ * What happened to a transfer. These events are also the notifications the gateway turns into
+ * callbacks: reserved (forward the prepare to the payee), committed, aborted and expired (to both),
+ * prepare rejected (to the payer), duplicate reported and request refused (to the sender).
+ */
+public sealed interface TransferEvent {
+    String transferId();
+
+    record TransferPrepareAccepted(String transferId, String payerFsp, String payeeFsp, long amountMinor,
+                                   String currency, String ilpPacket, String condition, Instant expiration,
+                                   String requestHash) implements TransferEvent {}
+
+    record TransferPrepareRejected(String transferId, String payerFsp, String payeeFsp, int errorCode,
+                                   String errorDescription, String requestHash) implements TransferEvent {}
+
+    record TransferReserved(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency)
+            implements TransferEvent {}
+
+    record TransferCommitted(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency,
+                             String fulfilment, Instant completedAt, String requestHash) implements TransferEvent {}
+
+    /** Rejected by the payee, refused by the payer's position, or a wrong fulfilment. */
+    record TransferAborted(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency,
+                           int errorCode, String errorDescription, boolean reservationHeld, String requestHash)
+            implements TransferEvent {}
+
+    record TransferExpired(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency,
+                           boolean reservationHeld) implements TransferEvent {}
+
+    /** A reservation confirmed after the transfer had already ended: it must be released. */
+    record LateReservationReleased(String transferId, String payerFsp, long amountMinor, String currency)
+            implements TransferEvent {}
+
+    /** The same request again: its current or final outcome is reported again, nothing is re-applied. */
+    record TransferDuplicateReported(String transferId, String sourceFsp, String state) implements TransferEvent {}
+
+    /** A request the transfer cannot take: 3106 for a changed body, 3100 for a wrong state or party. */
+    record TransferRequestRefused(String transferId, String sourceFsp, int errorCode, String errorDescription)
+            implements TransferEvent {}
+}
