@@ -1,0 +1,202 @@
+package dev.mizani.hub.simulation;
+
+import dev.mizani.participants.domain.Participant;
+import dev.mizani.participants.domain.ParticipantDecider;
+import dev.mizani.participants.domain.ParticipantEvent;
+import dev.mizani.transfers.avro.TransferAvro;
+import dev.mizani.transfers.domain.Transfer;
+import dev.mizani.transfers.domain.TransferEvent;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The ledger invariants of STYLE.md, checked on a drained simulation: conservation, caps, reservation
+ * accounting, terminal exclusivity, expiry, idempotency, and every commit paired on both sides.
+ */
+final class LedgerInvariants {
+    record Tally(int committed, int aborted, int expired, int prepareRejected, int capRejections) {}
+
+    private final LedgerSimulation sim;
+    private final List<String> violations = new ArrayList<>();
+
+    private LedgerInvariants(LedgerSimulation sim) {
+        this.sim = sim;
+    }
+
+    static Tally check(LedgerSimulation sim) {
+        LedgerInvariants check = new LedgerInvariants(sim);
+        check.conservation();
+        check.capsAndReservations();
+        Tally tally = check.lifecycle();
+        check.idempotency();
+        check.commitsPaired();
+        if (!check.violations.isEmpty()) {
+            throw new AssertionError("ledger invariants broken with seed " + sim.seed + " (replay: -Dsim.seed="
+                    + sim.seed + "), " + check.violations.size() + " violations, first: "
+                    + check.violations.subList(0, Math.min(15, check.violations.size())));
+        }
+        return tally;
+    }
+
+    /** Per currency, positions sum to the initial positions (the hub's account holds minus that), and liquidity to funds in less out. */
+    private void conservation() {
+        Map<String, Long> positions = new HashMap<>();
+        Map<String, Long> liquidity = new HashMap<>();
+        Map<String, Long> initial = new HashMap<>();
+        Map<String, Long> funds = new HashMap<>();
+        sim.participants.states.values().forEach(state -> {
+            if (state instanceof Participant.Registered p) {
+                p.accounts().forEach((currency, a) -> {
+                    positions.merge(currency, a.positionMinor(), Long::sum);
+                    liquidity.merge(currency, a.liquidityCoverMinor(), Long::sum);
+                });
+            }
+        });
+        sim.participants.logs.values().forEach(log -> log.forEach(e -> {
+            switch (e) {
+                case ParticipantEvent.InitialPositionSet i -> initial.merge(i.currency(), i.positionMinor(), Long::sum);
+                case ParticipantEvent.FundsRecordedIn f -> funds.merge(f.currency(), f.amountMinor(), Long::sum);
+                case ParticipantEvent.FundsRecordedOut f -> funds.merge(f.currency(), -f.amountMinor(), Long::sum);
+                default -> { }
+            }
+        }));
+        positions.forEach((currency, sum) -> {
+            long hubPositionAccount = -initial.getOrDefault(currency, 0L);
+            if (sum + hubPositionAccount != 0) {
+                violations.add("conservation " + currency + ": positions " + sum + " + hub " + hubPositionAccount + " != 0");
+            }
+            long hubSettlement = -funds.getOrDefault(currency, 0L);
+            if (liquidity.get(currency) + hubSettlement != 0) {
+                violations.add("settlement " + currency + ": liquidity " + liquidity.get(currency) + " + hub " + hubSettlement);
+            }
+        });
+    }
+
+    /** Replaying each participant: every reservation within cap and cover; commit and release never raise exposure; nothing reserved at the end. */
+    private void capsAndReservations() {
+        ParticipantDecider decider = new ParticipantDecider();
+        sim.participants.logs.forEach((name, log) -> {
+            Participant state = decider.initialState();
+            for (ParticipantEvent e : log) {
+                long before = exposure(state, e);
+                state = decider.evolve(state, e);
+                long after = exposure(state, e);
+                if (e instanceof ParticipantEvent.PayerFundsReserved r && state instanceof Participant.Registered p) {
+                    Participant.Account a = p.accounts().get(r.currency());
+                    if (after > a.netDebitCapMinor() || after > a.liquidityCoverMinor()) {
+                        violations.add("cap: " + name + " reserved " + r.transferId() + " to exposure " + after
+                                + " over NDC " + a.netDebitCapMinor() + " / cover " + a.liquidityCoverMinor());
+                    }
+                }
+                if ((e instanceof ParticipantEvent.PayerFundsCommitted || e instanceof ParticipantEvent.PayerFundsReleased)
+                        && after > before) {
+                    violations.add("cap: " + e + " raised exposure " + before + " -> " + after);
+                }
+            }
+            if (state instanceof Participant.Registered p) {
+                p.accounts().forEach((currency, a) -> {
+                    if (a.reservedMinor() != 0 || !a.pending().isEmpty()) {
+                        violations.add("reserved: " + name + " " + currency + " still reserves " + a.reservedMinor()
+                                + " for " + a.pending().keySet() + " after every transfer ended");
+                    }
+                });
+            }
+        });
+    }
+
+    private static long exposure(Participant state, ParticipantEvent e) {
+        String currency = switch (e) {
+            case ParticipantEvent.PayerFundsReserved r -> r.currency();
+            case ParticipantEvent.PayerFundsCommitted c -> c.currency();
+            case ParticipantEvent.PayerFundsReleased r -> r.currency();
+            default -> null;
+        };
+        if (currency == null || !(state instanceof Participant.Registered p) || !p.accounts().containsKey(currency)) {
+            return 0;
+        }
+        Participant.Account a = p.accounts().get(currency);
+        return a.positionMinor() + a.reservedMinor();
+    }
+
+    /** Exactly one terminal event per transfer, nothing after it but notifications and a late release; no commit at or after expiry. */
+    private Tally lifecycle() {
+        int committed = 0, aborted = 0, expired = 0, rejected = 0;
+        for (var entry : sim.transfers.logs.entrySet()) {
+            int terminals = 0;
+            java.time.Instant expiration = null;
+            for (TransferEvent e : entry.getValue()) {
+                switch (e) {
+                    case TransferEvent.TransferPrepareAccepted a -> expiration = a.expiration();
+                    case TransferEvent.TransferCommitted c -> {
+                        terminals++;
+                        committed++;
+                        if (expiration == null || !c.completedAt().isBefore(expiration)) {
+                            violations.add("expiry: " + c.transferId() + " committed at " + c.completedAt()
+                                    + ", expiration " + expiration);
+                        }
+                    }
+                    case TransferEvent.TransferAborted a -> { terminals++; aborted++; }
+                    case TransferEvent.TransferExpired x -> { terminals++; expired++; }
+                    case TransferEvent.TransferPrepareRejected r -> { terminals++; rejected++; }
+                    case TransferEvent.TransferReserved r -> {
+                        if (terminals > 0) {
+                            violations.add("terminal: " + r + " after the transfer ended");
+                        }
+                    }
+                    default -> { }
+                }
+            }
+            if (terminals != 1) {
+                violations.add("terminal: transfer " + entry.getKey() + " has " + terminals + " terminal events, state "
+                        + sim.transfers.state(entry.getKey()));
+            }
+            Transfer state = sim.transfers.state(entry.getKey());
+            if (state instanceof Transfer.Received || state instanceof Transfer.Reserved) {
+                violations.add("stuck: " + entry.getKey() + " is " + state.getClass().getSimpleName() + " after expiry");
+            }
+        }
+        int capRejections = (int) sim.participants.logs.values().stream().flatMap(List::stream)
+                .filter(e -> e instanceof ParticipantEvent.PayerFundsReservationRejected r
+                        && (r.errorCode() == 4001 || r.errorCode() == 4200)).count();
+        return new Tally(committed, aborted, expired, rejected, capRejections);
+    }
+
+    /** A repeated prepare with the same body reports the outcome again; with a changed body it is refused with 3106. */
+    private void idempotency() {
+        for (SimDfsps.DuplicatePrepare d : sim.dfsps.duplicatePrepares) {
+            List<TransferEvent> outcome = sim.transfers.outcome(d.transferId(), d.commandId()).stream()
+                    .map(m -> TransferAvro.event(m.payload())).toList();
+            boolean ok = d.sameBody()
+                    ? outcome.size() == 1 && outcome.getFirst() instanceof TransferEvent.TransferDuplicateReported
+                    : outcome.size() == 1 && outcome.getFirst() instanceof TransferEvent.TransferRequestRefused r
+                            && r.errorCode() == 3106;
+            if (!ok) {
+                violations.add("idempotency: " + d + " produced " + outcome);
+            }
+        }
+    }
+
+    /** Every committed transfer moved the payer's reservation into position and credited the payee, once each; no other did. */
+    private void commitsPaired() {
+        Map<String, Integer> payerCommits = new HashMap<>();
+        Map<String, Integer> payeeCredits = new HashMap<>();
+        sim.participants.logs.values().forEach(log -> log.forEach(e -> {
+            if (e instanceof ParticipantEvent.PayerFundsCommitted c) {
+                payerCommits.merge(c.transferId(), 1, Integer::sum);
+            } else if (e instanceof ParticipantEvent.PayeeFundsCommitted c) {
+                payeeCredits.merge(c.transferId(), 1, Integer::sum);
+            }
+        }));
+        for (String id : sim.transferIds()) {
+            boolean committed = sim.transfers.state(id) instanceof Transfer.Committed;
+            int expected = committed ? 1 : 0;
+            if (payerCommits.getOrDefault(id, 0) != expected || payeeCredits.getOrDefault(id, 0) != expected) {
+                violations.add("pairing: " + id + " (" + sim.transfers.state(id).getClass().getSimpleName()
+                        + ") has " + payerCommits.getOrDefault(id, 0) + " payer commits and "
+                        + payeeCredits.getOrDefault(id, 0) + " payee credits");
+            }
+        }
+    }
+}
