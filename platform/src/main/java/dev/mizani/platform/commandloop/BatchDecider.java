@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -77,8 +78,20 @@ final class BatchDecider<C, E, S> {
             }
         }
         Map<String, AggregateCache.Cached<S>> working = load(c, decoded, cache);
+        Map<String, List<StoredEvent>> applied = alreadyApplied(c, decoded);
+        Set<String> seenInBatch = new HashSet<>();
+        List<StoredEvent> reEmitted = new ArrayList<>();
+        int repeated = 0;
         List<DecidedBatch.PendingEvent> events = new ArrayList<>();
         for (Decoded<C> d : decoded) {
+            String commandKey = EventStore.commandKey(d.streamId(), d.command().commandId());
+            if (applied.containsKey(commandKey) || !seenInBatch.add(commandKey)) {
+                // Applied before (its stored outcome goes out again) or earlier in this batch (going out now).
+                reEmitted.addAll(applied.getOrDefault(commandKey, List.of()));
+                applied.remove(commandKey);
+                repeated++;
+                continue;
+            }
             AggregateCache.Cached<S> entry = working.get(d.streamId());
             List<E> decided;
             try {
@@ -110,7 +123,19 @@ final class BatchDecider<C, E, S> {
                 e.setValue(new AggregateCache.Cached<>(entry.state(), entry.version(), entry.version()));
             }
         }
-        return new DecidedBatch<>(events, snapshots, dead, nextOffsets, working, records.count() - skipped, skipped);
+        return new DecidedBatch<>(events, snapshots, dead, nextOffsets, working, reEmitted, records.count() - skipped,
+                skipped, repeated);
+    }
+
+    /** Commands of this batch that an earlier batch already applied, with the events they caused. */
+    private Map<String, List<StoredEvent>> alreadyApplied(Connection c, List<Decoded<C>> decoded) throws SQLException {
+        List<String> streams = new ArrayList<>(decoded.size());
+        List<String> commandIds = new ArrayList<>(decoded.size());
+        for (Decoded<C> d : decoded) {
+            streams.add(d.streamId());
+            commandIds.add(d.command().commandId());
+        }
+        return store.causedBy(c, streams, commandIds);
     }
 
     /** Current state of every aggregate the batch touches: from the cache, else snapshot + tail in one query. */

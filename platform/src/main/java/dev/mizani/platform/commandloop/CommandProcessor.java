@@ -45,8 +45,12 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
 
     public enum Status { CREATED, RUNNING, STOPPED, FENCED, FAILED }
 
+    /**
+     * @param redeliveredSkipped records below the stored offset, recognised and skipped
+     * @param repeatedCommands   commands whose id the aggregate had already applied: not decided again
+     */
     public record Stats(long batches, long commands, long events, long deadLetters, long republished,
-                        long redeliveredSkipped) {}
+                        long redeliveredSkipped, long repeatedCommands) {}
 
     private final ProcessorSettings settings;
     private final AggregateCodec<C, E, S> codec;
@@ -74,6 +78,7 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
     private final AtomicLong deadLetters = new AtomicLong();
     private final AtomicLong republished = new AtomicLong();
     private final AtomicLong redeliveredSkipped = new AtomicLong();
+    private final AtomicLong repeatedCommands = new AtomicLong();
     private final AtomicReference<Map<TopicPartition, Long>> redeliveryRequest = new AtomicReference<>();
     private static final long PROGRESS_INTERVAL_NS = 30_000_000_000L;
     private long progressAtNs = System.nanoTime();
@@ -118,7 +123,7 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
 
     public Stats stats() {
         return new Stats(batches.get(), commands.get(), events.get(), deadLetters.get(), republished.get(),
-                redeliveredSkipped.get());
+                redeliveredSkipped.get(), repeatedCommands.get());
     }
 
     /**
@@ -210,12 +215,16 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
         batch.streams().forEach(cache::put);
         hooks.at(ProcessorHooks.Point.AFTER_COMMIT);
         publisher.publish(batch.events());
+        if (!batch.reEmitted().isEmpty()) {
+            publisher.republish(batch.reEmitted(), codec.streamPrefix());
+        }
         batch.events().forEach(e -> listedUnpublished.add(e.source()));
         batches.incrementAndGet();
         commands.addAndGet(batch.commandCount());
         events.addAndGet(batch.events().size());
         deadLetters.addAndGet(batch.deadLetters().size());
         redeliveredSkipped.addAndGet(batch.redeliveredSkipped());
+        repeatedCommands.addAndGet(batch.repeatedCommands());
         if (!batch.deadLetters().isEmpty()) {
             batch.deadLetters().forEach(d -> log.warn("{}: dead-lettered {}/{}/{}: {}", settings.name(),
                     d.record().topic(), d.record().partition(), d.record().offset(), d.reason()));

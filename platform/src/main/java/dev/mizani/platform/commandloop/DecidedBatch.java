@@ -2,6 +2,7 @@ package dev.mizani.platform.commandloop;
 
 import dev.mizani.platform.eventstore.NewEvent;
 import dev.mizani.platform.eventstore.Snapshot;
+import dev.mizani.platform.eventstore.StoredEvent;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -14,8 +15,10 @@ record DecidedBatch<S>(
         List<DeadLetter> deadLetters,
         Map<TopicPartition, Long> nextOffsets,
         Map<String, AggregateCache.Cached<S>> streams,
+        List<StoredEvent> reEmitted,
         int commandCount,
-        int redeliveredSkipped) {
+        int redeliveredSkipped,
+        int repeatedCommands) {
 
     /** An event to append and then publish with {@code key}, caused by a record of {@code source}. */
     record PendingEvent(TopicPartition source, String key, NewEvent event) {}

@@ -222,6 +222,33 @@ public final class EventStore {
         }
     }
 
+    /**
+     * The stored events each (stream, command id) pair caused, for the pairs that have any: the outcome
+     * of commands already applied. One query for the whole batch.
+     */
+    public Map<String, List<StoredEvent>> causedBy(Connection c, List<String> streamIds, List<String> commandIds)
+            throws SQLException {
+        Map<String, List<StoredEvent>> caused = new LinkedHashMap<>();
+        if (streamIds.isEmpty()) {
+            return caused;
+        }
+        try (PreparedStatement ps = c.prepareStatement("select " + COLUMNS + " from events e"
+                + " join unnest(?::text[], ?::text[]) as w(s, c) on e.stream_id = w.s and e.causation_id = w.c"
+                + " order by e.global_position")) {
+            ps.setArray(1, c.createArrayOf("text", streamIds.toArray(String[]::new)));
+            ps.setArray(2, c.createArrayOf("text", commandIds.toArray(String[]::new)));
+            for (StoredEvent e : readEvents(ps)) {
+                caused.computeIfAbsent(commandKey(e.streamId(), e.causationId()), k -> new ArrayList<>()).add(e);
+            }
+        }
+        return caused;
+    }
+
+    /** The key {@link #causedBy} answers under. */
+    public static String commandKey(String streamId, String commandId) {
+        return streamId + '\u0000' + commandId;
+    }
+
     /** Every event of a stream from version 1, ignoring snapshots: the reference a snapshot is checked against. */
     public List<StoredEvent> readStream(String streamId) throws SQLException {
         try (Connection c = dataSource.getConnection();

@@ -11,6 +11,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Creates the hub's topics where missing (existing topics are left as they are) and returns only once
@@ -50,15 +51,26 @@ public final class Topics {
         }
     }
 
-    private static void awaitLeaders(Admin admin, Set<String> topics) throws InterruptedException, ExecutionException {
-        long deadline = System.nanoTime() + LEADERS_BOUND.toNanos();
-        while (true) {
+    private static boolean allLed(Admin admin, Set<String> topics) throws InterruptedException, ExecutionException {
+        try {
             Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames().get();
-            boolean led = described.values().stream()
+            return described.values().stream()
                     .flatMap(d -> d.partitions().stream())
                     .map(TopicPartitionInfo::leader)
                     .allMatch(leader -> leader != null && !leader.isEmpty());
-            if (led) {
+        } catch (ExecutionException e) {
+            // Just created: the metadata may not have reached the broker yet.
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private static void awaitLeaders(Admin admin, Set<String> topics) throws InterruptedException, ExecutionException {
+        long deadline = System.nanoTime() + LEADERS_BOUND.toNanos();
+        while (true) {
+            if (allLed(admin, topics)) {
                 return;
             }
             if (System.nanoTime() > deadline) {
