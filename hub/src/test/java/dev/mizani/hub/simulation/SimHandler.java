@@ -1,6 +1,7 @@
 package dev.mizani.hub.simulation;
 
 import dev.mizani.platform.domain.Decider;
+import dev.mizani.platform.policy.PolicyCommand;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -10,8 +11,8 @@ import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * A command handler as the simulation sees one: durable state, an event log per aggregate, the command
- * ids already applied per aggregate with the events they produced (a repeat re-emits them), and events
+ * A command handler as the simulation sees one: durable state, an event log per aggregate, the derived
+ * command ids already applied per aggregate with the events they produced (a repeat re-emits them), and events
  * committed but not yet published. A crash between commit and publish leaves them there until restart.
  */
 final class SimHandler<C, E, S> {
@@ -40,7 +41,9 @@ final class SimHandler<C, E, S> {
     List<Message> process(Message m, SimClock clock, boolean crashAfterCommit) {
         String applied = m.key() + '|' + m.commandId();
         List<Message> published;
-        if (outcomes.containsKey(applied)) {
+        // As the command loop does: only derived commands (kind:key ids) are recognised by id; a repeated
+        // client command is decided again and the domain's request-hash rules answer it.
+        if (PolicyCommand.isDerived(m.commandId()) && outcomes.containsKey(applied)) {
             published = outcomes.get(applied);
         } else {
             S state = state(m.key());

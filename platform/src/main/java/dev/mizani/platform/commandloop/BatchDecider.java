@@ -7,6 +7,7 @@ import dev.mizani.platform.eventstore.LoadedStream;
 import dev.mizani.platform.eventstore.NewEvent;
 import dev.mizani.platform.eventstore.Snapshot;
 import dev.mizani.platform.eventstore.StoredEvent;
+import dev.mizani.platform.policy.PolicyCommand;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -110,7 +111,7 @@ final class BatchDecider<C, E, S> {
                 NewEvent stored = new NewEvent(d.streamId(), version, codec.eventType(event),
                         codec.encodeEvent(event, stamp), stamp.eventId(), stamp.correlationId(), stamp.causationId(),
                         hubTime);
-                events.add(new DecidedBatch.PendingEvent(d.source(), d.record().key(), stored));
+                events.add(new DecidedBatch.PendingEvent(d.source(), d.record().key(), stored, event));
                 state = decider.evolve(state, event);
             }
             working.put(d.streamId(), new AggregateCache.Cached<>(state, version, entry.snapshotVersion()));
@@ -127,13 +128,18 @@ final class BatchDecider<C, E, S> {
                 skipped, repeated);
     }
 
-    /** Commands of this batch that an earlier batch already applied, with the events they caused. */
+    /**
+     * Commands of this batch that an earlier batch already applied, with the events they caused. Only
+     * derived commands can repeat by id (see {@link PolicyCommand}); others are not looked up.
+     */
     private Map<String, List<StoredEvent>> alreadyApplied(Connection c, List<Decoded<C>> decoded) throws SQLException {
         List<String> streams = new ArrayList<>(decoded.size());
         List<String> commandIds = new ArrayList<>(decoded.size());
         for (Decoded<C> d : decoded) {
-            streams.add(d.streamId());
-            commandIds.add(d.command().commandId());
+            if (PolicyCommand.isDerived(d.command().commandId())) {
+                streams.add(d.streamId());
+                commandIds.add(d.command().commandId());
+            }
         }
         return store.causedBy(c, streams, commandIds);
     }

@@ -22,12 +22,16 @@ final class BatchTransaction {
     private final ProcessorOffsets offsets;
     private final String processor;
     private final ProcessorHooks hooks;
+    private final TransactionalIndex<Object> index;
 
-    BatchTransaction(EventStore store, ProcessorOffsets offsets, String processor, ProcessorHooks hooks) {
+    @SuppressWarnings("unchecked")
+    BatchTransaction(EventStore store, ProcessorOffsets offsets, String processor, ProcessorHooks hooks,
+                     TransactionalIndex<?> index) {
         this.store = store;
         this.offsets = offsets;
         this.processor = processor;
         this.hooks = hooks;
+        this.index = (TransactionalIndex<Object>) index;
     }
 
     /**
@@ -41,6 +45,11 @@ final class BatchTransaction {
             List<NewEvent> events = new ArrayList<>(batch.events().size());
             batch.events().forEach(e -> events.add(e.event()));
             long[] positions = store.append(c, events);
+            if (!batch.events().isEmpty()) {
+                List<Object> domainEvents = new ArrayList<>(batch.events().size());
+                batch.events().forEach(e -> domainEvents.add(e.domainEvent()));
+                index.apply(c, domainEvents);
+            }
             store.saveSnapshots(c, batch.snapshots());
             recordDeadLetters(c, batch.deadLetters());
             Map<TopicPartition, Long> committed = new HashMap<>();

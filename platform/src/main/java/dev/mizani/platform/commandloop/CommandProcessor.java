@@ -91,6 +91,13 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
     public CommandProcessor(ProcessorSettings settings, Decider<C, E, S> decider, AggregateCodec<C, E, S> codec,
                             EventStore store, String kafkaBootstrap, Clock clock, ProcessorHooks hooks,
                             List<Integer> manualPartitions) {
+        this(settings, decider, codec, store, kafkaBootstrap, clock, hooks, manualPartitions, TransactionalIndex.NONE);
+    }
+
+    /** @param index written in each batch's transaction with the batch's new events */
+    public CommandProcessor(ProcessorSettings settings, Decider<C, E, S> decider, AggregateCodec<C, E, S> codec,
+                            EventStore store, String kafkaBootstrap, Clock clock, ProcessorHooks hooks,
+                            List<Integer> manualPartitions, TransactionalIndex<? super E> index) {
         this.settings = settings;
         this.codec = codec;
         this.store = store;
@@ -100,7 +107,7 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
         this.manualPartitions = manualPartitions;
         this.batchDecider = new BatchDecider<>(settings.name(), decider, codec, store, settings.snapshotEvery());
         this.offsets = new ProcessorOffsets(settings.name());
-        this.transaction = new BatchTransaction(store, offsets, settings.name(), hooks);
+        this.transaction = new BatchTransaction(store, offsets, settings.name(), hooks, index);
         this.consumer = new KafkaConsumer<>(KafkaClients.processorConsumer(kafkaBootstrap, settings));
         this.producer = new KafkaProducer<>(KafkaClients.idempotentProducer(kafkaBootstrap, settings.name()));
         this.publisher = new EventPublisher(producer, settings.eventTopic(), settings.deadLetterTopic(), settings.name());

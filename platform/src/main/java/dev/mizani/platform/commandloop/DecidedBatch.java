@@ -21,7 +21,7 @@ record DecidedBatch<S>(
         int repeatedCommands) {
 
     /** An event to append and then publish with {@code key}, caused by a record of {@code source}. */
-    record PendingEvent(TopicPartition source, String key, NewEvent event) {}
+    record PendingEvent(TopicPartition source, String key, NewEvent event, Object domainEvent) {}
 
     record DeadLetter(ConsumerRecord<String, byte[]> record, String reason) {}
 }

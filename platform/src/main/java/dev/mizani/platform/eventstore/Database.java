@@ -24,10 +24,22 @@ public final class Database {
         return new HikariDataSource(config);
     }
 
+    /** The event store's own schema (events, snapshots, offsets, dead letters). */
     public static void migrate(javax.sql.DataSource dataSource) {
+        migrate(dataSource, "classpath:db/migration", "flyway_schema_history");
+    }
+
+    /**
+     * A context's own tables, with a history table of their own, so modules number their migrations
+     * independently of each other.
+     */
+    public static void migrate(javax.sql.DataSource dataSource, String location, String historyTable) {
         Flyway.configure()
                 .dataSource(dataSource)
-                .locations("classpath:db/migration")
+                .locations(location)
+                .table(historyTable)
+                .baselineOnMigrate(true)
+                .baselineVersion("0")
                 .load()
                 .migrate();
     }

@@ -10,6 +10,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.TopicPartitionReplica;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
@@ -51,13 +52,25 @@ public final class Topics {
         }
     }
 
+    /**
+     * Every partition has a leader and every replica a log directory. The leader alone is not enough:
+     * describeTopics answers from the metadata cache before the broker's replica manager has made the
+     * partition, and the first produce then still meets NOT_LEADER_OR_FOLLOWER.
+     */
     private static boolean allLed(Admin admin, Set<String> topics) throws InterruptedException, ExecutionException {
         try {
             Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames().get();
-            return described.values().stream()
-                    .flatMap(d -> d.partitions().stream())
-                    .map(TopicPartitionInfo::leader)
-                    .allMatch(leader -> leader != null && !leader.isEmpty());
+            List<TopicPartitionReplica> replicas = new ArrayList<>();
+            for (TopicDescription d : described.values()) {
+                for (TopicPartitionInfo p : d.partitions()) {
+                    if (p.leader() == null || p.leader().isEmpty()) {
+                        return false;
+                    }
+                    p.replicas().forEach(node -> replicas.add(new TopicPartitionReplica(d.name(), p.partition(), node.id())));
+                }
+            }
+            return admin.describeReplicaLogDirs(replicas).all().get().values().stream()
+                    .allMatch(info -> info.getCurrentReplicaLogDir() != null);
         } catch (ExecutionException e) {
             // Just created: the metadata may not have reached the broker yet.
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Commands are idempotent by id per aggregate: a repeat, in a later batch or the same one, is not
+ * Derived commands (ids of the form kind:key) are idempotent by id per aggregate: a repeat, in a later batch or the same one, is not
  * decided again, and a later repeat re-emits the stored outcome with the same event ids.
  */
 class RepeatedCommandTest {
@@ -28,15 +28,15 @@ class RepeatedCommandTest {
     @Test
     void aRepeatedCommandIdTakesEffectOnceAndItsOutcomeIsReEmitted() {
         String key = h.keys(1).getFirst();
-        h.sendRaw(key, h.codec.command("z", 9, false));
-        h.sendRaw(key, h.codec.command("z", 9, false));
-        h.sendRaw(key, h.codec.command("x", 5, false));
+        h.sendRaw(key, h.codec.command("tally:z", 9, false));
+        h.sendRaw(key, h.codec.command("tally:z", 9, false));
+        h.sendRaw(key, h.codec.command("tally:x", 5, false));
         h.flush();
         var processor = h.processor(ProcessorHooks.NONE);
         Await.until(BOUND, "first three processed", () -> processor.stats().commands() == 3);
 
-        h.sendRaw(key, h.codec.command("x", 5, false));
-        h.sendRaw(key, h.codec.command("y", 7, false));
+        h.sendRaw(key, h.codec.command("tally:x", 5, false));
+        h.sendRaw(key, h.codec.command("tally:y", 7, false));
         h.flush();
         Await.until(BOUND, "two more processed", () -> processor.stats().commands() == 5);
 
@@ -52,6 +52,6 @@ class RepeatedCommandTest {
         assertThat(byEventId).hasSize(3).containsValue(2L);
         String xEvent = byEventId.entrySet().stream().filter(e -> e.getValue() == 2L).findFirst().orElseThrow().getKey();
         assertThat(published.stream().filter(r -> h.decode(r).getMetadata().getEventId().equals(xEvent))
-                .map(r -> h.decode(r).getMetadata().getCausationId()).distinct()).containsExactly("x");
+                .map(r -> h.decode(r).getMetadata().getCausationId()).distinct()).containsExactly("tally:x");
     }
 }

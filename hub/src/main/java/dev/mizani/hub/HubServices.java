@@ -1,0 +1,105 @@
+package dev.mizani.hub;
+
+import dev.mizani.participants.domain.Participant;
+import dev.mizani.participants.domain.ParticipantCommand;
+import dev.mizani.participants.domain.ParticipantDecider;
+import dev.mizani.participants.domain.ParticipantEvent;
+import dev.mizani.participants.handler.ParticipantCodec;
+import dev.mizani.participants.handler.ParticipantDirectory;
+import dev.mizani.participants.policy.TransferEventsTranslation;
+import dev.mizani.platform.commandloop.CommandProcessor;
+import dev.mizani.platform.commandloop.ProcessorHooks;
+import dev.mizani.platform.commandloop.ProcessorSettings;
+import dev.mizani.platform.eventstore.Database;
+import dev.mizani.platform.eventstore.EventStore;
+import dev.mizani.platform.kafka.Topics;
+import dev.mizani.platform.policy.PolicyStream;
+import dev.mizani.schemas.HubTopics;
+import dev.mizani.schemas.registry.CachedSchemaRegistry;
+import dev.mizani.transfers.domain.Transfer;
+import dev.mizani.transfers.domain.TransferCommand;
+import dev.mizani.transfers.domain.TransferDecider;
+import dev.mizani.transfers.domain.TransferEvent;
+import dev.mizani.transfers.handler.ExpiryScheduler;
+import dev.mizani.transfers.handler.TransferCodec;
+import dev.mizani.transfers.handler.TransferTimers;
+import dev.mizani.transfers.policy.ParticipantEventsTranslation;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * Every service of the hub on given infrastructure: both command handlers, the participant directory,
+ * the expiry scheduler and both policies. Handlers and policies only meet through the topics. Closing
+ * stops them in reverse order of start.
+ */
+public final class HubServices implements AutoCloseable {
+    public final ParticipantDirectory directory;
+    public final ParticipantCodec participantCodec;
+    public final TransferCodec transferCodec;
+    public final CommandProcessor<ParticipantCommand, ParticipantEvent, Participant> participants;
+    public final CommandProcessor<TransferCommand, TransferEvent, Transfer> transfers;
+    public final ExpiryScheduler expiry;
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+
+    /** @param transfersHooks crash points of the transfers handler, for tests; {@link ProcessorHooks#NONE} otherwise */
+    public HubServices(String bootstrap, DataSource dataSource, CachedSchemaRegistry registry, Clock clock,
+                       Path stateDir, Map<String, String> env, ProcessorHooks transfersHooks) {
+        EventStore store = new EventStore(dataSource);
+        directory = start(new ParticipantDirectory(bootstrap, registry).start());
+        participantCodec = new ParticipantCodec(registry, directory);
+        transferCodec = new TransferCodec(registry);
+        participants = start(new CommandProcessor<>(
+                ProcessorSettings.defaults("participants", HubTopics.PARTICIPANTS_COMMANDS, HubTopics.PARTICIPANTS_EVENTS)
+                        .withEnv("MIZANI_PARTICIPANTS", env),
+                new ParticipantDecider(), participantCodec, store, bootstrap, clock, ProcessorHooks.NONE, null).start());
+        transfers = start(new CommandProcessor<>(
+                ProcessorSettings.defaults("transfers", HubTopics.TRANSFERS_COMMANDS, HubTopics.TRANSFERS_EVENTS)
+                        .withEnv("MIZANI_TRANSFERS", env),
+                new TransferDecider(), transferCodec, store, bootstrap, clock, transfersHooks, null,
+                new TransferTimers()).start());
+        expiry = start(new ExpiryScheduler(dataSource, bootstrap, transferCodec, clock, Duration.ofMillis(100),
+                Duration.ofSeconds(5), 1_000).start());
+        start(new PolicyStream("participants-policy", bootstrap, HubTopics.TRANSFERS_EVENTS,
+                HubTopics.PARTICIPANTS_COMMANDS, new TransferEventsTranslation(registry),
+                stateDir.resolve("participants-policy")).start());
+        start(new PolicyStream("transfers-policy", bootstrap, HubTopics.PARTICIPANTS_EVENTS,
+                HubTopics.TRANSFERS_COMMANDS, new ParticipantEventsTranslation(registry),
+                stateDir.resolve("transfers-policy")).start());
+    }
+
+    /** The event store's and the contexts' tables, then the topics (with their dead-letter topics). */
+    public static void prepare(DataSource dataSource, String bootstrap, int partitions) {
+        Database.migrate(dataSource);
+        Database.migrate(dataSource, "classpath:db/transfers", "flyway_history_transfers");
+        Map<String, Integer> topics = new LinkedHashMap<>();
+        for (String topic : HubTopics.envelopes().keySet()) {
+            topics.put(topic, partitions);
+        }
+        for (String commands : new String[] {HubTopics.TRANSFERS_COMMANDS, HubTopics.PARTICIPANTS_COMMANDS}) {
+            topics.put(HubTopics.deadLetters(commands), 1);
+        }
+        Topics.ensure(bootstrap, topics, (short) 1);
+    }
+
+    private <T extends AutoCloseable> T start(T service) {
+        started.push(service);
+        return service;
+    }
+
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            try {
+                started.pop().close();
+            } catch (Exception e) {
+                // Keep stopping the rest; each service logs its own failure.
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.mizani.participants.handler;
+
+import dev.mizani.participants.avro.ParticipantAvro;
+import dev.mizani.participants.domain.Participant;
+import dev.mizani.participants.domain.ParticipantCommand;
+import dev.mizani.participants.domain.ParticipantEvent;
+import dev.mizani.platform.avro.Envelopes;
+import dev.mizani.platform.commandloop.AggregateCodec;
+import dev.mizani.schemas.HubTopics;
+import dev.mizani.schemas.participant.ParticipantCommandEnvelope;
+import dev.mizani.schemas.participant.ParticipantEventEnvelope;
+import dev.mizani.schemas.registry.CachedSchemaRegistry;
+import dev.mizani.schemas.wire.AvroWireCodec;
+import java.time.Instant;
+
+/** The participant aggregate's bytes: Avro envelopes on the topics, {@link ParticipantSnapshots} in the store. */
+public final class ParticipantCodec implements AggregateCodec<ParticipantCommand, ParticipantEvent, Participant> {
+    private final AvroWireCodec<ParticipantCommandEnvelope> commands;
+    private final AvroWireCodec<ParticipantEventEnvelope> events;
+    private final ParticipantDirectory directory;
+
+    public ParticipantCodec(CachedSchemaRegistry registry, ParticipantDirectory directory) {
+        this.commands = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_COMMANDS),
+                ParticipantCommandEnvelope.getClassSchema());
+        this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS),
+                ParticipantEventEnvelope.getClassSchema());
+        this.directory = directory;
+    }
+
+    @Override
+    public String streamPrefix() {
+        return "participant";
+    }
+
+    @Override
+    public DecodedCommand<ParticipantCommand> decodeCommand(String key, byte[] value, Instant hubTime) {
+        ParticipantCommandEnvelope envelope = commands.decode(value);
+        ParticipantCommand command = ParticipantAvro.command(envelope.getPayload(), directory::payee);
+        if (!command.participant().equals(key)) {
+            throw new IllegalArgumentException("record key '" + key + "' is not the command's participant '"
+                    + command.participant() + "'");
+        }
+        return new DecodedCommand<>(command, envelope.getMetadata().getCommandId(),
+                envelope.getMetadata().getCorrelationId());
+    }
+
+    @Override
+    public byte[] encodeEvent(ParticipantEvent event, EventStamp stamp) {
+        return events.encode(new ParticipantEventEnvelope(Envelopes.eventMetadata(stamp), ParticipantAvro.event(event)));
+    }
+
+    @Override
+    public ParticipantEvent decodeEvent(byte[] payload) {
+        return ParticipantAvro.event(events.decode(payload).getPayload());
+    }
+
+    @Override
+    public String eventType(ParticipantEvent event) {
+        return event.getClass().getSimpleName();
+    }
+
+    @Override
+    public byte[] encodeState(Participant state) {
+        return ParticipantSnapshots.write(state);
+    }
+
+    @Override
+    public Participant decodeState(byte[] bytes) {
+        return ParticipantSnapshots.read(bytes);
+    }
+
+    public byte[] encodeCommand(String commandId, String correlationId, Instant issuedAt, ParticipantCommand command) {
+        return commands.encode(new ParticipantCommandEnvelope(Envelopes.issued(commandId, correlationId, issuedAt),
+                ParticipantAvro.command(command)));
+    }
+}

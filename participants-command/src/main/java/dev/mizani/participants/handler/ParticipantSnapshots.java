@@ -1,0 +1,63 @@
+package dev.mizani.participants.handler;
+
+import dev.mizani.participants.domain.Participant;
+import dev.mizani.participants.domain.Participant.Account;
+import dev.mizani.participants.domain.Participant.Reservation;
+import dev.mizani.platform.eventstore.StateBytes;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/** Snapshot bytes of a participant's state. */
+final class ParticipantSnapshots {
+    private static final int FORMAT = 1;
+
+    private ParticipantSnapshots() {}
+
+    static byte[] write(Participant state) {
+        StateBytes.Writer w = new StateBytes.Writer(FORMAT);
+        switch (state) {
+            case Participant.Absent a -> w.i8(0);
+            case Participant.Registered p -> {
+                w.i8(1).str(p.name()).bool(p.active()).i32(p.fundsTransferIds().size());
+                p.fundsTransferIds().forEach(w::str);
+                w.i32(p.accounts().size());
+                p.accounts().forEach((currency, a) -> {
+                    w.str(currency).i64(a.positionMinor()).i64(a.reservedMinor()).i64(a.netDebitCapMinor())
+                            .i64(a.liquidityCoverMinor()).bool(a.initialPositionSet()).i32(a.pending().size());
+                    a.pending().forEach((id, r) -> w.str(id).str(r.payeeFsp()).i64(r.amountMinor()));
+                });
+            }
+        }
+        return w.bytes();
+    }
+
+    static Participant read(byte[] bytes) {
+        StateBytes.Reader r = new StateBytes.Reader(bytes, FORMAT);
+        if (r.i8() == 0) {
+            return new Participant.Absent();
+        }
+        String name = r.str();
+        boolean active = r.bool();
+        Set<String> funds = new HashSet<>();
+        for (int i = r.i32(); i > 0; i--) {
+            funds.add(r.str());
+        }
+        Map<String, Account> accounts = new HashMap<>();
+        for (int i = r.i32(); i > 0; i--) {
+            String currency = r.str();
+            long position = r.i64();
+            long reserved = r.i64();
+            long ndc = r.i64();
+            long cover = r.i64();
+            boolean initialSet = r.bool();
+            Map<String, Reservation> pending = new HashMap<>();
+            for (int j = r.i32(); j > 0; j--) {
+                pending.put(r.str(), new Reservation(r.str(), r.i64()));
+            }
+            accounts.put(currency, new Account(position, reserved, ndc, cover, initialSet, Map.copyOf(pending)));
+        }
+        return new Participant.Registered(name, active, Map.copyOf(accounts), Set.copyOf(funds));
+    }
+}

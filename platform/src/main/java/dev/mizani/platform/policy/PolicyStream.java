@@ -1,0 +1,112 @@
+package dev.mizani.platform.policy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one stateless policy as a Kafka Streams application with exactly_once_v2: each event of the
+ * source topic becomes zero or more commands on the target topic, re-keyed, in the same Kafka
+ * transaction as the consumed offset, so a crash never drops or doubles a command. An event the
+ * translation cannot read goes to {@code <target>.dlq} with a reason header and never blocks.
+ */
+public final class PolicyStream implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PolicyStream.class);
+
+    /** Event bytes to command records; throws for a record that can never be translated. */
+    @FunctionalInterface
+    public interface Translation {
+        List<KeyValue<String, byte[]>> commandsFor(byte[] event);
+    }
+
+    private final KafkaStreams streams;
+    private final String applicationId;
+
+    public PolicyStream(String applicationId, String bootstrap, String sourceTopic, String targetTopic,
+                        Translation translation, Path stateDir) {
+        this.applicationId = applicationId;
+        Topology topology = new Topology();
+        topology.addSource("events", new StringDeserializer(), new ByteArrayDeserializer(), sourceTopic);
+        topology.addProcessor("policy", () -> new Translate(translation), "events");
+        topology.addSink("commands", targetTopic, new StringSerializer(), new ByteArraySerializer(), "policy");
+        topology.addSink("dead-letters", targetTopic + ".dlq", new StringSerializer(), new ByteArraySerializer(), "policy");
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        // EOS commits (and so makes the commands visible) on this interval: the policy's added latency.
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 20);
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+        p.put(StreamsConfig.producerPrefix("linger.ms"), 2);
+        p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
+        p.put(StreamsConfig.consumerPrefix("max.poll.records"), 2_000);
+        p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        this.streams = new KafkaStreams(topology, p);
+        this.streams.setUncaughtExceptionHandler(e -> {
+            log.error("{} failed; replacing its stream thread", applicationId, e);
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    }
+
+    public PolicyStream start() {
+        streams.start();
+        return this;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    private static final class Translate implements Processor<String, byte[], String, byte[]> {
+        private final Translation translation;
+        private ProcessorContext<String, byte[]> context;
+
+        Translate(Translation translation) {
+            this.translation = translation;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, byte[]> context) {
+            this.context = context;
+        }
+
+        @Override
+        public void process(Record<String, byte[]> event) {
+            List<KeyValue<String, byte[]>> commands;
+            try {
+                commands = translation.commandsFor(event.value());
+            } catch (RuntimeException e) {
+                RecordHeaders headers = new RecordHeaders();
+                headers.add("mizani.dlq.reason", ("cannot translate event: " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+                context.forward(new Record<>(event.key(), event.value(), event.timestamp(), headers), "dead-letters");
+                return;
+            }
+            for (KeyValue<String, byte[]> c : commands) {
+                context.forward(new Record<>(c.key, c.value, event.timestamp()), "commands");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(10));
+    }
+}

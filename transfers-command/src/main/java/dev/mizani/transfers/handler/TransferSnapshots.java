@@ -1,0 +1,51 @@
+package dev.mizani.transfers.handler;
+
+import dev.mizani.platform.eventstore.StateBytes;
+import dev.mizani.transfers.domain.Transfer;
+import dev.mizani.transfers.domain.Transfer.Terms;
+
+/** Snapshot bytes of a transfer's state. */
+final class TransferSnapshots {
+    private static final int FORMAT = 1;
+
+    private TransferSnapshots() {}
+
+    static byte[] write(Transfer state) {
+        StateBytes.Writer w = new StateBytes.Writer(FORMAT);
+        switch (state) {
+            case Transfer.Absent a -> w.i8(0);
+            case Transfer.PrepareFailed f -> w.i8(1).str(f.payerFsp()).str(f.requestHash()).i32(f.errorCode())
+                    .str(f.errorDescription());
+            case Transfer.Received r -> terms(w.i8(2), r.terms());
+            case Transfer.Reserved r -> terms(w.i8(3), r.terms());
+            case Transfer.Committed c -> terms(w.i8(4), c.terms()).str(c.fulfilHash());
+            case Transfer.Aborted a -> terms(w.i8(5), a.terms()).i32(a.errorCode()).str(a.errorDescription())
+                    .str(a.endingHash()).bool(a.reservationHeld());
+            case Transfer.Expired x -> terms(w.i8(6), x.terms()).bool(x.reservationHeld());
+        }
+        return w.bytes();
+    }
+
+    static Transfer read(byte[] bytes) {
+        StateBytes.Reader r = new StateBytes.Reader(bytes, FORMAT);
+        return switch (r.i8()) {
+            case 0 -> new Transfer.Absent();
+            case 1 -> new Transfer.PrepareFailed(r.str(), r.str(), r.i32(), r.str());
+            case 2 -> new Transfer.Received(terms(r));
+            case 3 -> new Transfer.Reserved(terms(r));
+            case 4 -> new Transfer.Committed(terms(r), r.str());
+            case 5 -> new Transfer.Aborted(terms(r), r.i32(), r.str(), r.str(), r.bool());
+            case 6 -> new Transfer.Expired(terms(r), r.bool());
+            default -> throw new IllegalStateException("unknown transfer state tag");
+        };
+    }
+
+    private static StateBytes.Writer terms(StateBytes.Writer w, Terms t) {
+        return w.str(t.transferId()).str(t.payerFsp()).str(t.payeeFsp()).i64(t.amountMinor()).str(t.currency())
+                .str(t.ilpPacket()).str(t.condition()).instant(t.expiration()).str(t.prepareHash());
+    }
+
+    private static Terms terms(StateBytes.Reader r) {
+        return new Terms(r.str(), r.str(), r.str(), r.i64(), r.str(), r.str(), r.str(), r.instant(), r.str());
+    }
+}
