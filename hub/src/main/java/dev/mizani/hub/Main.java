@@ -3,14 +3,14 @@ package dev.mizani.hub;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.mizani.embedded.Infrastructure;
 import dev.mizani.embedded.InfrastructureSettings;
+import dev.mizani.platform.commandloop.ProcessorHooks;
 import dev.mizani.platform.eventstore.Database;
-import dev.mizani.platform.kafka.Topics;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.registry.SchemaRegistryClient;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CountDownLatch;
@@ -56,8 +56,7 @@ public final class Main {
                 infrastructure.dbPassword(), InfrastructureSettings.intOf(env, "MIZANI_DB_POOL_SIZE_MAX", 16));
         running.push(dataSource);
 
-        Database.migrate(dataSource);
-        Topics.ensure(infrastructure.kafkaBootstrap(), topics(settings.kafkaPartitions()), (short) 1);
+        HubServices.prepare(dataSource, infrastructure.kafkaBootstrap(), settings.kafkaPartitions());
         CachedSchemaRegistry registry = new CachedSchemaRegistry(
                 new SchemaRegistryClient(infrastructure.registryUrl(), Duration.ofSeconds(10)));
         // Pinned per subject: an external registry may default to NONE, and its global level is not ours to change.
@@ -65,21 +64,15 @@ public final class Main {
             registry.register(HubTopics.valueSubject(topic), schema);
             registry.client().setSubjectCompatibility(HubTopics.valueSubject(topic), "BACKWARD");
         });
+        HubServices services = new HubServices(infrastructure.kafkaBootstrap(), dataSource, registry, Clock.systemUTC(),
+                settings.dataDir().resolve("streams"), env, ProcessorHooks.NONE);
+        running.push(services);
 
         log.info("{} in {} ms: kafka={} db={} registry={}", READY_LINE, (System.nanoTime() - startNs) / 1_000_000,
                 infrastructure.kafkaBootstrap(), infrastructure.jdbcUrl(), infrastructure.registryUrl());
-        log.info("Transfer and participant handlers, gateway, projections and query API are not part of this "
-                + "build yet; the infrastructure, event store, topics and schemas are up. Ctrl-C stops.");
+        log.info("Running: transfers and participants handlers, both policies, expiry scheduler. Commands go to {} "
+                + "and {}; the API gateway, projections and query API are not part of this build yet. Ctrl-C stops.",
+                HubTopics.TRANSFERS_COMMANDS, HubTopics.PARTICIPANTS_COMMANDS);
         stopped.await();
-    }
-
-    private static Map<String, Integer> topics(int partitions) {
-        Map<String, Integer> topics = new LinkedHashMap<>();
-        for (String topic : HubTopics.envelopes().keySet()) {
-            topics.put(topic, partitions);
-        }
-        topics.put(HubTopics.deadLetters(HubTopics.TRANSFERS_COMMANDS), 1);
-        topics.put(HubTopics.deadLetters(HubTopics.PARTICIPANTS_COMMANDS), 1);
-        return topics;
     }
 }
