@@ -52,6 +52,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 builder.setPort(port);
             }
             EmbeddedPostgres postgres = builder.start();
+            ZonkyShutdownHook.remove();
             log.info("PostgreSQL listening on 127.0.0.1:{} with data in {} ({})", postgres.getPort(), dataDir,
                     initialised ? "existing data" : "new cluster");
             return new EmbeddedPostgresServer(postgres);

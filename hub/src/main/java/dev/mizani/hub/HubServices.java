@@ -42,10 +42,12 @@ public final class HubServices implements AutoCloseable {
     public final ParticipantDirectory directory;
     public final ParticipantCodec participantCodec;
     public final TransferCodec transferCodec;
-    public final CommandProcessor<ParticipantCommand, ParticipantEvent, Participant> participants;
-    public final CommandProcessor<TransferCommand, TransferEvent, Transfer> transfers;
+    private final Supervisor<ParticipantCommand, ParticipantEvent, Participant> participants;
+    private final Supervisor<TransferCommand, TransferEvent, Transfer> transfers;
     public final ExpiryScheduler expiry;
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private static final int RESTARTS_MAX = 5;
+    private static final Duration RESTART_WINDOW = Duration.ofMinutes(1);
 
     /** @param transfersHooks crash points of the transfers handler, for tests; {@link ProcessorHooks#NONE} otherwise */
     public HubServices(String bootstrap, DataSource dataSource, CachedSchemaRegistry registry, Clock clock,
@@ -54,15 +56,18 @@ public final class HubServices implements AutoCloseable {
         directory = start(new ParticipantDirectory(bootstrap, registry).start());
         participantCodec = new ParticipantCodec(registry, directory);
         transferCodec = new TransferCodec(registry);
-        participants = start(new CommandProcessor<>(
-                ProcessorSettings.defaults("participants", HubTopics.PARTICIPANTS_COMMANDS, HubTopics.PARTICIPANTS_EVENTS)
-                        .withEnv("MIZANI_PARTICIPANTS", env),
-                new ParticipantDecider(), participantCodec, store, bootstrap, clock, ProcessorHooks.NONE, null).start());
-        transfers = start(new CommandProcessor<>(
-                ProcessorSettings.defaults("transfers", HubTopics.TRANSFERS_COMMANDS, HubTopics.TRANSFERS_EVENTS)
-                        .withEnv("MIZANI_TRANSFERS", env),
+        ProcessorSettings participantSettings = ProcessorSettings
+                .defaults("participants", HubTopics.PARTICIPANTS_COMMANDS, HubTopics.PARTICIPANTS_EVENTS)
+                .withEnv("MIZANI_PARTICIPANTS", env);
+        ProcessorSettings transferSettings = ProcessorSettings
+                .defaults("transfers", HubTopics.TRANSFERS_COMMANDS, HubTopics.TRANSFERS_EVENTS)
+                .withEnv("MIZANI_TRANSFERS", env);
+        participants = start(new Supervisor<>("participants", () -> new CommandProcessor<>(participantSettings,
+                new ParticipantDecider(), participantCodec, store, bootstrap, clock, ProcessorHooks.NONE, null),
+                RESTARTS_MAX, RESTART_WINDOW));
+        transfers = start(new Supervisor<>("transfers", () -> new CommandProcessor<>(transferSettings,
                 new TransferDecider(), transferCodec, store, bootstrap, clock, transfersHooks, null,
-                new TransferTimers()).start());
+                new TransferTimers()), RESTARTS_MAX, RESTART_WINDOW));
         expiry = start(new ExpiryScheduler(dataSource, bootstrap, transferCodec, clock, Duration.ofMillis(100),
                 Duration.ofSeconds(5), 1_000).start());
         start(new PolicyStream("participants-policy", bootstrap, HubTopics.TRANSFERS_EVENTS,
@@ -71,6 +76,19 @@ public final class HubServices implements AutoCloseable {
         start(new PolicyStream("transfers-policy", bootstrap, HubTopics.PARTICIPANTS_EVENTS,
                 HubTopics.TRANSFERS_COMMANDS, new ParticipantEventsTranslation(registry),
                 stateDir.resolve("transfers-policy")).start());
+    }
+
+    public CommandProcessor<ParticipantCommand, ParticipantEvent, Participant> participants() {
+        return participants.current();
+    }
+
+    public CommandProcessor<TransferCommand, TransferEvent, Transfer> transfers() {
+        return transfers.current();
+    }
+
+    /** How often the transfers handler was replaced after stopping on an error. */
+    public int transfersRestarts() {
+        return transfers.restarts();
     }
 
     /** The event store's and the contexts' tables, then the topics (with their dead-letter topics). */

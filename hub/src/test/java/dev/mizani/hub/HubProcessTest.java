@@ -70,7 +70,7 @@ class HubProcessTest {
     private record Hub(Process process, List<String> output) {
         static Hub start(Path dataDir, int dbPort, int registryPort) throws Exception {
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx1g", "-cp", System.getProperty("java.class.path"), Main.class.getName())
+                    "-Xmx1g", "--add-opens=java.base/java.lang=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName())
                     .redirectErrorStream(true);
             pb.environment().put("MIZANI_DATA_DIR", dataDir.toString());
             pb.environment().put("MIZANI_KAFKA_PORT", "0");

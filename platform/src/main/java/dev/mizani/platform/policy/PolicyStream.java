@@ -59,6 +59,7 @@ public final class PolicyStream implements AutoCloseable {
         p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
         p.put(StreamsConfig.consumerPrefix("max.poll.records"), 2_000);
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10_000);
         this.streams = new KafkaStreams(topology, p);
         this.streams.setUncaughtExceptionHandler(e -> {
             log.error("{} failed; replacing its stream thread", applicationId, e);
@@ -107,6 +108,8 @@ public final class PolicyStream implements AutoCloseable {
 
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(10));
+        // Streams keeps its group membership on close by default (to spare rebalances on a bounce); a
+        // stopping hub leaves, so a successor does not wait out the old member's session.
+        streams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(10)));
     }
 }

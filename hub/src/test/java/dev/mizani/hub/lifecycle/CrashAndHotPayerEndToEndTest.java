@@ -1,0 +1,146 @@
+package dev.mizani.hub.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mizani.platform.commandloop.ProcessorHooks;
+import dev.mizani.platform.eventstore.StoredEvent;
+import dev.mizani.platform.testing.Await;
+import dev.mizani.participants.domain.ParticipantEvent;
+import dev.mizani.participants.handler.ParticipantCodec;
+import dev.mizani.schemas.participant.PayerFundsReservationRejected;
+import dev.mizani.schemas.participant.PayerFundsReserved;
+import dev.mizani.schemas.transfer.TransferCommitted;
+import dev.mizani.schemas.transfer.TransferReserved;
+import dev.mizani.transfers.domain.TransferCommand;
+import dev.mizani.transfers.domain.TransferEvent;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The transfers handler killed mid-run, twice (after a commit before its publication, and inside a
+ * transaction), and restarted by its supervisor: no transfer lost, none doubled. Then a hot payer whose
+ * thousands of prepares land in a few batches: its reservations never pass its net debit cap.
+ */
+class CrashAndHotPayerEndToEndTest {
+    private static final String RUN = UUID.randomUUID().toString().substring(0, 6);
+    private static final AtomicInteger BATCHES = new AtomicInteger();
+    /** The crash points fire only inside the crash test, whatever order the tests run in. */
+    private static final java.util.concurrent.atomic.AtomicBoolean ARMED = new java.util.concurrent.atomic.AtomicBoolean();
+    private static HubFixture f;
+
+    @BeforeAll
+    static void startHub() throws Exception {
+        f = new HubFixture(point -> {
+            if (!ARMED.get()) {
+                return;
+            }
+            if (point == ProcessorHooks.Point.AFTER_COMMIT && BATCHES.incrementAndGet() == 2) {
+                throw new dev.mizani.platform.testing.SimulatedCrash("transfers handler after commit, before publish");
+            }
+            if (point == ProcessorHooks.Point.INSIDE_TRANSACTION && BATCHES.get() == 5) {
+                BATCHES.incrementAndGet();
+                throw new dev.mizani.platform.testing.SimulatedCrash("transfers handler inside its transaction");
+            }
+        });
+    }
+
+    @AfterAll
+    static void stopHub() throws Exception {
+        f.close();
+    }
+
+    @Test
+    void aHandlerKilledMidRunLosesAndDoublesNothing() throws Exception {
+        String payer = "crash-payer-" + RUN;
+        String payee = "crash-payee-" + RUN;
+        f.onboard(payer, 100_000_000, 100_000_000);
+        f.onboard(payee, 100_000_000, 100_000_000);
+        f.awaitDirectoryKnows(payer, payee);
+        int restartsBefore = f.hub.transfersRestarts();
+        ARMED.set(true);
+        List<HubFixture.Prepared> transfers = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            transfers.add(f.prepare(payer, payee, "1", Duration.ofSeconds(60), i % 20 == 19));
+        }
+        f.flush();
+        for (HubFixture.Prepared p : transfers) {
+            f.awaitEvent(p.id(), TransferReserved.class);
+            f.transferCommand(new TransferCommand.FulfilTransfer(p.id(), payee, p.fulfilment(), "f-" + p.id(), Instant.EPOCH), false);
+        }
+        f.flush();
+        for (HubFixture.Prepared p : transfers) {
+            f.awaitEvent(p.id(), TransferCommitted.class);
+        }
+        Await.until(HubFixture.BOUND, "positions moved for all 300",
+                () -> positionEvents(payer, ParticipantEvent.PayerFundsCommitted.class) == 300
+                        && positionEvents(payee, ParticipantEvent.PayeeFundsCommitted.class) == 300);
+
+        ARMED.set(false);
+        assertThat(BATCHES.get()).as("both crash points were reached").isGreaterThanOrEqualTo(6);
+        assertThat(f.hub.transfersRestarts() - restartsBefore).as("the supervisor replaced the killed handler twice")
+                .isEqualTo(2);
+        for (HubFixture.Prepared p : transfers) {
+            List<TransferEvent> stream = transferStream(p.id());
+            assertThat(stream).as("stream of %s", p.id()).hasSize(3);
+            assertThat(stream.get(2)).isInstanceOf(TransferEvent.TransferCommitted.class);
+        }
+        ParticipantEvent last = lastPositionEvent(payer);
+        assertThat(((ParticipantEvent.PayerFundsCommitted) last).positionMinor()).isEqualTo(300 * 100);
+        assertThat(((ParticipantEvent.PayerFundsCommitted) last).reservedMinor()).isZero();
+    }
+
+    @Test
+    void aHotPayersReservationsNeverPassItsCapEvenInOneBatch() {
+        String hot = "hot-" + RUN;
+        List<String> payees = new ArrayList<>();
+        f.onboard(hot, 50 * 1_000, 100_000_000);
+        for (int i = 0; i < 5; i++) {
+            payees.add("hot-payee-" + i + "-" + RUN);
+            f.onboard(payees.getLast(), 1_000_000, 1_000_000);
+        }
+        f.awaitDirectoryKnows(hot, payees.toArray(String[]::new));
+        for (int i = 0; i < 2_000; i++) {
+            f.prepare(hot, payees.get(i % payees.size()), "10", Duration.ofSeconds(120), false);
+        }
+        f.flush();
+        Await.until(HubFixture.BOUND, "all 2,000 reservations decided", () -> f.events.of(hot).stream()
+                .filter(e -> e instanceof PayerFundsReserved || e instanceof PayerFundsReservationRejected).count() >= 2_000);
+
+        List<PayerFundsReserved> reserved = f.events.of(hot).stream().filter(PayerFundsReserved.class::isInstance)
+                .map(PayerFundsReserved.class::cast).toList();
+        assertThat(reserved).as("exactly the cap's worth").hasSize(50);
+        assertThat(reserved).allMatch(r -> r.getPositionMinor() + r.getReservedMinor() <= 50 * 1_000);
+        assertThat(f.events.of(hot).stream().filter(e -> e instanceof PayerFundsReservationRejected r && r.getErrorCode() == 4200))
+                .hasSize(1_950);
+    }
+
+    private static List<TransferEvent> transferStream(String transferId) throws Exception {
+        List<TransferEvent> out = new ArrayList<>();
+        for (StoredEvent e : f.infra.eventStore.readStream("transfer-" + transferId)) {
+            out.add(f.hub.transferCodec.decodeEvent(e.payload()));
+        }
+        return out;
+    }
+
+    private static long positionEvents(String participant, Class<?> type) {
+        try {
+            ParticipantCodec codec = f.hub.participantCodec;
+            return f.infra.eventStore.readStream("participant-" + participant).stream()
+                    .map(e -> codec.decodeEvent(e.payload())).filter(type::isInstance).count();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static ParticipantEvent lastPositionEvent(String participant) throws Exception {
+        List<StoredEvent> stream = f.infra.eventStore.readStream("participant-" + participant);
+        return f.hub.participantCodec.decodeEvent(stream.getLast().payload());
+    }
+}

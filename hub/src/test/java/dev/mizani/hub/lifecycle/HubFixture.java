@@ -1,0 +1,112 @@
+package dev.mizani.hub.lifecycle;
+
+import dev.mizani.hub.HubServices;
+import dev.mizani.participants.domain.ParticipantCommand;
+import dev.mizani.platform.commandloop.ProcessorHooks;
+import dev.mizani.platform.kafka.KafkaClients;
+import dev.mizani.platform.testing.Await;
+import dev.mizani.platform.testing.SharedInfrastructure;
+import dev.mizani.schemas.HubTopics;
+import dev.mizani.schemas.participant.ReservePayerFunds;
+import dev.mizani.transfers.domain.TransferCommand;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** The whole hub on the shared embedded infrastructure, and what a test DFSP does with it. */
+final class HubFixture implements AutoCloseable {
+    static final Duration BOUND = Duration.ofSeconds(90);
+
+    final SharedInfrastructure infra = SharedInfrastructure.get();
+    final HubServices hub;
+    final EventCollector events;
+    private final KafkaProducer<String, byte[]> producer;
+
+    record Prepared(String id, String fulfilment, TransferCommand.PrepareTransfer command) {}
+
+    HubFixture(ProcessorHooks transfersHooks) throws Exception {
+        HubServices.prepare(infra.dataSource, infra.bootstrap(), 4);
+        hub = new HubServices(infra.bootstrap(), infra.dataSource, infra.registry, Clock.systemUTC(),
+                Files.createTempDirectory("mizani-streams-"), Map.of(), transfersHooks);
+        events = new EventCollector(infra.bootstrap(), infra.registry);
+        producer = new KafkaProducer<>(KafkaClients.idempotentProducer(infra.bootstrap(), "fixture-" + UUID.randomUUID()));
+    }
+
+    void onboard(String name, long ndc, long liquidity) {
+        participantCommand(new ParticipantCommand.CreateParticipant(name));
+        participantCommand(new ParticipantCommand.AddCurrency(name, "USD"));
+        participantCommand(new ParticipantCommand.SetNetDebitCap(name, "USD", ndc));
+        participantCommand(new ParticipantCommand.RecordFundsIn(name, "USD", liquidity, "seed-" + name));
+        producer.flush();
+    }
+
+    void awaitDirectoryKnows(String payer, String... payees) {
+        for (String payee : payees) {
+            Await.until(BOUND, "directory knows " + payee,
+                    () -> hub.directory.payee(new ReservePayerFunds(payer, payee, "x", 1L, "USD")).currencyEnabled());
+        }
+    }
+
+    void participantCommand(ParticipantCommand c) {
+        producer.send(new ProducerRecord<>(HubTopics.PARTICIPANTS_COMMANDS, c.participant(), hub.participantCodec
+                .encodeCommand(UUID.randomUUID().toString(), "onboarding", Instant.now(), c)));
+    }
+
+    void transferCommand(TransferCommand c, boolean flush) {
+        producer.send(new ProducerRecord<>(HubTopics.TRANSFERS_COMMANDS, c.transferId(), hub.transferCodec
+                .encodeCommand(UUID.randomUUID().toString(), c.transferId(), Instant.now(), c)));
+        if (flush) {
+            producer.flush();
+        }
+    }
+
+    void flush() {
+        producer.flush();
+    }
+
+    Prepared prepare(String payer, String payee, String amount, Duration expiresIn, boolean flush) {
+        byte[] preimage = new byte[32];
+        ThreadLocalRandom.current().nextBytes(preimage);
+        String id = UUID.randomUUID().toString();
+        var command = new TransferCommand.PrepareTransfer(id, payer, payee, amount, "USD", "ilp-" + id,
+                b64(sha256(preimage)), Instant.now().plus(expiresIn), "hash-" + id, Instant.EPOCH);
+        transferCommand(command, flush);
+        return new Prepared(id, b64(preimage), command);
+    }
+
+    <T> T awaitEvent(String key, Class<T> type) {
+        Await.until(BOUND, type.getSimpleName() + " for " + key, () -> events.of(key).stream().anyMatch(type::isInstance));
+        return events.of(key).stream().filter(type::isInstance).map(type::cast).findFirst().orElseThrow();
+    }
+
+    <T> boolean seen(String transferId, Class<T> type) {
+        return events.all().stream().anyMatch(e -> type.isInstance(e) && e.toString().contains(transferId));
+    }
+
+    static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String b64(byte[] bytes) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    @Override
+    public void close() throws Exception {
+        producer.close();
+        events.close();
+        hub.close();
+    }
+}
