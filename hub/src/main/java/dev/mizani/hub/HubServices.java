@@ -71,10 +71,10 @@ public final class HubServices implements AutoCloseable {
         expiry = start(new ExpiryScheduler(dataSource, bootstrap, transferCodec, clock, Duration.ofMillis(100),
                 Duration.ofSeconds(5), 1_000).start());
         start(new PolicyStream("participants-policy", bootstrap, HubTopics.TRANSFERS_EVENTS,
-                HubTopics.PARTICIPANTS_COMMANDS, new TransferEventsTranslation(registry),
+                HubTopics.PARTICIPANTS_COMMANDS, TransferEventsTranslation.create(registry),
                 stateDir.resolve("participants-policy")).start());
         start(new PolicyStream("transfers-policy", bootstrap, HubTopics.PARTICIPANTS_EVENTS,
-                HubTopics.TRANSFERS_COMMANDS, new ParticipantEventsTranslation(registry),
+                HubTopics.TRANSFERS_COMMANDS, ParticipantEventsTranslation.create(registry),
                 stateDir.resolve("transfers-policy")).start());
     }
 

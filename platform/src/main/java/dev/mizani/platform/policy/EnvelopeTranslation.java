@@ -1,0 +1,50 @@
+package dev.mizani.platform.policy;
+
+import dev.mizani.platform.avro.Envelopes;
+import dev.mizani.schemas.common.CommandMetadata;
+import dev.mizani.schemas.common.EventMetadata;
+import dev.mizani.schemas.wire.AvroWireCodec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+
+/**
+ * A policy between two contexts' envelopes: decode the event envelope, ask the policy for commands,
+ * and wrap each in a command envelope whose metadata carries the event's correlation and names the
+ * event as its cause.
+ */
+public final class EnvelopeTranslation<E extends SpecificRecord, C extends SpecificRecord>
+        implements PolicyStream.Translation {
+    private final AvroWireCodec<E> events;
+    private final Function<E, EventMetadata> metadataOf;
+    private final Function<E, Object> payloadOf;
+    private final Function<Object, List<PolicyCommand>> policy;
+    private final AvroWireCodec<C> commands;
+    private final BiFunction<CommandMetadata, SpecificRecord, C> envelope;
+
+    public EnvelopeTranslation(AvroWireCodec<E> events, Function<E, EventMetadata> metadataOf,
+                               Function<E, Object> payloadOf, Function<Object, List<PolicyCommand>> policy,
+                               AvroWireCodec<C> commands, BiFunction<CommandMetadata, SpecificRecord, C> envelope) {
+        this.events = events;
+        this.metadataOf = metadataOf;
+        this.payloadOf = payloadOf;
+        this.policy = policy;
+        this.commands = commands;
+        this.envelope = envelope;
+    }
+
+    @Override
+    public List<KeyValue<String, byte[]>> commandsFor(byte[] event) {
+        E decoded = events.decode(event);
+        EventMetadata cause = metadataOf.apply(decoded);
+        List<KeyValue<String, byte[]>> out = new ArrayList<>(2);
+        for (PolicyCommand c : policy.apply(payloadOf.apply(decoded))) {
+            out.add(KeyValue.pair(c.key(), commands.encode(envelope.apply(Envelopes.causedBy(c.commandId(), cause),
+                    c.payload()))));
+        }
+        return out;
+    }
+}
