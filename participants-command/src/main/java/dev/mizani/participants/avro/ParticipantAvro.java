@@ -4,6 +4,8 @@ import dev.mizani.participants.domain.ParticipantCommand;
 import dev.mizani.participants.domain.ParticipantCommand.PayeeFacts;
 import dev.mizani.participants.domain.ParticipantEvent;
 import dev.mizani.schemas.participant.AddCurrency;
+import dev.mizani.schemas.participant.CallbackEndpointSet;
+import dev.mizani.schemas.participant.SetCallbackEndpoint;
 import dev.mizani.schemas.participant.CommitPayeeFunds;
 import dev.mizani.schemas.participant.CommitPayerFunds;
 import dev.mizani.schemas.participant.CreateParticipant;
@@ -54,6 +56,7 @@ public final class ParticipantAvro {
             case CommitPayeeFunds c -> new ParticipantCommand.CommitPayeeFunds(c.getParticipant(), c.getTransferId(),
                     c.getAmountMinor(), c.getCurrency());
             case ReleasePayerFunds c -> new ParticipantCommand.ReleasePayerFunds(c.getParticipant(), c.getTransferId());
+            case SetCallbackEndpoint c -> new ParticipantCommand.SetCallbackEndpoint(c.getParticipant(), c.getType(), c.getUrl());
             default -> throw new IllegalArgumentException("not a participant command: " + payload.getClass().getName());
         };
     }
@@ -75,6 +78,7 @@ public final class ParticipantAvro {
             case ParticipantCommand.CommitPayeeFunds c -> new CommitPayeeFunds(c.participant(), c.transferId(),
                     c.amountMinor(), c.currency());
             case ParticipantCommand.ReleasePayerFunds c -> new ReleasePayerFunds(c.participant(), c.transferId());
+            case ParticipantCommand.SetCallbackEndpoint c -> new SetCallbackEndpoint(c.participant(), c.type(), c.url());
         };
     }
 
@@ -101,6 +105,7 @@ public final class ParticipantAvro {
                     e.amountMinor(), e.currency(), e.positionMinor());
             case ParticipantEvent.PayerFundsReleased e -> new PayerFundsReleased(e.participant(), e.transferId(),
                     e.amountMinor(), e.currency(), e.reservedMinor());
+            case ParticipantEvent.CallbackEndpointSet e -> new CallbackEndpointSet(e.participant(), e.type(), e.url());
         };
     }
 
@@ -130,6 +135,7 @@ public final class ParticipantAvro {
                     e.getAmountMinor(), e.getCurrency(), e.getPositionMinor());
             case PayerFundsReleased e -> new ParticipantEvent.PayerFundsReleased(e.getParticipant(), e.getTransferId(),
                     e.getAmountMinor(), e.getCurrency(), e.getReservedMinor());
+            case CallbackEndpointSet e -> new ParticipantEvent.CallbackEndpointSet(e.getParticipant(), e.getType(), e.getUrl());
             default -> throw new IllegalArgumentException("not a participant event: " + payload.getClass().getName());
         };
     }

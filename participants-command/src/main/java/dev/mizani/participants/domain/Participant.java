@@ -8,9 +8,16 @@ public sealed interface Participant {
 
     record Absent() implements Participant {}
 
-    /** @param fundsTransferIds funds in/out already applied, so an operator's retry applies nothing twice */
-    record Registered(String name, boolean active, Map<String, Account> accounts, Set<String> fundsTransferIds)
-            implements Participant {}
+    /**
+     * @param fundsTransferIds funds in/out already applied, so an operator's retry applies nothing twice
+     * @param endpoints        callback URL by FSPIOP endpoint type
+     */
+    record Registered(String name, boolean active, Map<String, Account> accounts, Set<String> fundsTransferIds,
+                      Map<String, String> endpoints) implements Participant {}
+
+    /** The FSPIOP endpoint types the hub delivers transfer callbacks to. */
+    Set<String> ENDPOINT_TYPES = Set.of("FSPIOP_CALLBACK_URL_TRANSFER_POST", "FSPIOP_CALLBACK_URL_TRANSFER_PUT",
+            "FSPIOP_CALLBACK_URL_TRANSFER_ERROR");
 
     /**
      * One currency of a participant. Positions are net debit positions in minor units: a payer's grows

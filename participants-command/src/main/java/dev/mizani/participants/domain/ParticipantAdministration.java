@@ -45,6 +45,7 @@ final class ParticipantAdministration {
             case RecordFundsOut c -> withAccount(c, p, c.currency(), a -> fundsOut(c, p, a));
             case SetActive c -> c.active() == p.active() ? List.of()
                     : List.of(new ParticipantActiveSet(c.participant(), c.active()));
+            case SetCallbackEndpoint c -> endpoint(c, p);
             case CreateParticipant c -> refuse(c, GENERIC_VALIDATION_ERROR, "participant " + c.participant() + " already exists");
             case ReservePayerFunds c -> throw misrouted(c);
             case CommitPayerFunds c -> throw misrouted(c);
@@ -68,6 +69,19 @@ final class ParticipantAdministration {
                     + after + " liquidity cover against " + inUse + " in use");
         }
         return List.of(new FundsRecordedOut(c.participant(), c.currency(), c.amountMinor(), c.fundsTransferId(), after));
+    }
+
+    /** An FSPIOP transfer endpoint type and an absolute http(s) URL; setting the same URL again changes nothing. */
+    private static List<ParticipantEvent> endpoint(SetCallbackEndpoint c, Registered p) {
+        if (!Participant.ENDPOINT_TYPES.contains(c.type())) {
+            return refuse(c, GENERIC_VALIDATION_ERROR, "endpoint type '" + c.type() + "' is not one of "
+                    + new java.util.TreeSet<>(Participant.ENDPOINT_TYPES));
+        }
+        if (c.url() == null || !c.url().matches("https?://[^\\s/?#]+[^\\s]*") || c.url().length() > 2_048) {
+            return refuse(c, GENERIC_VALIDATION_ERROR, "endpoint value must be an absolute http(s) URL of at most 2048 characters");
+        }
+        return c.url().equals(p.endpoints().get(c.type())) ? List.of()
+                : List.of(new CallbackEndpointSet(c.participant(), c.type(), c.url()));
     }
 
     private static List<ParticipantEvent> withAccount(ParticipantCommand c, Registered p, String currency,

@@ -24,6 +24,9 @@ public sealed interface ParticipantCommand {
 
     record SetActive(String participant, boolean active) implements ParticipantCommand {}
 
+    /** Where the gateway delivers this participant's callbacks, per FSPIOP endpoint type. */
+    record SetCallbackEndpoint(String participant, String type, String url) implements ParticipantCommand {}
+
     /**
      * Reserve on the payer's position. {@code payee} carries what the handler's participant directory
      * knows of the payee at decision time: the payer's aggregate cannot read another aggregate.

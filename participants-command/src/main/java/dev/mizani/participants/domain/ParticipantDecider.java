@@ -41,6 +41,7 @@ public final class ParticipantDecider implements Decider<ParticipantCommand, Par
             case RecordFundsIn c -> administer(c, state);
             case RecordFundsOut c -> administer(c, state);
             case SetActive c -> administer(c, state);
+            case SetCallbackEndpoint c -> administer(c, state);
             case ReservePayerFunds c -> reserve(c, state);
             case CommitPayerFunds c -> commitPayer(c, state);
             case CommitPayeeFunds c -> commitPayee(c, state);

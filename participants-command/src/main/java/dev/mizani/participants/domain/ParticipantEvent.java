@@ -20,6 +20,8 @@ public sealed interface ParticipantEvent {
 
     record ParticipantActiveSet(String participant, boolean active) implements ParticipantEvent {}
 
+    record CallbackEndpointSet(String participant, String type, String url) implements ParticipantEvent {}
+
     /** An operator command the participant's state does not allow, with the FSPIOP code and why. */
     record ParticipantCommandRefused(String participant, String command, int errorCode, String errorDescription)
             implements ParticipantEvent {}

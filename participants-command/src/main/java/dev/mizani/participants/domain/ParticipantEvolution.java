@@ -24,7 +24,7 @@ final class ParticipantEvolution {
             if (!(state instanceof Absent)) {
                 throw new IllegalStateException("participant " + e.participant() + " created twice");
             }
-            return new Registered(e.participant(), true, Map.of(), Set.of());
+            return new Registered(e.participant(), true, Map.of(), Set.of(), Map.of());
         }
         if (!(state instanceof Registered p)) {
             if (event instanceof PayerFundsReservationRejected || event instanceof ParticipantCommandRefused) {
@@ -43,7 +43,12 @@ final class ParticipantEvolution {
                     withLiquidity(a, Math.addExact(a.liquidityCoverMinor(), e.amountMinor()), e.liquidityCoverMinor()));
             case FundsRecordedOut e -> withFunds(p, e.fundsTransferId(), e.currency(), a ->
                     withLiquidity(a, Math.subtractExact(a.liquidityCoverMinor(), e.amountMinor()), e.liquidityCoverMinor()));
-            case ParticipantActiveSet e -> new Registered(p.name(), e.active(), p.accounts(), p.fundsTransferIds());
+            case ParticipantActiveSet e -> new Registered(p.name(), e.active(), p.accounts(), p.fundsTransferIds(), p.endpoints());
+            case CallbackEndpointSet e -> {
+                Map<String, String> endpoints = new HashMap<>(p.endpoints());
+                endpoints.put(e.type(), e.url());
+                yield new Registered(p.name(), p.active(), p.accounts(), p.fundsTransferIds(), Map.copyOf(endpoints));
+            }
             case ParticipantCommandRefused e -> p;
             case PayerFundsReservationRejected e -> p;
             case PayerFundsReserved e -> withAccount(p, e.currency(), a -> {
@@ -111,7 +116,7 @@ final class ParticipantEvolution {
         Registered changed = withAccount(p, currency, change);
         Set<String> ids = new HashSet<>(p.fundsTransferIds());
         ids.add(fundsTransferId);
-        return new Registered(p.name(), p.active(), changed.accounts(), Set.copyOf(ids));
+        return new Registered(p.name(), p.active(), changed.accounts(), Set.copyOf(ids), p.endpoints());
     }
 
     private static Registered withAccount(Registered p, String currency, UnaryOperator<Account> change) {
@@ -129,6 +134,6 @@ final class ParticipantEvolution {
     private static Registered replaced(Registered p, String currency, Account account) {
         Map<String, Account> accounts = new HashMap<>(p.accounts());
         accounts.put(currency, account);
-        return new Registered(p.name(), p.active(), Map.copyOf(accounts), p.fundsTransferIds());
+        return new Registered(p.name(), p.active(), Map.copyOf(accounts), p.fundsTransferIds(), p.endpoints());
     }
 }

@@ -11,7 +11,7 @@ import java.util.Set;
 
 /** Snapshot bytes of a participant's state. */
 final class ParticipantSnapshots {
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
 
     private ParticipantSnapshots() {}
 
@@ -28,6 +28,8 @@ final class ParticipantSnapshots {
                             .i64(a.liquidityCoverMinor()).bool(a.initialPositionSet()).i32(a.pending().size());
                     a.pending().forEach((id, r) -> w.str(id).str(r.payeeFsp()).i64(r.amountMinor()));
                 });
+                w.i32(p.endpoints().size());
+                p.endpoints().forEach((type, url) -> w.str(type).str(url));
             }
         }
         return w.bytes();
@@ -58,6 +60,10 @@ final class ParticipantSnapshots {
             }
             accounts.put(currency, new Account(position, reserved, ndc, cover, initialSet, Map.copyOf(pending)));
         }
-        return new Participant.Registered(name, active, Map.copyOf(accounts), Set.copyOf(funds));
+        Map<String, String> endpoints = new HashMap<>();
+        for (int i = r.i32(); i > 0; i--) {
+            endpoints.put(r.str(), r.str());
+        }
+        return new Participant.Registered(name, active, Map.copyOf(accounts), Set.copyOf(funds), Map.copyOf(endpoints));
     }
 }

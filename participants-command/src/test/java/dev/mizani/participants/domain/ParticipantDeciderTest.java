@@ -189,6 +189,22 @@ class ParticipantDeciderTest {
         }
 
         @Test
+        void callbackEndpointsAreFspiopTypesWithHttpUrls() {
+            Participant p = given(new ParticipantCreated("p"));
+            assertThat(when(p, new SetCallbackEndpoint("p", "FSPIOP_CALLBACK_URL_TRANSFER_PUT", "https://dfsp.example/cb")))
+                    .containsExactly(new CallbackEndpointSet("p", "FSPIOP_CALLBACK_URL_TRANSFER_PUT", "https://dfsp.example/cb"));
+            assertThat(when(p, new SetCallbackEndpoint("p", "FSPIOP_CALLBACK_URL_QUOTES", "https://dfsp.example/cb")))
+                    .singleElement().isInstanceOfSatisfying(ParticipantCommandRefused.class,
+                            r -> assertThat(r.errorDescription()).contains("endpoint type"));
+            assertThat(when(p, new SetCallbackEndpoint("p", "FSPIOP_CALLBACK_URL_TRANSFER_PUT", "ftp://dfsp.example")))
+                    .singleElement().isInstanceOf(ParticipantCommandRefused.class);
+            Participant set = decider.evolve(p, new CallbackEndpointSet("p", "FSPIOP_CALLBACK_URL_TRANSFER_PUT", "https://dfsp.example/cb"));
+            assertThat(((Participant.Registered) set).endpoints()).containsEntry("FSPIOP_CALLBACK_URL_TRANSFER_PUT", "https://dfsp.example/cb");
+            assertThat(when(set, new SetCallbackEndpoint("p", "FSPIOP_CALLBACK_URL_TRANSFER_PUT", "https://dfsp.example/cb")))
+                    .as("the same URL again").isEmpty();
+        }
+
+        @Test
         void initialPositionOnceBeforeAnyTransferAndCapsNotNegative() {
             Participant state = payer(1_000, 1_000);
             assertThat(when(state, new SetInitialPosition("payer", "USD", 50)))

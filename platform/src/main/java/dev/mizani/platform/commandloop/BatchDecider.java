@@ -6,6 +6,7 @@ import dev.mizani.platform.eventstore.EventStore;
 import dev.mizani.platform.eventstore.LoadedStream;
 import dev.mizani.platform.eventstore.NewEvent;
 import dev.mizani.platform.eventstore.Snapshot;
+import dev.mizani.platform.eventstore.StateBytes;
 import dev.mizani.platform.eventstore.StoredEvent;
 import dev.mizani.platform.policy.PolicyCommand;
 import java.nio.charset.StandardCharsets;
@@ -165,8 +166,16 @@ final class BatchDecider<C, E, S> {
         return working;
     }
 
-    AggregateCache.Cached<S> rebuild(LoadedStream loaded) {
-        S state = loaded.snapshot() == null ? decider.initialState() : codec.decodeState(loaded.snapshot().state());
+    AggregateCache.Cached<S> rebuild(LoadedStream loaded) throws SQLException {
+        S state = decider.initialState();
+        if (loaded.snapshot() != null) {
+            try {
+                state = codec.decodeState(loaded.snapshot().state());
+            } catch (StateBytes.FormatMismatch e) {
+                // Written by an older state format: ignore the snapshot and replay the whole stream.
+                return rebuild(new LoadedStream(loaded.streamId(), null, store.readStream(loaded.streamId())));
+            }
+        }
         long version = loaded.snapshot() == null ? 0 : loaded.snapshot().version();
         for (StoredEvent e : loaded.tail()) {
             if (e.version() != version + 1) {

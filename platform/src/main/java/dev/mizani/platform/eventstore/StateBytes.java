@@ -70,12 +70,12 @@ public final class StateBytes {
     public static final class Reader {
         private final DataInputStream in;
 
-        /** @throws IllegalStateException when the bytes are of another format version */
+        /** @throws FormatMismatch when the bytes are of another format version */
         public Reader(byte[] bytes, int formatVersion) {
             this.in = new DataInputStream(new ByteArrayInputStream(bytes));
             int version = i8();
             if (version != formatVersion) {
-                throw new IllegalStateException("snapshot format " + version + ", expected " + formatVersion);
+                throw new FormatMismatch("snapshot format " + version + ", expected " + formatVersion);
             }
         }
 
@@ -109,6 +109,13 @@ public final class StateBytes {
             } catch (IOException e) {
                 throw new UncheckedIOException("truncated snapshot", e);
             }
+        }
+    }
+
+    /** A snapshot written by another version of the state's format: replay the stream instead. */
+    public static final class FormatMismatch extends RuntimeException {
+        public FormatMismatch(String message) {
+            super(message);
         }
     }
 
