@@ -78,10 +78,6 @@ public final class HubServices implements AutoCloseable {
                 stateDir.resolve("transfers-policy")).start());
     }
 
-    public CommandProcessor<ParticipantCommand, ParticipantEvent, Participant> participants() {
-        return participants.current();
-    }
-
     public CommandProcessor<TransferCommand, TransferEvent, Transfer> transfers() {
         return transfers.current();
     }

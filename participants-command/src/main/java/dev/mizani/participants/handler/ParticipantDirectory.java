@@ -37,7 +37,6 @@ public final class ParticipantDirectory implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final Thread thread;
     private volatile boolean running = true;
-    private volatile long applied;
 
     public ParticipantDirectory(String bootstrap, CachedSchemaRegistry registry) {
         this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS),
@@ -60,10 +59,6 @@ public final class ParticipantDirectory implements AutoCloseable {
         Entry e = participants.get(reserve.getPayeeFsp());
         return e == null ? new PayeeFacts(false, false, false)
                 : new PayeeFacts(true, e.active(), e.currencies().contains(reserve.getCurrency()));
-    }
-
-    public long applied() {
-        return applied;
     }
 
     private void run() {
@@ -91,7 +86,6 @@ public final class ParticipantDirectory implements AutoCloseable {
                         (k, e) -> new Entry(c.getActive(), e.currencies()));
                 default -> { }
             }
-            applied++;
         } catch (RuntimeException e) {
             log.error("participant directory skipped {}/{}/{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
         }

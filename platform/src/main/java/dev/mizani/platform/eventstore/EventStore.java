@@ -272,17 +272,6 @@ public final class EventStore {
         }
     }
 
-    /** Events in global order after {@code afterPosition}, at most {@code limit}: for rebuilding read models. */
-    public List<StoredEvent> readAll(long afterPosition, int limit) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("select " + COLUMNS
-                     + " from events where global_position > ? order by global_position limit ?")) {
-            ps.setLong(1, afterPosition);
-            ps.setInt(2, limit);
-            return readEvents(ps);
-        }
-    }
-
     private static List<StoredEvent> readEvents(PreparedStatement ps) throws SQLException {
         List<StoredEvent> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {

@@ -39,7 +39,6 @@ public final class ExpiryScheduler implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final Thread thread;
     private volatile boolean running = true;
-    private volatile long fired;
 
     public ExpiryScheduler(DataSource dataSource, String bootstrap, TransferCodec codec, Clock clock, Duration tick,
                            Duration refireAfter, int batchMax) {
@@ -57,10 +56,6 @@ public final class ExpiryScheduler implements AutoCloseable {
         thread.setDaemon(true);
         thread.start();
         return this;
-    }
-
-    public long fired() {
-        return fired;
     }
 
     private void run() {
@@ -112,7 +107,6 @@ public final class ExpiryScheduler implements AutoCloseable {
                 ps.executeUpdate();
             }
         }
-        fired += due.size();
         return due.size();
     }
 

@@ -52,10 +52,6 @@ public final class TransferCodec implements AggregateCodec<TransferCommand, Tran
         return TransferAvro.event(events.decode(payload).getPayload());
     }
 
-    public TransferEventEnvelope decodeEnvelope(byte[] payload) {
-        return events.decode(payload);
-    }
-
     @Override
     public String eventType(TransferEvent event) {
         return event.getClass().getSimpleName();
