@@ -3,7 +3,12 @@ package dev.mizani.platform.domain;
 /** The FSPIOP v1.1 error codes the hub reports, with the specification's names. */
 public enum FspiopError {
     INTERNAL_SERVER_ERROR(2001, "Internal server error"),
+    UNACCEPTABLE_VERSION(3001, "Unacceptable version requested"),
     GENERIC_VALIDATION_ERROR(3100, "Generic validation error"),
+    MALFORMED_SYNTAX(3101, "Malformed syntax"),
+    MISSING_ELEMENT(3102, "Missing mandatory element"),
+    TOO_MANY_ELEMENTS(3103, "Too many elements"),
+    PAYLOAD_TOO_LARGE(3104, "Too large payload"),
     MODIFIED_REQUEST(3106, "Modified request"),
     PAYER_FSP_ID_NOT_FOUND(3202, "Payer FSP ID not found"),
     PAYEE_FSP_ID_NOT_FOUND(3203, "Payee FSP ID not found"),

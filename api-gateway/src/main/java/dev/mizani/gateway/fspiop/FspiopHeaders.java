@@ -1,0 +1,124 @@
+package dev.mizani.gateway.fspiop;
+
+import static dev.mizani.platform.domain.FspiopError.MALFORMED_SYNTAX;
+import static dev.mizani.platform.domain.FspiopError.MISSING_ELEMENT;
+import static dev.mizani.platform.domain.FspiopError.UNACCEPTABLE_VERSION;
+
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * The FSPIOP v1.1 headers of the transfers resource: Content-Type and Accept name the transfers
+ * resource at version 1.1 or 1.0, FSPIOP-Source and Date are present and well-formed, and no header
+ * value carries a control character (header injection).
+ */
+public final class FspiopHeaders {
+    static final String MEDIA_TYPE = "application/vnd.interoperability.transfers+json";
+    private static final Pattern VERSIONED = Pattern.compile(
+            "application/vnd\\.interoperability\\.transfers\\+json\\s*;\\s*version\\s*=\\s*(\\d+\\.\\d+)\\s*");
+    private static final List<String> VERSIONS = List.of("1.1", "1.0");
+    private static final Pattern FSP_ID = Pattern.compile("[^\\p{Cntrl}]{1,32}");
+
+    private final Map<String, String> headers;
+
+    private FspiopHeaders(Map<String, String> headers) {
+        this.headers = headers;
+    }
+
+    /** Case-insensitive view of the request's headers (first value of each). */
+    public static FspiopHeaders of(Map<String, List<String>> raw) {
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        raw.forEach((name, values) -> {
+            if (values != null && !values.isEmpty()) {
+                headers.put(name, values.getFirst());
+            }
+        });
+        return new FspiopHeaders(headers);
+    }
+
+    public String source() {
+        return headers.get("FSPIOP-Source");
+    }
+
+    public String destination() {
+        return headers.get("FSPIOP-Destination");
+    }
+
+    /** The checks of a request carrying a body (POST and PUT). */
+    public Optional<FspiopRejection> check(boolean hasBody) {
+        for (var e : headers.entrySet()) {
+            if (e.getValue().chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+                return reject(400, MALFORMED_SYNTAX, "header " + e.getKey() + " contains a control character");
+            }
+        }
+        if (hasBody) {
+            String contentType = headers.get("Content-Type");
+            if (contentType == null) {
+                return reject(400, MISSING_ELEMENT, "Content-Type header is missing");
+            }
+            var version = version(contentType);
+            if (version.isEmpty()) {
+                return reject(415, MALFORMED_SYNTAX, "Content-Type must be " + MEDIA_TYPE + ";version=1.1 (or 1.0), got "
+                        + abbreviate(contentType));
+            }
+            if (!VERSIONS.contains(version.get())) {
+                return reject(406, UNACCEPTABLE_VERSION, "version " + version.get() + " is not supported; use 1.1 or 1.0");
+            }
+        }
+        String accept = headers.get("Accept");
+        if (accept != null && !accepts(accept)) {
+            return reject(406, UNACCEPTABLE_VERSION, "Accept must include " + MEDIA_TYPE + " at version 1.1 or 1.0");
+        }
+        String source = source();
+        if (source == null || source.isEmpty()) {
+            return reject(400, MISSING_ELEMENT, "FSPIOP-Source header is missing");
+        }
+        if (!FSP_ID.matcher(source).matches()) {
+            return reject(400, MALFORMED_SYNTAX, "FSPIOP-Source must be 1 to 32 characters");
+        }
+        String date = headers.get("Date");
+        if (date == null) {
+            return reject(400, MISSING_ELEMENT, "Date header is missing");
+        }
+        try {
+            ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME);
+        } catch (DateTimeParseException e) {
+            return reject(400, MALFORMED_SYNTAX, "Date header is not an RFC 1123 date: " + abbreviate(date));
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> version(String contentType) {
+        var m = VERSIONED.matcher(contentType.toLowerCase(java.util.Locale.ROOT));
+        return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
+    }
+
+    private static boolean accepts(String accept) {
+        for (String range : accept.split(",")) {
+            String r = range.trim().toLowerCase(java.util.Locale.ROOT);
+            if (r.equals("*/*") || r.startsWith("application/*") || r.equals(MEDIA_TYPE)) {
+                return true;
+            }
+            var version = version(r.replaceAll(";\\s*q=[0-9.]+", ""));
+            if (version.isPresent() && VERSIONS.contains(version.get())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Optional<FspiopRejection> reject(int status, dev.mizani.platform.domain.FspiopError error, String detail) {
+        return Optional.of(new FspiopRejection(status, error, detail));
+    }
+
+    static String abbreviate(String s) {
+        String printable = s.replaceAll("\\p{Cntrl}", "?");
+        return printable.length() <= 80 ? printable : printable.substring(0, 80) + "...";
+    }
+}

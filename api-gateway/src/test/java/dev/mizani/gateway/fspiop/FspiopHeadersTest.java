@@ -1,0 +1,82 @@
+package dev.mizani.gateway.fspiop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The FSPIOP headers of the transfers resource, including header injection. */
+class FspiopHeadersTest {
+    private static Map<String, List<String>> valid() {
+        Map<String, List<String>> h = new HashMap<>();
+        h.put("content-type", List.of("application/vnd.interoperability.transfers+json;version=1.1"));
+        h.put("Accept", List.of("application/vnd.interoperability.transfers+json;version=1"
+                + ".1, application/vnd.interoperability.transfers+json;version=1.0"));
+        h.put("FSPIOP-Source", List.of("dfsp-a"));
+        h.put("Date", List.of("Sat, 21 Nov 2026 12:00:00 GMT"));
+        return h;
+    }
+
+    private static Optional<FspiopRejection> check(Map<String, List<String>> headers) {
+        return FspiopHeaders.of(headers).check(true);
+    }
+
+    private static void refused(Map<String, List<String>> headers, int status, int code, String detail) {
+        assertThat(check(headers)).hasValueSatisfying(r -> {
+            assertThat(r.httpStatus()).isEqualTo(status);
+            assertThat(r.error().code()).isEqualTo(code);
+            assertThat(r.detail()).contains(detail);
+        });
+    }
+
+    @Test
+    void theTransfersHeadersAtVersionOnePointOneOrOnePointZeroPass() {
+        assertThat(check(valid())).isEmpty();
+        var v10 = valid();
+        v10.put("Content-Type", List.of("application/vnd.interoperability.transfers+json;version=1.0"));
+        assertThat(check(v10)).isEmpty();
+        assertThat(FspiopHeaders.of(valid()).source()).isEqualTo("dfsp-a");
+    }
+
+    @Test
+    void contentTypeAndAcceptMustNameTheTransfersResourceAtASupportedVersion() {
+        var missing = valid();
+        missing.remove("content-type");
+        refused(missing, 400, 3102, "Content-Type header is missing");
+        var json = valid();
+        json.put("content-type", List.of("application/json"));
+        refused(json, 415, 3101, "Content-Type must be");
+        var v2 = valid();
+        v2.put("content-type", List.of("application/vnd.interoperability.transfers+json;version=2.0"));
+        refused(v2, 406, 3001, "version 2.0 is not supported");
+        var accept = valid();
+        accept.put("Accept", List.of("application/vnd.interoperability.quotes+json;version=1.1"));
+        refused(accept, 406, 3001, "Accept must include");
+    }
+
+    @Test
+    void sourceAndDateArePresentAndWellFormed() {
+        var noSource = valid();
+        noSource.remove("FSPIOP-Source");
+        refused(noSource, 400, 3102, "FSPIOP-Source header is missing");
+        var longSource = valid();
+        longSource.put("FSPIOP-Source", List.of("x".repeat(33)));
+        refused(longSource, 400, 3101, "1 to 32 characters");
+        var noDate = valid();
+        noDate.remove("Date");
+        refused(noDate, 400, 3102, "Date header is missing");
+        var badDate = valid();
+        badDate.put("Date", List.of("yesterday"));
+        refused(badDate, 400, 3101, "not an RFC 1123 date");
+    }
+
+    @Test
+    void aControlCharacterInAnyHeaderIsRefused() {
+        var injected = valid();
+        injected.put("FSPIOP-Source", List.of("dfsp-a\r\nX-Admin: true"));
+        refused(injected, 400, 3101, "contains a control character");
+    }
+}
