@@ -3,6 +3,7 @@ package dev.mizani.hub;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.mizani.embedded.Infrastructure;
 import dev.mizani.embedded.InfrastructureSettings;
+import dev.mizani.gateway.transfers.TransfersGateway;
 import dev.mizani.platform.commandloop.ProcessorHooks;
 import dev.mizani.platform.eventstore.Database;
 import dev.mizani.schemas.HubTopics;
@@ -67,12 +68,16 @@ public final class Main {
         HubServices services = new HubServices(infrastructure.kafkaBootstrap(), dataSource, registry, Clock.systemUTC(),
                 settings.dataDir().resolve("streams"), env, ProcessorHooks.NONE);
         running.push(services);
+        TransfersGateway gateway = new TransfersGateway(env.getOrDefault("MIZANI_GATEWAY_HOST", "127.0.0.1"),
+                InfrastructureSettings.intOf(env, "MIZANI_GATEWAY_PORT", 3000), infrastructure.kafkaBootstrap(), registry,
+                Clock.systemUTC(), Duration.ofSeconds(10)).start();
+        running.push(gateway);
 
         log.info("{} in {} ms: kafka={} db={} registry={}", READY_LINE, (System.nanoTime() - startNs) / 1_000_000,
                 infrastructure.kafkaBootstrap(), infrastructure.jdbcUrl(), infrastructure.registryUrl());
-        log.info("Running: transfers and participants handlers, both policies, expiry scheduler. Commands go to {} "
-                + "and {}; the API gateway, projections and query API are not part of this build yet. Ctrl-C stops.",
-                HubTopics.TRANSFERS_COMMANDS, HubTopics.PARTICIPANTS_COMMANDS);
+        log.info("Running: FSPIOP transfers API on port {}, transfers and participants handlers, both policies, expiry "
+                + "scheduler. Not in this build yet: callbacks, the admin API (participants are onboarded through {}), "
+                + "projections and the query API. Ctrl-C stops.", gateway.port(), HubTopics.PARTICIPANTS_COMMANDS);
         stopped.await();
     }
 }

@@ -76,6 +76,7 @@ class HubProcessTest {
             pb.environment().put("MIZANI_KAFKA_PORT", "0");
             pb.environment().put("MIZANI_DB_PORT", Integer.toString(dbPort));
             pb.environment().put("MIZANI_REGISTRY_PORT", Integer.toString(registryPort));
+            pb.environment().put("MIZANI_GATEWAY_PORT", "0");
             Process process = pb.start();
             List<String> output = new ArrayList<>();
             CompletableFuture<Boolean> ready = new CompletableFuture<>();

@@ -98,6 +98,51 @@ public final class TransferBodies {
         }
     }
 
+    private static final Pattern FULFILMENT = CONDITION;
+    private static final Pattern ERROR_CODE = Pattern.compile("^[1-9]\\d{3}$");
+
+    /** PUT /transfers/{ID}: COMMITTED (or RESERVED) needs the fulfilment; ABORTED ends the transfer. */
+    public static Parsed<AnswerRequest> answer(byte[] body) {
+        try {
+            JsonNode root = object(body, Set.of("fulfilment", "completedTimestamp", "transferState", "extensionList"));
+            String state = string(root, "transferState", "transferState", Pattern.compile("^(RECEIVED|RESERVED|COMMITTED|ABORTED)$"),
+                    9, "RESERVED, COMMITTED or ABORTED");
+            if (root.has("completedTimestamp")) {
+                string(root, "completedTimestamp", "completedTimestamp", DATE_TIME, 32, "an FSPIOP DateTime");
+            }
+            extensions(root);
+            String hash = CanonicalJson.sha256Hex(root);
+            return switch (state) {
+                case "COMMITTED", "RESERVED" -> new Valid<>(new AnswerRequest.Fulfil(
+                        string(root, "fulfilment", "fulfilment", FULFILMENT, 43, "a 43-character base64url fulfilment"), hash));
+                case "ABORTED" -> new Valid<>(new AnswerRequest.Abort(hash));
+                default -> throw new Invalid(400, GENERIC_VALIDATION_ERROR,
+                        "transferState RECEIVED is not an answer; send COMMITTED, RESERVED or ABORTED");
+            };
+        } catch (Invalid e) {
+            return new Rejected<>(e.rejection);
+        }
+    }
+
+    /** PUT /transfers/{ID}/error: the payee's errorInformation. */
+    public static Parsed<AnswerRequest> error(byte[] body) {
+        try {
+            JsonNode root = object(body, Set.of("errorInformation"));
+            JsonNode info = required(root, "errorInformation");
+            if (!info.isObject()) {
+                throw new Invalid(400, GENERIC_VALIDATION_ERROR, "errorInformation must be an object");
+            }
+            only(info, Set.of("errorCode", "errorDescription", "extensionList"), "errorInformation.");
+            String code = string(info, "errorCode", "errorInformation.errorCode", ERROR_CODE, 4, "a four-digit code");
+            String description = string(info, "errorDescription", "errorInformation.errorDescription", null, 128,
+                    "1 to 128 characters");
+            extensions(info);
+            return new Valid<>(new AnswerRequest.Reject(Integer.parseInt(code), description, CanonicalJson.sha256Hex(root)));
+        } catch (Invalid e) {
+            return new Rejected<>(e.rejection);
+        }
+    }
+
     static JsonNode object(byte[] body, Set<String> allowed) throws Invalid {
         if (body == null || body.length == 0) {
             throw new Invalid(400, MALFORMED_SYNTAX, "the body is empty");

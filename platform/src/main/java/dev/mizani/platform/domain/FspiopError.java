@@ -3,6 +3,7 @@ package dev.mizani.platform.domain;
 /** The FSPIOP v1.1 error codes the hub reports, with the specification's names. */
 public enum FspiopError {
     INTERNAL_SERVER_ERROR(2001, "Internal server error"),
+    SERVICE_UNAVAILABLE(2003, "Service currently unavailable"),
     UNACCEPTABLE_VERSION(3001, "Unacceptable version requested"),
     GENERIC_VALIDATION_ERROR(3100, "Generic validation error"),
     MALFORMED_SYNTAX(3101, "Malformed syntax"),

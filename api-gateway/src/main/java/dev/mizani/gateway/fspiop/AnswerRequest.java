@@ -1,0 +1,18 @@
+package dev.mizani.gateway.fspiop;
+
+/**
+ * A payee's answer to a transfer, as PUT /transfers/{ID} (fulfil or abort) or PUT /transfers/{ID}/error
+ * (reject) carries it, checked, with its canonical request hash.
+ */
+public sealed interface AnswerRequest {
+    String requestHash();
+
+    /** transferState COMMITTED or RESERVED with the fulfilment: commit. */
+    record Fulfil(String fulfilment, String requestHash) implements AnswerRequest {}
+
+    /** transferState ABORTED. */
+    record Abort(String requestHash) implements AnswerRequest {}
+
+    /** errorInformation from the payee. */
+    record Reject(int errorCode, String errorDescription, String requestHash) implements AnswerRequest {}
+}
