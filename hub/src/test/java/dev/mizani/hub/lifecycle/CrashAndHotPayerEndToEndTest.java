@@ -67,7 +67,7 @@ class CrashAndHotPayerEndToEndTest {
         ARMED.set(true);
         List<HubFixture.Prepared> transfers = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
-            transfers.add(f.prepare(payer, payee, "1", Duration.ofSeconds(60), i % 20 == 19));
+            transfers.add(f.prepare(payer, payee, "1", Duration.ofMinutes(5), i % 20 == 19));
         }
         f.flush();
         for (HubFixture.Prepared p : transfers) {

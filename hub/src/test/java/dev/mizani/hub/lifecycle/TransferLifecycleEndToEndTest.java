@@ -90,13 +90,19 @@ class TransferLifecycleEndToEndTest {
         Await.until(HubFixture.BOUND, "reservation released", () -> released(p.id(), PayerFundsReleased.class));
     }
 
+    /**
+     * Whether the reservation is acknowledged before the expiration passes depends on load: either the
+     * RESERVED transfer expires and releases, or the RECEIVED one expires and the late reservation is
+     * released. Both must end with the payer's reservation released and a late fulfil refused 3303.
+     */
     @Test
     void anUnansweredTransferExpiresByTheTimerAndReleases() {
         HubFixture.Prepared p = prepare(PAYER, PAYEE, "7", Duration.ofMillis(1_500));
-        awaitEvent(p.id(), TransferReserved.class);
         TransferExpired expired = awaitEvent(p.id(), TransferExpired.class);
-        assertThat(expired.getReservationHeld()).isTrue();
         Await.until(HubFixture.BOUND, "reservation released", () -> released(p.id(), PayerFundsReleased.class));
+        if (!expired.getReservationHeld()) {
+            assertThat(f.events.of(p.id())).anyMatch(e -> e instanceof dev.mizani.schemas.transfer.LateReservationReleased);
+        }
         transferCommand(new TransferCommand.FulfilTransfer(p.id(), PAYEE, p.fulfilment(), "late-" + p.id(), Instant.EPOCH));
         TransferRequestRefused late = awaitEvent(p.id(), TransferRequestRefused.class);
         assertThat(late.getErrorCode()).isEqualTo(3303);

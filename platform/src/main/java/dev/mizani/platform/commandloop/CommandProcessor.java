@@ -247,7 +247,7 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
         long done = commands.get();
         if (done > progressCommands) {
             log.info("{}: {} commands/s over the last {} s; totals: {} commands, {} events, {} dead letters; {} aggregates cached",
-                    settings.name(), (done - progressCommands) * 1_000_000_000L / (now - progressAtNs),
+                    settings.name(), String.format("%.1f", (done - progressCommands) * 1e9 / (now - progressAtNs)),
                     (now - progressAtNs) / 1_000_000_000L, done, events.get(), deadLetters.get(), cache.size());
         }
         progressAtNs = now;
