@@ -44,7 +44,7 @@ class CrashAndHotPayerEndToEndTest {
             if (point == ProcessorHooks.Point.AFTER_COMMIT && BATCHES.incrementAndGet() == 2) {
                 throw new dev.mizani.platform.testing.SimulatedCrash("transfers handler after commit, before publish");
             }
-            if (point == ProcessorHooks.Point.INSIDE_TRANSACTION && BATCHES.get() == 5) {
+            if (point == ProcessorHooks.Point.INSIDE_TRANSACTION && BATCHES.get() == 3) {
                 BATCHES.incrementAndGet();
                 throw new dev.mizani.platform.testing.SimulatedCrash("transfers handler inside its transaction");
             }
@@ -83,7 +83,7 @@ class CrashAndHotPayerEndToEndTest {
                         && positionEvents(payee, ParticipantEvent.PayeeFundsCommitted.class) == 300);
 
         ARMED.set(false);
-        assertThat(BATCHES.get()).as("both crash points were reached").isGreaterThanOrEqualTo(6);
+        assertThat(BATCHES.get()).as("both crash points were reached").isGreaterThanOrEqualTo(4);
         assertThat(f.hub.transfersRestarts() - restartsBefore).as("the supervisor replaced the killed handler twice")
                 .isEqualTo(2);
         for (HubFixture.Prepared p : transfers) {
