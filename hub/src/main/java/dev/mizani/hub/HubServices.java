@@ -98,6 +98,7 @@ public final class HubServices implements AutoCloseable {
         for (String commands : new String[] {HubTopics.TRANSFERS_COMMANDS, HubTopics.PARTICIPANTS_COMMANDS}) {
             topics.put(HubTopics.deadLetters(commands), 1);
         }
+        topics.put(HubTopics.CALLBACK_DEAD_LETTERS, 1);
         Topics.ensure(bootstrap, topics, (short) 1);
     }
 

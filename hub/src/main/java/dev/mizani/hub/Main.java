@@ -3,6 +3,8 @@ package dev.mizani.hub;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.mizani.embedded.Infrastructure;
 import dev.mizani.embedded.InfrastructureSettings;
+import dev.mizani.gateway.callbacks.CallbackNotifier;
+import dev.mizani.gateway.callbacks.ParticipantEndpoints;
 import dev.mizani.gateway.transfers.TransfersGateway;
 import dev.mizani.platform.commandloop.ProcessorHooks;
 import dev.mizani.platform.eventstore.Database;
@@ -33,6 +35,9 @@ public final class Main {
         // Avro 1.12 decodes generated classes only from trusted packages.
         System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES",
                 System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES", "java.lang,java.math,java.util,org.apache.avro,dev.mizani"));
+        // FSPIOP callbacks carry a Date header; the JDK's HTTP client sets it only when allowed, before first use.
+        System.setProperty("jdk.httpclient.allowRestrictedHeaders",
+                System.getProperty("jdk.httpclient.allowRestrictedHeaders", "date"));
         Map<String, String> env = System.getenv();
         long startNs = System.nanoTime();
         InfrastructureSettings settings = InfrastructureSettings.fromEnv(env);
@@ -72,12 +77,16 @@ public final class Main {
                 InfrastructureSettings.intOf(env, "MIZANI_GATEWAY_PORT", 3000), infrastructure.kafkaBootstrap(), registry,
                 Clock.systemUTC(), Duration.ofSeconds(10)).start();
         running.push(gateway);
+        ParticipantEndpoints endpoints = new ParticipantEndpoints(infrastructure.kafkaBootstrap(), registry);
+        running.push(endpoints);
+        running.push(new CallbackNotifier(infrastructure.kafkaBootstrap(), registry, endpoints, Clock.systemUTC(),
+                InfrastructureSettings.intOf(env, "MIZANI_CALLBACKS_IN_FLIGHT_MAX", 256), 3, Duration.ofMillis(200)));
 
         log.info("{} in {} ms: kafka={} db={} registry={}", READY_LINE, (System.nanoTime() - startNs) / 1_000_000,
                 infrastructure.kafkaBootstrap(), infrastructure.jdbcUrl(), infrastructure.registryUrl());
-        log.info("Running: FSPIOP transfers API on port {}, transfers and participants handlers, both policies, expiry "
-                + "scheduler. Not in this build yet: callbacks, the admin API (participants are onboarded through {}), "
-                + "projections and the query API. Ctrl-C stops.", gateway.port(), HubTopics.PARTICIPANTS_COMMANDS);
+        log.info("Running: FSPIOP transfers API on port {} with callbacks, transfers and participants handlers, both "
+                + "policies, expiry scheduler. Not in this build yet: the admin API (participants are onboarded through "
+                + "{}), projections and the query API. Ctrl-C stops.", gateway.port(), HubTopics.PARTICIPANTS_COMMANDS);
         stopped.await();
     }
 }

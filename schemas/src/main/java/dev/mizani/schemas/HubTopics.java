@@ -17,6 +17,8 @@ public final class HubTopics {
     public static final String TRANSFERS_EVENTS = "transfers.events";
     public static final String PARTICIPANTS_COMMANDS = "participants.commands";
     public static final String PARTICIPANTS_EVENTS = "participants.events";
+    /** Callbacks the gateway could not deliver: the body, with reason, participant and endpoint type headers. */
+    public static final String CALLBACK_DEAD_LETTERS = "callbacks.dlq";
 
     /** Dead letters of a command topic: the unprocessable record as it was, with a reason header. */
     public static String deadLetters(String commandTopic) {

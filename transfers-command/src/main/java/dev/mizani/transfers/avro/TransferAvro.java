@@ -71,7 +71,7 @@ public final class TransferAvro {
             case TransferEvent.TransferPrepareRejected e -> new TransferPrepareRejected(e.transferId(), e.payerFsp(),
                     e.payeeFsp(), e.errorCode(), e.errorDescription(), e.requestHash());
             case TransferEvent.TransferReserved e -> new TransferReserved(e.transferId(), e.payerFsp(), e.payeeFsp(),
-                    e.amountMinor(), e.currency());
+                    e.amountMinor(), e.currency(), e.ilpPacket(), e.condition(), e.expiration());
             case TransferEvent.TransferCommitted e -> new TransferCommitted(e.transferId(), e.payerFsp(), e.payeeFsp(),
                     e.amountMinor(), e.currency(), e.fulfilment(), e.completedAt(), e.requestHash());
             case TransferEvent.TransferAborted e -> new TransferAborted(e.transferId(), e.payerFsp(), e.payeeFsp(),
@@ -96,7 +96,8 @@ public final class TransferAvro {
             case TransferPrepareRejected e -> new TransferEvent.TransferPrepareRejected(e.getTransferId(),
                     e.getPayerFsp(), e.getPayeeFsp(), e.getErrorCode(), e.getErrorDescription(), e.getRequestHash());
             case TransferReserved e -> new TransferEvent.TransferReserved(e.getTransferId(), e.getPayerFsp(),
-                    e.getPayeeFsp(), e.getAmountMinor(), e.getCurrency());
+                    e.getPayeeFsp(), e.getAmountMinor(), e.getCurrency(), e.getIlpPacket(), e.getCondition(),
+                    e.getExpiration());
             case TransferCommitted e -> new TransferEvent.TransferCommitted(e.getTransferId(), e.getPayerFsp(),
                     e.getPayeeFsp(), e.getAmountMinor(), e.getCurrency(), e.getFulfilment(), e.getCompletedAt(),
                     e.getRequestHash());

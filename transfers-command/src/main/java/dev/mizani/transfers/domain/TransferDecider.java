@@ -74,7 +74,8 @@ public final class TransferDecider implements Decider<TransferCommand, TransferE
             case Received r -> isDue(r.terms(), c.hubTime())
                     ? List.of(expired(r.terms(), true))
                     : List.of(new TransferReserved(c.transferId(), r.terms().payerFsp(), r.terms().payeeFsp(),
-                            r.terms().amountMinor(), r.terms().currency()));
+                            r.terms().amountMinor(), r.terms().currency(), r.terms().ilpPacket(), r.terms().condition(),
+                            r.terms().expiration()));
             case Aborted a -> a.reservationHeld() ? List.of() : List.of(lateRelease(a.terms()));
             case Expired e -> e.reservationHeld() ? List.of() : List.of(lateRelease(e.terms()));
             case Reserved r -> List.of();

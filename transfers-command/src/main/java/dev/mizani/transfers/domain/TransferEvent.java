@@ -17,8 +17,9 @@ public sealed interface TransferEvent {
     record TransferPrepareRejected(String transferId, String payerFsp, String payeeFsp, int errorCode,
                                    String errorDescription, String requestHash) implements TransferEvent {}
 
-    record TransferReserved(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency)
-            implements TransferEvent {}
+    /** Carries the prepare's terms, so the payee's forwarded prepare needs nothing else. */
+    record TransferReserved(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency,
+                            String ilpPacket, String condition, Instant expiration) implements TransferEvent {}
 
     record TransferCommitted(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency,
                              String fulfilment, Instant completedAt, String requestHash) implements TransferEvent {}

@@ -40,7 +40,8 @@ class TransferDeciderTest {
 
     static final TransferPrepareAccepted ACCEPTED = new TransferPrepareAccepted("t1", "payer", "payee", 1_050, "USD",
             "ilp-packet", CONDITION, EXPIRES, "h-prepare");
-    static final TransferReserved RESERVED = new TransferReserved("t1", "payer", "payee", 1_050, "USD");
+    static final TransferReserved RESERVED = new TransferReserved("t1", "payer", "payee", 1_050, "USD", "ilp-packet",
+            CONDITION, EXPIRES);
 
     private Transfer given(TransferEvent... events) {
         Transfer state = decider.initialState();

@@ -1,0 +1,180 @@
+package dev.mizani.gateway.callbacks;
+
+import dev.mizani.platform.kafka.KafkaClients;
+import dev.mizani.schemas.HubTopics;
+import dev.mizani.schemas.registry.CachedSchemaRegistry;
+import dev.mizani.schemas.transfer.TransferEventEnvelope;
+import dev.mizani.schemas.wire.AvroWireCodec;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns transfer events into FSPIOP callbacks to the participants' registered endpoints. Delivery is
+ * concurrent up to {@code inFlightMax}, each callback retried {@code attemptsMax} times with doubling
+ * backoff; one that still fails (or has no endpoint) goes to {@code callbacks.dlq} with the reason, and
+ * the ledger is unaffected. Offsets are committed once every callback of a poll has ended, so a crash
+ * re-delivers callbacks rather than losing them: at least once, as FSPIOP clients expect.
+ *
+ * <p>FSPIOP requires a Date header, which the JDK's HTTP client sets only when the JVM runs with
+ * {@code -Djdk.httpclient.allowRestrictedHeaders=date} (the hub's launcher sets it).
+ */
+public final class CallbackNotifier implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CallbackNotifier.class);
+    private static final String CONTENT_TYPE = "application/vnd.interoperability.transfers+json;version=1.1";
+
+    private final ParticipantEndpoints endpoints;
+    private final AvroWireCodec<TransferEventEnvelope> events;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final KafkaProducer<String, byte[]> deadLetters;
+    private final HttpClient http;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final Semaphore inFlight;
+    private final int attemptsMax;
+    private final Duration backoff;
+    private final Clock clock;
+    private final Thread thread;
+    private final AtomicLong delivered = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private volatile boolean running = true;
+
+    public CallbackNotifier(String bootstrap, CachedSchemaRegistry registry, ParticipantEndpoints endpoints, Clock clock,
+                            int inFlightMax, int attemptsMax, Duration backoff) {
+        this.endpoints = endpoints;
+        this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
+                TransferEventEnvelope.getClassSchema());
+        Map<String, Object> props = KafkaClients.plainConsumer(bootstrap, "api-gateway-notifier");
+        props.put("max.poll.records", inFlightMax);
+        this.consumer = new KafkaConsumer<>(props);
+        this.deadLetters = new KafkaProducer<>(KafkaClients.idempotentProducer(bootstrap, "callback-dead-letters"));
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).executor(executor).build();
+        this.inFlight = new Semaphore(inFlightMax);
+        this.attemptsMax = attemptsMax;
+        this.backoff = backoff;
+        this.clock = clock;
+        this.thread = Thread.ofPlatform().name("callback-notifier").start(this::run);
+    }
+
+    public long delivered() {
+        return delivered.get();
+    }
+
+    public long failed() {
+        return failed.get();
+    }
+
+    private void run() {
+        consumer.subscribe(List.of(HubTopics.TRANSFERS_EVENTS));
+        try {
+            while (running) {
+                List<CompletableFuture<Void>> pending = new ArrayList<>();
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    List<Callback> callbacks;
+                    try {
+                        callbacks = TransferNotifications.callbacksFor(events.decode(r.value()).getPayload());
+                    } catch (RuntimeException e) {
+                        log.warn("skipping unreadable transfer event {}/{}/{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
+                        continue;
+                    }
+                    for (Callback c : callbacks) {
+                        inFlight.acquireUninterruptibly();
+                        pending.add(CompletableFuture.runAsync(() -> deliver(c), executor)
+                                .whenComplete((v, e) -> inFlight.release()));
+                    }
+                }
+                CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+                if (!pending.isEmpty()) {
+                    consumer.commitSync();
+                }
+            }
+        } catch (org.apache.kafka.common.errors.WakeupException e) {
+            // closing
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void deliver(Callback c) {
+        var url = endpoints.url(c.participant(), c.endpointType(), c.transferId());
+        if (url.isEmpty()) {
+            deadLetter(c, "participant " + c.participant() + " has no " + c.endpointType() + " endpoint");
+            return;
+        }
+        String reason = "no attempt";
+        for (int attempt = 1; attempt <= attemptsMax; attempt++) {
+            try {
+                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(url.get()))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("Content-Type", CONTENT_TYPE)
+                        .header("Accept", CONTENT_TYPE)
+                        .header("FSPIOP-Source", "hub")
+                        .header("FSPIOP-Destination", c.participant())
+                        .header("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().atOffset(ZoneOffset.UTC)))
+                        .method(c.method(), HttpRequest.BodyPublishers.ofString(c.body(), StandardCharsets.UTF_8))
+                        .build(), HttpResponse.BodyHandlers.discarding());
+                if (response.statusCode() / 100 == 2) {
+                    delivered.incrementAndGet();
+                    return;
+                }
+                reason = "HTTP " + response.statusCode() + " from " + url.get();
+            } catch (java.io.IOException e) {
+                reason = e.toString();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                reason = "interrupted";
+                break;
+            }
+            sleep(backoff.toMillis() << (attempt - 1));
+        }
+        deadLetter(c, reason + " after " + attemptsMax + " attempts");
+    }
+
+    private void deadLetter(Callback c, String reason) {
+        failed.incrementAndGet();
+        log.warn("callback {} {} to {} failed: {}", c.method(), c.transferId(), c.participant(), reason);
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("mizani.dlq.reason", reason.getBytes(StandardCharsets.UTF_8));
+        headers.add("mizani.callback.participant", c.participant().getBytes(StandardCharsets.UTF_8));
+        headers.add("mizani.callback.type", c.endpointType().getBytes(StandardCharsets.UTF_8));
+        deadLetters.send(new ProducerRecord<>(HubTopics.CALLBACK_DEAD_LETTERS, null, c.transferId(),
+                c.body().getBytes(StandardCharsets.UTF_8), headers));
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        consumer.wakeup();
+        thread.join(30_000);
+        deadLetters.close(Duration.ofSeconds(5));
+        executor.shutdownNow();
+    }
+}

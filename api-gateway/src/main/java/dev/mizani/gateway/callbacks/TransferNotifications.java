@@ -1,0 +1,80 @@
+package dev.mizani.gateway.callbacks;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mizani.platform.domain.FspiopError;
+import dev.mizani.platform.domain.money.FspiopAmount;
+import dev.mizani.schemas.transfer.TransferAborted;
+import dev.mizani.schemas.transfer.TransferCommitted;
+import dev.mizani.schemas.transfer.TransferExpired;
+import dev.mizani.schemas.transfer.TransferPrepareRejected;
+import dev.mizani.schemas.transfer.TransferRequestRefused;
+import dev.mizani.schemas.transfer.TransferReserved;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+
+/**
+ * Which transfer events become which callbacks: the reserved prepare is forwarded to the payee
+ * (POST /transfers); a commit goes to the payer (PUT /transfers/{ID}, COMMITTED); an abort or expiry
+ * goes to both, and a refused prepare or request to its sender (PUT /transfers/{ID}/error). Every other
+ * event calls no one.
+ */
+public final class TransferNotifications {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final DateTimeFormatter FSPIOP_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    private TransferNotifications() {}
+
+    public static List<Callback> callbacksFor(Object event) {
+        return switch (event) {
+            case TransferReserved e -> List.of(new Callback(e.getPayeeFsp(), Callback.POST, "POST", e.getTransferId(),
+                    prepare(e)));
+            case TransferCommitted e -> List.of(new Callback(e.getPayerFsp(), Callback.PUT, "PUT", e.getTransferId(),
+                    JSON.createObjectNode().put("fulfilment", e.getFulfilment())
+                            .put("completedTimestamp", FSPIOP_TIME.format(e.getCompletedAt()))
+                            .put("transferState", "COMMITTED").toString()));
+            case TransferAborted e -> toBoth(e.getPayerFsp(), e.getPayeeFsp(), e.getTransferId(),
+                    error(e.getErrorCode(), e.getErrorDescription()));
+            case TransferExpired e -> toBoth(e.getPayerFsp(), e.getPayeeFsp(), e.getTransferId(),
+                    error(FspiopError.TRANSFER_EXPIRED.code(), FspiopError.TRANSFER_EXPIRED.describe(
+                            "transfer " + e.getTransferId() + " expired")));
+            case TransferPrepareRejected e -> List.of(new Callback(e.getPayerFsp(), Callback.ERROR, "PUT",
+                    e.getTransferId(), error(e.getErrorCode(), e.getErrorDescription())));
+            case TransferRequestRefused e -> List.of(new Callback(e.getSourceFsp(), Callback.ERROR, "PUT",
+                    e.getTransferId(), error(e.getErrorCode(), e.getErrorDescription())));
+            default -> List.of();
+        };
+    }
+
+    private static List<Callback> toBoth(String payer, String payee, String transferId, String body) {
+        return List.of(new Callback(payer, Callback.ERROR, "PUT", transferId, body),
+                new Callback(payee, Callback.ERROR, "PUT", transferId, body));
+    }
+
+    private static String prepare(TransferReserved e) {
+        ObjectNode body = JSON.createObjectNode()
+                .put("transferId", e.getTransferId())
+                .put("payerFsp", e.getPayerFsp())
+                .put("payeeFsp", e.getPayeeFsp());
+        body.putObject("amount").put("amount", FspiopAmount.format(e.getAmountMinor(), e.getCurrency()))
+                .put("currency", e.getCurrency());
+        body.put("ilpPacket", e.getIlpPacket())
+                .put("condition", e.getCondition())
+                .put("expiration", FSPIOP_TIME.format(e.getExpiration()));
+        return body.toString();
+    }
+
+    private static String error(int code, String description) {
+        ObjectNode body = JSON.createObjectNode();
+        body.putObject("errorInformation").put("errorCode", Integer.toString(code))
+                .put("errorDescription", description.length() <= 128 ? description : description.substring(0, 128));
+        return body.toString();
+    }
+
+    static String time(Instant instant) {
+        return FSPIOP_TIME.format(instant);
+    }
+}

@@ -1,0 +1,56 @@
+package dev.mizani.gateway.callbacks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mizani.schemas.transfer.TransferCommitted;
+import dev.mizani.schemas.transfer.TransferDuplicateReported;
+import dev.mizani.schemas.transfer.TransferExpired;
+import dev.mizani.schemas.transfer.TransferPrepareRejected;
+import dev.mizani.schemas.transfer.TransferRequestRefused;
+import dev.mizani.schemas.transfer.TransferReserved;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class TransferNotificationsTest {
+    private static final Instant AT = Instant.parse("2026-11-21T12:00:00.120Z");
+
+    @Test
+    void theReservedPrepareGoesToThePayeeWithItsTerms() {
+        var callbacks = TransferNotifications.callbacksFor(
+                new TransferReserved("t1", "payer", "payee", 1_050L, "USD", "ilp", "cond", AT));
+        assertThat(callbacks).singleElement().satisfies(c -> {
+            assertThat(c.participant()).isEqualTo("payee");
+            assertThat(c.endpointType()).isEqualTo(Callback.POST);
+            assertThat(c.body()).contains("\"amount\":{\"amount\":\"10.5\",\"currency\":\"USD\"}")
+                    .contains("\"expiration\":\"2026-11-21T12:00:00.120Z\"").contains("\"condition\":\"cond\"");
+        });
+    }
+
+    @Test
+    void aCommitGoesToThePayerAndAnExpiryToBothAs3303() {
+        assertThat(TransferNotifications.callbacksFor(new TransferCommitted("t1", "payer", "payee", 1L, "USD", "f", AT, "h")))
+                .singleElement().satisfies(c -> {
+                    assertThat(c.participant()).isEqualTo("payer");
+                    assertThat(c.method()).isEqualTo("PUT");
+                    assertThat(c.body()).contains("\"transferState\":\"COMMITTED\"").contains("\"fulfilment\":\"f\"");
+                });
+        assertThat(TransferNotifications.callbacksFor(new TransferExpired("t1", "payer", "payee", 1L, "USD", true)))
+                .extracting(Callback::participant, Callback::endpointType)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("payer", Callback.ERROR),
+                        org.assertj.core.groups.Tuple.tuple("payee", Callback.ERROR));
+        assertThat(TransferNotifications.callbacksFor(new TransferExpired("t1", "payer", "payee", 1L, "USD", true)).getFirst()
+                .body()).contains("\"errorCode\":\"3303\"");
+    }
+
+    @Test
+    void refusalsGoToTheirSenderAndDuplicatesCallNoOneYet() {
+        assertThat(TransferNotifications.callbacksFor(new TransferPrepareRejected("t1", "payer", "payee", 3100, "bad", "h")))
+                .singleElement().satisfies(c -> assertThat(c.participant()).isEqualTo("payer"));
+        assertThat(TransferNotifications.callbacksFor(new TransferRequestRefused("t1", "payee", 3106, "Modified request")))
+                .singleElement().satisfies(c -> {
+                    assertThat(c.participant()).isEqualTo("payee");
+                    assertThat(c.body()).contains("\"errorCode\":\"3106\"");
+                });
+        assertThat(TransferNotifications.callbacksFor(new TransferDuplicateReported("t1", "payer", "RESERVED"))).isEmpty();
+    }
+}
