@@ -21,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -55,8 +54,6 @@ public final class CallbackNotifier implements AutoCloseable {
     private final Duration backoff;
     private final Clock clock;
     private final Thread thread;
-    private final AtomicLong delivered = new AtomicLong();
-    private final AtomicLong failed = new AtomicLong();
     private volatile boolean running = true;
 
     public CallbackNotifier(String bootstrap, CachedSchemaRegistry registry, ParticipantEndpoints endpoints, Clock clock,
@@ -74,14 +71,6 @@ public final class CallbackNotifier implements AutoCloseable {
         this.backoff = backoff;
         this.clock = clock;
         this.thread = Thread.ofPlatform().name("callback-notifier").start(this::run);
-    }
-
-    public long delivered() {
-        return delivered.get();
-    }
-
-    public long failed() {
-        return failed.get();
     }
 
     private void run() {
@@ -134,7 +123,6 @@ public final class CallbackNotifier implements AutoCloseable {
                         .method(c.method(), HttpRequest.BodyPublishers.ofString(c.body(), StandardCharsets.UTF_8))
                         .build(), HttpResponse.BodyHandlers.discarding());
                 if (response.statusCode() / 100 == 2) {
-                    delivered.incrementAndGet();
                     return;
                 }
                 reason = "HTTP " + response.statusCode() + " from " + url.get();
@@ -151,7 +139,6 @@ public final class CallbackNotifier implements AutoCloseable {
     }
 
     private void deadLetter(Callback c, String reason) {
-        failed.incrementAndGet();
         log.warn("callback {} {} to {} failed: {}", c.method(), c.transferId(), c.participant(), reason);
         RecordHeaders headers = new RecordHeaders();
         headers.add("mizani.dlq.reason", reason.getBytes(StandardCharsets.UTF_8));

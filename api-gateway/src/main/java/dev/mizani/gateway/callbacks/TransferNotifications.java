@@ -10,7 +10,6 @@ import dev.mizani.schemas.transfer.TransferExpired;
 import dev.mizani.schemas.transfer.TransferPrepareRejected;
 import dev.mizani.schemas.transfer.TransferRequestRefused;
 import dev.mizani.schemas.transfer.TransferReserved;
-import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -74,7 +73,4 @@ public final class TransferNotifications {
         return body.toString();
     }
 
-    static String time(Instant instant) {
-        return FSPIOP_TIME.format(instant);
-    }
 }

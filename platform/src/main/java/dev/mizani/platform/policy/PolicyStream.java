@@ -72,10 +72,6 @@ public final class PolicyStream implements AutoCloseable {
         return this;
     }
 
-    public KafkaStreams.State state() {
-        return streams.state();
-    }
-
     private static final class Translate implements Processor<String, byte[], String, byte[]> {
         private final Translation translation;
         private ProcessorContext<String, byte[]> context;

@@ -34,10 +34,6 @@ public final class SchemaRegistryClient {
         this.http = HttpClient.newBuilder().connectTimeout(requestTimeout).version(HttpClient.Version.HTTP_1_1).build();
     }
 
-    public URI baseUri() {
-        return baseUri;
-    }
-
     /** Registers the schema under the subject (or finds it if already there) and returns its global id. */
     public int register(String subject, String avroSchema) {
         JsonNode reply = send("POST", "subjects/" + encode(subject) + "/versions", schemaBody(avroSchema));
