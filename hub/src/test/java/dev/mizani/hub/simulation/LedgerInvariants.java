@@ -16,7 +16,8 @@ import java.util.Map;
  * accounting, terminal exclusivity, expiry, idempotency, and every commit paired on both sides.
  */
 final class LedgerInvariants {
-    record Tally(int committed, int aborted, int expired, int prepareRejected, int capRejections) {}
+    record Tally(int committed, int aborted, int expired, int prepareRejected, int capRejections, int fundsOut,
+                 int fundsOutAborted) {}
 
     private final LedgerSimulation sim;
     private final List<String> violations = new ArrayList<>();
@@ -75,6 +76,9 @@ final class LedgerInvariants {
     }
 
     /** Replaying each participant: every reservation within cap and cover; commit and release never raise exposure; nothing reserved at the end. */
+    private int fundsOut;
+    private int fundsOutAborted;
+
     private void capsAndReservations() {
         ParticipantDecider decider = new ParticipantDecider();
         sim.participants.logs.forEach((name, log) -> {
@@ -85,10 +89,23 @@ final class LedgerInvariants {
                 long after = exposure(state, e);
                 if (e instanceof ParticipantEvent.PayerFundsReserved r && state instanceof Participant.Registered p) {
                     Participant.Account a = p.accounts().get(r.currency());
-                    if (after > a.netDebitCapMinor() || after > a.liquidityCoverMinor()) {
+                    if (after > a.netDebitCapMinor() || after > a.usableCoverMinor()) {
                         violations.add("cap: " + name + " reserved " + r.transferId() + " to exposure " + after
-                                + " over NDC " + a.netDebitCapMinor() + " / cover " + a.liquidityCoverMinor());
+                                + " over NDC " + a.netDebitCapMinor() + " / usable cover " + a.usableCoverMinor());
                     }
+                }
+                if ((e instanceof ParticipantEvent.FundsOutReserved || e instanceof ParticipantEvent.FundsRecordedOut)
+                        && state instanceof Participant.Registered p) {
+                    fundsOut++;
+                    p.accounts().forEach((currency, a) -> {
+                        if (a.usableCoverMinor() < Math.max(0, a.positionMinor() + a.reservedMinor())) {
+                            violations.add("funds out: " + e + " left usable cover " + a.usableCoverMinor()
+                                    + " below " + (a.positionMinor() + a.reservedMinor()) + " in use");
+                        }
+                    });
+                }
+                if (e instanceof ParticipantEvent.FundsOutAborted) {
+                    fundsOutAborted++;
                 }
                 if ((e instanceof ParticipantEvent.PayerFundsCommitted || e instanceof ParticipantEvent.PayerFundsReleased)
                         && after > before) {
@@ -160,7 +177,7 @@ final class LedgerInvariants {
         int capRejections = (int) sim.participants.logs.values().stream().flatMap(List::stream)
                 .filter(e -> e instanceof ParticipantEvent.PayerFundsReservationRejected r
                         && (r.errorCode() == 4001 || r.errorCode() == 4200)).count();
-        return new Tally(committed, aborted, expired, rejected, capRejections);
+        return new Tally(committed, aborted, expired, rejected, capRejections, fundsOut, fundsOutAborted);
     }
 
     /** A repeated prepare with the same body reports the outcome again; with a changed body it is refused with 3106. */

@@ -12,6 +12,9 @@ import dev.mizani.schemas.participant.AddCurrency;
 import dev.mizani.schemas.participant.CreateParticipant;
 import dev.mizani.schemas.participant.RecordFundsIn;
 import dev.mizani.schemas.participant.RecordFundsOut;
+import dev.mizani.schemas.participant.ReserveFundsOut;
+import dev.mizani.schemas.participant.CommitFundsOut;
+import dev.mizani.schemas.participant.AbortFundsOut;
 import dev.mizani.schemas.participant.SetInitialPosition;
 import dev.mizani.schemas.participant.SetNetDebitCap;
 import dev.mizani.schemas.transfer.ExpireTransfer;
@@ -91,8 +94,22 @@ final class LedgerSimulation {
         String dfsp = DFSPS.get(random.nextInt(DFSPS.size()));
         String id = random.nextInt(10) == 0 && adminSeq > 0 ? "funds-" + random.nextInt((int) adminSeq) : "funds-" + adminSeq;
         long amount = 1 + random.nextInt(20_000);
-        admin(dfsp, random.nextBoolean() ? new RecordFundsIn(dfsp, "USD", amount, id) : new RecordFundsOut(dfsp, "USD", amount, id));
+        int kind = random.nextInt(6);
+        if (kind < 2) {
+            admin(dfsp, new RecordFundsIn(dfsp, "USD", amount, id));
+        } else if (kind == 2) {
+            admin(dfsp, new RecordFundsOut(dfsp, "USD", amount, id));
+        } else if (kind == 3 || fundsOutOpen.isEmpty()) {
+            admin(dfsp, new ReserveFundsOut(dfsp, "USD", amount, id));
+            fundsOutOpen.add(new String[] {dfsp, id});
+        } else {
+            // Commit or abort a prepared funds out (or one the participant refused: then the commit is refused too).
+            String[] open = fundsOutOpen.remove(random.nextInt(fundsOutOpen.size()));
+            admin(open[0], random.nextBoolean() ? new CommitFundsOut(open[0], open[1]) : new AbortFundsOut(open[0], open[1]));
+        }
     }
+
+    private final java.util.List<String[]> fundsOutOpen = new java.util.ArrayList<>();
 
     /** One turn: maybe restart a crashed handler, deliver some records, fire due timers, let time pass. */
     void step(boolean clientsActive) {

@@ -27,7 +27,7 @@ class LedgerSimulationTest {
                 seeds.add(System.nanoTime() ^ (i * 0x9E3779B97F4A7C15L));
             }
         }
-        int committed = 0, aborted = 0, expired = 0, rejected = 0, capped = 0;
+        int committed = 0, aborted = 0, expired = 0, rejected = 0, capped = 0, fundsOut = 0, fundsOutAborted = 0;
         for (long seed : seeds) {
             System.out.println("ledger simulation seed " + seed);
             LedgerInvariants.Tally t = run(seed, 2_000, HOSTILE);
@@ -37,6 +37,8 @@ class LedgerSimulationTest {
             expired += t.expired();
             rejected += t.prepareRejected();
             capped += t.capRejections();
+            fundsOut += t.fundsOut();
+            fundsOutAborted += t.fundsOutAborted();
         }
         // The run exercised every outcome, or the invariants above would be checked on too little.
         assertThat(committed).isGreaterThan(1_000);
@@ -44,6 +46,8 @@ class LedgerSimulationTest {
         assertThat(expired).isGreaterThan(100);
         assertThat(rejected).isGreaterThan(50);
         assertThat(capped).isGreaterThan(50);
+        assertThat(fundsOut).as("funds out reserved or recorded").isGreaterThan(50);
+        assertThat(fundsOutAborted).as("funds out aborted").isGreaterThan(10);
     }
 
     @Test

@@ -4,6 +4,15 @@ import dev.mizani.participants.domain.ParticipantCommand;
 import dev.mizani.participants.domain.ParticipantCommand.PayeeFacts;
 import dev.mizani.participants.domain.ParticipantEvent;
 import dev.mizani.schemas.participant.AddCurrency;
+import dev.mizani.schemas.participant.ReserveFundsOut;
+import dev.mizani.schemas.participant.CommitFundsOut;
+import dev.mizani.schemas.participant.AbortFundsOut;
+import dev.mizani.schemas.participant.SetCredential;
+import dev.mizani.schemas.participant.SetRateLimit;
+import dev.mizani.schemas.participant.FundsOutReserved;
+import dev.mizani.schemas.participant.FundsOutAborted;
+import dev.mizani.schemas.participant.CredentialSet;
+import dev.mizani.schemas.participant.RateLimitSet;
 import dev.mizani.schemas.participant.CallbackEndpointSet;
 import dev.mizani.schemas.participant.SetCallbackEndpoint;
 import dev.mizani.schemas.participant.CommitPayeeFunds;
@@ -57,6 +66,12 @@ public final class ParticipantAvro {
                     c.getAmountMinor(), c.getCurrency());
             case ReleasePayerFunds c -> new ParticipantCommand.ReleasePayerFunds(c.getParticipant(), c.getTransferId());
             case SetCallbackEndpoint c -> new ParticipantCommand.SetCallbackEndpoint(c.getParticipant(), c.getType(), c.getUrl());
+            case ReserveFundsOut c -> new ParticipantCommand.ReserveFundsOut(c.getParticipant(), c.getCurrency(),
+                    c.getAmountMinor(), c.getFundsTransferId());
+            case CommitFundsOut c -> new ParticipantCommand.CommitFundsOut(c.getParticipant(), c.getFundsTransferId());
+            case AbortFundsOut c -> new ParticipantCommand.AbortFundsOut(c.getParticipant(), c.getFundsTransferId());
+            case SetCredential c -> new ParticipantCommand.SetCredential(c.getParticipant(), c.getCredentialSha256());
+            case SetRateLimit c -> new ParticipantCommand.SetRateLimit(c.getParticipant(), c.getRequestsPerSecond(), c.getBurst());
             default -> throw new IllegalArgumentException("not a participant command: " + payload.getClass().getName());
         };
     }
@@ -79,6 +94,12 @@ public final class ParticipantAvro {
                     c.amountMinor(), c.currency());
             case ParticipantCommand.ReleasePayerFunds c -> new ReleasePayerFunds(c.participant(), c.transferId());
             case ParticipantCommand.SetCallbackEndpoint c -> new SetCallbackEndpoint(c.participant(), c.type(), c.url());
+            case ParticipantCommand.ReserveFundsOut c -> new ReserveFundsOut(c.participant(), c.currency(), c.amountMinor(),
+                    c.fundsTransferId());
+            case ParticipantCommand.CommitFundsOut c -> new CommitFundsOut(c.participant(), c.fundsTransferId());
+            case ParticipantCommand.AbortFundsOut c -> new AbortFundsOut(c.participant(), c.fundsTransferId());
+            case ParticipantCommand.SetCredential c -> new SetCredential(c.participant(), c.credentialSha256());
+            case ParticipantCommand.SetRateLimit c -> new SetRateLimit(c.participant(), c.requestsPerSecond(), c.burst());
         };
     }
 
@@ -106,6 +127,12 @@ public final class ParticipantAvro {
             case ParticipantEvent.PayerFundsReleased e -> new PayerFundsReleased(e.participant(), e.transferId(),
                     e.amountMinor(), e.currency(), e.reservedMinor());
             case ParticipantEvent.CallbackEndpointSet e -> new CallbackEndpointSet(e.participant(), e.type(), e.url());
+            case ParticipantEvent.FundsOutReserved e -> new FundsOutReserved(e.participant(), e.currency(), e.amountMinor(),
+                    e.fundsTransferId());
+            case ParticipantEvent.FundsOutAborted e -> new FundsOutAborted(e.participant(), e.currency(), e.amountMinor(),
+                    e.fundsTransferId());
+            case ParticipantEvent.CredentialSet e -> new CredentialSet(e.participant(), e.credentialSha256());
+            case ParticipantEvent.RateLimitSet e -> new RateLimitSet(e.participant(), e.requestsPerSecond(), e.burst());
         };
     }
 
@@ -136,6 +163,12 @@ public final class ParticipantAvro {
             case PayerFundsReleased e -> new ParticipantEvent.PayerFundsReleased(e.getParticipant(), e.getTransferId(),
                     e.getAmountMinor(), e.getCurrency(), e.getReservedMinor());
             case CallbackEndpointSet e -> new ParticipantEvent.CallbackEndpointSet(e.getParticipant(), e.getType(), e.getUrl());
+            case FundsOutReserved e -> new ParticipantEvent.FundsOutReserved(e.getParticipant(), e.getCurrency(),
+                    e.getAmountMinor(), e.getFundsTransferId());
+            case FundsOutAborted e -> new ParticipantEvent.FundsOutAborted(e.getParticipant(), e.getCurrency(),
+                    e.getAmountMinor(), e.getFundsTransferId());
+            case CredentialSet e -> new ParticipantEvent.CredentialSet(e.getParticipant(), e.getCredentialSha256());
+            case RateLimitSet e -> new ParticipantEvent.RateLimitSet(e.getParticipant(), e.getRequestsPerSecond(), e.getBurst());
             default -> throw new IllegalArgumentException("not a participant event: " + payload.getClass().getName());
         };
     }

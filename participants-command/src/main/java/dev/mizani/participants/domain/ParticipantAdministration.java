@@ -42,9 +42,29 @@ final class ParticipantAdministration {
                 return List.of(new FundsRecordedIn(c.participant(), c.currency(), c.amountMinor(), c.fundsTransferId(),
                         Math.addExact(a.liquidityCoverMinor(), c.amountMinor())));
             });
-            case RecordFundsOut c -> withAccount(c, p, c.currency(), a -> fundsOut(c, p, a));
+            case RecordFundsOut c -> withAccount(c, p, c.currency(), a -> fundsOut(c, c.amountMinor(), c.fundsTransferId(), p, a)
+                    .orElseGet(() -> List.of(new FundsRecordedOut(c.participant(), c.currency(), c.amountMinor(),
+                            c.fundsTransferId(), a.liquidityCoverMinor() - c.amountMinor()))));
+            case ReserveFundsOut c -> withAccount(c, p, c.currency(), a -> fundsOut(c, c.amountMinor(), c.fundsTransferId(), p, a)
+                    .orElseGet(() -> List.of(new FundsOutReserved(c.participant(), c.currency(), c.amountMinor(),
+                            c.fundsTransferId()))));
+            case CommitFundsOut c -> pendingFundsOut(c, c.fundsTransferId(), p, (currency, a) -> {
+                long amount = a.fundsOutPending().get(c.fundsTransferId());
+                return new FundsRecordedOut(c.participant(), currency, amount, c.fundsTransferId(),
+                        a.liquidityCoverMinor() - amount);
+            });
+            case AbortFundsOut c -> pendingFundsOut(c, c.fundsTransferId(), p, (currency, a) -> new FundsOutAborted(
+                    c.participant(), currency, a.fundsOutPending().get(c.fundsTransferId()), c.fundsTransferId()));
             case SetActive c -> c.active() == p.active() ? List.of()
                     : List.of(new ParticipantActiveSet(c.participant(), c.active()));
+            case SetCredential c -> c.credentialSha256() == null || !c.credentialSha256().matches("[0-9a-f]{64}")
+                    ? refuse(c, GENERIC_VALIDATION_ERROR, "a credential is stored as 64 lower-case hex digits of its SHA-256")
+                    : c.credentialSha256().equals(p.access().credentialSha256()) ? List.of()
+                    : List.of(new CredentialSet(c.participant(), c.credentialSha256()));
+            case SetRateLimit c -> c.requestsPerSecond() < 0 || c.burst() < 0
+                    ? refuse(c, GENERIC_VALIDATION_ERROR, "rate limit and burst must not be negative")
+                    : c.requestsPerSecond() == p.access().requestsPerSecond() && c.burst() == p.access().burst() ? List.of()
+                    : List.of(new RateLimitSet(c.participant(), c.requestsPerSecond(), c.burst()));
             case SetCallbackEndpoint c -> endpoint(c, p);
             case CreateParticipant c -> refuse(c, GENERIC_VALIDATION_ERROR, "participant " + c.participant() + " already exists");
             case ReservePayerFunds c -> throw misrouted(c);
@@ -54,21 +74,42 @@ final class ParticipantAdministration {
         };
     }
 
-    /** Funds out may not take liquidity cover below what is in use: position plus reservations, if owed. */
-    private static List<ParticipantEvent> fundsOut(RecordFundsOut c, Registered p, Account a) {
-        if (c.amountMinor() <= 0) {
-            return refuse(c, GENERIC_VALIDATION_ERROR, "funds out must be positive");
+    /**
+     * The checks both kinds of funds out share, empty when the funds out may go ahead: a positive amount, an id
+     * not used before (a repeat applies nothing), and liquidity cover left for what is in use (position plus
+     * reservations, if owed) after this and every funds out in progress.
+     */
+    private static java.util.Optional<List<ParticipantEvent>> fundsOut(ParticipantCommand c, long amountMinor,
+                                                                       String fundsTransferId, Registered p, Account a) {
+        if (amountMinor <= 0) {
+            return java.util.Optional.of(refuse(c, GENERIC_VALIDATION_ERROR, "funds out must be positive"));
         }
-        if (p.fundsTransferIds().contains(c.fundsTransferId())) {
-            return List.of();
+        if (p.fundsTransferIds().contains(fundsTransferId) || isFundsOutPending(p, fundsTransferId)) {
+            return java.util.Optional.of(List.of());
         }
         long inUse = Math.max(0, a.exposureMinor());
-        long after = Math.subtractExact(a.liquidityCoverMinor(), c.amountMinor());
+        long after = Math.subtractExact(a.usableCoverMinor(), amountMinor);
         if (after < inUse) {
-            return refuse(c, PAYER_FSP_INSUFFICIENT_LIQUIDITY, "funds out of " + c.amountMinor() + " would leave "
-                    + after + " liquidity cover against " + inUse + " in use");
+            return java.util.Optional.of(refuse(c, PAYER_FSP_INSUFFICIENT_LIQUIDITY, "funds out of " + amountMinor
+                    + " would leave " + after + " usable liquidity cover against " + inUse + " in use"));
         }
-        return List.of(new FundsRecordedOut(c.participant(), c.currency(), c.amountMinor(), c.fundsTransferId(), after));
+        return java.util.Optional.empty();
+    }
+
+    private static boolean isFundsOutPending(Registered p, String fundsTransferId) {
+        return p.accounts().values().stream().anyMatch(a -> a.fundsOutPending().containsKey(fundsTransferId));
+    }
+
+    /** Commit or abort of a prepared funds out; a repeat after either is a no-op, an unknown id is refused. */
+    private static List<ParticipantEvent> pendingFundsOut(ParticipantCommand c, String fundsTransferId, Registered p,
+                                                          java.util.function.BiFunction<String, Account, ParticipantEvent> then) {
+        for (var entry : p.accounts().entrySet()) {
+            if (entry.getValue().fundsOutPending().containsKey(fundsTransferId)) {
+                return List.of(then.apply(entry.getKey(), entry.getValue()));
+            }
+        }
+        return p.fundsTransferIds().contains(fundsTransferId) ? List.of()
+                : refuse(c, GENERIC_VALIDATION_ERROR, "no funds out " + fundsTransferId + " is prepared for " + c.participant());
     }
 
     /** An FSPIOP transfer endpoint type and an absolute http(s) URL; setting the same URL again changes nothing. */

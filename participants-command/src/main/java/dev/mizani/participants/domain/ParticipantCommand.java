@@ -22,7 +22,21 @@ public sealed interface ParticipantCommand {
     record RecordFundsOut(String participant, String currency, long amountMinor, String fundsTransferId)
             implements ParticipantCommand {}
 
+    /** First phase of a two-phase funds out: the amount stops counting as usable liquidity cover. */
+    record ReserveFundsOut(String participant, String currency, long amountMinor, String fundsTransferId)
+            implements ParticipantCommand {}
+
+    record CommitFundsOut(String participant, String fundsTransferId) implements ParticipantCommand {}
+
+    record AbortFundsOut(String participant, String fundsTransferId) implements ParticipantCommand {}
+
     record SetActive(String participant, boolean active) implements ParticipantCommand {}
+
+    /** The SHA-256 (hex) of the credential the participant presents at the gateway; the credential itself is never stored. */
+    record SetCredential(String participant, String credentialSha256) implements ParticipantCommand {}
+
+    /** The participant's request rate at the gateway; 0 for the hub's default. */
+    record SetRateLimit(String participant, int requestsPerSecond, int burst) implements ParticipantCommand {}
 
     /** Where the gateway delivers this participant's callbacks, per FSPIOP endpoint type. */
     record SetCallbackEndpoint(String participant, String type, String url) implements ParticipantCommand {}

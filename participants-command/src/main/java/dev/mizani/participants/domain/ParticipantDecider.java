@@ -40,7 +40,12 @@ public final class ParticipantDecider implements Decider<ParticipantCommand, Par
             case SetInitialPosition c -> administer(c, state);
             case RecordFundsIn c -> administer(c, state);
             case RecordFundsOut c -> administer(c, state);
+            case ReserveFundsOut c -> administer(c, state);
+            case CommitFundsOut c -> administer(c, state);
+            case AbortFundsOut c -> administer(c, state);
             case SetActive c -> administer(c, state);
+            case SetCredential c -> administer(c, state);
+            case SetRateLimit c -> administer(c, state);
             case SetCallbackEndpoint c -> administer(c, state);
             case ReservePayerFunds c -> reserve(c, state);
             case CommitPayerFunds c -> commitPayer(c, state);
@@ -81,9 +86,9 @@ public final class ParticipantDecider implements Decider<ParticipantCommand, Par
         } else if (Currencies.scale(c.currency()).isEmpty() || c.amountMinor() <= 0) {
             throw new IllegalArgumentException("reserve of " + c.amountMinor() + " " + c.currency()
                     + " reached the payer; the transfer's prepare validation should have refused it");
-        } else if (account.liquidityCoverMinor() - account.exposureMinor() < c.amountMinor()) {
+        } else if (account.usableCoverMinor() - account.exposureMinor() < c.amountMinor()) {
             error = PAYER_FSP_INSUFFICIENT_LIQUIDITY;
-            why = "liquidity cover " + account.liquidityCoverMinor() + " less position and reservations "
+            why = "liquidity cover " + account.usableCoverMinor() + " less position and reservations "
                     + account.exposureMinor() + " is below " + c.amountMinor();
         } else if (account.netDebitCapMinor() - account.exposureMinor() < c.amountMinor()) {
             error = PAYER_LIMIT_ERROR;

@@ -18,6 +18,16 @@ public sealed interface ParticipantEvent {
     record FundsRecordedOut(String participant, String currency, long amountMinor, String fundsTransferId,
                             long liquidityCoverMinor) implements ParticipantEvent {}
 
+    record FundsOutReserved(String participant, String currency, long amountMinor, String fundsTransferId)
+            implements ParticipantEvent {}
+
+    record FundsOutAborted(String participant, String currency, long amountMinor, String fundsTransferId)
+            implements ParticipantEvent {}
+
+    record CredentialSet(String participant, String credentialSha256) implements ParticipantEvent {}
+
+    record RateLimitSet(String participant, int requestsPerSecond, int burst) implements ParticipantEvent {}
+
     record ParticipantActiveSet(String participant, boolean active) implements ParticipantEvent {}
 
     record CallbackEndpointSet(String participant, String type, String url) implements ParticipantEvent {}

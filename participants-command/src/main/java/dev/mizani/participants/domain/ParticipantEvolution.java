@@ -24,7 +24,7 @@ final class ParticipantEvolution {
             if (!(state instanceof Absent)) {
                 throw new IllegalStateException("participant " + e.participant() + " created twice");
             }
-            return new Registered(e.participant(), true, Map.of(), Set.of(), Map.of());
+            return new Registered(e.participant(), true, Map.of(), Set.of(), Map.of(), Participant.Access.NONE);
         }
         if (!(state instanceof Registered p)) {
             if (event instanceof PayerFundsReservationRejected || event instanceof ParticipantCommandRefused) {
@@ -36,18 +36,31 @@ final class ParticipantEvolution {
             case ParticipantCreated e -> throw new IllegalStateException("unreachable");
             case CurrencyAdded e -> opened(p, e.currency());
             case NetDebitCapSet e -> withAccount(p, e.currency(), a -> new Account(a.positionMinor(), a.reservedMinor(),
-                    e.netDebitCapMinor(), a.liquidityCoverMinor(), a.initialPositionSet(), a.pending()));
+                    e.netDebitCapMinor(), a.liquidityCoverMinor(), a.initialPositionSet(), a.pending(), a.fundsOutPending()));
             case InitialPositionSet e -> withAccount(p, e.currency(), a -> new Account(e.positionMinor(), a.reservedMinor(),
-                    a.netDebitCapMinor(), a.liquidityCoverMinor(), true, a.pending()));
+                    a.netDebitCapMinor(), a.liquidityCoverMinor(), true, a.pending(), a.fundsOutPending()));
             case FundsRecordedIn e -> withFunds(p, e.fundsTransferId(), e.currency(), a ->
                     withLiquidity(a, Math.addExact(a.liquidityCoverMinor(), e.amountMinor()), e.liquidityCoverMinor()));
-            case FundsRecordedOut e -> withFunds(p, e.fundsTransferId(), e.currency(), a ->
-                    withLiquidity(a, Math.subtractExact(a.liquidityCoverMinor(), e.amountMinor()), e.liquidityCoverMinor()));
-            case ParticipantActiveSet e -> new Registered(p.name(), e.active(), p.accounts(), p.fundsTransferIds(), p.endpoints());
+            case FundsRecordedOut e -> withFunds(p, e.fundsTransferId(), e.currency(), a -> withLiquidity(
+                    withoutFundsOut(a, e.fundsTransferId(), e.amountMinor(), e),
+                    Math.subtractExact(a.liquidityCoverMinor(), e.amountMinor()), e.liquidityCoverMinor()));
+            case FundsOutReserved e -> withAccount(p, e.currency(), a -> {
+                Map<String, Long> pending = new HashMap<>(a.fundsOutPending());
+                pending.put(e.fundsTransferId(), e.amountMinor());
+                return new Account(a.positionMinor(), a.reservedMinor(), a.netDebitCapMinor(), a.liquidityCoverMinor(),
+                        a.initialPositionSet(), a.pending(), Map.copyOf(pending));
+            });
+            case FundsOutAborted e -> withFunds(p, e.fundsTransferId(), e.currency(),
+                    a -> withoutFundsOut(a, e.fundsTransferId(), e.amountMinor(), e));
+            case ParticipantActiveSet e -> p.withActive(e.active());
+            case CredentialSet e -> p.withAccess(new Participant.Access(e.credentialSha256(),
+                    p.access().requestsPerSecond(), p.access().burst()));
+            case RateLimitSet e -> p.withAccess(new Participant.Access(p.access().credentialSha256(),
+                    e.requestsPerSecond(), e.burst()));
             case CallbackEndpointSet e -> {
                 Map<String, String> endpoints = new HashMap<>(p.endpoints());
                 endpoints.put(e.type(), e.url());
-                yield new Registered(p.name(), p.active(), p.accounts(), p.fundsTransferIds(), Map.copyOf(endpoints));
+                yield p.withEndpoints(Map.copyOf(endpoints));
             }
             case ParticipantCommandRefused e -> p;
             case PayerFundsReservationRejected e -> p;
@@ -61,15 +74,17 @@ final class ParticipantEvolution {
                 Map<String, Reservation> pending = without(a.pending(), e.transferId());
                 return checked(new Account(Math.addExact(a.positionMinor(), r.amountMinor()),
                         a.reservedMinor() - r.amountMinor(), a.netDebitCapMinor(), a.liquidityCoverMinor(),
-                        a.initialPositionSet(), pending), e.positionMinor(), e.reservedMinor(), e);
+                        a.initialPositionSet(), pending, a.fundsOutPending()), e.positionMinor(), e.reservedMinor(), e);
             });
             case PayeeFundsCommitted e -> withAccount(p, e.currency(), a -> checked(new Account(
                     Math.subtractExact(a.positionMinor(), e.amountMinor()), a.reservedMinor(), a.netDebitCapMinor(),
-                    a.liquidityCoverMinor(), a.initialPositionSet(), a.pending()), e.positionMinor(), a.reservedMinor(), e));
+                    a.liquidityCoverMinor(), a.initialPositionSet(), a.pending(), a.fundsOutPending()), e.positionMinor(),
+                    a.reservedMinor(), e));
             case PayerFundsReleased e -> withAccount(p, e.currency(), a -> {
                 Reservation r = reservation(a, e.transferId(), e);
                 return checked(new Account(a.positionMinor(), a.reservedMinor() - r.amountMinor(), a.netDebitCapMinor(),
-                        a.liquidityCoverMinor(), a.initialPositionSet(), without(a.pending(), e.transferId())),
+                        a.liquidityCoverMinor(), a.initialPositionSet(), without(a.pending(), e.transferId()),
+                        a.fundsOutPending()),
                         a.positionMinor(), e.reservedMinor(), e);
             });
         };
@@ -79,7 +94,25 @@ final class ParticipantEvolution {
         Map<String, Reservation> pending = new HashMap<>(a.pending());
         pending.put(transferId, new Reservation(payee, amountMinor));
         return new Account(a.positionMinor(), Math.addExact(a.reservedMinor(), amountMinor), a.netDebitCapMinor(),
-                a.liquidityCoverMinor(), a.initialPositionSet(), Map.copyOf(pending));
+                a.liquidityCoverMinor(), a.initialPositionSet(), Map.copyOf(pending), a.fundsOutPending());
+    }
+
+    /** A committed or aborted funds out leaves the pending set; a one-step funds out was never in it. */
+    private static Account withoutFundsOut(Account a, String fundsTransferId, long amountMinor, ParticipantEvent e) {
+        Long pending = a.fundsOutPending().get(fundsTransferId);
+        if (pending == null) {
+            if (e instanceof FundsOutAborted) {
+                throw new IllegalStateException(e + " without a prepared funds out");
+            }
+            return a;
+        }
+        if (pending != amountMinor) {
+            throw new IllegalStateException(e + " states " + amountMinor + " but " + pending + " was prepared");
+        }
+        Map<String, Long> rest = new HashMap<>(a.fundsOutPending());
+        rest.remove(fundsTransferId);
+        return new Account(a.positionMinor(), a.reservedMinor(), a.netDebitCapMinor(), a.liquidityCoverMinor(),
+                a.initialPositionSet(), a.pending(), Map.copyOf(rest));
     }
 
     private static Reservation reservation(Account a, String transferId, ParticipantEvent e) {
@@ -109,14 +142,14 @@ final class ParticipantEvolution {
             throw new IllegalStateException("liquidity cover computes " + computed + " but the event states " + stated);
         }
         return new Account(a.positionMinor(), a.reservedMinor(), a.netDebitCapMinor(), computed, a.initialPositionSet(),
-                a.pending());
+                a.pending(), a.fundsOutPending());
     }
 
     private static Registered withFunds(Registered p, String fundsTransferId, String currency, UnaryOperator<Account> change) {
         Registered changed = withAccount(p, currency, change);
         Set<String> ids = new HashSet<>(p.fundsTransferIds());
         ids.add(fundsTransferId);
-        return new Registered(p.name(), p.active(), changed.accounts(), Set.copyOf(ids), p.endpoints());
+        return changed.withFundsTransferIds(Set.copyOf(ids));
     }
 
     private static Registered withAccount(Registered p, String currency, UnaryOperator<Account> change) {
@@ -134,6 +167,6 @@ final class ParticipantEvolution {
     private static Registered replaced(Registered p, String currency, Account account) {
         Map<String, Account> accounts = new HashMap<>(p.accounts());
         accounts.put(currency, account);
-        return new Registered(p.name(), p.active(), Map.copyOf(accounts), p.fundsTransferIds(), p.endpoints());
+        return p.withAccounts(Map.copyOf(accounts));
     }
 }

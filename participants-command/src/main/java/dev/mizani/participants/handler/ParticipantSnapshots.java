@@ -11,7 +11,7 @@ import java.util.Set;
 
 /** Snapshot bytes of a participant's state. */
 final class ParticipantSnapshots {
-    private static final int FORMAT = 2;
+    private static final int FORMAT = 3;
 
     private ParticipantSnapshots() {}
 
@@ -27,9 +27,16 @@ final class ParticipantSnapshots {
                     w.str(currency).i64(a.positionMinor()).i64(a.reservedMinor()).i64(a.netDebitCapMinor())
                             .i64(a.liquidityCoverMinor()).bool(a.initialPositionSet()).i32(a.pending().size());
                     a.pending().forEach((id, r) -> w.str(id).str(r.payeeFsp()).i64(r.amountMinor()));
+                    w.i32(a.fundsOutPending().size());
+                    a.fundsOutPending().forEach((id, amount) -> w.str(id).i64(amount));
                 });
                 w.i32(p.endpoints().size());
                 p.endpoints().forEach((type, url) -> w.str(type).str(url));
+                w.bool(p.access().credentialSha256() != null);
+                if (p.access().credentialSha256() != null) {
+                    w.str(p.access().credentialSha256());
+                }
+                w.i32(p.access().requestsPerSecond()).i32(p.access().burst());
             }
         }
         return w.bytes();
@@ -58,12 +65,20 @@ final class ParticipantSnapshots {
             for (int j = r.i32(); j > 0; j--) {
                 pending.put(r.str(), new Reservation(r.str(), r.i64()));
             }
-            accounts.put(currency, new Account(position, reserved, ndc, cover, initialSet, Map.copyOf(pending)));
+            Map<String, Long> fundsOut = new HashMap<>();
+            for (int j = r.i32(); j > 0; j--) {
+                fundsOut.put(r.str(), r.i64());
+            }
+            accounts.put(currency, new Account(position, reserved, ndc, cover, initialSet, Map.copyOf(pending),
+                    Map.copyOf(fundsOut)));
         }
         Map<String, String> endpoints = new HashMap<>();
         for (int i = r.i32(); i > 0; i--) {
             endpoints.put(r.str(), r.str());
         }
-        return new Participant.Registered(name, active, Map.copyOf(accounts), Set.copyOf(funds), Map.copyOf(endpoints));
+        String credential = r.bool() ? r.str() : null;
+        var access = new Participant.Access(credential, r.i32(), r.i32());
+        return new Participant.Registered(name, active, Map.copyOf(accounts), Set.copyOf(funds), Map.copyOf(endpoints),
+                access);
     }
 }

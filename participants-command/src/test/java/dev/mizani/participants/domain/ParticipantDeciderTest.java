@@ -189,6 +189,52 @@ class ParticipantDeciderTest {
         }
 
         @Test
+        void fundsOutInTwoPhasesHoldsTheCoverUntilCommittedAndReturnsItOnAbort() {
+            Participant state = payer(1_000, 1_000, new PayerFundsReserved("payer", "payee", "t1", 300, "USD", 0, 300));
+            assertThat(when(state, new ReserveFundsOut("payer", "USD", 701, "fo-1"))).singleElement()
+                    .isInstanceOfSatisfying(ParticipantCommandRefused.class, r -> assertThat(r.errorCode()).isEqualTo(4001));
+            assertThat(when(state, new ReserveFundsOut("payer", "USD", 600, "fo-1")))
+                    .containsExactly(new FundsOutReserved("payer", "USD", 600, "fo-1"));
+            Participant held = decider.evolve(state, new FundsOutReserved("payer", "USD", 600, "fo-1"));
+            assertThat(when(held, new ReserveFundsOut("payer", "USD", 600, "fo-1"))).as("same id again").isEmpty();
+            assertThat(when(held, new ReserveFundsOut("payer", "USD", 101, "fo-2"))).as("cover already held")
+                    .singleElement().isInstanceOf(ParticipantCommandRefused.class);
+            assertThat(when(held, reserve("t2", 101))).as("transfers cannot draw on held cover")
+                    .singleElement().isInstanceOf(PayerFundsReservationRejected.class);
+            assertThat(when(held, new CommitFundsOut("payer", "fo-1")))
+                    .containsExactly(new FundsRecordedOut("payer", "USD", 600, "fo-1", 400));
+            assertThat(when(held, new AbortFundsOut("payer", "fo-1")))
+                    .containsExactly(new FundsOutAborted("payer", "USD", 600, "fo-1"));
+
+            Participant committed = decider.evolve(held, new FundsRecordedOut("payer", "USD", 600, "fo-1", 400));
+            assertThat(when(committed, new CommitFundsOut("payer", "fo-1"))).as("repeated commit").isEmpty();
+            assertThat(when(committed, new AbortFundsOut("payer", "fo-1"))).as("abort after commit").isEmpty();
+            assertThat(when(committed, reserve("t2", 100))).as("cover 400 less 300 in use")
+                    .singleElement().isInstanceOf(PayerFundsReserved.class);
+
+            Participant aborted = decider.evolve(held, new FundsOutAborted("payer", "USD", 600, "fo-1"));
+            assertThat(when(aborted, reserve("t2", 700))).as("the whole cover is usable again")
+                    .singleElement().isInstanceOf(PayerFundsReserved.class);
+            assertThat(when(aborted, new ReserveFundsOut("payer", "USD", 600, "fo-1"))).as("an aborted id is spent").isEmpty();
+            assertThat(when(state, new CommitFundsOut("payer", "fo-9"))).singleElement()
+                    .isInstanceOfSatisfying(ParticipantCommandRefused.class,
+                            r -> assertThat(r.errorDescription()).contains("no funds out fo-9 is prepared"));
+        }
+
+        @Test
+        void credentialsAreStoredAsSha256AndRateLimitsAreNotNegative() {
+            Participant p = given(new ParticipantCreated("p"));
+            String hash = "0f".repeat(32);
+            assertThat(when(p, new SetCredential("p", hash))).containsExactly(new CredentialSet("p", hash));
+            assertThat(when(p, new SetCredential("p", "secret"))).singleElement().isInstanceOf(ParticipantCommandRefused.class);
+            assertThat(when(decider.evolve(p, new CredentialSet("p", hash)), new SetCredential("p", hash))).isEmpty();
+            assertThat(when(p, new SetRateLimit("p", 100, 20))).containsExactly(new RateLimitSet("p", 100, 20));
+            assertThat(when(p, new SetRateLimit("p", -1, 20))).singleElement().isInstanceOf(ParticipantCommandRefused.class);
+            Participant limited = decider.evolve(decider.evolve(p, new CredentialSet("p", hash)), new RateLimitSet("p", 100, 20));
+            assertThat(((Participant.Registered) limited).access()).isEqualTo(new Participant.Access(hash, 100, 20));
+        }
+
+        @Test
         void callbackEndpointsAreFspiopTypesWithHttpUrls() {
             Participant p = given(new ParticipantCreated("p"));
             assertThat(when(p, new SetCallbackEndpoint("p", "FSPIOP_CALLBACK_URL_TRANSFER_PUT", "https://dfsp.example/cb")))
