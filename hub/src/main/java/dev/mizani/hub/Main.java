@@ -3,9 +3,13 @@ package dev.mizani.hub;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.mizani.embedded.Infrastructure;
 import dev.mizani.embedded.InfrastructureSettings;
-import dev.mizani.gateway.callbacks.CallbackNotifier;
-import dev.mizani.gateway.callbacks.ParticipantEndpoints;
-import dev.mizani.gateway.transfers.TransfersGateway;
+import dev.mizani.gateway.Gateway;
+import dev.mizani.gateway.security.Credentials;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import dev.mizani.platform.commandloop.ProcessorHooks;
 import dev.mizani.platform.eventstore.Database;
 import dev.mizani.schemas.HubTopics;
@@ -73,20 +77,53 @@ public final class Main {
         HubServices services = new HubServices(infrastructure.kafkaBootstrap(), dataSource, registry, Clock.systemUTC(),
                 settings.dataDir().resolve("streams"), env, ProcessorHooks.NONE);
         running.push(services);
-        TransfersGateway gateway = new TransfersGateway(env.getOrDefault("MIZANI_GATEWAY_HOST", "127.0.0.1"),
-                InfrastructureSettings.intOf(env, "MIZANI_GATEWAY_PORT", 3000), infrastructure.kafkaBootstrap(), registry,
-                Clock.systemUTC(), Duration.ofSeconds(10)).start();
+        Gateway gateway = new Gateway(infrastructure.kafkaBootstrap(), registry, Clock.systemUTC(), gatewaySettings(env, settings));
         running.push(gateway);
-        ParticipantEndpoints endpoints = new ParticipantEndpoints(infrastructure.kafkaBootstrap(), registry);
-        running.push(endpoints);
-        running.push(new CallbackNotifier(infrastructure.kafkaBootstrap(), registry, endpoints, Clock.systemUTC(),
-                InfrastructureSettings.intOf(env, "MIZANI_CALLBACKS_IN_FLIGHT_MAX", 256), 3, Duration.ofMillis(200)));
 
         log.info("{} in {} ms: kafka={} db={} registry={}", READY_LINE, (System.nanoTime() - startNs) / 1_000_000,
                 infrastructure.kafkaBootstrap(), infrastructure.jdbcUrl(), infrastructure.registryUrl());
-        log.info("Running: FSPIOP transfers API on port {} with callbacks, transfers and participants handlers, both "
-                + "policies, expiry scheduler. Not in this build yet: the admin API (participants are onboarded through "
-                + "{}), projections and the query API. Ctrl-C stops.", gateway.port(), HubTopics.PARTICIPANTS_COMMANDS);
+        log.info("Running: FSPIOP transfers API on port {}, admin API on port {}, callbacks, transfers and participants "
+                + "handlers, both policies, expiry scheduler. Not in this build yet: GET /transfers/{{ID}}, settlement "
+                + "windows, projections and the query API. Ctrl-C stops.", gateway.transfers.port(), gateway.admin.port());
         stopped.await();
+    }
+
+    /**
+     * The gateway's settings from the environment. The operator credential is MIZANI_OPERATOR_TOKEN, or else one
+     * is generated on first start into {data dir}/operator-token (owner-only), so nothing default is guessable.
+     */
+    static Gateway.Settings gatewaySettings(Map<String, String> env, InfrastructureSettings settings) {
+        String operator = env.get("MIZANI_OPERATOR_TOKEN");
+        if (operator == null || operator.isBlank()) {
+            operator = storedOperatorToken(settings.dataDir().resolve("operator-token"));
+        }
+        int rate = InfrastructureSettings.intOf(env, "MIZANI_RATE_LIMIT_PER_SECOND", 5_000);
+        return new Gateway.Settings(env.getOrDefault("MIZANI_GATEWAY_HOST", "127.0.0.1"),
+                InfrastructureSettings.intOf(env, "MIZANI_GATEWAY_PORT", 3000),
+                InfrastructureSettings.intOf(env, "MIZANI_ADMIN_PORT", 3001),
+                Credentials.sha256Hex(operator), env.getOrDefault("MIZANI_HUB_NAME", "Hub"), rate,
+                InfrastructureSettings.intOf(env, "MIZANI_RATE_LIMIT_BURST", rate), Duration.ofSeconds(10),
+                Duration.ofMillis(InfrastructureSettings.intOf(env, "MIZANI_ADMIN_WAIT_MS", 5_000)),
+                InfrastructureSettings.intOf(env, "MIZANI_CALLBACKS_IN_FLIGHT_MAX", 256), 3, Duration.ofMillis(200));
+    }
+
+    private static String storedOperatorToken(Path file) {
+        try {
+            if (Files.exists(file)) {
+                return Files.readString(file).trim();
+            }
+            Files.createDirectories(file.getParent());
+            String token = Credentials.issue();
+            Files.writeString(file, token + "\n");
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system; the data directory's own permissions apply
+            }
+            log.info("generated the operator credential into {} (set MIZANI_OPERATOR_TOKEN to choose one)", file);
+            return token;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or write the operator credential " + file, e);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.mizani.gateway.callbacks;
 
+import dev.mizani.gateway.participants.ParticipantsView;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
@@ -43,7 +44,7 @@ public final class CallbackNotifier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallbackNotifier.class);
     private static final String CONTENT_TYPE = "application/vnd.interoperability.transfers+json;version=1.1";
 
-    private final ParticipantEndpoints endpoints;
+    private final ParticipantsView endpoints;
     private final AvroWireCodec<TransferEventEnvelope> events;
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> deadLetters;
@@ -56,7 +57,7 @@ public final class CallbackNotifier implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
 
-    public CallbackNotifier(String bootstrap, CachedSchemaRegistry registry, ParticipantEndpoints endpoints, Clock clock,
+    public CallbackNotifier(String bootstrap, CachedSchemaRegistry registry, ParticipantsView endpoints, Clock clock,
                             int inFlightMax, int attemptsMax, Duration backoff) {
         this.endpoints = endpoints;
         this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
@@ -105,7 +106,7 @@ public final class CallbackNotifier implements AutoCloseable {
     }
 
     private void deliver(Callback c) {
-        var url = endpoints.url(c.participant(), c.endpointType(), c.transferId());
+        var url = endpoints.callbackUrl(c.participant(), c.endpointType(), c.transferId());
         if (url.isEmpty()) {
             deadLetter(c, "participant " + c.participant() + " has no " + c.endpointType() + " endpoint");
             return;

@@ -6,6 +6,7 @@ import dev.mizani.platform.domain.FspiopError;
 import dev.mizani.platform.domain.money.FspiopAmount;
 import dev.mizani.schemas.transfer.TransferAborted;
 import dev.mizani.schemas.transfer.TransferCommitted;
+import dev.mizani.schemas.transfer.TransferDuplicateReported;
 import dev.mizani.schemas.transfer.TransferExpired;
 import dev.mizani.schemas.transfer.TransferPrepareRejected;
 import dev.mizani.schemas.transfer.TransferRequestRefused;
@@ -17,8 +18,8 @@ import java.util.List;
 /**
  * Which transfer events become which callbacks: the reserved prepare is forwarded to the payee
  * (POST /transfers); a commit goes to the payer (PUT /transfers/{ID}, COMMITTED); an abort or expiry
- * goes to both, and a refused prepare or request to its sender (PUT /transfers/{ID}/error). Every other
- * event calls no one.
+ * goes to the payer and, if the prepare was forwarded to it, the payee; and a refused prepare or request to its sender (PUT /transfers/{ID}/error); a resent
+ * prepare of a finished transfer gets its state back. Every other event calls no one.
  */
 public final class TransferNotifications {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,22 +36,35 @@ public final class TransferNotifications {
                     JSON.createObjectNode().put("fulfilment", e.getFulfilment())
                             .put("completedTimestamp", FSPIOP_TIME.format(e.getCompletedAt()))
                             .put("transferState", "COMMITTED").toString()));
-            case TransferAborted e -> toBoth(e.getPayerFsp(), e.getPayeeFsp(), e.getTransferId(),
-                    error(e.getErrorCode(), e.getErrorDescription()));
-            case TransferExpired e -> toBoth(e.getPayerFsp(), e.getPayeeFsp(), e.getTransferId(),
-                    error(FspiopError.TRANSFER_EXPIRED.code(), FspiopError.TRANSFER_EXPIRED.describe(
+            case TransferAborted e -> toPayerAndForwardedPayee(e.getPayerFsp(), e.getPayeeFsp(), e.getReservationHeld(),
+                    e.getTransferId(), error(e.getErrorCode(), e.getErrorDescription()));
+            case TransferExpired e -> toPayerAndForwardedPayee(e.getPayerFsp(), e.getPayeeFsp(), e.getReservationHeld(),
+                    e.getTransferId(), error(FspiopError.TRANSFER_EXPIRED.code(), FspiopError.TRANSFER_EXPIRED.describe(
                             "transfer " + e.getTransferId() + " expired")));
             case TransferPrepareRejected e -> List.of(new Callback(e.getPayerFsp(), Callback.ERROR, "PUT",
                     e.getTransferId(), error(e.getErrorCode(), e.getErrorDescription())));
             case TransferRequestRefused e -> List.of(new Callback(e.getSourceFsp(), Callback.ERROR, "PUT",
                     e.getTransferId(), error(e.getErrorCode(), e.getErrorDescription())));
+            case TransferDuplicateReported e -> switch (e.getState()) {
+                // A resend of a finished transfer is answered with its state (FSPIOP 6.7.5); one in progress
+                // gets the final callback when it finishes.
+                case "COMMITTED", "ABORTED", "EXPIRED" -> List.of(new Callback(e.getSourceFsp(), Callback.PUT, "PUT",
+                        e.getTransferId(), JSON.createObjectNode().put("transferState",
+                        e.getState().equals("EXPIRED") ? "ABORTED" : e.getState()).toString()));
+                default -> List.of();
+            };
             default -> List.of();
         };
     }
 
-    private static List<Callback> toBoth(String payer, String payee, String transferId, String body) {
-        return List.of(new Callback(payer, Callback.ERROR, "PUT", transferId, body),
-                new Callback(payee, Callback.ERROR, "PUT", transferId, body));
+    /**
+     * The payee hears of a transfer's end only if the prepare was forwarded to it, which happens when the
+     * reservation is taken: a transfer refused by the payer's position never reached the payee.
+     */
+    private static List<Callback> toPayerAndForwardedPayee(String payer, String payee, boolean forwarded, String transferId,
+                                                           String body) {
+        Callback toPayer = new Callback(payer, Callback.ERROR, "PUT", transferId, body);
+        return forwarded ? List.of(toPayer, new Callback(payee, Callback.ERROR, "PUT", transferId, body)) : List.of(toPayer);
     }
 
     private static String prepare(TransferReserved e) {

@@ -5,6 +5,7 @@ import dev.mizani.gateway.fspiop.FspiopHeaders;
 import dev.mizani.gateway.fspiop.FspiopRejection;
 import dev.mizani.gateway.fspiop.PrepareRequest;
 import dev.mizani.gateway.fspiop.TransferBodies;
+import dev.mizani.gateway.security.ParticipantGuard;
 import dev.mizani.platform.domain.FspiopError;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.schemas.HubTopics;
@@ -57,9 +58,11 @@ public final class TransfersGateway implements AutoCloseable {
     private final Clock clock;
     private final Duration sendTimeout;
     private final WebServer server;
+    private final ParticipantGuard guard;
 
-    public TransfersGateway(String host, int port, String bootstrap, CachedSchemaRegistry registry, Clock clock,
-                            Duration sendTimeout) {
+    public TransfersGateway(String host, int port, String bootstrap, CachedSchemaRegistry registry, ParticipantGuard guard,
+                            Clock clock, Duration sendTimeout) {
+        this.guard = guard;
         this.commands = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_COMMANDS),
                 TransferCommandEnvelope.getClassSchema());
         this.producer = new KafkaProducer<>(KafkaClients.idempotentProducer(bootstrap, "api-gateway"));
@@ -88,9 +91,7 @@ public final class TransfersGateway implements AutoCloseable {
 
     private void prepare(ServerRequest req, ServerResponse res) {
         FspiopHeaders headers = FspiopHeaders.of(headers(req));
-        var bad = headers.check(true);
-        if (bad.isPresent()) {
-            reject(res, bad.get());
+        if (refused(req, res, headers)) {
             return;
         }
         switch (TransferBodies.prepare(req.content().as(byte[].class))) {
@@ -123,9 +124,7 @@ public final class TransfersGateway implements AutoCloseable {
     private void answered(ServerRequest req, ServerResponse res, TransferBodies.Parsed<AnswerRequest> parsed) {
         String id = req.path().pathParameters().get("id");
         FspiopHeaders headers = FspiopHeaders.of(headers(req));
-        var bad = headers.check(true);
-        if (bad.isPresent()) {
-            reject(res, bad.get());
+        if (refused(req, res, headers)) {
             return;
         }
         if (!TRANSFER_ID.matcher(id).matches()) {
@@ -141,6 +140,24 @@ public final class TransfersGateway implements AutoCloseable {
                 case AnswerRequest.Reject r -> new RejectTransfer(id, source, r.errorCode(), r.errorDescription(), r.requestHash());
             });
         }
+    }
+
+    /** Headers well-formed, caller authenticated as FSPIOP-Source and within its rate; else answered here. */
+    private boolean refused(ServerRequest req, ServerResponse res, FspiopHeaders headers) {
+        var bad = headers.check(true);
+        if (bad.isPresent()) {
+            reject(res, bad.get());
+            return true;
+        }
+        var refusal = guard.admit(headers.source(), req.headers().first(HeaderNames.AUTHORIZATION).orElse(null));
+        if (refusal.isPresent()) {
+            if (refusal.get().retryAfterSeconds() > 0) {
+                res.header(HeaderNames.RETRY_AFTER, Long.toString(refusal.get().retryAfterSeconds()));
+            }
+            reject(res, refusal.get().rejection());
+            return true;
+        }
+        return false;
     }
 
     /** 202 once the command is durably in Kafka; 503 when the broker does not acknowledge in time. */

@@ -2,6 +2,7 @@ package dev.mizani.gateway.callbacks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mizani.schemas.transfer.TransferAborted;
 import dev.mizani.schemas.transfer.TransferCommitted;
 import dev.mizani.schemas.transfer.TransferDuplicateReported;
 import dev.mizani.schemas.transfer.TransferExpired;
@@ -43,7 +44,20 @@ class TransferNotificationsTest {
     }
 
     @Test
-    void refusalsGoToTheirSenderAndDuplicatesCallNoOneYet() {
+    void aTransferThatNeverReachedThePayeeEndsWithThePayerOnly() {
+        assertThat(TransferNotifications.callbacksFor(new TransferAborted("t1", "payer", "payee", 1L, "USD", 4200,
+                "Payer limit error", false, null))).singleElement().satisfies(c -> {
+                    assertThat(c.participant()).isEqualTo("payer");
+                    assertThat(c.body()).contains("\"errorCode\":\"4200\"");
+                });
+        assertThat(TransferNotifications.callbacksFor(new TransferExpired("t1", "payer", "payee", 1L, "USD", false)))
+                .extracting(Callback::participant).containsExactly("payer");
+        assertThat(TransferNotifications.callbacksFor(new TransferAborted("t1", "payer", "payee", 1L, "USD", 5100,
+                "rejected", true, "h"))).extracting(Callback::participant).containsExactly("payer", "payee");
+    }
+
+    @Test
+    void refusalsGoToTheirSenderAndAResentPrepareGetsTheFinishedState() {
         assertThat(TransferNotifications.callbacksFor(new TransferPrepareRejected("t1", "payer", "payee", 3100, "bad", "h")))
                 .singleElement().satisfies(c -> assertThat(c.participant()).isEqualTo("payer"));
         assertThat(TransferNotifications.callbacksFor(new TransferRequestRefused("t1", "payee", 3106, "Modified request")))
@@ -51,6 +65,15 @@ class TransferNotificationsTest {
                     assertThat(c.participant()).isEqualTo("payee");
                     assertThat(c.body()).contains("\"errorCode\":\"3106\"");
                 });
-        assertThat(TransferNotifications.callbacksFor(new TransferDuplicateReported("t1", "payer", "RESERVED"))).isEmpty();
+        assertThat(TransferNotifications.callbacksFor(new TransferDuplicateReported("t1", "payer", "RESERVED")))
+                .as("in progress: the final callback follows").isEmpty();
+        assertThat(TransferNotifications.callbacksFor(new TransferDuplicateReported("t1", "payer", "COMMITTED")))
+                .singleElement().satisfies(c -> {
+                    assertThat(c.participant()).isEqualTo("payer");
+                    assertThat(c.endpointType()).isEqualTo(Callback.PUT);
+                    assertThat(c.body()).isEqualTo("{\"transferState\":\"COMMITTED\"}");
+                });
+        assertThat(TransferNotifications.callbacksFor(new TransferDuplicateReported("t1", "payer", "EXPIRED")))
+                .singleElement().satisfies(c -> assertThat(c.body()).contains("\"transferState\":\"ABORTED\""));
     }
 }

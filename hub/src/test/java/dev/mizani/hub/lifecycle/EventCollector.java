@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Reads both event topics from the beginning, as an integrator would, and keeps every payload by record key. */
-final class EventCollector implements AutoCloseable {
+public final class EventCollector implements AutoCloseable {
     private final Map<String, List<Object>> byKey = new ConcurrentHashMap<>();
     private final List<Object> all = new CopyOnWriteArrayList<>();
     private final TopicFollower follower;

@@ -22,17 +22,17 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** The whole hub on the shared embedded infrastructure, and what a test DFSP does with it. */
-final class HubFixture implements AutoCloseable {
-    static final Duration BOUND = Duration.ofSeconds(90);
+public final class HubFixture implements AutoCloseable {
+    public static final Duration BOUND = Duration.ofSeconds(90);
 
-    final SharedInfrastructure infra = SharedInfrastructure.get();
-    final HubServices hub;
-    final EventCollector events;
+    public final SharedInfrastructure infra = SharedInfrastructure.get();
+    public final HubServices hub;
+    public final EventCollector events;
     private final KafkaProducer<String, byte[]> producer;
 
     record Prepared(String id, String fulfilment, TransferCommand.PrepareTransfer command) {}
 
-    HubFixture(ProcessorHooks transfersHooks) throws Exception {
+    public HubFixture(ProcessorHooks transfersHooks) throws Exception {
         HubServices.prepare(infra.dataSource, infra.bootstrap(), 4);
         hub = new HubServices(infra.bootstrap(), infra.dataSource, infra.registry, Clock.systemUTC(),
                 Files.createTempDirectory("mizani-streams-"), Map.of(), transfersHooks);
@@ -48,7 +48,7 @@ final class HubFixture implements AutoCloseable {
         producer.flush();
     }
 
-    void awaitDirectoryKnows(String payer, String... payees) {
+    public void awaitDirectoryKnows(String payer, String... payees) {
         for (String payee : payees) {
             Await.until(BOUND, "directory knows " + payee,
                     () -> hub.directory.payee(new ReservePayerFunds(payer, payee, "x", 1L, "USD")).currencyEnabled());
@@ -82,7 +82,7 @@ final class HubFixture implements AutoCloseable {
         return new Prepared(id, b64(preimage), command);
     }
 
-    <T> T awaitEvent(String key, Class<T> type) {
+    public <T> T awaitEvent(String key, Class<T> type) {
         Await.until(BOUND, type.getSimpleName() + " for " + key, () -> events.of(key).stream().anyMatch(type::isInstance));
         return events.of(key).stream().filter(type::isInstance).map(type::cast).findFirst().orElseThrow();
     }

@@ -37,9 +37,6 @@ public sealed interface Participant {
         }
     }
 
-    /** The FSPIOP endpoint types the hub delivers transfer callbacks to. */
-    Set<String> ENDPOINT_TYPES = Set.of("FSPIOP_CALLBACK_URL_TRANSFER_POST", "FSPIOP_CALLBACK_URL_TRANSFER_PUT",
-            "FSPIOP_CALLBACK_URL_TRANSFER_ERROR");
 
     /**
      * One currency of a participant. Positions are net debit positions in minor units: a payer's grows

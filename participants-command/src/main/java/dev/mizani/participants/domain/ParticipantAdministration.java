@@ -112,14 +112,22 @@ final class ParticipantAdministration {
                 : refuse(c, GENERIC_VALIDATION_ERROR, "no funds out " + fundsTransferId + " is prepared for " + c.participant());
     }
 
-    /** An FSPIOP transfer endpoint type and an absolute http(s) URL; setting the same URL again changes nothing. */
+    /**
+     * Any endpoint type in central-ledger's naming (upper case and underscores), so onboarding scripts that
+     * register quotes, parties or alarm endpoints work unchanged; the hub itself calls the transfer types.
+     * FSPIOP callback URLs must be absolute http(s) URLs, other values printable; setting the same value again
+     * changes nothing.
+     */
     private static List<ParticipantEvent> endpoint(SetCallbackEndpoint c, Registered p) {
-        if (!Participant.ENDPOINT_TYPES.contains(c.type())) {
-            return refuse(c, GENERIC_VALIDATION_ERROR, "endpoint type '" + c.type() + "' is not one of "
-                    + new java.util.TreeSet<>(Participant.ENDPOINT_TYPES));
+        if (c.type() == null || !c.type().matches("[A-Z][A-Z0-9_]{0,63}")) {
+            return refuse(c, GENERIC_VALIDATION_ERROR, "endpoint type must be upper-case letters, digits and underscores, "
+                    + "e.g. FSPIOP_CALLBACK_URL_TRANSFER_POST");
         }
-        if (c.url() == null || !c.url().matches("https?://[^\\s/?#]+[^\\s]*") || c.url().length() > 2_048) {
-            return refuse(c, GENERIC_VALIDATION_ERROR, "endpoint value must be an absolute http(s) URL of at most 2048 characters");
+        if (c.url() == null || c.url().isBlank() || c.url().length() > 2_048 || c.url().chars().anyMatch(Character::isISOControl)) {
+            return refuse(c, GENERIC_VALIDATION_ERROR, "endpoint value must be 1 to 2048 printable characters");
+        }
+        if (c.type().startsWith("FSPIOP_CALLBACK_URL") && !c.url().matches("https?://[^\\s/?#]+[^\\s]*")) {
+            return refuse(c, GENERIC_VALIDATION_ERROR, "endpoint value of " + c.type() + " must be an absolute http(s) URL");
         }
         return c.url().equals(p.endpoints().get(c.type())) ? List.of()
                 : List.of(new CallbackEndpointSet(c.participant(), c.type(), c.url()));

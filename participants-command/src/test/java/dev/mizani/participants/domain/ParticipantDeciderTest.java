@@ -240,8 +240,15 @@ class ParticipantDeciderTest {
             assertThat(when(p, new SetCallbackEndpoint("p", "FSPIOP_CALLBACK_URL_TRANSFER_PUT", "https://dfsp.example/cb")))
                     .containsExactly(new CallbackEndpointSet("p", "FSPIOP_CALLBACK_URL_TRANSFER_PUT", "https://dfsp.example/cb"));
             assertThat(when(p, new SetCallbackEndpoint("p", "FSPIOP_CALLBACK_URL_QUOTES", "https://dfsp.example/cb")))
+                    .as("other central-ledger types are kept for onboarding scripts").singleElement()
+                    .isInstanceOf(CallbackEndpointSet.class);
+            assertThat(when(p, new SetCallbackEndpoint("p", "NET_DEBIT_CAP_ADJUSTMENT_EMAIL", "ops@dfsp.example")))
+                    .singleElement().isInstanceOf(CallbackEndpointSet.class);
+            assertThat(when(p, new SetCallbackEndpoint("p", "callback url", "https://dfsp.example/cb")))
                     .singleElement().isInstanceOfSatisfying(ParticipantCommandRefused.class,
                             r -> assertThat(r.errorDescription()).contains("endpoint type"));
+            assertThat(when(p, new SetCallbackEndpoint("p", "ALARM_NOTIFICATION_URL", "line\nbreak")))
+                    .singleElement().isInstanceOf(ParticipantCommandRefused.class);
             assertThat(when(p, new SetCallbackEndpoint("p", "FSPIOP_CALLBACK_URL_TRANSFER_PUT", "ftp://dfsp.example")))
                     .singleElement().isInstanceOf(ParticipantCommandRefused.class);
             Participant set = decider.evolve(p, new CallbackEndpointSet("p", "FSPIOP_CALLBACK_URL_TRANSFER_PUT", "https://dfsp.example/cb"));

@@ -3,7 +3,10 @@ package dev.mizani.platform.domain;
 /** The FSPIOP v1.1 error codes the hub reports, with the specification's names. */
 public enum FspiopError {
     INTERNAL_SERVER_ERROR(2001, "Internal server error"),
+    NOT_IMPLEMENTED(2002, "Not implemented"),
     SERVICE_UNAVAILABLE(2003, "Service currently unavailable"),
+    GENERIC_CLIENT_ERROR(3000, "Generic client error"),
+    UNKNOWN_URI(3002, "Unknown URI"),
     UNACCEPTABLE_VERSION(3001, "Unacceptable version requested"),
     GENERIC_VALIDATION_ERROR(3100, "Generic validation error"),
     MALFORMED_SYNTAX(3101, "Malformed syntax"),
@@ -11,6 +14,7 @@ public enum FspiopError {
     TOO_MANY_ELEMENTS(3103, "Too many elements"),
     PAYLOAD_TOO_LARGE(3104, "Too large payload"),
     MODIFIED_REQUEST(3106, "Modified request"),
+    GENERIC_ID_NOT_FOUND(3200, "Generic ID not found"),
     PAYER_FSP_ID_NOT_FOUND(3202, "Payer FSP ID not found"),
     PAYEE_FSP_ID_NOT_FOUND(3203, "Payee FSP ID not found"),
     TRANSFER_EXPIRED(3303, "Transfer expired"),

@@ -1,0 +1,63 @@
+package dev.mizani.gateway;
+
+import dev.mizani.gateway.admin.AdminApi;
+import dev.mizani.gateway.callbacks.CallbackNotifier;
+import dev.mizani.gateway.participants.ParticipantCommands;
+import dev.mizani.gateway.participants.ParticipantsView;
+import dev.mizani.gateway.security.ParticipantGuard;
+import dev.mizani.gateway.security.RateLimits;
+import dev.mizani.gateway.transfers.TransfersGateway;
+import dev.mizani.schemas.registry.CachedSchemaRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * Everything DFSPs and operators talk to, as one unit a launcher starts: the FSPIOP transfers API, the admin
+ * API, the callback notifier and the participants view they share. Stops in reverse order of start.
+ */
+public final class Gateway implements AutoCloseable {
+
+    /**
+     * @param operatorCredentialSha256 hex SHA-256 of the operator's bearer credential
+     * @param rateLimitPerSecond       a participant's request rate unless an operator set its own
+     */
+    public record Settings(String host, int transfersPort, int adminPort, String operatorCredentialSha256, String hubName,
+                           int rateLimitPerSecond, int rateLimitBurst, Duration sendTimeout, Duration adminWait,
+                           int callbacksInFlightMax, int callbackAttempts, Duration callbackBackoff) {}
+
+    private final Deque<AutoCloseable> running = new ArrayDeque<>();
+    public final ParticipantsView participants;
+    public final TransfersGateway transfers;
+    public final AdminApi admin;
+
+    public Gateway(String bootstrap, CachedSchemaRegistry registry, Clock clock, Settings s) {
+        participants = started(new ParticipantsView(bootstrap, registry));
+        ParticipantCommands commands = started(new ParticipantCommands(bootstrap, registry, participants, clock, s.adminWait()));
+        admin = started(new AdminApi(s.host(), s.adminPort(), participants, commands, s.operatorCredentialSha256(),
+                s.hubName()).start());
+        ParticipantGuard guard = new ParticipantGuard(participants, new RateLimits(System::nanoTime),
+                s.rateLimitPerSecond(), s.rateLimitBurst());
+        transfers = started(new TransfersGateway(s.host(), s.transfersPort(), bootstrap, registry, guard, clock,
+                s.sendTimeout()).start());
+        started(new CallbackNotifier(bootstrap, registry, participants, clock, s.callbacksInFlightMax(),
+                s.callbackAttempts(), s.callbackBackoff()));
+    }
+
+    private <T extends AutoCloseable> T started(T piece) {
+        running.push(piece);
+        return piece;
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable piece; (piece = running.pollFirst()) != null; ) {
+            try {
+                piece.close();
+            } catch (Exception e) {
+                // keep stopping the rest
+            }
+        }
+    }
+}

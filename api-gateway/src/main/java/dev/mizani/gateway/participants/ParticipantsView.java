@@ -1,0 +1,233 @@
+package dev.mizani.gateway.participants;
+
+import dev.mizani.platform.kafka.TopicFollower;
+import dev.mizani.schemas.HubTopics;
+import dev.mizani.schemas.participant.*;
+import dev.mizani.schemas.registry.CachedSchemaRegistry;
+import dev.mizani.schemas.wire.AvroWireCodec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's picture of every participant, read from participants.events into memory: what the admin
+ * API shows, the callback endpoints, credentials and rate limits. It also tells a caller waiting on a
+ * command which event that command caused. The view trails the participants handler by the time an event
+ * takes to reach it; the admin API waits on the outcome, so an operator reads their own writes. Bounded by
+ * the number of participants, currencies and funds transfer ids (operator actions, not transfers).
+ */
+public final class ParticipantsView implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ParticipantsView.class);
+
+    /** One currency: its position account and settlement (liquidity) account, numbered in order of addition. */
+    public record Account(String currency, int positionAccountId, long netDebitCapMinor, long positionMinor,
+                          long reservedMinor, long liquidityCoverMinor, long fundsOutReservedMinor,
+                          Instant changedAt) {
+        public int settlementAccountId() {
+            return positionAccountId + 1;
+        }
+    }
+
+    public record Participant(String name, boolean active, Instant createdAt, List<Account> accounts,
+                              Map<String, String> endpoints, Set<String> fundsTransferIds,
+                              Set<String> fundsOutPending, int requestsPerSecond, int burst) {
+        public Optional<Account> account(String currency) {
+            return accounts.stream().filter(a -> a.currency().equals(currency)).findFirst();
+        }
+
+        /** The account a central-ledger style account id names: odd ids are positions, even ones settlement. */
+        public Optional<Account> accountById(int id) {
+            return accounts.stream().filter(a -> a.positionAccountId() == id || a.settlementAccountId() == id).findFirst();
+        }
+    }
+
+    private final Map<String, Participant> participants = new ConcurrentHashMap<>();
+    /** Credential hash to participant name: who a presented credential belongs to. */
+    private final Map<String, String> credentials = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Object>> awaited = new ConcurrentHashMap<>();
+    private final AvroWireCodec<ParticipantEventEnvelope> events;
+    private final TopicFollower follower;
+
+    public ParticipantsView(String bootstrap, CachedSchemaRegistry registry) {
+        this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS),
+                ParticipantEventEnvelope.getClassSchema());
+        this.follower = new TopicFollower("participants-view", bootstrap, List.of(HubTopics.PARTICIPANTS_EVENTS), this::apply);
+    }
+
+    public Optional<Participant> participant(String name) {
+        return Optional.ofNullable(participants.get(name));
+    }
+
+    public List<Participant> all() {
+        List<Participant> list = new ArrayList<>(participants.values());
+        list.sort(java.util.Comparator.comparing(Participant::createdAt).thenComparing(Participant::name));
+        return list;
+    }
+
+    /** The participant whose credential hashes to this, if any. */
+    public Optional<String> holderOf(String credentialSha256) {
+        return Optional.ofNullable(credentials.get(credentialSha256));
+    }
+
+    /** The URL for the type, with {{transferId}} filled in. */
+    public Optional<String> callbackUrl(String participant, String type, String transferId) {
+        Participant p = participants.get(participant);
+        return p == null ? Optional.empty()
+                : Optional.ofNullable(p.endpoints().get(type)).map(u -> u.replace("{{transferId}}", transferId));
+    }
+
+    /**
+     * Completes with the payload of the first event the command causes. Register before sending, so the event
+     * cannot pass unseen; {@link #forget} when no longer waiting.
+     */
+    public CompletableFuture<Object> outcomeOf(String commandId) {
+        return awaited.computeIfAbsent(commandId, k -> new CompletableFuture<>());
+    }
+
+    public void forget(String commandId) {
+        awaited.remove(commandId);
+    }
+
+    private void apply(ConsumerRecord<String, byte[]> record) {
+        ParticipantEventEnvelope envelope;
+        try {
+            envelope = events.decode(record.value());
+        } catch (RuntimeException e) {
+            log.warn("participants.events {}-{} is unreadable here: {}", record.partition(), record.offset(), e.toString());
+            return;
+        }
+        Instant at = envelope.getMetadata().getRecordedAt();
+        synchronized (this) {
+            evolve(envelope.getPayload(), at);
+        }
+        String causation = envelope.getMetadata().getCausationId();
+        if (causation != null) {
+            CompletableFuture<Object> waiting = awaited.remove(causation);
+            if (waiting != null) {
+                waiting.complete(envelope.getPayload());
+            }
+        }
+    }
+
+    private void evolve(Object event, Instant at) {
+        switch (event) {
+            case ParticipantCreated e -> participants.putIfAbsent(e.getParticipant(), new Participant(e.getParticipant(),
+                    true, at, List.of(), Map.of(), Set.of(), Set.of(), 0, 0));
+            case CurrencyAdded e -> change(e.getParticipant(), p -> p.account(e.getCurrency()).isPresent() ? p
+                    : withAccounts(p, append(p.accounts(), new Account(e.getCurrency(), 2 * p.accounts().size() + 1,
+                    0, 0, 0, 0, 0, at))));
+            case NetDebitCapSet e -> account(e.getParticipant(), e.getCurrency(), a -> new Account(a.currency(),
+                    a.positionAccountId(), e.getNetDebitCapMinor(), a.positionMinor(), a.reservedMinor(),
+                    a.liquidityCoverMinor(), a.fundsOutReservedMinor(), at));
+            case InitialPositionSet e -> account(e.getParticipant(), e.getCurrency(), a -> positioned(a,
+                    e.getPositionMinor(), a.reservedMinor(), at));
+            case FundsRecordedIn e -> {
+                account(e.getParticipant(), e.getCurrency(), a -> covered(a, e.getLiquidityCoverMinor(),
+                        a.fundsOutReservedMinor(), at));
+                funds(e.getParticipant(), e.getFundsTransferId(), false);
+            }
+            case FundsOutReserved e -> {
+                account(e.getParticipant(), e.getCurrency(), a -> covered(a, a.liquidityCoverMinor(),
+                        a.fundsOutReservedMinor() + e.getAmountMinor(), at));
+                funds(e.getParticipant(), e.getFundsTransferId(), true);
+            }
+            case FundsRecordedOut e -> {
+                boolean wasPending = participant(e.getParticipant()).map(p -> p.fundsOutPending()
+                        .contains(e.getFundsTransferId())).orElse(false);
+                account(e.getParticipant(), e.getCurrency(), a -> covered(a, e.getLiquidityCoverMinor(),
+                        a.fundsOutReservedMinor() - (wasPending ? e.getAmountMinor() : 0), at));
+                funds(e.getParticipant(), e.getFundsTransferId(), false);
+            }
+            case FundsOutAborted e -> {
+                account(e.getParticipant(), e.getCurrency(), a -> covered(a, a.liquidityCoverMinor(),
+                        a.fundsOutReservedMinor() - e.getAmountMinor(), at));
+                funds(e.getParticipant(), e.getFundsTransferId(), false);
+            }
+            case ParticipantActiveSet e -> change(e.getParticipant(), p -> new Participant(p.name(), e.getActive(),
+                    p.createdAt(), p.accounts(), p.endpoints(), p.fundsTransferIds(), p.fundsOutPending(),
+                    p.requestsPerSecond(), p.burst()));
+            case CallbackEndpointSet e -> change(e.getParticipant(), p -> {
+                Map<String, String> endpoints = new HashMap<>(p.endpoints());
+                endpoints.put(e.getType(), e.getUrl());
+                return new Participant(p.name(), p.active(), p.createdAt(), p.accounts(), Map.copyOf(endpoints),
+                        p.fundsTransferIds(), p.fundsOutPending(), p.requestsPerSecond(), p.burst());
+            });
+            case CredentialSet e -> {
+                credentials.values().removeIf(e.getParticipant()::equals);
+                credentials.put(e.getCredentialSha256(), e.getParticipant());
+            }
+            case RateLimitSet e -> change(e.getParticipant(), p -> new Participant(p.name(), p.active(), p.createdAt(),
+                    p.accounts(), p.endpoints(), p.fundsTransferIds(), p.fundsOutPending(), e.getRequestsPerSecond(),
+                    e.getBurst()));
+            case PayerFundsReserved e -> account(e.getParticipant(), e.getCurrency(), a -> positioned(a,
+                    e.getPositionMinor(), e.getReservedMinor(), at));
+            case PayerFundsCommitted e -> account(e.getParticipant(), e.getCurrency(), a -> positioned(a,
+                    e.getPositionMinor(), e.getReservedMinor(), at));
+            case PayeeFundsCommitted e -> account(e.getParticipant(), e.getCurrency(), a -> positioned(a,
+                    e.getPositionMinor(), a.reservedMinor(), at));
+            case PayerFundsReleased e -> account(e.getParticipant(), e.getCurrency(), a -> positioned(a,
+                    a.positionMinor(), e.getReservedMinor(), at));
+            default -> { } // refusals change nothing
+        }
+    }
+
+    private static Account positioned(Account a, long position, long reserved, Instant at) {
+        return new Account(a.currency(), a.positionAccountId(), a.netDebitCapMinor(), position, reserved,
+                a.liquidityCoverMinor(), a.fundsOutReservedMinor(), at);
+    }
+
+    private static Account covered(Account a, long cover, long fundsOutReserved, Instant at) {
+        return new Account(a.currency(), a.positionAccountId(), a.netDebitCapMinor(), a.positionMinor(),
+                a.reservedMinor(), cover, fundsOutReserved, at);
+    }
+
+    private void funds(String participant, String fundsTransferId, boolean pending) {
+        change(participant, p -> {
+            Set<String> done = new HashSet<>(p.fundsTransferIds());
+            Set<String> open = new HashSet<>(p.fundsOutPending());
+            if (pending) {
+                open.add(fundsTransferId);
+            } else {
+                open.remove(fundsTransferId);
+                done.add(fundsTransferId);
+            }
+            return new Participant(p.name(), p.active(), p.createdAt(), p.accounts(), p.endpoints(), Set.copyOf(done),
+                    Set.copyOf(open), p.requestsPerSecond(), p.burst());
+        });
+    }
+
+    private void account(String participant, String currency, java.util.function.UnaryOperator<Account> change) {
+        change(participant, p -> withAccounts(p, p.accounts().stream()
+                .map(a -> a.currency().equals(currency) ? change.apply(a) : a).toList()));
+    }
+
+    private void change(String participant, java.util.function.UnaryOperator<Participant> change) {
+        participants.computeIfPresent(participant, (k, p) -> change.apply(p));
+    }
+
+    private static Participant withAccounts(Participant p, List<Account> accounts) {
+        return new Participant(p.name(), p.active(), p.createdAt(), accounts, p.endpoints(), p.fundsTransferIds(),
+                p.fundsOutPending(), p.requestsPerSecond(), p.burst());
+    }
+
+    private static <T> List<T> append(List<T> list, T item) {
+        List<T> copy = new ArrayList<>(list);
+        copy.add(item);
+        return List.copyOf(copy);
+    }
+
+    @Override
+    public void close() {
+        follower.close();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.mizani.gateway.security;
+
+import dev.mizani.gateway.fspiop.FspiopRejection;
+import dev.mizani.gateway.participants.ParticipantsView;
+import dev.mizani.platform.domain.FspiopError;
+import java.util.Optional;
+
+/**
+ * Who may call the FSPIOP API, and how often: the bearer credential must be the one issued to the
+ * participant named in FSPIOP-Source (so a DFSP cannot act as another), and the participant must be within
+ * its rate. Rates are the participant's own when an operator set them, else the hub's defaults.
+ */
+public final class ParticipantGuard {
+    /** Refused with an FSPIOP error; {@code retryAfterSeconds} is set for 429. */
+    public record Refusal(FspiopRejection rejection, long retryAfterSeconds) {}
+
+    private final ParticipantsView view;
+    private final RateLimits limits;
+    private final int defaultRequestsPerSecond;
+    private final int defaultBurst;
+
+    public ParticipantGuard(ParticipantsView view, RateLimits limits, int defaultRequestsPerSecond, int defaultBurst) {
+        this.view = view;
+        this.limits = limits;
+        this.defaultRequestsPerSecond = defaultRequestsPerSecond;
+        this.defaultBurst = defaultBurst;
+    }
+
+    public Optional<Refusal> admit(String source, String authorization) {
+        var credential = Credentials.bearer(authorization);
+        if (credential.isEmpty()) {
+            return refuse(401, "an Authorization: Bearer credential issued to " + source + " is required");
+        }
+        var holder = view.holderOf(Credentials.sha256Hex(credential.get()));
+        if (holder.isEmpty()) {
+            return refuse(401, "the credential is not recognised");
+        }
+        if (!holder.get().equals(source)) {
+            return refuse(403, "the credential is " + holder.get() + "'s, not FSPIOP-Source " + source + "'s");
+        }
+        var participant = view.participant(source);
+        int rate = participant.map(ParticipantsView.Participant::requestsPerSecond).filter(r -> r > 0)
+                .orElse(defaultRequestsPerSecond);
+        int burst = participant.map(ParticipantsView.Participant::burst).filter(b -> b > 0).orElse(defaultBurst);
+        var decision = limits.take(source, rate, burst);
+        if (!decision.allowed()) {
+            return Optional.of(new Refusal(new FspiopRejection(429, FspiopError.GENERIC_CLIENT_ERROR, source
+                    + " is over its rate of " + rate + " requests/s (burst " + burst + ")"), decision.retryAfterSeconds()));
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Refusal> refuse(int status, String why) {
+        return Optional.of(new Refusal(new FspiopRejection(status, FspiopError.GENERIC_CLIENT_ERROR, why), 0));
+    }
+}

@@ -1,0 +1,189 @@
+package dev.mizani.hub.http;
+
+import static dev.mizani.hub.http.HttpHub.expect;
+import static dev.mizani.hub.http.HttpHub.fulfilBody;
+import static dev.mizani.hub.http.HttpHub.prepareBody;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mizani.hub.http.HttpHub.Dfsp;
+import dev.mizani.hub.http.HttpHub.Prepared;
+import dev.mizani.hub.http.HttpHub.Received;
+import dev.mizani.hub.lifecycle.HubFixture;
+import dev.mizani.platform.testing.Await;
+import dev.mizani.platform.testing.TopicReader;
+import dev.mizani.schemas.HubTopics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The FSPIOP transfers API as DFSPs use it, over real HTTP into the embedded hub: every call authenticated,
+ * every outcome a callback to the DFSPs' own servers with the exact FSPIOP code, positions read back
+ * through the admin API.
+ */
+class FspiopOverHttpEndToEndTest {
+    private static final String RUN = UUID.randomUUID().toString().substring(0, 6);
+    private static HttpHub hub;
+    private static Dfsp payer;
+    private static Dfsp payee;
+    private static Dfsp capped;
+    private static Dfsp poor;
+    private static Dfsp silent;
+
+    @BeforeAll
+    static void start() throws Exception {
+        hub = new HttpHub(10_000, 10_000);
+        payer = hub.onboard("payer-" + RUN, "100000", "100000", true);
+        payee = hub.onboard("payee-" + RUN, "100000", "100000", true);
+        capped = hub.onboard("capped-" + RUN, "1", "100000", true);
+        poor = hub.onboard("poor-" + RUN, "100000", "0.5", true);
+        silent = hub.onboard("silent-" + RUN, "100000", "100000", false);
+        hub.f.awaitDirectoryKnows(payer.name(), payee.name());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (Dfsp d : new Dfsp[] {payer, payee, capped, poor, silent}) {
+            if (d != null) {
+                d.server().stop(0);
+            }
+        }
+        hub.close();
+    }
+
+    private static Prepared prepare(Dfsp from, Dfsp to, String amount, Duration expiresIn) throws Exception {
+        Prepared p = prepareBody(from.name(), to.name(), amount, expiresIn);
+        expect(hub.fspiop(from, "POST", "/transfers", p.body()), 202);
+        return p;
+    }
+
+    private static void assertError(Received callback, String code) {
+        assertThat(callback.body()).contains("\"errorCode\":\"" + code + "\"");
+    }
+
+    @Test
+    void prepareIsForwardedToThePayeeAndItsFulfilCommitsToThePayer() throws Exception {
+        long[] payerBefore = hub.positionAndReserved(payer.name());
+        long[] payeeBefore = hub.positionAndReserved(payee.name());
+        Prepared p = prepare(payer, payee, "12.5", Duration.ofSeconds(60));
+
+        Received forwarded = payee.awaitCallback("POST", "/transfers", p.id());
+        assertThat(HttpHub.JSON.readTree(forwarded.body())).isEqualTo(HttpHub.JSON.readTree(p.body()));
+        assertThat(forwarded.destination()).isEqualTo(payee.name());
+        assertThat(forwarded.date()).isNotBlank();
+
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 202);
+        Received committed = payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
+        assertThat(committed.body()).contains("\"transferState\":\"COMMITTED\"").contains(p.fulfilment());
+        hub.awaitPosition(payer.name(), payerBefore[0] + 1_250, payerBefore[1]);
+        hub.awaitPosition(payee.name(), payeeBefore[0] - 1_250, payeeBefore[1]);
+    }
+
+    @Test
+    void aPayeeRejectReachesBothWithItsCodeAndReleasesTheReservation() throws Exception {
+        long[] before = hub.positionAndReserved(payer.name());
+        Prepared p = prepare(payer, payee, "3", Duration.ofSeconds(60));
+        payee.awaitCallback("POST", "/transfers", p.id());
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id() + "/error",
+                "{\"errorInformation\":{\"errorCode\":\"5100\",\"errorDescription\":\"no such account\"}}"), 202);
+        assertError(payer.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "5100");
+        assertError(payee.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "5100");
+        hub.awaitPosition(payer.name(), before[0], before[1]);
+    }
+
+    @Test
+    void anUnansweredTransferExpiresAs3303ToBothAndALateFulfilIsRefused() throws Exception {
+        Prepared p = prepare(payer, payee, "1", Duration.ofSeconds(3));
+        payee.awaitCallback("POST", "/transfers", p.id());
+        assertError(payer.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "3303");
+        assertError(payee.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "3303");
+        payee.inbox().clear();
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 202);
+        assertError(payee.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "3303");
+    }
+
+    @Test
+    void overTheNetDebitCapIs4200AndBeyondLiquidityIs4001ToThePayer() throws Exception {
+        Prepared overCap = prepare(capped, payee, "1.5", Duration.ofSeconds(60));
+        assertError(capped.awaitCallback("PUT", "/transfers/" + overCap.id() + "/error", overCap.id()), "4200");
+        Prepared overCover = prepare(poor, payee, "0.51", Duration.ofSeconds(60));
+        assertError(poor.awaitCallback("PUT", "/transfers/" + overCover.id() + "/error", overCover.id()), "4001");
+        assertThat(payee.received(overCap.id()) || payee.received(overCover.id())).as("the payee never hears of them").isFalse();
+        hub.awaitPosition(capped.name(), 0, 0);
+        hub.awaitPosition(poor.name(), 0, 0);
+    }
+
+    @Test
+    void aResentPrepareGetsTheFinishedStateAndAChangedOneIs3106() throws Exception {
+        Prepared p = prepare(payer, payee, "2", Duration.ofSeconds(60));
+        payee.awaitCallback("POST", "/transfers", p.id());
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 202);
+        payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
+        payer.inbox().clear();
+
+        expect(hub.fspiop(payer, "POST", "/transfers", p.body()), 202);
+        assertThat(payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id()).body())
+                .isEqualTo("{\"transferState\":\"COMMITTED\"}");
+        expect(hub.fspiop(payer, "POST", "/transfers", p.body().replace("\"2\"", "\"3\"")), 202);
+        assertError(payer.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "3106");
+    }
+
+    @Test
+    void aWrongFulfilmentAbortsWith3100ToBoth() throws Exception {
+        long[] before = hub.positionAndReserved(payer.name());
+        Prepared p = prepare(payer, payee, "4", Duration.ofSeconds(60));
+        payee.awaitCallback("POST", "/transfers", p.id());
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(HttpHub.b64(new byte[32]))), 202);
+        Received toPayer = payer.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id());
+        assertError(toPayer, "3100");
+        assertThat(toPayer.body()).contains("invalid fulfilment");
+        assertError(payee.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "3100");
+        hub.awaitPosition(payer.name(), before[0], before[1]);
+    }
+
+    @Test
+    void callsUnderAnotherIdentityAreRefused() throws Exception {
+        Prepared p = prepareBody(payer.name(), payee.name(), "1", Duration.ofSeconds(60));
+        var anonymous = hub.fspiop(null, payer.name(), "POST", "/transfers", p.body());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.body()).contains("\"errorCode\":\"3000\"").contains("Bearer credential");
+
+        var borrowed = hub.fspiop(payee, payer.name(), "POST", "/transfers", p.body());
+        assertThat(borrowed.statusCode()).as("payee's credential, payer's name").isEqualTo(403);
+        assertThat(borrowed.body()).contains("\"errorCode\":\"3000\"").contains("is " + payee.name() + "'s");
+
+        var forged = hub.fspiop(new Dfsp(payer.name(), "not-a-credential", null, null), "POST", "/transfers", p.body());
+        assertThat(forged.statusCode()).isEqualTo(401);
+
+        var asPayee = hub.fspiop(payee, "POST", "/transfers", p.body());
+        assertThat(asPayee.statusCode()).as("payee authenticated, but the body's payer is another").isEqualTo(400);
+        assertThat(asPayee.body()).contains("\"errorCode\":\"3100\"").contains("is not the payer");
+
+        Prepared real = prepare(payer, payee, "1", Duration.ofSeconds(60));
+        payee.awaitCallback("POST", "/transfers", real.id());
+        expect(hub.fspiop(payer, "PUT", "/transfers/" + real.id(), fulfilBody(real.fulfilment())), 202);
+        Received refused = payer.awaitCallback("PUT", "/transfers/" + real.id() + "/error", real.id());
+        assertError(refused, "3100");
+        assertThat(refused.body()).contains("only the payee");
+        assertThat(TopicReader.readAll(hub.f.infra.bootstrap(), HubTopics.TRANSFERS_COMMANDS, 0, Duration.ofSeconds(5),
+                Duration.ofMillis(500)).stream().map(r -> r.key())).as("nothing of the refused calls was sent")
+                .doesNotContain(p.id());
+    }
+
+    @Test
+    void aCallbackWithNowhereToGoIsDeadLetteredWithItsReason() throws Exception {
+        Prepared p = prepare(silent, payee, "0.5", Duration.ofSeconds(60));
+        payee.awaitCallback("POST", "/transfers", p.id());
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id() + "/error",
+                "{\"errorInformation\":{\"errorCode\":\"5100\",\"errorDescription\":\"no\"}}"), 202);
+        payee.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id());
+        Await.until(HubFixture.BOUND, "the silent payer's error callback dead-lettered", () -> TopicReader.readAll(
+                hub.f.infra.bootstrap(), HubTopics.CALLBACK_DEAD_LETTERS, 1, Duration.ofSeconds(5), Duration.ofMillis(200))
+                .stream().anyMatch(r -> p.id().equals(r.key()) && new String(r.headers().lastHeader("mizani.dlq.reason")
+                        .value(), StandardCharsets.UTF_8).equals("participant " + silent.name()
+                        + " has no FSPIOP_CALLBACK_URL_TRANSFER_ERROR endpoint")));
+    }
+}
