@@ -52,6 +52,10 @@ class HubProcessTest {
         assertThat(new SchemaRegistryClient(registryUrl, Duration.ofSeconds(5))
                 .subjectCompatibility(HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS))).isEqualTo("BACKWARD");
         first.interruptAndAwaitExit();
+        Path operatorToken = dataDir.resolve("operator-token");
+        assertThat(java.nio.file.Files.getPosixFilePermissions(operatorToken)).as("generated operator credential, owner-only")
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        String credential = java.nio.file.Files.readString(operatorToken);
 
         Hub second = Hub.start(dataDir, dbPort, registryPort);
         try (Connection c = DriverManager.getConnection(jdbc, "postgres", "");
@@ -64,6 +68,7 @@ class HubProcessTest {
                 .lookup(HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
                         dev.mizani.schemas.transfer.TransferEventEnvelope.getClassSchema().toString()).id())
                 .isEqualTo(schemaId);
+        assertThat(java.nio.file.Files.readString(operatorToken)).as("the same credential after a restart").isEqualTo(credential);
         second.interruptAndAwaitExit();
     }
 
@@ -77,6 +82,8 @@ class HubProcessTest {
             pb.environment().put("MIZANI_DB_PORT", Integer.toString(dbPort));
             pb.environment().put("MIZANI_REGISTRY_PORT", Integer.toString(registryPort));
             pb.environment().put("MIZANI_GATEWAY_PORT", "0");
+            pb.environment().put("MIZANI_ADMIN_PORT", "0");
+            pb.environment().remove("MIZANI_OPERATOR_TOKEN");
             Process process = pb.start();
             List<String> output = new ArrayList<>();
             CompletableFuture<Boolean> ready = new CompletableFuture<>();

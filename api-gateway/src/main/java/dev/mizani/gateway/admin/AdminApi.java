@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mizani.gateway.fspiop.ProtocolErrors;
 import dev.mizani.gateway.participants.ParticipantCommands;
 import dev.mizani.gateway.participants.ParticipantCommands.Applied;
 import dev.mizani.gateway.participants.ParticipantCommands.Outcome;
@@ -62,6 +63,7 @@ public final class AdminApi implements AutoCloseable {
         this.operatorCredentialSha256 = operatorCredentialSha256;
         this.hubName = hubName;
         this.server = WebServer.builder().host(host).port(port).maxPayloadSize(BODY_BYTES_MAX)
+                .directHandlers(d -> ProtocolErrors.install(d, "application/json"))
                 .routing(this::routes).build();
     }
 

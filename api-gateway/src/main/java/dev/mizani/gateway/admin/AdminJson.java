@@ -50,7 +50,7 @@ final class AdminJson {
 
     /** The request body as a JSON object, or a 400 naming what is wrong. */
     static JsonNode body(ServerRequest req) {
-        byte[] bytes = req.content().as(byte[].class);
+        byte[] bytes = dev.mizani.gateway.transfers.TransfersGateway.body(req);
         if (bytes.length == 0) {
             throw AdminApi.invalidBody("a JSON object body is required");
         }

@@ -4,6 +4,7 @@ import dev.mizani.gateway.fspiop.AnswerRequest;
 import dev.mizani.gateway.fspiop.FspiopHeaders;
 import dev.mizani.gateway.fspiop.FspiopRejection;
 import dev.mizani.gateway.fspiop.PrepareRequest;
+import dev.mizani.gateway.fspiop.ProtocolErrors;
 import dev.mizani.gateway.fspiop.TransferBodies;
 import dev.mizani.gateway.security.ParticipantGuard;
 import dev.mizani.platform.domain.FspiopError;
@@ -72,10 +73,15 @@ public final class TransfersGateway implements AutoCloseable {
                 .host(host)
                 .port(port)
                 .maxPayloadSize(SERVER_PAYLOAD_BYTES_MAX)
+                .directHandlers(d -> ProtocolErrors.install(d, CONTENT_TYPE))
                 .routing(r -> r
                         .post("/transfers", this::prepare)
                         .put("/transfers/{id}/error", this::error)
-                        .put("/transfers/{id}", this::answer))
+                        .put("/transfers/{id}", this::answer)
+                        .error(RuntimeException.class, (req, res, e) -> {
+                            log.error("{} {} failed", req.prologue().method().text(), req.path().path(), e);
+                            reject(res, new FspiopRejection(500, FspiopError.INTERNAL_SERVER_ERROR, "see the hub's log"));
+                        }))
                 .build();
     }
 
@@ -94,7 +100,7 @@ public final class TransfersGateway implements AutoCloseable {
         if (refused(req, res, headers)) {
             return;
         }
-        switch (TransferBodies.prepare(req.content().as(byte[].class))) {
+        switch (TransferBodies.prepare(body(req))) {
             case TransferBodies.Rejected<PrepareRequest> r -> reject(res, r.rejection());
             case TransferBodies.Valid<PrepareRequest> v -> {
                 PrepareRequest p = v.request();
@@ -113,11 +119,11 @@ public final class TransfersGateway implements AutoCloseable {
     }
 
     private void answer(ServerRequest req, ServerResponse res) {
-        answered(req, res, TransferBodies.answer(req.content().as(byte[].class)));
+        answered(req, res, TransferBodies.answer(body(req)));
     }
 
     private void error(ServerRequest req, ServerResponse res) {
-        answered(req, res, TransferBodies.error(req.content().as(byte[].class)));
+        answered(req, res, TransferBodies.error(body(req)));
     }
 
     /** The payee's answers; whether the source is the payee is the transfer's own rule, judged by its decider. */
@@ -181,6 +187,11 @@ public final class TransfersGateway implements AutoCloseable {
         res.status(Status.create(rejection.httpStatus()))
                 .header(HeaderNames.CONTENT_TYPE, CONTENT_TYPE)
                 .send(rejection.toJson());
+    }
+
+    /** The request's bytes; a request without an entity has none (Helidon refuses to read an absent entity). */
+    public static byte[] body(ServerRequest req) {
+        return req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
     }
 
     private static Map<String, List<String>> headers(ServerRequest req) {
