@@ -4,7 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.mizani.embedded.Infrastructure;
 import dev.mizani.embedded.InfrastructureSettings;
 import dev.mizani.gateway.Gateway;
-import dev.mizani.gateway.security.Credentials;
+import dev.mizani.platform.security.Credentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -14,7 +14,7 @@ import dev.mizani.gateway.participants.ParticipantCommands.NotRecorded;
 import dev.mizani.gateway.participants.ParticipantsView;
 import dev.mizani.gateway.participants.ParticipantsView.Account;
 import dev.mizani.gateway.participants.ParticipantsView.Participant;
-import dev.mizani.gateway.security.Credentials;
+import dev.mizani.platform.security.Credentials;
 import dev.mizani.platform.domain.FspiopError;
 import dev.mizani.schemas.participant.*;
 import io.helidon.http.HeaderNames;

@@ -3,6 +3,7 @@ package dev.mizani.gateway.security;
 import dev.mizani.gateway.fspiop.FspiopRejection;
 import dev.mizani.gateway.participants.ParticipantsView;
 import dev.mizani.platform.domain.FspiopError;
+import dev.mizani.platform.security.Credentials;
 import java.util.Optional;
 
 /**

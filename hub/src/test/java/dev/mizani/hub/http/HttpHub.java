@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.mizani.gateway.Gateway;
-import dev.mizani.gateway.security.Credentials;
+import dev.mizani.platform.security.Credentials;
 import dev.mizani.hub.lifecycle.HubFixture;
 import dev.mizani.platform.commandloop.ProcessorHooks;
 import dev.mizani.platform.testing.Await;

@@ -1,4 +1,4 @@
-package dev.mizani.gateway.security;
+package dev.mizani.platform.security;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,0 +1,440 @@
+package dev.mizani.projections;
+
+import dev.mizani.platform.kafka.KafkaClients;
+import dev.mizani.schemas.HubTopics;
+import dev.mizani.schemas.common.EventMetadata;
+import dev.mizani.schemas.participant.ParticipantEventEnvelope;
+import dev.mizani.schemas.registry.CachedSchemaRegistry;
+import dev.mizani.schemas.transfer.TransferEventEnvelope;
+import dev.mizani.schemas.wire.AvroWireCodec;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The projection handler: follows transfers.events and participants.events and keeps the live read store
+ * ({@link ReadStore#LIVE}). One poll is one transaction holding the rows it changed and the Kafka positions
+ * it consumed, so a crash anywhere replays at most the uncommitted poll, and redelivered events are
+ * recognised by their stream version. One instance owns the read store; it assigns itself every partition.
+ *
+ * <p>Between polls, on its own thread, it closes settlement windows that operators asked to close and
+ * runs the last step of a rebuild (catching the new table set up and swapping it in).
+ */
+public final class ProjectionHandler implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProjectionHandler.class);
+    static final String NAME = "projections";
+
+    /** Crash points, for tests. A hook that throws behaves like the process dying there. */
+    public interface Hooks {
+        Hooks NONE = batch -> {};
+
+        /** Rows and offsets of poll {@code batch} written, transaction not committed. */
+        void insideTransaction(long batch);
+    }
+
+    /**
+     * @param batchSizeMax     records per poll, hence per transaction
+     * @param retriesMax       consecutive database failures before the handler stops
+     * @param closeCheckEvery  how often pending settlement window close requests are looked for
+     */
+    public record Settings(int batchSizeMax, Duration pollTimeout, int retriesMax, Duration retryBackoff,
+                           Duration closeCheckEvery) {
+        public static Settings defaults() {
+            return new Settings(5_000, Duration.ofMillis(100), 10, Duration.ofMillis(200), Duration.ofMillis(200));
+        }
+    }
+
+    /** How far behind the event topics the live read store is, measured at {@code measuredAt}. */
+    public record Lag(long transfersEvents, long participantsEvents, Instant lastEventAt, Instant measuredAt,
+                      long eventsApplied, boolean running) {}
+
+    private final DataSource dataSource;
+    private final String bootstrap;
+    private final Settings settings;
+    private final Hooks hooks;
+    private final ReadModel live = new ReadModel(ReadStore.LIVE);
+    final EventDecoder decoder;
+    private final int transferPartitions;
+    private final List<TopicPartition> partitions = new ArrayList<>();
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean rebuilding = new AtomicBoolean();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile Lag lag;
+    private volatile Throwable failure;
+    private KafkaConsumer<String, byte[]> consumer;
+    private long batches;
+    private long eventsApplied;
+    private Instant lastEventAt;
+    private long nextCloseCheckNs;
+
+    public ProjectionHandler(DataSource dataSource, String bootstrap, CachedSchemaRegistry registry, Settings settings,
+                             Hooks hooks) {
+        this.dataSource = dataSource;
+        this.bootstrap = bootstrap;
+        this.settings = settings;
+        this.hooks = hooks;
+        this.decoder = new EventDecoder(registry);
+        ReadStore.migrateSettlement(dataSource);
+        ReadStore.migrate(dataSource, ReadStore.LIVE);
+        this.consumer = new KafkaConsumer<>(consumerConfig(bootstrap, settings.batchSizeMax()));
+        for (String topic : List.of(HubTopics.TRANSFERS_EVENTS, HubTopics.PARTICIPANTS_EVENTS)) {
+            consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+        }
+        this.transferPartitions = (int) partitions.stream().filter(p -> p.topic().equals(HubTopics.TRANSFERS_EVENTS)).count();
+        this.lag = new Lag(-1, -1, null, Instant.now(), 0, true);
+        this.thread = Thread.ofPlatform().daemon().name("projections").unstarted(this::run);
+    }
+
+    public ProjectionHandler start() {
+        thread.start();
+        return this;
+    }
+
+    static Map<String, Object> consumerConfig(String bootstrap, int batchSizeMax) {
+        Map<String, Object> config = KafkaClients.plainConsumer(bootstrap, null);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, NAME + "-" + UUID.randomUUID());
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batchSizeMax);
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
+        return config;
+    }
+
+    public Lag lag() {
+        return lag;
+    }
+
+    /** Why the handler stopped, or null while it runs. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    public boolean isRunning() {
+        return thread.isAlive();
+    }
+
+    int transferPartitions() {
+        return transferPartitions;
+    }
+
+    /** The transfers.events partition a transfer's events go to: Kafka's default partitioner on the record key. */
+    int partitionOf(String transferId) {
+        return Utils.toPositive(Utils.murmur2(transferId.getBytes(StandardCharsets.UTF_8))) % transferPartitions;
+    }
+
+    // ---- the loop ----
+
+    private void run() {
+        try {
+            ensurePartitionRows();
+            consumer.assign(partitions);
+            seekToStored();
+            int failures = 0;
+            while (running) {
+                runTasks();
+                closeRequestedWindows();
+                refreshLag();
+                ConsumerRecords<String, byte[]> records = consumer.poll(settings.pollTimeout());
+                if (records.isEmpty()) {
+                    continue;
+                }
+                try {
+                    applyLive(records);
+                    failures = 0;
+                } catch (SQLException e) {
+                    if (++failures > settings.retriesMax()) {
+                        throw e;
+                    }
+                    log.warn("projection batch failed ({} of {}), replaying it: {}", failures, settings.retriesMax(), e.toString());
+                    Thread.sleep(settings.retryBackoff().toMillis() * failures);
+                    seekToStored();
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable e) {
+            failure = e;
+            log.error("projection handler stopped: {}", e.toString(), e);
+        } finally {
+            running = false;
+            lag = new Lag(lag.transfersEvents(), lag.participantsEvents(), lastEventAt, Instant.now(), eventsApplied, false);
+            consumer.close(Duration.ofSeconds(5));
+            Runnable task;
+            while ((task = tasks.poll()) != null) {
+                task.run(); // each fails its future: the loop is gone
+            }
+        }
+    }
+
+    private void applyLive(ConsumerRecords<String, byte[]> records) throws SQLException {
+        List<ReadModel.Event> events = new ArrayList<>(records.count());
+        List<DeadLetter> dead = new ArrayList<>();
+        Map<TopicPartition, Long> next = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : records) {
+            next.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+            try {
+                events.add(decoder.decode(r.topic(), r.partition(), r.value()));
+            } catch (RuntimeException e) {
+                dead.add(new DeadLetter(r, e.toString()));
+            }
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                eventsApplied += live.apply(c, events, null);
+                deadLetters(c, dead);
+                storeOffsets(c, ReadStore.LIVE, next);
+                hooks.insideTransaction(++batches);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        for (ReadModel.Event e : events) {
+            Instant at = e.metadata().getRecordedAt();
+            if (lastEventAt == null || at.isAfter(lastEventAt)) {
+                lastEventAt = at;
+            }
+        }
+        if (!dead.isEmpty()) {
+            log.warn("{} records could not be decoded; kept in dead_letters: {}", dead.size(), dead.getFirst().reason());
+        }
+    }
+
+    private record DeadLetter(ConsumerRecord<String, byte[]> record, String reason) {}
+
+    private static void deadLetters(Connection c, List<DeadLetter> dead) throws SQLException {
+        if (dead.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("insert into dead_letters (processor, topic, partition, \"offset\", "
+                + "record_key, payload, reason) values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing")) {
+            for (DeadLetter d : dead) {
+                ps.setString(1, NAME);
+                ps.setString(2, d.record().topic());
+                ps.setInt(3, d.record().partition());
+                ps.setLong(4, d.record().offset());
+                ps.setString(5, d.record().key());
+                ps.setBytes(6, d.record().value());
+                ps.setString(7, d.reason());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    static void storeOffsets(Connection c, String schema, Map<TopicPartition, Long> next) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("insert into " + schema + ".projection_offsets (topic, partition, "
+                + "next_offset) values (?, ?, ?) on conflict (topic, partition) do update set next_offset = excluded.next_offset")) {
+            for (Map.Entry<TopicPartition, Long> e : next.entrySet()) {
+                ps.setString(1, e.getKey().topic());
+                ps.setInt(2, e.getKey().partition());
+                ps.setLong(3, e.getValue());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    static Map<TopicPartition, Long> storedOffsets(Connection c, String schema) throws SQLException {
+        Map<TopicPartition, Long> stored = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("select topic, partition, next_offset from " + schema + ".projection_offsets");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                stored.put(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3));
+            }
+        }
+        return stored;
+    }
+
+    private void seekToStored() throws SQLException {
+        Map<TopicPartition, Long> stored;
+        try (Connection c = dataSource.getConnection()) {
+            stored = storedOffsets(c, ReadStore.LIVE);
+        }
+        List<TopicPartition> fresh = new ArrayList<>();
+        for (TopicPartition tp : partitions) {
+            Long offset = stored.get(tp);
+            if (offset == null) {
+                fresh.add(tp);
+            } else {
+                consumer.seek(tp, offset);
+            }
+        }
+        consumer.seekToBeginning(fresh);
+    }
+
+    /** Every transfers.events partition has a row naming its open window, so a close can move them all. */
+    private void ensurePartitionRows() throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("insert into read.partition_windows (partition, window_id) "
+                     + "select p, (select max(window_id) from read.settlement_windows) from generate_series(0, ? - 1) p "
+                     + "on conflict (partition) do nothing")) {
+            ps.setInt(1, transferPartitions);
+            ps.executeUpdate();
+        }
+    }
+
+    private void refreshLag() {
+        long now = System.nanoTime();
+        if (lag.measuredAt().plusMillis(500).isAfter(Instant.now())) {
+            return;
+        }
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(2));
+        long transfers = 0;
+        long participants = 0;
+        for (TopicPartition tp : partitions) {
+            long behind = Math.max(0, end.getOrDefault(tp, 0L) - consumer.position(tp, Duration.ofSeconds(2)));
+            if (tp.topic().equals(HubTopics.TRANSFERS_EVENTS)) {
+                transfers += behind;
+            } else {
+                participants += behind;
+            }
+        }
+        lag = new Lag(transfers, participants, lastEventAt, Instant.now(), eventsApplied, true);
+    }
+
+    // ---- work run between polls ----
+
+    /** Runs {@code work} on the handler's thread between two polls, while nothing else writes the live store. */
+    <T> CompletableFuture<T> betweenPolls(Callable<T> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        tasks.add(() -> {
+            if (!running) {
+                result.completeExceptionally(new IllegalStateException("the projection handler is not running",
+                        failure));
+                return;
+            }
+            try {
+                result.complete(work.call());
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        });
+        if (!thread.isAlive()) {
+            Runnable task = tasks.poll();
+            if (task != null) {
+                task.run();
+            }
+        }
+        return result;
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+            task.run();
+        }
+    }
+
+    /** After a swap the live set is another table set: resume from its positions. */
+    void reseek() throws SQLException {
+        seekToStored();
+    }
+
+    KafkaConsumer<String, byte[]> newCatchUpConsumer() {
+        return new KafkaConsumer<>(consumerConfig(bootstrap, settings.batchSizeMax()));
+    }
+
+    List<TopicPartition> partitions() {
+        return partitions;
+    }
+
+    boolean startRebuild() {
+        return rebuilding.compareAndSet(false, true);
+    }
+
+    void endRebuild() {
+        rebuilding.set(false);
+    }
+
+    // ---- settlement windows ----
+
+    private void closeRequestedWindows() throws SQLException {
+        long now = System.nanoTime();
+        if (now < nextCloseCheckNs || rebuilding.get()) {
+            return;
+        }
+        nextCloseCheckNs = now + settings.closeCheckEvery().toNanos();
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                SettlementWindows.closeRequested(c, transferPartitions, Instant.now().truncatedTo(ChronoUnit.MILLIS));
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(15_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Decodes both topics' envelopes; what comes off Kafka and what the event store holds are the same bytes. */
+    final class EventDecoder {
+        private final AvroWireCodec<TransferEventEnvelope> transfers;
+        private final AvroWireCodec<ParticipantEventEnvelope> participants;
+
+        EventDecoder(CachedSchemaRegistry registry) {
+            transfers = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
+                    TransferEventEnvelope.getClassSchema());
+            participants = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS),
+                    ParticipantEventEnvelope.getClassSchema());
+        }
+
+        ReadModel.Event decode(String topic, int partition, byte[] value) {
+            if (topic.equals(HubTopics.TRANSFERS_EVENTS)) {
+                TransferEventEnvelope e = transfers.decode(value);
+                return new ReadModel.Event(partition, e.getMetadata(), e.getPayload());
+            }
+            ParticipantEventEnvelope e = participants.decode(value);
+            return new ReadModel.Event(-1, e.getMetadata(), e.getPayload());
+        }
+
+        /** An event of the store: transfer streams get the partition their key maps to. */
+        ReadModel.Event decodeStored(String streamId, byte[] payload) {
+            if (streamId.startsWith("transfer-")) {
+                TransferEventEnvelope e = transfers.decode(payload);
+                EventMetadata m = e.getMetadata();
+                return new ReadModel.Event(partitionOf(streamId.substring("transfer-".length())), m, e.getPayload());
+            }
+            ParticipantEventEnvelope e = participants.decode(payload);
+            return new ReadModel.Event(-1, e.getMetadata(), e.getPayload());
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package dev.mizani.projections;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mizani.platform.testing.SharedInfrastructure;
+import dev.mizani.schemas.common.EventMetadata;
+import dev.mizani.schemas.participant.*;
+import dev.mizani.schemas.transfer.*;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Kafka delivers at least once, and a rebuild's replay overlaps what it then reads from Kafka: the read store
+ * must count every event once however often and in whatever batches it arrives. Checked on the real
+ * PostgreSQL by applying one history once into one table set, and with every event delivered again into
+ * another, then comparing the sets row for row.
+ */
+class ReadModelRedeliveryTest {
+    private static final SharedInfrastructure infra = SharedInfrastructure.get();
+    private static final Instant T0 = Instant.parse("2026-11-21T10:00:00.123456Z");
+    private static final List<ReadModel.Event> HISTORY = new ArrayList<>();
+
+    @BeforeAll
+    static void history() {
+        Map<String, Long> versions = new HashMap<>();
+        String[] dfsps = {"alpha", "bravo", "charlie"};
+        for (String d : dfsps) {
+            participant(versions, d, new ParticipantCreated(d));
+            participant(versions, d, new CurrencyAdded(d, "USD"));
+            participant(versions, d, new NetDebitCapSet(d, "USD", 1_000_000L));
+            participant(versions, d, new FundsRecordedIn(d, "USD", 500_000L, "fi-" + d, 500_000L));
+        }
+        participant(versions, "alpha", new FundsOutReserved("alpha", "USD", 1_000L, "fo-1"));
+        participant(versions, "alpha", new FundsRecordedOut("alpha", "USD", 1_000L, "fo-1", 499_000L));
+        participant(versions, "bravo", new FundsOutReserved("bravo", "USD", 2_000L, "fo-2"));
+        Random random = new Random(3);
+        long[] position = new long[3];
+        for (int i = 0; i < 60; i++) {
+            int payer = random.nextInt(3);
+            int payee = (payer + 1 + random.nextInt(2)) % 3;
+            String id = "t-" + i;
+            long amount = 100 + random.nextInt(900);
+            String a = dfsps[payer];
+            String b = dfsps[payee];
+            transfer(versions, id, i % 8, new TransferPrepareAccepted(id, a, b, amount, "USD", "ilp", "cond",
+                    T0.plusSeconds(60), "h"));
+            participant(versions, a, new PayerFundsReserved(a, b, id, amount, "USD", position[payer], amount));
+            transfer(versions, id, i % 8, new TransferReserved(id, a, b, amount, "USD", "ilp", "cond", T0.plusSeconds(60)));
+            if (i % 5 == 4) {
+                transfer(versions, id, i % 8, new TransferAborted(id, a, b, amount, "USD", 5104, "no", true, "r"));
+                participant(versions, a, new PayerFundsReleased(a, id, amount, "USD", 0L));
+            } else {
+                transfer(versions, id, i % 8, new TransferCommitted(id, a, b, amount, "USD", "ful", T0, "f"));
+                position[payer] += amount;
+                position[payee] -= amount;
+                participant(versions, a, new PayerFundsCommitted(a, id, amount, "USD", position[payer], 0L));
+                participant(versions, b, new PayeeFundsCommitted(b, id, amount, "USD", position[payee]));
+            }
+            transfer(versions, id, i % 8, new TransferDuplicateReported(id, a, "COMMITTED"));
+        }
+    }
+
+    @Test
+    void everyEventCountsOnceHoweverOftenItIsDelivered() throws Exception {
+        ReadModel once = fresh("redelivery_once");
+        ReadModel again = fresh("redelivery_again");
+        try (Connection c = infra.dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            once.apply(c, HISTORY, null);
+            c.commit();
+
+            // in batches of random sizes, each batch delivered again, and every batch re-sent after the next one
+            Random random = new Random(11);
+            List<ReadModel.Event> previous = List.of();
+            int applied = 0;
+            for (int from = 0; from < HISTORY.size(); ) {
+                int to = Math.min(HISTORY.size(), from + 1 + random.nextInt(40));
+                List<ReadModel.Event> batch = new ArrayList<>(HISTORY.subList(from, to));
+                List<ReadModel.Event> redelivered = new ArrayList<>(previous);
+                redelivered.addAll(batch);
+                applied += again.apply(c, batch, null);
+                applied += again.apply(c, redelivered, null);
+                c.commit();
+                previous = batch;
+                from = to;
+            }
+            assertThat(applied).as("events that changed the store").isLessThanOrEqualTo(HISTORY.size());
+            assertThat(ReadStoreComparison.differences(c, "redelivery_once", "redelivery_again")).isEmpty();
+            assertThat(netOf(c, "redelivery_again")).as("window nets sum to zero").isZero();
+            assertThat(count(c, "redelivery_again.transfers where state = 'COMMITTED'")).isEqualTo(48);
+            assertThat(count(c, "redelivery_again.funds_out_pending")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aReplayPutsCommitsIntoTheWindowsTheirCloseBoundariesName() throws Exception {
+        ReadModel replay = fresh("redelivery_windows");
+        List<ReadModel.Event> commits = HISTORY.stream().filter(e -> e.payload() instanceof TransferCommitted).toList();
+        // window 1 ends after the 10th commit on partition 0 and before any commit of partitions 1..7; window 2
+        // ends after the last commit of every partition
+        UUID[] first = new UUID[8];
+        first[0] = id(commits.stream().filter(e -> e.partition() == 0).toList().get(1));
+        UUID[] second = new UUID[8];
+        for (ReadModel.Event e : commits) {
+            second[e.partition()] = id(e);
+        }
+        WindowBoundaries boundaries = new WindowBoundaries(List.of(
+                new WindowBoundaries.Close(1, "one", T0, first), new WindowBoundaries.Close(2, "two", T0, second)));
+        assertThat(boundaries.initialWindow(0)).isEqualTo(1);
+        assertThat(boundaries.initialWindow(3)).isEqualTo(2);
+        assertThat(boundaries.openWindow()).isEqualTo(3);
+        try (Connection c = infra.dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            replay.apply(c, HISTORY, boundaries);
+            c.commit();
+            assertThat(count(c, "redelivery_windows.transfers where settlement_window_id = 1")).isEqualTo(2);
+            assertThat(count(c, "redelivery_windows.transfers where settlement_window_id = 2")).isEqualTo(46);
+            assertThat(count(c, "redelivery_windows.partition_windows where window_id <> 3")).isZero();
+            assertThat(netOf(c, "redelivery_windows")).isZero();
+        }
+    }
+
+    private static UUID id(ReadModel.Event e) {
+        return UUID.fromString(e.metadata().getEventId());
+    }
+
+    private static ReadModel fresh(String schema) throws SQLException {
+        try (Connection c = infra.dataSource.getConnection()) {
+            ReadStore.drop(c, schema);
+        }
+        ReadStore.migrate(infra.dataSource, schema);
+        return new ReadModel(schema);
+    }
+
+    private static long count(Connection c, String from) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select count(*) from " + from); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static long netOf(Connection c, String schema) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select coalesce(sum(net_minor), 0) from " + schema + ".window_positions");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void transfer(Map<String, Long> versions, String id, int partition, Object payload) {
+        HISTORY.add(new ReadModel.Event(partition, metadata(versions, "transfer-" + id), payload));
+    }
+
+    private static void participant(Map<String, Long> versions, String name, Object payload) {
+        HISTORY.add(new ReadModel.Event(-1, metadata(versions, "participant-" + name), payload));
+    }
+
+    private static EventMetadata metadata(Map<String, Long> versions, String stream) {
+        long v = versions.merge(stream, 1L, Long::sum);
+        return new EventMetadata(UUID.randomUUID().toString(), stream, v, "corr", null,
+                T0.plusMillis(HISTORY.size()));
+    }
+}
