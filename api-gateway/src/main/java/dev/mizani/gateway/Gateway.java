@@ -8,7 +8,10 @@ import dev.mizani.gateway.security.ParticipantGuard;
 import dev.mizani.gateway.security.RateLimits;
 import dev.mizani.gateway.transfers.TransfersGateway;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
+import dev.mizani.projections.ReadQueries;
+import dev.mizani.projections.SettlementWindows;
 import java.time.Clock;
+import javax.sql.DataSource;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -32,17 +35,18 @@ public final class Gateway implements AutoCloseable {
     public final TransfersGateway transfers;
     public final AdminApi admin;
 
-    public Gateway(String bootstrap, CachedSchemaRegistry registry, Clock clock, Settings s) {
+    /** @param readStore the read store's database: GET /transfers/{ID} and settlement windows are answered from it */
+    public Gateway(String bootstrap, CachedSchemaRegistry registry, Clock clock, Settings s, DataSource readStore) {
         participants = started(new ParticipantsView(bootstrap, registry));
         ParticipantCommands commands = started(new ParticipantCommands(bootstrap, registry, participants, clock, s.adminWait()));
         admin = started(new AdminApi(s.host(), s.adminPort(), participants, commands, s.operatorCredentialSha256(),
-                s.hubName()).start());
+                s.hubName(), new SettlementWindows(readStore), s.adminWait()).start());
         ParticipantGuard guard = new ParticipantGuard(participants, new RateLimits(System::nanoTime),
                 s.rateLimitPerSecond(), s.rateLimitBurst());
+        CallbackNotifier callbacks = started(new CallbackNotifier(bootstrap, registry, participants, clock,
+                s.callbacksInFlightMax(), s.callbackAttempts(), s.callbackBackoff()));
         transfers = started(new TransfersGateway(s.host(), s.transfersPort(), bootstrap, registry, guard, clock,
-                s.sendTimeout()).start());
-        started(new CallbackNotifier(bootstrap, registry, participants, clock, s.callbacksInFlightMax(),
-                s.callbackAttempts(), s.callbackBackoff()));
+                s.sendTimeout(), new ReadQueries(readStore), callbacks).start());
     }
 
     private <T extends AutoCloseable> T started(T piece) {

@@ -4,6 +4,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.mizani.embedded.Infrastructure;
 import dev.mizani.embedded.InfrastructureSettings;
 import dev.mizani.gateway.Gateway;
+import dev.mizani.projections.ProjectionHandler;
+import dev.mizani.projections.Rebuild;
+import dev.mizani.query.QueryApi;
 import dev.mizani.platform.security.Credentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -77,14 +80,23 @@ public final class Main {
         HubServices services = new HubServices(infrastructure.kafkaBootstrap(), dataSource, registry, Clock.systemUTC(),
                 settings.dataDir().resolve("streams"), env, ProcessorHooks.NONE);
         running.push(services);
-        Gateway gateway = new Gateway(infrastructure.kafkaBootstrap(), registry, Clock.systemUTC(), gatewaySettings(env, settings));
+        ProjectionHandler projections = new ProjectionHandler(dataSource, infrastructure.kafkaBootstrap(), registry,
+                ProjectionHandler.Settings.defaults().withEnv(env), ProjectionHandler.Hooks.NONE).start();
+        running.push(projections);
+        Gateway.Settings gatewaySettings = gatewaySettings(env, settings);
+        Gateway gateway = new Gateway(infrastructure.kafkaBootstrap(), registry, Clock.systemUTC(), gatewaySettings, dataSource);
         running.push(gateway);
+        QueryApi query = new QueryApi(dataSource, projections::lag, () -> new Rebuild(dataSource, projections),
+                new QueryApi.Settings(gatewaySettings.host(), InfrastructureSettings.intOf(env, "MIZANI_QUERY_PORT", 3002),
+                        gatewaySettings.operatorCredentialSha256(),
+                        InfrastructureSettings.intOf(env, "MIZANI_QUERY_PAGE_SIZE_MAX", 500))).start();
+        running.push(query);
 
         log.info("{} in {} ms: kafka={} db={} registry={}", READY_LINE, (System.nanoTime() - startNs) / 1_000_000,
                 infrastructure.kafkaBootstrap(), infrastructure.jdbcUrl(), infrastructure.registryUrl());
-        log.info("Running: FSPIOP transfers API on port {}, admin API on port {}, callbacks, transfers and participants "
-                + "handlers, both policies, expiry scheduler. Not in this build yet: GET /transfers/{{ID}}, settlement "
-                + "windows, projections and the query API. Ctrl-C stops.", gateway.transfers.port(), gateway.admin.port());
+        log.info("Running: FSPIOP transfers API on port {}, admin API on port {}, query API on port {}; callbacks, "
+                + "transfers and participants handlers, both policies, expiry scheduler, projections. Ctrl-C stops.",
+                gateway.transfers.port(), gateway.admin.port(), query.port());
         stopped.await();
     }
 

@@ -66,6 +66,13 @@ public final class ProjectionHandler implements AutoCloseable {
         public static Settings defaults() {
             return new Settings(5_000, Duration.ofMillis(100), 10, Duration.ofMillis(200), Duration.ofMillis(200));
         }
+
+        /** Overrides from {@code MIZANI_PROJECTIONS_BATCH_SIZE_MAX}. */
+        public Settings withEnv(Map<String, String> env) {
+            String batch = env.get("MIZANI_PROJECTIONS_BATCH_SIZE_MAX");
+            return batch == null || batch.isBlank() ? this
+                    : new Settings(Integer.parseInt(batch.trim()), pollTimeout, retriesMax, retryBackoff, closeCheckEvery);
+        }
     }
 
     /** How far behind the event topics the live read store is, measured at {@code measuredAt}. */

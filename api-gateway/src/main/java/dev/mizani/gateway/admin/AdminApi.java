@@ -23,6 +23,10 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import dev.mizani.projections.SettlementWindows;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
@@ -41,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * <p>Differences from central-ledger, on purpose: hub accounts are implicit (the POST that creates them is
  * accepted and changes nothing); account ids are per participant (odd: POSITION, even: SETTLEMENT, in the
  * order currencies were added); limit alarm percentages are accepted and not kept (Mizani raises no NDC
- * alarms). Settlement windows are not in this build yet and answer 501.
+ * alarms). Settlement windows come from the read store; a close is carried out by the projection handler, so the
+ * answer waits for it (202 when it has not happened within the admin wait).
  */
 public final class AdminApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
@@ -55,9 +60,13 @@ public final class AdminApi implements AutoCloseable {
     private final String operatorCredentialSha256;
     private final String hubName;
     private final WebServer server;
+    private final SettlementWindows windows;
+    private final Duration closeWait;
 
     public AdminApi(String host, int port, ParticipantsView view, ParticipantCommands commands,
-                    String operatorCredentialSha256, String hubName) {
+                    String operatorCredentialSha256, String hubName, SettlementWindows windows, Duration closeWait) {
+        this.windows = windows;
+        this.closeWait = closeWait;
         this.view = view;
         this.commands = commands;
         this.operatorCredentialSha256 = operatorCredentialSha256;
@@ -88,10 +97,9 @@ public final class AdminApi implements AutoCloseable {
                 .put("/participants/{name}/credentials", guarded(this::registerCredential))
                 .get("/participants/{name}/rateLimit", guarded(this::rateLimit))
                 .put("/participants/{name}/rateLimit", guarded(this::setRateLimit))
-                .any("/settlementWindows", (req, res) -> error(res, 501, FspiopError.NOT_IMPLEMENTED,
-                        "settlement windows arrive with the projections; not in this build"))
-                .any("/settlementWindows/{id}", (req, res) -> error(res, 501, FspiopError.NOT_IMPLEMENTED,
-                        "settlement windows arrive with the projections; not in this build"))
+                .get("/settlementWindows", guarded(this::settlementWindows))
+                .get("/settlementWindows/{id}", guarded(this::settlementWindow))
+                .post("/settlementWindows/{id}", guarded(this::closeSettlementWindow))
                 .any((req, res) -> error(res, 404, FspiopError.UNKNOWN_URI,
                         req.prologue().method().text() + " " + req.path().path() + " is not an admin route"));
     }
@@ -104,6 +112,87 @@ public final class AdminApi implements AutoCloseable {
 
     public int port() {
         return server.port();
+    }
+
+    // ---- settlement windows ----
+
+    private void settlementWindows(ServerRequest req, ServerResponse res) {
+        Optional<String> state = req.query().first("state").asOptional();
+        if (state.isPresent() && !state.get().equals("OPEN") && !state.get().equals("CLOSED")) {
+            throw invalid("state must be OPEN or CLOSED");
+        }
+        Instant from = AdminJson.instantParameter(req, "fromDateTime", Instant.EPOCH);
+        Instant to = AdminJson.instantParameter(req, "toDateTime", Instant.MAX);
+        ArrayNode list = AdminJson.array();
+        try {
+            for (SettlementWindows.Window w : windows.windows(state)) {
+                Instant changed = w.closedAt() != null ? w.closedAt() : w.openedAt();
+                if (changed == null || (!changed.isBefore(from) && changed.isBefore(to))) {
+                    list.add(AdminJson.settlementWindow(w));
+                }
+            }
+        } catch (SQLException e) {
+            throw readStoreDown(e);
+        }
+        if (list.isEmpty()) {
+            throw new Refusal(400, FspiopError.GENERIC_ID_NOT_FOUND, "no settlement window matches");
+        }
+        send(res, 200, list);
+    }
+
+    private void settlementWindow(ServerRequest req, ServerResponse res) {
+        long id = windowId(req);
+        try {
+            send(res, 200, AdminJson.settlementWindow(windows.window(id).orElseThrow(() -> new Refusal(400,
+                    FspiopError.GENERIC_ID_NOT_FOUND, "settlement window " + id + " does not exist"))));
+        } catch (SQLException e) {
+            throw readStoreDown(e);
+        }
+    }
+
+    /** central-ledger's close: {state: "CLOSED", reason}; answers with the window it opened. */
+    private void closeSettlementWindow(ServerRequest req, ServerResponse res) {
+        long id = windowId(req);
+        JsonNode body = AdminJson.body(req);
+        if (!"CLOSED".equals(AdminJson.text(body, "state"))) {
+            throw invalid("state must be CLOSED");
+        }
+        String reason = AdminJson.text(body, "reason");
+        if (reason.isBlank() || reason.length() > 512) {
+            throw invalid("reason must be 1 to 512 characters");
+        }
+        try {
+            switch (windows.requestClose(id, reason, closeWait)) {
+                case SettlementWindows.Closed closed -> send(res, 200, AdminJson.settlementWindow(
+                        windows.window(id + 1).orElseThrow()));
+                case SettlementWindows.NotOpen notOpen -> throw invalid(notOpen.why());
+                case SettlementWindows.Requested requested -> send(res, 202, AdminJson.object().put("message",
+                        "close of settlement window " + id + " recorded; the projection handler has not carried it out yet"));
+            }
+        } catch (SQLException e) {
+            throw readStoreDown(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Refusal(503, FspiopError.SERVICE_UNAVAILABLE, "interrupted");
+        }
+    }
+
+    private static long windowId(ServerRequest req) {
+        String raw = req.path().pathParameters().get("id");
+        try {
+            long id = Long.parseLong(raw);
+            if (id >= 1) {
+                return id;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw invalid("the settlement window id must be a number from 1");
+    }
+
+    private static Refusal readStoreDown(SQLException e) {
+        log.warn("read store unavailable: {}", e.toString());
+        return new Refusal(503, FspiopError.SERVICE_UNAVAILABLE, "the read store did not answer; retry");
     }
 
     // ---- authentication and errors ----

@@ -153,7 +153,28 @@ final class AdminJson {
         return p.length() <= 64 ? p : p.substring(0, 64) + "...";
     }
 
+    /** An ISO-8601 instant query parameter, or the default when absent. */
+    static Instant instantParameter(ServerRequest req, String name, Instant otherwise) {
+        var value = req.query().first(name).asOptional();
+        if (value.isEmpty()) {
+            return otherwise;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(value.get()).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw AdminApi.invalidBody(name + " must be an ISO-8601 date-time such as 2026-01-31T12:00:00.000Z");
+        }
+    }
+
     // ---- central-ledger response shapes ----
+
+    static ObjectNode settlementWindow(dev.mizani.projections.SettlementWindows.Window w) {
+        ObjectNode json = object().put("settlementWindowId", w.windowId()).put("state", w.state());
+        json.put("reason", w.reason());
+        json.put("createdDate", w.openedAt() == null ? null : iso(w.openedAt()));
+        json.put("changedDate", w.closedAt() != null ? iso(w.closedAt()) : w.openedAt() == null ? null : iso(w.openedAt()));
+        return json;
+    }
 
     static ObjectNode participant(Participant p, String base) {
         String link = base + "/participants/" + p.name();

@@ -105,6 +105,18 @@ public final class CallbackNotifier implements AutoCloseable {
         }
     }
 
+    /**
+     * Delivers a callback that no event caused (the answer to a GET), within the same bound on callbacks in
+     * flight. False, and nothing sent, when the bound is reached.
+     */
+    public boolean submit(Callback c) {
+        if (!inFlight.tryAcquire()) {
+            return false;
+        }
+        CompletableFuture.runAsync(() -> deliver(c), executor).whenComplete((v, e) -> inFlight.release());
+        return true;
+    }
+
     private void deliver(Callback c) {
         var url = endpoints.callbackUrl(c.participant(), c.endpointType(), c.transferId());
         if (url.isEmpty()) {

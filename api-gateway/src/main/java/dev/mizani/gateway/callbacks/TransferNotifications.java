@@ -58,6 +58,27 @@ public final class TransferNotifications {
     }
 
     /**
+     * The answer to {@code GET /transfers/{ID}} from one of the transfer's parties, from the read store: its
+     * state (with the fulfilment once committed) on PUT /transfers/{ID}, or 3208 on the error endpoint when the
+     * transfer is unknown or the asker is not a party to it (so nothing is revealed about others' transfers).
+     */
+    public static Callback lookup(String asker, String transferId, java.util.Optional<dev.mizani.projections.ReadQueries.TransferView> found) {
+        if (found.isEmpty() || !(found.get().payerFsp().equals(asker) || found.get().payeeFsp().equals(asker))) {
+            return new Callback(asker, Callback.ERROR, "PUT", transferId, error(FspiopError.TRANSFER_ID_NOT_FOUND.code(),
+                    FspiopError.TRANSFER_ID_NOT_FOUND.describe("no transfer " + transferId + " of " + asker)));
+        }
+        var t = found.get();
+        ObjectNode body = JSON.createObjectNode();
+        if (t.committedAt() != null) {
+            body.put("fulfilment", t.fulfilment()).put("completedTimestamp", FSPIOP_TIME.format(t.committedAt()));
+        } else if (t.abortedAt() != null) {
+            body.put("completedTimestamp", FSPIOP_TIME.format(t.abortedAt()));
+        }
+        body.put("transferState", t.state());
+        return new Callback(asker, Callback.PUT, "PUT", transferId, body.toString());
+    }
+
+    /**
      * The payee hears of a transfer's end only if the prepare was forwarded to it, which happens when the
      * reservation is taken: a transfer refused by the payer's position never reached the payee.
      */

@@ -7,7 +7,11 @@ import dev.mizani.gateway.fspiop.PrepareRequest;
 import dev.mizani.gateway.fspiop.ProtocolErrors;
 import dev.mizani.gateway.fspiop.TransferBodies;
 import dev.mizani.gateway.security.ParticipantGuard;
+import dev.mizani.gateway.callbacks.Callback;
+import dev.mizani.gateway.callbacks.CallbackNotifier;
+import dev.mizani.gateway.callbacks.TransferNotifications;
 import dev.mizani.platform.domain.FspiopError;
+import dev.mizani.projections.ReadQueries;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.common.CommandMetadata;
@@ -60,10 +64,14 @@ public final class TransfersGateway implements AutoCloseable {
     private final Duration sendTimeout;
     private final WebServer server;
     private final ParticipantGuard guard;
+    private final ReadQueries reads;
+    private final CallbackNotifier callbacks;
 
     public TransfersGateway(String host, int port, String bootstrap, CachedSchemaRegistry registry, ParticipantGuard guard,
-                            Clock clock, Duration sendTimeout) {
+                            Clock clock, Duration sendTimeout, ReadQueries reads, CallbackNotifier callbacks) {
         this.guard = guard;
+        this.reads = reads;
+        this.callbacks = callbacks;
         this.commands = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_COMMANDS),
                 TransferCommandEnvelope.getClassSchema());
         this.producer = new KafkaProducer<>(KafkaClients.idempotentProducer(bootstrap, "api-gateway"));
@@ -78,6 +86,7 @@ public final class TransfersGateway implements AutoCloseable {
                         .post("/transfers", this::prepare)
                         .put("/transfers/{id}/error", this::error)
                         .put("/transfers/{id}", this::answer)
+                        .get("/transfers/{id}", this::lookup)
                         .error(RuntimeException.class, (req, res, e) -> {
                             log.error("{} {} failed", req.prologue().method().text(), req.path().path(), e);
                             reject(res, new FspiopRejection(500, FspiopError.INTERNAL_SERVER_ERROR, "see the hub's log"));
@@ -116,6 +125,46 @@ public final class TransfersGateway implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * GET /transfers/{ID}: 202, then the transfer's state as the read store holds it, as a callback to the
+     * asker, who must be its payer or payee. The read store follows the events within milliseconds, so a
+     * transfer prepared an instant ago may not be found yet (3208), as FSPIOP allows.
+     */
+    private void lookup(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        FspiopHeaders headers = FspiopHeaders.of(headers(req));
+        var bad = headers.check(false);
+        if (bad.isPresent()) {
+            reject(res, bad.get());
+            return;
+        }
+        var refusal = guard.admit(headers.source(), req.headers().first(HeaderNames.AUTHORIZATION).orElse(null));
+        if (refusal.isPresent()) {
+            if (refusal.get().retryAfterSeconds() > 0) {
+                res.header(HeaderNames.RETRY_AFTER, Long.toString(refusal.get().retryAfterSeconds()));
+            }
+            reject(res, refusal.get().rejection());
+            return;
+        }
+        if (!TRANSFER_ID.matcher(id).matches()) {
+            reject(res, FspiopRejection.badRequest(FspiopError.GENERIC_VALIDATION_ERROR, "the transfer ID in the path must be a lower-case UUID"));
+            return;
+        }
+        Callback answer;
+        try {
+            answer = TransferNotifications.lookup(headers.source(), id, reads.transfer(id));
+        } catch (java.sql.SQLException e) {
+            log.warn("read store unavailable for GET /transfers/{}: {}", id, e.toString());
+            reject(res, new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, "the hub cannot read transfers now; retry"));
+            return;
+        }
+        if (!callbacks.submit(answer)) {
+            reject(res, new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, "too many callbacks in flight; retry"));
+            return;
+        }
+        res.status(Status.ACCEPTED_202).send();
     }
 
     private void answer(ServerRequest req, ServerResponse res) {

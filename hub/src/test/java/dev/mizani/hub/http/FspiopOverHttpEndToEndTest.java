@@ -83,6 +83,33 @@ class FspiopOverHttpEndToEndTest {
     }
 
     @Test
+    void getTransferAnswersItsPartiesWithItsStateAndAnyoneElseWith3208() throws Exception {
+        Prepared p = prepare(payer, payee, "3", Duration.ofSeconds(60));
+        payee.awaitCallback("POST", "/transfers", p.id());
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 202);
+        payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
+        Await.until(HubFixture.BOUND, "the read store has the commit", () -> {
+            try {
+                return hub.query(HttpHub.OPERATOR, "/transfers/" + p.id()).body().contains("\"COMMITTED\"");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        expect(hub.fspiop(payee, "GET", "/transfers/" + p.id(), ""), 202);
+        Received state = payee.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
+        assertThat(HttpHub.JSON.readTree(state.body()).get("transferState").asText()).isEqualTo("COMMITTED");
+        assertThat(HttpHub.JSON.readTree(state.body()).get("fulfilment").asText()).isEqualTo(p.fulfilment());
+
+        expect(hub.fspiop(capped, "GET", "/transfers/" + p.id(), ""), 202);
+        assertError(capped.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "3208");
+        String unknown = UUID.randomUUID().toString();
+        expect(hub.fspiop(payer, "GET", "/transfers/" + unknown, ""), 202);
+        assertError(payer.awaitCallback("PUT", "/transfers/" + unknown + "/error", unknown), "3208");
+        expect(hub.fspiop(capped, payer.name(), "GET", "/transfers/" + p.id(), ""), 403);
+    }
+
+    @Test
     void aPayeeRejectReachesBothWithItsCodeAndReleasesTheReservation() throws Exception {
         long[] before = hub.positionAndReserved(payer.name());
         Prepared p = prepare(payer, payee, "3", Duration.ofSeconds(60));

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.mizani.gateway.Gateway;
+import dev.mizani.projections.ProjectionHandler;
+import dev.mizani.projections.Rebuild;
+import dev.mizani.query.QueryApi;
 import dev.mizani.platform.security.Credentials;
 import dev.mizani.hub.lifecycle.HubFixture;
 import dev.mizani.platform.commandloop.ProcessorHooks;
@@ -41,9 +44,14 @@ final class HttpHub implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** FSPIOP DateTime always carries milliseconds; ISO_INSTANT drops them when they are zero, once a second in a thousand. */
+    static final DateTimeFormatter FSPIOP_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
 
     final HubFixture f;
     final Gateway gateway;
+    final ProjectionHandler projections;
+    final QueryApi query;
 
     record Received(String method, String path, String body, String source, String destination, String date) {}
 
@@ -65,9 +73,19 @@ final class HttpHub implements AutoCloseable {
 
     HttpHub(int rateLimitPerSecond, int burst) throws Exception {
         f = new HubFixture(ProcessorHooks.NONE);
+        projections = new ProjectionHandler(f.infra.dataSource, f.infra.bootstrap(), f.infra.registry,
+                ProjectionHandler.Settings.defaults(), ProjectionHandler.Hooks.NONE).start();
         gateway = new Gateway(f.infra.bootstrap(), f.infra.registry, Clock.systemUTC(), new Gateway.Settings("127.0.0.1",
                 0, 0, Credentials.sha256Hex(OPERATOR), "Hub", rateLimitPerSecond, burst, Duration.ofSeconds(10),
-                Duration.ofSeconds(20), 64, 2, Duration.ofMillis(50)));
+                Duration.ofSeconds(20), 64, 2, Duration.ofMillis(50)), f.infra.dataSource);
+        query = new QueryApi(f.infra.dataSource, projections::lag, () -> new Rebuild(f.infra.dataSource, projections),
+                new QueryApi.Settings("127.0.0.1", 0, Credentials.sha256Hex(OPERATOR), 50)).start();
+    }
+
+    /** A GET on the query API with a bearer credential. */
+    HttpResponse<String> query(String credential, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + query.port() + path))
+                .header("Authorization", "Bearer " + credential).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> admin(String method, String path, String json) throws Exception {
@@ -166,7 +184,7 @@ final class HttpHub implements AutoCloseable {
         ThreadLocalRandom.current().nextBytes(preimage);
         String id = UUID.randomUUID().toString();
         String condition = b64(MessageDigest.getInstance("SHA-256").digest(preimage));
-        String expiration = DateTimeFormatter.ISO_INSTANT.format(Instant.now().plus(expiresIn).truncatedTo(ChronoUnit.MILLIS));
+        String expiration = FSPIOP_TIME.format(Instant.now().plus(expiresIn));
         String body = """
                 {"transferId":"%s","payerFsp":"%s","payeeFsp":"%s","amount":{"amount":"%s","currency":"USD"},
                  "ilpPacket":"AYIBgQAAAAAAAASw","condition":"%s","expiration":"%s"}"""
@@ -176,7 +194,7 @@ final class HttpHub implements AutoCloseable {
 
     static String fulfilBody(String fulfilment) {
         return "{\"fulfilment\":\"" + fulfilment + "\",\"completedTimestamp\":\""
-                + DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(ChronoUnit.MILLIS)) + "\",\"transferState\":\"COMMITTED\"}";
+                + FSPIOP_TIME.format(Instant.now()) + "\",\"transferState\":\"COMMITTED\"}";
     }
 
     static String b64(byte[] bytes) {
@@ -207,7 +225,9 @@ final class HttpHub implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        query.close();
         gateway.close();
+        projections.close();
         f.close();
     }
 }

@@ -15,6 +15,7 @@ public enum FspiopError {
     PAYLOAD_TOO_LARGE(3104, "Too large payload"),
     MODIFIED_REQUEST(3106, "Modified request"),
     GENERIC_ID_NOT_FOUND(3200, "Generic ID not found"),
+    TRANSFER_ID_NOT_FOUND(3208, "Transfer ID not found"),
     PAYER_FSP_ID_NOT_FOUND(3202, "Payer FSP ID not found"),
     PAYEE_FSP_ID_NOT_FOUND(3203, "Payee FSP ID not found"),
     TRANSFER_EXPIRED(3303, "Transfer expired"),
