@@ -83,6 +83,7 @@ class HubProcessTest {
             pb.environment().put("MIZANI_REGISTRY_PORT", Integer.toString(registryPort));
             pb.environment().put("MIZANI_GATEWAY_PORT", "0");
             pb.environment().put("MIZANI_ADMIN_PORT", "0");
+            pb.environment().put("MIZANI_QUERY_PORT", "0");
             pb.environment().remove("MIZANI_OPERATOR_TOKEN");
             Process process = pb.start();
             List<String> output = new ArrayList<>();
