@@ -431,15 +431,17 @@ public final class ReadModel {
             return pending.computeIfAbsent(participant, k -> new HashMap<>());
         }
 
+        /** The row of a participant's currency, created if new; whatever the caller changes on it gets written. */
         private PositionRow position(String participant, String currency, Instant at) {
-            return positions.computeIfAbsent(participant + "/" + currency, k -> {
+            PositionRow row = positions.computeIfAbsent(participant + "/" + currency, k -> {
                 PositionRow r = new PositionRow();
                 r.participant = participant;
                 r.currency = currency;
                 r.changedAt = at;
-                r.dirty = true;
                 return r;
             });
+            row.dirty = true;
+            return row;
         }
 
         /** A money event: the row takes the totals it states, and a history row is kept when they changed. */

@@ -98,6 +98,14 @@ class ReadModelRedeliveryTest {
             }
             assertThat(applied).as("events that changed the store").isLessThanOrEqualTo(HISTORY.size());
             assertThat(ReadStoreComparison.differences(c, "redelivery_once", "redelivery_again")).isEmpty();
+
+            // one event per poll: a change must be written even when nothing else in its poll touched the row
+            ReadModel single = fresh("redelivery_single");
+            for (ReadModel.Event e : HISTORY) {
+                single.apply(c, List.of(e), null);
+            }
+            c.commit();
+            assertThat(ReadStoreComparison.differences(c, "redelivery_once", "redelivery_single")).isEmpty();
             assertThat(netOf(c, "redelivery_again")).as("window nets sum to zero").isZero();
             assertThat(count(c, "redelivery_again.transfers where state = 'COMMITTED'")).isEqualTo(48);
             assertThat(count(c, "redelivery_again.funds_out_pending")).isEqualTo(1);

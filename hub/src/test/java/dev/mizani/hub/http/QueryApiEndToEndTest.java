@@ -14,6 +14,7 @@ import java.math.BigDecimal;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -172,8 +173,8 @@ class QueryApiEndToEndTest {
         JsonNode second = get(a, path + "&cursor=" + first.get("nextCursor").asText(), 200);
         // 12 reserves and 12 commits as payer, 3 commits as payee, the funds in: 28 changes
         assertThat(second.get("changes")).hasSize(10);
-        assertThat(second.get("changes").get(0).get("changedAt").asText())
-                .isGreaterThanOrEqualTo(first.get("changes").get(9).get("changedAt").asText());
+        assertThat(Instant.parse(second.get("changes").get(0).get("changedAt").asText()))
+                .isAfterOrEqualTo(Instant.parse(first.get("changes").get(9).get("changedAt").asText()));
         assertThat(get(a, "/participants/" + a.name() + "/positions/history", 400).toString()).contains("currency");
         get(c, "/participants/" + a.name() + "/positions", 403);
     }
