@@ -166,9 +166,7 @@ class ReadStoreEndToEndTest {
         assertThat(expired).as("expired").isGreaterThan(50);
         assertThat(refused).as("refused by the payer's cap").isGreaterThan(0);
 
-        awaitQuiet();
-        assertTransfersMatchTheCommandSide();
-        assertPositionsMatchTheCommandSide();
+        assertAgreesWithTheCommandSide();
         assertWindowsNetToZero(firstWindow);
     }
 
@@ -222,13 +220,31 @@ class ReadStoreEndToEndTest {
                 assertThat(rs.getLong(1)).as("transfers of the swap's time, committed in the new set").isEqualTo(100);
             }
         }
-        assertTransfersMatchTheCommandSide();
-        assertPositionsMatchTheCommandSide();
+        assertAgreesWithTheCommandSide();
         Rebuild.Report again = new Rebuild(f.infra.dataSource, handler).run(false);
         assertThat(again.differences()).isEmpty();
     }
 
     // ---- checks against the command side ----
+
+    /**
+     * Transfers left RESERVED by earlier test classes can expire while the two sides are read one after the
+     * other; a real divergence persists, so a mismatch is checked again after the store is quiet, twice.
+     */
+    private static void assertAgreesWithTheCommandSide() throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            awaitQuiet();
+            try {
+                assertTransfersMatchTheCommandSide();
+                assertPositionsMatchTheCommandSide();
+                return;
+            } catch (AssertionError e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
 
     private static void assertTransfersMatchTheCommandSide() throws SQLException {
         Map<String, Transfer> expected = fold("transfer-", f.hub.transferCodec, new TransferDecider());
