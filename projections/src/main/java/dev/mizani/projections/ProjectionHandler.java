@@ -1,5 +1,6 @@
 package dev.mizani.projections;
 
+import dev.mizani.platform.eventstore.DeadLetters;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.common.EventMetadata;
@@ -200,21 +201,21 @@ public final class ProjectionHandler implements AutoCloseable {
 
     private void applyLive(ConsumerRecords<String, byte[]> records) throws SQLException {
         List<ReadModel.Event> events = new ArrayList<>(records.count());
-        List<DeadLetter> dead = new ArrayList<>();
+        List<DeadLetters.DeadLetter> dead = new ArrayList<>();
         Map<TopicPartition, Long> next = new HashMap<>();
         for (ConsumerRecord<String, byte[]> r : records) {
             next.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
             try {
                 events.add(decoder.decode(r.topic(), r.partition(), r.value()));
             } catch (RuntimeException e) {
-                dead.add(new DeadLetter(r, e.toString()));
+                dead.add(new DeadLetters.DeadLetter(r, e.toString()));
             }
         }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
                 eventsApplied += live.apply(c, events, null);
-                deadLetters(c, dead);
+                DeadLetters.record(c, NAME, dead);
                 storeOffsets(c, ReadStore.LIVE, next);
                 hooks.insideTransaction(++batches);
                 c.commit();
@@ -231,28 +232,6 @@ public final class ProjectionHandler implements AutoCloseable {
         }
         if (!dead.isEmpty()) {
             log.warn("{} records could not be decoded; kept in dead_letters: {}", dead.size(), dead.getFirst().reason());
-        }
-    }
-
-    private record DeadLetter(ConsumerRecord<String, byte[]> record, String reason) {}
-
-    private static void deadLetters(Connection c, List<DeadLetter> dead) throws SQLException {
-        if (dead.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement("insert into dead_letters (processor, topic, partition, \"offset\", "
-                + "record_key, payload, reason) values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing")) {
-            for (DeadLetter d : dead) {
-                ps.setString(1, NAME);
-                ps.setString(2, d.record().topic());
-                ps.setInt(3, d.record().partition());
-                ps.setLong(4, d.record().offset());
-                ps.setString(5, d.record().key());
-                ps.setBytes(6, d.record().value());
-                ps.setString(7, d.reason());
-                ps.addBatch();
-            }
-            ps.executeBatch();
         }
     }
 

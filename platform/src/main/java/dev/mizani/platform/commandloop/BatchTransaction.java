@@ -1,5 +1,7 @@
 package dev.mizani.platform.commandloop;
 
+import dev.mizani.platform.eventstore.DeadLetters;
+
 import dev.mizani.platform.eventstore.ConcurrencyConflictException;
 import dev.mizani.platform.eventstore.EventStore;
 import dev.mizani.platform.eventstore.NewEvent;
@@ -87,23 +89,7 @@ final class BatchTransaction {
     }
 
     private void recordDeadLetters(Connection c, List<DecidedBatch.DeadLetter> deadLetters) throws SQLException {
-        if (deadLetters.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement("""
-                insert into dead_letters (processor, topic, partition, "offset", record_key, payload, reason)
-                values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing""")) {
-            for (DecidedBatch.DeadLetter d : deadLetters) {
-                ps.setString(1, processor);
-                ps.setString(2, d.record().topic());
-                ps.setInt(3, d.record().partition());
-                ps.setLong(4, d.record().offset());
-                ps.setString(5, d.record().key());
-                ps.setBytes(6, d.record().value());
-                ps.setString(7, d.reason());
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
+        DeadLetters.record(c, processor, deadLetters.stream()
+                .map(d -> new DeadLetters.DeadLetter(d.record(), d.reason())).toList());
     }
 }
