@@ -288,7 +288,6 @@ public final class ProjectionHandler implements AutoCloseable {
     }
 
     private void refreshLag() {
-        long now = System.nanoTime();
         if (lag.measuredAt().plusMillis(500).isAfter(Instant.now())) {
             return;
         }

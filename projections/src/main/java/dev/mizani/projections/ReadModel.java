@@ -475,17 +475,10 @@ public final class ReadModel {
             if (rows.isEmpty()) {
                 return;
             }
-            int n = rows.size();
-            Object[][] cols = new Object[17][n];
-            for (int i = 0; i < n; i++) {
-                TransferRow r = rows.get(i);
-                Object[] values = {r.id, r.version, r.payer, r.payee, r.amount, r.currency, r.state, r.errorCode,
-                        r.errorDescription, ts(r.expiration), ts(r.preparedAt), ts(r.reservedAt), ts(r.committedAt),
-                        ts(r.abortedAt), r.fulfilment, r.windowId, ts(r.updatedAt)};
-                for (int col = 0; col < values.length; col++) {
-                    cols[col][i] = values[col];
-                }
-            }
+            Object[][] cols = columns(rows.stream().map(r -> new Object[] {r.id, r.version, r.payer, r.payee, r.amount,
+                    r.currency, r.state, r.errorCode, r.errorDescription, ts(r.expiration), ts(r.preparedAt),
+                    ts(r.reservedAt), ts(r.committedAt), ts(r.abortedAt), r.fulfilment, r.windowId, ts(r.updatedAt)})
+                    .toList(), 17);
             String[] types = {"text", "bigint", "text", "text", "bigint", "text", "text", "integer", "text", "timestamptz",
                     "timestamptz", "timestamptz", "timestamptz", "timestamptz", "text", "bigint", "timestamptz"};
             String sql = "insert into " + t("transfers") + " (transfer_id, version, payer_fsp, payee_fsp, amount_minor, "
@@ -504,15 +497,8 @@ public final class ReadModel {
             if (rows.isEmpty()) {
                 return;
             }
-            int n = rows.size();
-            Object[][] cols = new Object[6][n];
-            for (int i = 0; i < n; i++) {
-                ParticipantRow r = rows.get(i);
-                Object[] values = {r.name, r.version, r.active, r.credential, ts(r.createdAt), ts(r.updatedAt)};
-                for (int col = 0; col < values.length; col++) {
-                    cols[col][i] = values[col];
-                }
-            }
+            Object[][] cols = columns(rows.stream().map(r -> new Object[] {r.name, r.version, r.active, r.credential,
+                    ts(r.createdAt), ts(r.updatedAt)}).toList(), 6);
             String[] types = {"text", "bigint", "boolean", "text", "timestamptz", "timestamptz"};
             execute("insert into " + t("participants") + " (name, version, active, credential_sha256, created_at, updated_at) "
                     + "select * from unnest(" + placeholders(types) + ") on conflict (name) do update set "
@@ -525,16 +511,8 @@ public final class ReadModel {
             if (rows.isEmpty()) {
                 return;
             }
-            int n = rows.size();
-            Object[][] cols = new Object[8][n];
-            for (int i = 0; i < n; i++) {
-                PositionRow r = rows.get(i);
-                Object[] values = {r.participant, r.currency, r.position, r.reserved, r.ndc, r.cover, r.fundsOutPending,
-                        ts(r.changedAt)};
-                for (int col = 0; col < values.length; col++) {
-                    cols[col][i] = values[col];
-                }
-            }
+            Object[][] cols = columns(rows.stream().map(r -> new Object[] {r.participant, r.currency, r.position,
+                    r.reserved, r.ndc, r.cover, r.fundsOutPending, ts(r.changedAt)}).toList(), 8);
             String[] types = {"text", "text", "bigint", "bigint", "bigint", "bigint", "bigint", "timestamptz"};
             execute("insert into " + t("positions") + " (participant, currency, position_minor, reserved_minor, "
                     + "net_debit_cap_minor, liquidity_cover_minor, funds_out_pending_minor, changed_at) select * from unnest("
@@ -548,16 +526,8 @@ public final class ReadModel {
             if (changes.isEmpty()) {
                 return;
             }
-            int n = changes.size();
-            Object[][] cols = new Object[9][n];
-            for (int i = 0; i < n; i++) {
-                PositionChange r = changes.get(i);
-                Object[] values = {r.participant(), r.version(), r.currency(), ts(r.at()), r.cause(), r.transferId(),
-                        r.position(), r.reserved(), r.cover()};
-                for (int col = 0; col < values.length; col++) {
-                    cols[col][i] = values[col];
-                }
-            }
+            Object[][] cols = columns(changes.stream().map(r -> new Object[] {r.participant(), r.version(), r.currency(),
+                    ts(r.at()), r.cause(), r.transferId(), r.position(), r.reserved(), r.cover()}).toList(), 9);
             String[] types = {"text", "bigint", "text", "timestamptz", "text", "text", "bigint", "bigint", "bigint"};
             execute("insert into " + t("position_changes") + " (participant, version, currency, changed_at, cause, "
                     + "transfer_id, position_minor, reserved_minor, liquidity_cover_minor) select * from unnest("

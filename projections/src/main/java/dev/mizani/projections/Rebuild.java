@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -175,7 +176,7 @@ public final class Rebuild {
             }
             consumer.assign(behind);
             behind.forEach(tp -> consumer.seek(tp, position.get(tp)));
-            Set<TopicPartition> open = new java.util.HashSet<>(behind);
+            Set<TopicPartition> open = new HashSet<>(behind);
             while (!open.isEmpty()) {
                 List<ReadModel.Event> events = new ArrayList<>();
                 Map<TopicPartition, Long> nextOffsets = new HashMap<>();

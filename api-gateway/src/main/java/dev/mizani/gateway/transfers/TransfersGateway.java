@@ -106,7 +106,7 @@ public final class TransfersGateway implements AutoCloseable {
 
     private void prepare(ServerRequest req, ServerResponse res) {
         FspiopHeaders headers = FspiopHeaders.of(headers(req));
-        if (refused(req, res, headers)) {
+        if (refused(req, res, headers, true)) {
             return;
         }
         switch (TransferBodies.prepare(body(req))) {
@@ -135,17 +135,7 @@ public final class TransfersGateway implements AutoCloseable {
     private void lookup(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
         FspiopHeaders headers = FspiopHeaders.of(headers(req));
-        var bad = headers.check(false);
-        if (bad.isPresent()) {
-            reject(res, bad.get());
-            return;
-        }
-        var refusal = guard.admit(headers.source(), req.headers().first(HeaderNames.AUTHORIZATION).orElse(null));
-        if (refusal.isPresent()) {
-            if (refusal.get().retryAfterSeconds() > 0) {
-                res.header(HeaderNames.RETRY_AFTER, Long.toString(refusal.get().retryAfterSeconds()));
-            }
-            reject(res, refusal.get().rejection());
+        if (refused(req, res, headers, false)) {
             return;
         }
         if (!TRANSFER_ID.matcher(id).matches()) {
@@ -179,7 +169,7 @@ public final class TransfersGateway implements AutoCloseable {
     private void answered(ServerRequest req, ServerResponse res, TransferBodies.Parsed<AnswerRequest> parsed) {
         String id = req.path().pathParameters().get("id");
         FspiopHeaders headers = FspiopHeaders.of(headers(req));
-        if (refused(req, res, headers)) {
+        if (refused(req, res, headers, true)) {
             return;
         }
         if (!TRANSFER_ID.matcher(id).matches()) {
@@ -198,8 +188,8 @@ public final class TransfersGateway implements AutoCloseable {
     }
 
     /** Headers well-formed, caller authenticated as FSPIOP-Source and within its rate; else answered here. */
-    private boolean refused(ServerRequest req, ServerResponse res, FspiopHeaders headers) {
-        var bad = headers.check(true);
+    private boolean refused(ServerRequest req, ServerResponse res, FspiopHeaders headers, boolean hasBody) {
+        var bad = headers.check(hasBody);
         if (bad.isPresent()) {
             reject(res, bad.get());
             return true;

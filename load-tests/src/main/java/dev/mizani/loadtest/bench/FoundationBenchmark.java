@@ -70,7 +70,7 @@ public final class FoundationBenchmark {
         System.out.printf("run %d: %-56s %,12.0f%n", run, name, rate);
     }
 
-    static double median(List<Double> values) {
+    public static double median(List<Double> values) {
         List<Double> sorted = values.stream().sorted().toList();
         int n = sorted.size();
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;

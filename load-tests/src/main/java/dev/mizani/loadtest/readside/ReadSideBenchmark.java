@@ -1,5 +1,7 @@
 package dev.mizani.loadtest.readside;
 
+import static dev.mizani.loadtest.bench.FoundationBenchmark.median;
+
 import com.zaxxer.hikari.HikariDataSource;
 import dev.mizani.embedded.Infrastructure;
 import dev.mizani.embedded.InfrastructureSettings;
@@ -33,7 +35,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -341,11 +342,5 @@ public final class ReadSideBenchmark {
 
     private static int arg(String[] args, int i, int otherwise) {
         return args.length > i ? Integer.parseInt(args[i]) : otherwise;
-    }
-
-    static double median(List<Double> values) {
-        List<Double> sorted = values.stream().sorted().toList();
-        int n = sorted.size();
-        return n == 0 ? Double.NaN : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 }
