@@ -44,7 +44,7 @@ public final class Gateway implements AutoCloseable {
         ParticipantGuard guard = new ParticipantGuard(participants, new RateLimits(System::nanoTime),
                 s.rateLimitPerSecond(), s.rateLimitBurst());
         CallbackNotifier callbacks = started(new CallbackNotifier(bootstrap, registry, participants, clock,
-                s.callbacksInFlightMax(), s.callbackAttempts(), s.callbackBackoff()));
+                s.hubName(), s.callbacksInFlightMax(), s.callbackAttempts(), s.callbackBackoff()));
         transfers = started(new TransfersGateway(s.host(), s.transfersPort(), bootstrap, registry, guard, clock,
                 s.sendTimeout(), new ReadQueries(readStore), callbacks).start());
     }

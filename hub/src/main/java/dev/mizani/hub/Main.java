@@ -42,9 +42,6 @@ public final class Main {
         // Avro 1.12 decodes generated classes only from trusted packages.
         System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES",
                 System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES", "java.lang,java.math,java.util,org.apache.avro,dev.mizani"));
-        // FSPIOP callbacks carry a Date header; the JDK's HTTP client sets it only when allowed, before first use.
-        System.setProperty("jdk.httpclient.allowRestrictedHeaders",
-                System.getProperty("jdk.httpclient.allowRestrictedHeaders", "date"));
         Map<String, String> env = System.getenv();
         long startNs = System.nanoTime();
         InfrastructureSettings settings = InfrastructureSettings.fromEnv(env);

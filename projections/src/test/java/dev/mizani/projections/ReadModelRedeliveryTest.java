@@ -62,7 +62,7 @@ class ReadModelRedeliveryTest {
                 transfer(versions, id, i % 8, new TransferAborted(id, a, b, amount, "USD", 5104, "no", true, "r"));
                 participant(versions, a, new PayerFundsReleased(a, id, amount, "USD", 0L));
             } else {
-                transfer(versions, id, i % 8, new TransferCommitted(id, a, b, amount, "USD", "ful", T0, "f"));
+                transfer(versions, id, i % 8, new TransferCommitted(id, a, b, amount, "USD", "ful", T0, "f", false));
                 position[payer] += amount;
                 position[payee] -= amount;
                 participant(versions, a, new PayerFundsCommitted(a, id, amount, "USD", position[payer], 0L));

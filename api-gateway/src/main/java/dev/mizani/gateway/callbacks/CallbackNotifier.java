@@ -6,10 +6,11 @@ import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.transfer.TransferEventEnvelope;
 import dev.mizani.schemas.wire.AvroWireCodec;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,18 +38,22 @@ import org.slf4j.LoggerFactory;
  * the ledger is unaffected. Offsets are committed once every callback of a poll has ended, so a crash
  * re-delivers callbacks rather than losing them: at least once, as FSPIOP clients expect.
  *
- * <p>FSPIOP requires a Date header, which the JDK's HTTP client sets only when the JVM runs with
- * {@code -Djdk.httpclient.allowRestrictedHeaders=date} (the hub's launcher sets it).
+ * <p>Requests go out through Helidon's WebClient, the same stack as the hub's servers: blocking calls on
+ * virtual threads over kept-alive HTTP/1.1 connections, cached per destination. Callbacks carry the hub's
+ * name as {@code FSPIOP-Source}, as Mojaloop's switch does.
  */
 public final class CallbackNotifier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallbackNotifier.class);
     private static final String CONTENT_TYPE = "application/vnd.interoperability.transfers+json;version=1.1";
+    private static final io.helidon.http.HeaderName FSPIOP_SOURCE = HeaderNames.create("FSPIOP-Source");
+    private static final io.helidon.http.HeaderName FSPIOP_DESTINATION = HeaderNames.create("FSPIOP-Destination");
 
     private final ParticipantsView endpoints;
     private final AvroWireCodec<TransferEventEnvelope> events;
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> deadLetters;
-    private final HttpClient http;
+    private final WebClient http;
+    private final String hubName;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Semaphore inFlight;
     private final int attemptsMax;
@@ -58,7 +63,8 @@ public final class CallbackNotifier implements AutoCloseable {
     private volatile boolean running = true;
 
     public CallbackNotifier(String bootstrap, CachedSchemaRegistry registry, ParticipantsView endpoints, Clock clock,
-                            int inFlightMax, int attemptsMax, Duration backoff) {
+                            String hubName, int inFlightMax, int attemptsMax, Duration backoff) {
+        this.hubName = hubName;
         this.endpoints = endpoints;
         this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
                 TransferEventEnvelope.getClassSchema());
@@ -66,7 +72,9 @@ public final class CallbackNotifier implements AutoCloseable {
         props.put("max.poll.records", inFlightMax);
         this.consumer = new KafkaConsumer<>(props);
         this.deadLetters = new KafkaProducer<>(KafkaClients.idempotentProducer(bootstrap, "callback-dead-letters"));
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).executor(executor).build();
+        this.http = WebClient.builder().connectTimeout(Duration.ofSeconds(5)).readTimeout(Duration.ofSeconds(10))
+                .keepAlive(true).followRedirects(false).connectionCacheSize(Math.max(32, inFlightMax))
+                .shareConnectionCache(false).build();
         this.inFlight = new Semaphore(inFlightMax);
         this.attemptsMax = attemptsMax;
         this.backoff = backoff;
@@ -125,24 +133,23 @@ public final class CallbackNotifier implements AutoCloseable {
         }
         String reason = "no attempt";
         for (int attempt = 1; attempt <= attemptsMax; attempt++) {
-            try {
-                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(url.get()))
-                        .timeout(Duration.ofSeconds(10))
-                        .header("Content-Type", CONTENT_TYPE)
-                        .header("Accept", CONTENT_TYPE)
-                        .header("FSPIOP-Source", "hub")
-                        .header("FSPIOP-Destination", c.participant())
-                        .header("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().atOffset(ZoneOffset.UTC)))
-                        .method(c.method(), HttpRequest.BodyPublishers.ofString(c.body(), StandardCharsets.UTF_8))
-                        .build(), HttpResponse.BodyHandlers.discarding());
-                if (response.statusCode() / 100 == 2) {
+            try (HttpClientResponse response = http.method(Method.create(c.method())).uri(url.get())
+                    .header(HeaderNames.CONTENT_TYPE, CONTENT_TYPE)
+                    .header(HeaderNames.ACCEPT, CONTENT_TYPE)
+                    .header(FSPIOP_SOURCE, hubName)
+                    .header(FSPIOP_DESTINATION, c.participant())
+                    .header(HeaderNames.DATE, DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().atOffset(ZoneOffset.UTC)))
+                    .submit(c.body().getBytes(StandardCharsets.UTF_8))) {
+                int status = response.status().code();
+                if (status / 100 == 2) {
                     return;
                 }
-                reason = "HTTP " + response.statusCode() + " from " + url.get();
-            } catch (java.io.IOException e) {
+                reason = "HTTP " + status + " from " + url.get();
+            } catch (UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
+                // Helidon reports connection failures and timeouts unchecked; a malformed URL is the endpoint's fault
                 reason = e.toString();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            }
+            if (Thread.currentThread().isInterrupted()) {
                 reason = "interrupted";
                 break;
             }
@@ -176,5 +183,6 @@ public final class CallbackNotifier implements AutoCloseable {
         thread.join(30_000);
         deadLetters.close(Duration.ofSeconds(5));
         executor.shutdownNow();
+        http.closeResource();
     }
 }

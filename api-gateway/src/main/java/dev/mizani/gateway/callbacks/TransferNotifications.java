@@ -17,7 +17,8 @@ import java.util.List;
 
 /**
  * Which transfer events become which callbacks: the reserved prepare is forwarded to the payee
- * (POST /transfers); a commit goes to the payer (PUT /transfers/{ID}, COMMITTED); an abort or expiry
+ * (POST /transfers); a commit goes to the payer (PUT /transfers/{ID}, COMMITTED) and, when it asked, the payee
+ * (PATCH); an abort or expiry
  * goes to the payer and, if the prepare was forwarded to it, the payee; and a refused prepare or request to its sender (PUT /transfers/{ID}/error); a resent
  * prepare of a finished transfer gets its state back. Every other event calls no one.
  */
@@ -32,10 +33,7 @@ public final class TransferNotifications {
         return switch (event) {
             case TransferReserved e -> List.of(new Callback(e.getPayeeFsp(), Callback.POST, "POST", e.getTransferId(),
                     prepare(e)));
-            case TransferCommitted e -> List.of(new Callback(e.getPayerFsp(), Callback.PUT, "PUT", e.getTransferId(),
-                    JSON.createObjectNode().put("fulfilment", e.getFulfilment())
-                            .put("completedTimestamp", FSPIOP_TIME.format(e.getCompletedAt()))
-                            .put("transferState", "COMMITTED").toString()));
+            case TransferCommitted e -> committed(e);
             case TransferAborted e -> toPayerAndForwardedPayee(e.getPayerFsp(), e.getPayeeFsp(), e.getReservationHeld(),
                     e.getTransferId(), error(e.getErrorCode(), e.getErrorDescription()));
             case TransferExpired e -> toPayerAndForwardedPayee(e.getPayerFsp(), e.getPayeeFsp(), e.getReservationHeld(),
@@ -86,6 +84,22 @@ public final class TransferNotifications {
                                                            String body) {
         Callback toPayer = new Callback(payer, Callback.ERROR, "PUT", transferId, body);
         return forwarded ? List.of(toPayer, new Callback(payee, Callback.ERROR, "PUT", transferId, body)) : List.of(toPayer);
+    }
+
+    /**
+     * The payer always hears of the commit; the payee only if it fulfilled with transferState RESERVED, by
+     * FSPIOP v1.1's PATCH /transfers/{ID} (to the same endpoint as PUT) carrying the final state.
+     */
+    private static List<Callback> committed(TransferCommitted e) {
+        String completed = FSPIOP_TIME.format(e.getCompletedAt());
+        Callback toPayer = new Callback(e.getPayerFsp(), Callback.PUT, "PUT", e.getTransferId(),
+                JSON.createObjectNode().put("fulfilment", e.getFulfilment()).put("completedTimestamp", completed)
+                        .put("transferState", "COMMITTED").toString());
+        if (!e.getPayeeAskedForCommit()) {
+            return List.of(toPayer);
+        }
+        return List.of(toPayer, new Callback(e.getPayeeFsp(), Callback.PUT, "PATCH", e.getTransferId(),
+                JSON.createObjectNode().put("completedTimestamp", completed).put("transferState", "COMMITTED").toString()));
     }
 
     private static String prepare(TransferReserved e) {

@@ -7,8 +7,11 @@ package dev.mizani.gateway.fspiop;
 public sealed interface AnswerRequest {
     String requestHash();
 
-    /** transferState COMMITTED or RESERVED with the fulfilment: commit. */
-    record Fulfil(String fulfilment, String requestHash) implements AnswerRequest {}
+    /**
+     * transferState COMMITTED or RESERVED with the fulfilment: commit. RESERVED asks the hub to tell the payee
+     * the outcome (FSPIOP v1.1 {@code PATCH /transfers/{ID}}).
+     */
+    record Fulfil(String fulfilment, String requestHash, boolean payeeAskedForCommit) implements AnswerRequest {}
 
     /** transferState ABORTED. */
     record Abort(String requestHash) implements AnswerRequest {}

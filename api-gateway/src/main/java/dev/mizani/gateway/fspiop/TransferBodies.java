@@ -114,7 +114,8 @@ public final class TransferBodies {
             String hash = CanonicalJson.sha256Hex(root);
             return switch (state) {
                 case "COMMITTED", "RESERVED" -> new Valid<>(new AnswerRequest.Fulfil(
-                        string(root, "fulfilment", "fulfilment", FULFILMENT, 43, "a 43-character base64url fulfilment"), hash));
+                        string(root, "fulfilment", "fulfilment", FULFILMENT, 43, "a 43-character base64url fulfilment"), hash,
+                        state.equals("RESERVED")));
                 case "ABORTED" -> new Valid<>(new AnswerRequest.Abort(hash));
                 default -> throw new Invalid(400, GENERIC_VALIDATION_ERROR,
                         "transferState RECEIVED is not an answer; send COMMITTED, RESERVED or ABORTED");

@@ -180,7 +180,7 @@ public final class TransfersGateway implements AutoCloseable {
         switch (parsed) {
             case TransferBodies.Rejected<AnswerRequest> r -> reject(res, r.rejection());
             case TransferBodies.Valid<AnswerRequest> v -> send(res, id, switch (v.request()) {
-                case AnswerRequest.Fulfil f -> new FulfilTransfer(id, source, f.fulfilment(), f.requestHash());
+                case AnswerRequest.Fulfil f -> new FulfilTransfer(id, source, f.fulfilment(), f.requestHash(), f.payeeAskedForCommit());
                 case AnswerRequest.Abort a -> new AbortTransfer(id, source, a.requestHash());
                 case AnswerRequest.Reject r -> new RejectTransfer(id, source, r.errorCode(), r.errorDescription(), r.requestHash());
             });

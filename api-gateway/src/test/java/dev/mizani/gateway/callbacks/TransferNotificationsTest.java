@@ -29,7 +29,7 @@ class TransferNotificationsTest {
 
     @Test
     void aCommitGoesToThePayerAndAnExpiryToBothAs3303() {
-        assertThat(TransferNotifications.callbacksFor(new TransferCommitted("t1", "payer", "payee", 1L, "USD", "f", AT, "h")))
+        assertThat(TransferNotifications.callbacksFor(new TransferCommitted("t1", "payer", "payee", 1L, "USD", "f", AT, "h", false)))
                 .singleElement().satisfies(c -> {
                     assertThat(c.participant()).isEqualTo("payer");
                     assertThat(c.method()).isEqualTo("PUT");
@@ -41,6 +41,17 @@ class TransferNotificationsTest {
                         org.assertj.core.groups.Tuple.tuple("payee", Callback.ERROR));
         assertThat(TransferNotifications.callbacksFor(new TransferExpired("t1", "payer", "payee", 1L, "USD", true)).getFirst()
                 .body()).contains("\"errorCode\":\"3303\"");
+    }
+
+    @Test
+    void aPayeeThatFulfilledWithReservedIsToldOfTheCommitByPatch() {
+        var callbacks = TransferNotifications.callbacksFor(new TransferCommitted("t1", "payer", "payee", 1L, "USD", "f", AT,
+                "h", true));
+        assertThat(callbacks).extracting(Callback::participant, Callback::method, Callback::endpointType)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("payer", "PUT", Callback.PUT),
+                        org.assertj.core.groups.Tuple.tuple("payee", "PATCH", Callback.PUT));
+        assertThat(callbacks.get(1).body()).isEqualTo(
+                "{\"completedTimestamp\":\"2026-11-21T12:00:00.120Z\",\"transferState\":\"COMMITTED\"}");
     }
 
     @Test

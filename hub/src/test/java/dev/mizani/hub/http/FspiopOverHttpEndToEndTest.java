@@ -83,6 +83,19 @@ class FspiopOverHttpEndToEndTest {
     }
 
     @Test
+    void aPayeeFulfillingWithReservedIsToldOfTheCommitByPatch() throws Exception {
+        Prepared p = prepare(payer, payee, "2", Duration.ofSeconds(60));
+        payee.awaitCallback("POST", "/transfers", p.id());
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(),
+                fulfilBody(p.fulfilment()).replace("\"COMMITTED\"", "\"RESERVED\"")), 202);
+        assertThat(payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id()).body()).contains("\"COMMITTED\"");
+        Received told = payee.awaitCallback("PATCH", "/transfers/" + p.id(), p.id());
+        assertThat(HttpHub.JSON.readTree(told.body()).get("transferState").asText()).isEqualTo("COMMITTED");
+        assertThat(HttpHub.JSON.readTree(told.body()).get("completedTimestamp").asText()).isNotBlank();
+        assertThat(told.source()).isEqualTo("Hub");
+    }
+
+    @Test
     void getTransferAnswersItsPartiesWithItsStateAndAnyoneElseWith3208() throws Exception {
         Prepared p = prepare(payer, payee, "3", Duration.ofSeconds(60));
         payee.awaitCallback("POST", "/transfers", p.id());

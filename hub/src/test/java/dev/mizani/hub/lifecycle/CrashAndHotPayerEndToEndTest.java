@@ -72,7 +72,7 @@ class CrashAndHotPayerEndToEndTest {
         f.flush();
         for (HubFixture.Prepared p : transfers) {
             f.awaitEvent(p.id(), TransferReserved.class);
-            f.transferCommand(new TransferCommand.FulfilTransfer(p.id(), payee, p.fulfilment(), "f-" + p.id(), Instant.EPOCH), false);
+            f.transferCommand(new TransferCommand.FulfilTransfer(p.id(), payee, p.fulfilment(), "f-" + p.id(), Instant.EPOCH, false), false);
         }
         f.flush();
         for (HubFixture.Prepared p : transfers) {

@@ -142,7 +142,7 @@ class ReadStoreEndToEndTest {
             String payee = p.command().payeeFsp();
             switch (fates.get(p.id())) {
                 case FULFIL -> f.transferCommand(new TransferCommand.FulfilTransfer(p.id(), payee, p.fulfilment(),
-                        "f-" + p.id(), Instant.EPOCH), false);
+                        "f-" + p.id(), Instant.EPOCH, false), false);
                 case REJECT -> f.transferCommand(new TransferCommand.RejectTransfer(p.id(), payee, 5104,
                         "payee says no", "r-" + p.id(), Instant.EPOCH), false);
                 case EXPIRE -> { }
@@ -197,7 +197,7 @@ class ReadStoreEndToEndTest {
         for (HubFixture.Prepared p : during) {
             f.awaitEvent(p.id(), TransferReserved.class);
             f.transferCommand(new TransferCommand.FulfilTransfer(p.id(), payer, p.fulfilment(), "f-" + p.id(),
-                    Instant.EPOCH), false);
+                    Instant.EPOCH, false), false);
         }
         f.flush();
         for (HubFixture.Prepared p : during) {

@@ -72,7 +72,7 @@ class TransferLifecycleEndToEndTest {
     void preparedReservedFulfilledCommitsOnBothPositions() {
         HubFixture.Prepared p = prepare(PAYER, PAYEE, "12.34", Duration.ofSeconds(30));
         awaitEvent(p.id(), TransferReserved.class);
-        transferCommand(new TransferCommand.FulfilTransfer(p.id(), PAYEE, p.fulfilment(), "fulfil-" + p.id(), Instant.EPOCH));
+        transferCommand(new TransferCommand.FulfilTransfer(p.id(), PAYEE, p.fulfilment(), "fulfil-" + p.id(), Instant.EPOCH, false));
         TransferCommitted committed = awaitEvent(p.id(), TransferCommitted.class);
         assertThat(committed.getAmountMinor()).isEqualTo(1_234);
         Await.until(HubFixture.BOUND, "payer and payee positions moved", () -> released(p.id(), PayerFundsCommitted.class)
@@ -103,7 +103,7 @@ class TransferLifecycleEndToEndTest {
         if (!expired.getReservationHeld()) {
             assertThat(f.events.of(p.id())).anyMatch(e -> e instanceof dev.mizani.schemas.transfer.LateReservationReleased);
         }
-        transferCommand(new TransferCommand.FulfilTransfer(p.id(), PAYEE, p.fulfilment(), "late-" + p.id(), Instant.EPOCH));
+        transferCommand(new TransferCommand.FulfilTransfer(p.id(), PAYEE, p.fulfilment(), "late-" + p.id(), Instant.EPOCH, false));
         TransferRequestRefused late = awaitEvent(p.id(), TransferRequestRefused.class);
         assertThat(late.getErrorCode()).isEqualTo(3303);
     }
@@ -125,7 +125,7 @@ class TransferLifecycleEndToEndTest {
 
         HubFixture.Prepared p = prepare(PAYER, PAYEE, "1", Duration.ofSeconds(30));
         awaitEvent(p.id(), TransferReserved.class);
-        transferCommand(new TransferCommand.FulfilTransfer(p.id(), PAYEE, HubFixture.b64(new byte[32]), "wrong-" + p.id(), Instant.EPOCH));
+        transferCommand(new TransferCommand.FulfilTransfer(p.id(), PAYEE, HubFixture.b64(new byte[32]), "wrong-" + p.id(), Instant.EPOCH, false));
         TransferAborted aborted = awaitEvent(p.id(), TransferAborted.class);
         assertThat(aborted.getErrorCode()).isEqualTo(3100);
         assertThat(aborted.getErrorDescription()).contains("invalid fulfilment");

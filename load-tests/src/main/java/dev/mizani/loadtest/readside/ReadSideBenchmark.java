@@ -230,7 +230,7 @@ public final class ReadSideBenchmark {
                     String[] p = pending.remove(e.getTransferId());
                     if (p != null) {
                         command(new TransferCommand.FulfilTransfer(e.getTransferId(), e.getPayeeFsp(), p[0], "f-" + e.getTransferId(),
-                                Instant.EPOCH));
+                                Instant.EPOCH, false));
                         committed.add(e.getTransferId());
                     }
                 }

@@ -37,7 +37,7 @@ public final class TransferAvro {
             case RecordReservationRejected r -> new TransferCommand.RecordReservationRejected(r.getTransferId(),
                     r.getErrorCode(), r.getErrorDescription(), hubTime);
             case FulfilTransfer f -> new TransferCommand.FulfilTransfer(f.getTransferId(), f.getSourceFsp(),
-                    f.getFulfilment(), f.getRequestHash(), hubTime);
+                    f.getFulfilment(), f.getRequestHash(), hubTime, f.getPayeeAskedForCommit());
             case RejectTransfer r -> new TransferCommand.RejectTransfer(r.getTransferId(), r.getSourceFsp(),
                     r.getErrorCode(), r.getErrorDescription(), r.getRequestHash(), hubTime);
             case AbortTransfer a -> new TransferCommand.AbortTransfer(a.getTransferId(), a.getSourceFsp(),
@@ -55,7 +55,7 @@ public final class TransferAvro {
             case TransferCommand.RecordReservationRejected r -> new RecordReservationRejected(r.transferId(),
                     r.errorCode(), r.errorDescription());
             case TransferCommand.FulfilTransfer f -> new FulfilTransfer(f.transferId(), f.sourceFsp(), f.fulfilment(),
-                    f.requestHash());
+                    f.requestHash(), f.payeeAskedForCommit());
             case TransferCommand.RejectTransfer r -> new RejectTransfer(r.transferId(), r.sourceFsp(), r.errorCode(),
                     r.errorDescription(), r.requestHash());
             case TransferCommand.AbortTransfer a -> new AbortTransfer(a.transferId(), a.sourceFsp(), a.requestHash());
@@ -73,7 +73,7 @@ public final class TransferAvro {
             case TransferEvent.TransferReserved e -> new TransferReserved(e.transferId(), e.payerFsp(), e.payeeFsp(),
                     e.amountMinor(), e.currency(), e.ilpPacket(), e.condition(), e.expiration());
             case TransferEvent.TransferCommitted e -> new TransferCommitted(e.transferId(), e.payerFsp(), e.payeeFsp(),
-                    e.amountMinor(), e.currency(), e.fulfilment(), e.completedAt(), e.requestHash());
+                    e.amountMinor(), e.currency(), e.fulfilment(), e.completedAt(), e.requestHash(), e.payeeAskedForCommit());
             case TransferEvent.TransferAborted e -> new TransferAborted(e.transferId(), e.payerFsp(), e.payeeFsp(),
                     e.amountMinor(), e.currency(), e.errorCode(), e.errorDescription(), e.reservationHeld(),
                     e.requestHash());
@@ -100,7 +100,7 @@ public final class TransferAvro {
                     e.getExpiration());
             case TransferCommitted e -> new TransferEvent.TransferCommitted(e.getTransferId(), e.getPayerFsp(),
                     e.getPayeeFsp(), e.getAmountMinor(), e.getCurrency(), e.getFulfilment(), e.getCompletedAt(),
-                    e.getRequestHash());
+                    e.getRequestHash(), e.getPayeeAskedForCommit());
             case TransferAborted e -> new TransferEvent.TransferAborted(e.getTransferId(), e.getPayerFsp(),
                     e.getPayeeFsp(), e.getAmountMinor(), e.getCurrency(), e.getErrorCode(), e.getErrorDescription(),
                     e.getReservationHeld(), e.getRequestHash());

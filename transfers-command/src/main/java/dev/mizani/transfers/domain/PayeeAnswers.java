@@ -35,7 +35,7 @@ final class PayeeAnswers {
                     true, c.requestHash()));
         }
         return List.of(new TransferCommitted(c.transferId(), terms.payerFsp(), terms.payeeFsp(), terms.amountMinor(),
-                terms.currency(), c.fulfilment(), c.hubTime(), c.requestHash()));
+                terms.currency(), c.fulfilment(), c.hubTime(), c.requestHash(), c.payeeAskedForCommit()));
     }
 
     /** Reject or abort: the transfer ends with the payee's error and any reservation is released. */

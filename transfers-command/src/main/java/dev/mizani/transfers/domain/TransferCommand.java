@@ -23,8 +23,12 @@ public sealed interface TransferCommand {
     record RecordReservationRejected(String transferId, int errorCode, String errorDescription, Instant hubTime)
             implements TransferCommand {}
 
-    /** FSPIOP PUT /transfers/{ID} with transferState COMMITTED. */
-    record FulfilTransfer(String transferId, String sourceFsp, String fulfilment, String requestHash, Instant hubTime)
+    /**
+     * FSPIOP PUT /transfers/{ID} with transferState COMMITTED, or RESERVED when the payee wants to hear the
+     * outcome ({@code payeeAskedForCommit}).
+     */
+    record FulfilTransfer(String transferId, String sourceFsp, String fulfilment, String requestHash, Instant hubTime,
+                          boolean payeeAskedForCommit)
             implements TransferCommand {}
 
     /** FSPIOP PUT /transfers/{ID}/error: the payee rejects with its error. */

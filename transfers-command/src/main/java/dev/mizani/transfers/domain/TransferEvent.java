@@ -22,7 +22,8 @@ public sealed interface TransferEvent {
                             String ilpPacket, String condition, Instant expiration) implements TransferEvent {}
 
     record TransferCommitted(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency,
-                             String fulfilment, Instant completedAt, String requestHash) implements TransferEvent {}
+                             String fulfilment, Instant completedAt, String requestHash, boolean payeeAskedForCommit)
+            implements TransferEvent {}
 
     /** Rejected by the payee, refused by the payer's position, or a wrong fulfilment. */
     record TransferAborted(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency,

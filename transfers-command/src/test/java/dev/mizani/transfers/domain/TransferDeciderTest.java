@@ -158,35 +158,35 @@ class TransferDeciderTest {
 
         @Test
         void theRightFulfilmentBeforeExpirationCommits() {
-            assertThat(when(reserved, new FulfilTransfer("t1", "payee", FULFILMENT, "h-fulfil", NOW.plusSeconds(1))))
+            assertThat(when(reserved, new FulfilTransfer("t1", "payee", FULFILMENT, "h-fulfil", NOW.plusSeconds(1), false)))
                     .containsExactly(new TransferCommitted("t1", "payer", "payee", 1_050, "USD", FULFILMENT,
-                            NOW.plusSeconds(1), "h-fulfil"));
+                            NOW.plusSeconds(1), "h-fulfil", false));
         }
 
         @Test
         void onlyThePayeeMayFulfil() {
-            refusedWith(when(reserved, new FulfilTransfer("t1", "payer", FULFILMENT, "h", NOW)), 3100,
+            refusedWith(when(reserved, new FulfilTransfer("t1", "payer", FULFILMENT, "h", NOW, false)), 3100,
                     "only the payee payee may fulfil");
         }
 
         @Test
         void theTransferMustBeReserved() {
-            refusedWith(when(given(ACCEPTED), new FulfilTransfer("t1", "payee", FULFILMENT, "h", NOW)), 3100,
+            refusedWith(when(given(ACCEPTED), new FulfilTransfer("t1", "payee", FULFILMENT, "h", NOW, false)), 3100,
                     "in state RECEIVED; it must be RESERVED");
-            refusedWith(when(given(), new FulfilTransfer("t1", "payee", FULFILMENT, "h", NOW)), 3100, "in state NONE");
+            refusedWith(when(given(), new FulfilTransfer("t1", "payee", FULFILMENT, "h", NOW, false)), 3100, "in state NONE");
         }
 
         @Test
         void aFulfilAtExpirationExpiresTheTransferInstead() {
-            assertThat(when(reserved, new FulfilTransfer("t1", "payee", FULFILMENT, "h", EXPIRES)))
+            assertThat(when(reserved, new FulfilTransfer("t1", "payee", FULFILMENT, "h", EXPIRES, false)))
                     .containsExactly(new TransferExpired("t1", "payer", "payee", 1_050, "USD", true));
             Transfer expired = given(ACCEPTED, RESERVED, new TransferExpired("t1", "payer", "payee", 1_050, "USD", true));
-            refusedWith(when(expired, new FulfilTransfer("t1", "payee", FULFILMENT, "h", EXPIRES)), 3303, "has expired");
+            refusedWith(when(expired, new FulfilTransfer("t1", "payee", FULFILMENT, "h", EXPIRES, false)), 3303, "has expired");
         }
 
         @Test
         void aWrongFulfilmentAbortsAndReleases() {
-            assertThat(when(reserved, new FulfilTransfer("t1", "payee", WRONG_FULFILMENT, "h-bad", NOW)))
+            assertThat(when(reserved, new FulfilTransfer("t1", "payee", WRONG_FULFILMENT, "h-bad", NOW, false)))
                     .singleElement().isInstanceOfSatisfying(TransferAborted.class, a -> {
                         assertThat(a.errorCode()).isEqualTo(3100);
                         assertThat(a.errorDescription()).contains("invalid fulfilment");
@@ -197,10 +197,10 @@ class TransferDeciderTest {
         @Test
         void theSameFulfilAgainIsReportedAndADifferentOneIs3106() {
             Transfer committed = given(ACCEPTED, RESERVED,
-                    new TransferCommitted("t1", "payer", "payee", 1_050, "USD", FULFILMENT, NOW, "h-fulfil"));
-            assertThat(when(committed, new FulfilTransfer("t1", "payee", FULFILMENT, "h-fulfil", NOW)))
+                    new TransferCommitted("t1", "payer", "payee", 1_050, "USD", FULFILMENT, NOW, "h-fulfil", false));
+            assertThat(when(committed, new FulfilTransfer("t1", "payee", FULFILMENT, "h-fulfil", NOW, false)))
                     .containsExactly(new TransferDuplicateReported("t1", "payee", "COMMITTED"));
-            refusedWith(when(committed, new FulfilTransfer("t1", "payee", FULFILMENT, "h-other", NOW)), 3106,
+            refusedWith(when(committed, new FulfilTransfer("t1", "payee", FULFILMENT, "h-other", NOW, false)), 3106,
                     "different request");
         }
     }
@@ -240,18 +240,18 @@ class TransferDeciderTest {
             assertThat(when(given(ACCEPTED), new ExpireTransfer("t1", EXPIRES)))
                     .containsExactly(new TransferExpired("t1", "payer", "payee", 1_050, "USD", false));
             Transfer committed = given(ACCEPTED, RESERVED,
-                    new TransferCommitted("t1", "payer", "payee", 1_050, "USD", FULFILMENT, NOW, "h"));
+                    new TransferCommitted("t1", "payer", "payee", 1_050, "USD", FULFILMENT, NOW, "h", false));
             assertThat(when(committed, new ExpireTransfer("t1", EXPIRES))).isEmpty();
         }
 
         @Test
         void historyThatBreaksTheLifecycleIsABugAndThrows() {
             Transfer committed = given(ACCEPTED, RESERVED,
-                    new TransferCommitted("t1", "payer", "payee", 1_050, "USD", FULFILMENT, NOW, "h"));
+                    new TransferCommitted("t1", "payer", "payee", 1_050, "USD", FULFILMENT, NOW, "h", false));
             assertThatThrownBy(() -> decider.evolve(committed, new TransferExpired("t1", "payer", "payee", 1_050, "USD", true)))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot follow state COMMITTED");
             assertThatThrownBy(() -> given(ACCEPTED, RESERVED,
-                    new TransferCommitted("t1", "payer", "payee", 1_050, "USD", FULFILMENT, EXPIRES, "h")))
+                    new TransferCommitted("t1", "payer", "payee", 1_050, "USD", FULFILMENT, EXPIRES, "h", false)))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("at or after expiration");
         }
     }
