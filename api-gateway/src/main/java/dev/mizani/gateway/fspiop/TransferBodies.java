@@ -40,7 +40,7 @@ public final class TransferBodies {
             + "(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)|(?:[1-9]\\d(?:0[48]|[2468][048]|[13579][26])|"
             + "(?:[2468][048]|[13579][26])00)-02-29)T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:(\\.\\d{3}))"
             + "(?:Z|[+-][01]\\d:[0-5]\\d)$");
-    private static final Set<String> PREPARE_FIELDS = Set.of("transferId", "payeeFsp", "payerFsp", "amount",
+    static final Set<String> PREPARE_FIELDS = Set.of("transferId", "payeeFsp", "payerFsp", "amount",
             "ilpPacket", "condition", "expiration", "extensionList");
 
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
@@ -98,8 +98,8 @@ public final class TransferBodies {
         }
     }
 
-    private static final Pattern FULFILMENT = CONDITION;
-    private static final Pattern ERROR_CODE = Pattern.compile("^[1-9]\\d{3}$");
+    static final Pattern FULFILMENT = CONDITION;
+    static final Pattern ERROR_CODE = Pattern.compile("^[1-9]\\d{3}$");
 
     /** PUT /transfers/{ID}: COMMITTED (or RESERVED) needs the fulfilment; ABORTED ends the transfer. */
     public static Parsed<AnswerRequest> answer(byte[] body) {

@@ -66,6 +66,8 @@ public final class TransfersGateway implements AutoCloseable {
     private final ParticipantGuard guard;
     private final ReadQueries reads;
     private final CallbackNotifier callbacks;
+    /** This API's OpenAPI document, served as is at /openapi.yaml without a credential. */
+    private static final byte[] OPENAPI = openApiDocument();
 
     public TransfersGateway(String host, int port, String bootstrap, CachedSchemaRegistry registry, ParticipantGuard guard,
                             Clock clock, Duration sendTimeout, ReadQueries reads, CallbackNotifier callbacks) {
@@ -87,6 +89,8 @@ public final class TransfersGateway implements AutoCloseable {
                         .put("/transfers/{id}/error", this::error)
                         .put("/transfers/{id}", this::answer)
                         .get("/transfers/{id}", this::lookup)
+                        .get("/openapi.yaml", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "application/yaml")
+                                .send(OPENAPI))
                         .error(RuntimeException.class, (req, res, e) -> {
                             log.error("{} {} failed", req.prologue().method().text(), req.path().path(), e);
                             reject(res, new FspiopRejection(500, FspiopError.INTERNAL_SERVER_ERROR, "see the hub's log"));
@@ -245,5 +249,17 @@ public final class TransfersGateway implements AutoCloseable {
     public void close() {
         server.stop();
         producer.close(Duration.ofSeconds(5));
+    }
+
+    /** The OpenAPI document on the classpath; the build fails without it, so its absence is a packaging defect. */
+    public static byte[] openApiDocument() {
+        try (var in = TransfersGateway.class.getResourceAsStream("/openapi/transfers.yaml")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi/transfers.yaml is missing from the classpath");
+            }
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -83,6 +83,22 @@ class FspiopOverHttpEndToEndTest {
     }
 
     @Test
+    void theOpenApiDocumentIsServedAndEachOfItsOperationsIsRouted() throws Exception {
+        var served = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + hub.gateway.transfers.port() + "/openapi.yaml")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(served.statusCode()).isEqualTo(200);
+        assertThat(served.headers().firstValue("Content-Type")).hasValue("application/yaml");
+        assertThat(served.body()).isEqualTo(dev.mizani.gateway.transfers.TransfersGateway.openApiDocument());
+        // every documented operation reaches its route: without a credential it is refused as unauthenticated
+        String id = UUID.randomUUID().toString();
+        for (String[] op : new String[][] {{"POST", "/transfers"}, {"GET", "/transfers/" + id}, {"PUT", "/transfers/" + id},
+                {"PUT", "/transfers/" + id + "/error"}}) {
+            expect(hub.fspiop(null, payer.name(), op[0], op[1], "{}"), 401);
+        }
+    }
+
+    @Test
     void aPayeeFulfillingWithReservedIsToldOfTheCommitByPatch() throws Exception {
         Prepared p = prepare(payer, payee, "2", Duration.ofSeconds(60));
         payee.awaitCallback("POST", "/transfers", p.id());
