@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Requests go out through Helidon's WebClient, the same stack as the hub's servers: blocking calls on
  * virtual threads over kept-alive HTTP/1.1 connections, cached per destination. Callbacks carry the hub's
- * name as {@code FSPIOP-Source}, as Mojaloop's switch does.
+ * name as {@code FSPIOP-Source} unless they forward a participant's request (see {@link Callback}).
  */
 public final class CallbackNotifier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallbackNotifier.class);
@@ -136,7 +136,7 @@ public final class CallbackNotifier implements AutoCloseable {
             try (HttpClientResponse response = http.method(Method.create(c.method())).uri(url.get())
                     .header(HeaderNames.CONTENT_TYPE, CONTENT_TYPE)
                     .header(HeaderNames.ACCEPT, CONTENT_TYPE)
-                    .header(FSPIOP_SOURCE, hubName)
+                    .header(FSPIOP_SOURCE, c.from() == null ? hubName : c.from())
                     .header(FSPIOP_DESTINATION, c.participant())
                     .header(HeaderNames.DATE, DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().atOffset(ZoneOffset.UTC)))
                     .submit(c.body().getBytes(StandardCharsets.UTF_8))) {

@@ -32,7 +32,7 @@ public final class TransferNotifications {
     public static List<Callback> callbacksFor(Object event) {
         return switch (event) {
             case TransferReserved e -> List.of(new Callback(e.getPayeeFsp(), Callback.POST, "POST", e.getTransferId(),
-                    prepare(e)));
+                    prepare(e), e.getPayerFsp()));
             case TransferCommitted e -> committed(e);
             case TransferAborted e -> toPayerAndForwardedPayee(e.getPayerFsp(), e.getPayeeFsp(), e.getReservationHeld(),
                     e.getTransferId(), error(e.getErrorCode(), e.getErrorDescription()));
@@ -94,7 +94,7 @@ public final class TransferNotifications {
         String completed = FSPIOP_TIME.format(e.getCompletedAt());
         Callback toPayer = new Callback(e.getPayerFsp(), Callback.PUT, "PUT", e.getTransferId(),
                 JSON.createObjectNode().put("fulfilment", e.getFulfilment()).put("completedTimestamp", completed)
-                        .put("transferState", "COMMITTED").toString());
+                        .put("transferState", "COMMITTED").toString(), e.getPayeeFsp());
         if (!e.getPayeeAskedForCommit()) {
             return List.of(toPayer);
         }

@@ -15,13 +15,17 @@ import java.util.regex.Pattern;
 
 /**
  * The FSPIOP v1.1 headers of the transfers resource: Content-Type and Accept name the transfers
- * resource at version 1.1 or 1.0, FSPIOP-Source and Date are present and well-formed, and no header
+ * resource at version 1.1 or 1.0 (Accept may name the major version alone, {@code version=1}, as the FSPIOP
+ * specification allows and Mojaloop's own client sends), FSPIOP-Source and Date are present and well-formed, and no header
  * value carries a control character (header injection).
  */
 public final class FspiopHeaders {
     static final String MEDIA_TYPE = "application/vnd.interoperability.transfers+json";
     private static final Pattern VERSIONED = Pattern.compile(
             "application/vnd\\.interoperability\\.transfers\\+json\\s*;\\s*version\\s*=\\s*(\\d+\\.\\d+)\\s*");
+    /** In Accept the minor version may be left out: {@code version=1} is any 1.x. */
+    private static final Pattern ACCEPT_VERSIONED = Pattern.compile(
+            "application/vnd\\.interoperability\\.transfers\\+json\\s*;\\s*version\\s*=\\s*(\\d+)(?:\\.(\\d+))?\\s*");
     private static final List<String> VERSIONS = List.of("1.1", "1.0");
     private static final Pattern FSP_ID = Pattern.compile("[^\\p{Cntrl}]{1,32}");
 
@@ -105,8 +109,8 @@ public final class FspiopHeaders {
             if (r.equals("*/*") || r.startsWith("application/*") || r.equals(MEDIA_TYPE)) {
                 return true;
             }
-            var version = version(r.replaceAll(";\\s*q=[0-9.]+", ""));
-            if (version.isPresent() && VERSIONS.contains(version.get())) {
+            var m = ACCEPT_VERSIONED.matcher(r.replaceAll(";\\s*q=[0-9.]+", ""));
+            if (m.matches() && (m.group(2) == null ? m.group(1).equals("1") : VERSIONS.contains(m.group(1) + "." + m.group(2)))) {
                 return true;
             }
         }

@@ -50,6 +50,8 @@ class TransferNotificationsTest {
         assertThat(callbacks).extracting(Callback::participant, Callback::method, Callback::endpointType)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("payer", "PUT", Callback.PUT),
                         org.assertj.core.groups.Tuple.tuple("payee", "PATCH", Callback.PUT));
+        // the commit is the payee's answer forwarded; the PATCH is the hub's own word
+        assertThat(callbacks).extracting(Callback::from).containsExactly("payee", null);
         assertThat(callbacks.get(1).body()).isEqualTo(
                 "{\"completedTimestamp\":\"2026-11-21T12:00:00.120Z\",\"transferState\":\"COMMITTED\"}");
     }

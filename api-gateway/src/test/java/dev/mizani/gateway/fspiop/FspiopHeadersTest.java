@@ -42,6 +42,19 @@ class FspiopHeadersTest {
     }
 
     @Test
+    void acceptMayNameTheMajorVersionAloneAsMojaloopsClientDoes() {
+        var major = valid();
+        major.put("Accept", List.of("application/vnd.interoperability.transfers+json;version=1"));
+        assertThat(check(major)).isEmpty();
+        var otherMajor = valid();
+        otherMajor.put("Accept", List.of("application/vnd.interoperability.transfers+json;version=2"));
+        refused(otherMajor, 406, 3001, "Accept must include");
+        var otherMinor = valid();
+        otherMinor.put("Accept", List.of("application/vnd.interoperability.transfers+json;version=1.7"));
+        refused(otherMinor, 406, 3001, "Accept must include");
+    }
+
+    @Test
     void contentTypeAndAcceptMustNameTheTransfersResourceAtASupportedVersion() {
         var missing = valid();
         missing.remove("content-type");

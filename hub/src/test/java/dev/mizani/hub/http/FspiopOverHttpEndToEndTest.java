@@ -73,11 +73,13 @@ class FspiopOverHttpEndToEndTest {
         Received forwarded = payee.awaitCallback("POST", "/transfers", p.id());
         assertThat(HttpHub.JSON.readTree(forwarded.body())).isEqualTo(HttpHub.JSON.readTree(p.body()));
         assertThat(forwarded.destination()).isEqualTo(payee.name());
+        assertThat(forwarded.source()).isEqualTo(payer.name());
         assertThat(forwarded.date()).isNotBlank();
 
         expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 202);
         Received committed = payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
         assertThat(committed.body()).contains("\"transferState\":\"COMMITTED\"").contains(p.fulfilment());
+        assertThat(committed.source()).isEqualTo(payee.name());
         hub.awaitPosition(payer.name(), payerBefore[0] + 1_250, payerBefore[1]);
         hub.awaitPosition(payee.name(), payeeBefore[0] - 1_250, payeeBefore[1]);
     }

@@ -131,10 +131,7 @@ final class HttpHub implements AutoCloseable {
                 {"transferId":"%s","externalReference":"onboarding","action":"recordFundsIn","reason":"seed",
                  "amount":{"amount":"%s","currency":"USD"}}""".formatted(UUID.randomUUID(), liquidity)), 202);
         if (withEndpoints) {
-            String base = "http://127.0.0.1:" + server.getAddress().getPort();
-            endpoint(name, "FSPIOP_CALLBACK_URL_TRANSFER_POST", base + "/transfers");
-            endpoint(name, "FSPIOP_CALLBACK_URL_TRANSFER_PUT", base + "/transfers/{{transferId}}");
-            endpoint(name, "FSPIOP_CALLBACK_URL_TRANSFER_ERROR", base + "/transfers/{{transferId}}/error");
+            registerEndpoints(name, "http://127.0.0.1:" + server.getAddress().getPort());
         }
         HttpResponse<String> issued = expect(admin("POST", "/participants/" + name + "/credentials", null), 201);
         return new Dfsp(name, json(issued).get("credential").asText(), inbox, server);
@@ -147,6 +144,13 @@ final class HttpHub implements AutoCloseable {
             }
         }
         throw new AssertionError(name + " has no USD settlement account");
+    }
+
+    /** The three FSPIOP transfer endpoints of a DFSP whose callback server is at {@code base}. */
+    void registerEndpoints(String name, String base) throws Exception {
+        endpoint(name, "FSPIOP_CALLBACK_URL_TRANSFER_POST", base + "/transfers");
+        endpoint(name, "FSPIOP_CALLBACK_URL_TRANSFER_PUT", base + "/transfers/{{transferId}}");
+        endpoint(name, "FSPIOP_CALLBACK_URL_TRANSFER_ERROR", base + "/transfers/{{transferId}}/error");
     }
 
     private void endpoint(String name, String type, String url) throws Exception {
