@@ -28,7 +28,8 @@ public final class Gateway implements AutoCloseable {
      */
     public record Settings(String host, int transfersPort, int adminPort, String operatorCredentialSha256, String hubName,
                            int rateLimitPerSecond, int rateLimitBurst, Duration sendTimeout, Duration adminWait,
-                           int callbacksInFlightMax, int callbackAttempts, Duration callbackBackoff) {}
+                           int callbacksInFlightMax, int callbackAttempts, Duration callbackBackoff,
+                           java.util.Optional<dev.mizani.gateway.security.MutualTls> mutualTls) {}
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     public final ParticipantsView participants;
@@ -46,7 +47,7 @@ public final class Gateway implements AutoCloseable {
         CallbackNotifier callbacks = started(new CallbackNotifier(bootstrap, registry, participants, clock,
                 s.hubName(), s.callbacksInFlightMax(), s.callbackAttempts(), s.callbackBackoff()));
         transfers = started(new TransfersGateway(s.host(), s.transfersPort(), bootstrap, registry, guard, clock,
-                s.sendTimeout(), new ReadQueries(readStore), callbacks).start());
+                s.sendTimeout(), new ReadQueries(readStore), callbacks, s.mutualTls()).start());
     }
 
     private <T extends AutoCloseable> T started(T piece) {

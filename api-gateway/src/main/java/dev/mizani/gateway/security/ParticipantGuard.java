@@ -28,6 +28,23 @@ public final class ParticipantGuard {
     }
 
     public Optional<Refusal> admit(String source, String authorization) {
+        return admit(source, authorization, Optional.empty());
+    }
+
+    /**
+     * As {@link #admit(String, String)}, for a caller that may also have been identified by a verified client
+     * certificate (mutual TLS). The certificate's participant must be FSPIOP-Source; with a certificate the
+     * bearer credential is optional, and if sent it must be FSPIOP-Source's too.
+     */
+    public Optional<Refusal> admit(String source, String authorization, Optional<String> certified) {
+        if (certified.isPresent()) {
+            if (!certified.get().equals(source)) {
+                return refuse(403, "the client certificate is " + certified.get() + "'s, not FSPIOP-Source " + source + "'s");
+            }
+            if (authorization == null) {
+                return withinRate(source);
+            }
+        }
         var credential = Credentials.bearer(authorization);
         if (credential.isEmpty()) {
             return refuse(401, "an Authorization: Bearer credential issued to " + source + " is required");
@@ -39,6 +56,10 @@ public final class ParticipantGuard {
         if (!holder.get().equals(source)) {
             return refuse(403, "the credential is " + holder.get() + "'s, not FSPIOP-Source " + source + "'s");
         }
+        return withinRate(source);
+    }
+
+    private Optional<Refusal> withinRate(String source) {
         var participant = view.participant(source);
         int rate = participant.map(ParticipantsView.Participant::requestsPerSecond).filter(r -> r > 0)
                 .orElse(defaultRequestsPerSecond);

@@ -1,18 +1,19 @@
 package dev.mizani.gateway.transfers;
 
+import dev.mizani.gateway.callbacks.Callback;
+import dev.mizani.gateway.callbacks.CallbackNotifier;
+import dev.mizani.gateway.callbacks.TransferNotifications;
 import dev.mizani.gateway.fspiop.AnswerRequest;
 import dev.mizani.gateway.fspiop.FspiopHeaders;
 import dev.mizani.gateway.fspiop.FspiopRejection;
 import dev.mizani.gateway.fspiop.PrepareRequest;
 import dev.mizani.gateway.fspiop.ProtocolErrors;
 import dev.mizani.gateway.fspiop.TransferBodies;
+import dev.mizani.gateway.security.MutualTls;
 import dev.mizani.gateway.security.ParticipantGuard;
-import dev.mizani.gateway.callbacks.Callback;
-import dev.mizani.gateway.callbacks.CallbackNotifier;
-import dev.mizani.gateway.callbacks.TransferNotifications;
 import dev.mizani.platform.domain.FspiopError;
-import dev.mizani.projections.ReadQueries;
 import dev.mizani.platform.kafka.KafkaClients;
+import dev.mizani.projections.ReadQueries;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.common.CommandMetadata;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
@@ -22,6 +23,7 @@ import dev.mizani.schemas.transfer.PrepareTransfer;
 import dev.mizani.schemas.transfer.RejectTransfer;
 import dev.mizani.schemas.transfer.TransferCommandEnvelope;
 import dev.mizani.schemas.wire.AvroWireCodec;
+import io.helidon.common.tls.TlsClientAuth;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -33,6 +35,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -66,11 +69,15 @@ public final class TransfersGateway implements AutoCloseable {
     private final ParticipantGuard guard;
     private final ReadQueries reads;
     private final CallbackNotifier callbacks;
+    private final String scheme;
     /** This API's OpenAPI document, served as is at /openapi.yaml without a credential. */
     private static final byte[] OPENAPI = openApiDocument();
 
+    /** @param mutualTls when present, the API is served over HTTPS to clients with a certificate it trusts only */
     public TransfersGateway(String host, int port, String bootstrap, CachedSchemaRegistry registry, ParticipantGuard guard,
-                            Clock clock, Duration sendTimeout, ReadQueries reads, CallbackNotifier callbacks) {
+                            Clock clock, Duration sendTimeout, ReadQueries reads, CallbackNotifier callbacks,
+                            Optional<MutualTls> mutualTls) {
+        this.scheme = mutualTls.isPresent() ? "https" : "http";
         this.guard = guard;
         this.reads = reads;
         this.callbacks = callbacks;
@@ -79,7 +86,9 @@ public final class TransfersGateway implements AutoCloseable {
         this.producer = new KafkaProducer<>(KafkaClients.idempotentProducer(bootstrap, "api-gateway"));
         this.clock = clock;
         this.sendTimeout = sendTimeout;
-        this.server = WebServer.builder()
+        var server = WebServer.builder();
+        mutualTls.ifPresent(m -> server.tls(tls -> tls.sslContext(m.sslContext()).clientAuth(TlsClientAuth.REQUIRED)));
+        this.server = server
                 .host(host)
                 .port(port)
                 .maxPayloadSize(SERVER_PAYLOAD_BYTES_MAX)
@@ -100,7 +109,7 @@ public final class TransfersGateway implements AutoCloseable {
 
     public TransfersGateway start() {
         server.start();
-        log.info("FSPIOP transfers API on http://{}:{}", "127.0.0.1", server.port());
+        log.info("FSPIOP transfers API on {}://{}:{}", scheme, "127.0.0.1", server.port());
         return this;
     }
 
@@ -198,7 +207,8 @@ public final class TransfersGateway implements AutoCloseable {
             reject(res, bad.get());
             return true;
         }
-        var refusal = guard.admit(headers.source(), req.headers().first(HeaderNames.AUTHORIZATION).orElse(null));
+        var refusal = guard.admit(headers.source(), req.headers().first(HeaderNames.AUTHORIZATION).orElse(null),
+                req.remotePeer().tlsCertificates().flatMap(MutualTls::participantOf));
         if (refusal.isPresent()) {
             if (refusal.get().retryAfterSeconds() > 0) {
                 res.header(HeaderNames.RETRY_AFTER, Long.toString(refusal.get().retryAfterSeconds()));

@@ -72,12 +72,17 @@ final class HttpHub implements AutoCloseable {
     record Prepared(String id, String fulfilment, String body) {}
 
     HttpHub(int rateLimitPerSecond, int burst) throws Exception {
+        this(rateLimitPerSecond, burst, java.util.Optional.empty());
+    }
+
+    HttpHub(int rateLimitPerSecond, int burst, java.util.Optional<dev.mizani.gateway.security.MutualTls> mutualTls)
+            throws Exception {
         f = new HubFixture(ProcessorHooks.NONE);
         projections = new ProjectionHandler(f.infra.dataSource, f.infra.bootstrap(), f.infra.registry,
                 ProjectionHandler.Settings.defaults(), ProjectionHandler.Hooks.NONE).start();
         gateway = new Gateway(f.infra.bootstrap(), f.infra.registry, Clock.systemUTC(), new Gateway.Settings("127.0.0.1",
                 0, 0, Credentials.sha256Hex(OPERATOR), "Hub", rateLimitPerSecond, burst, Duration.ofSeconds(10),
-                Duration.ofSeconds(20), 64, 2, Duration.ofMillis(50)), f.infra.dataSource);
+                Duration.ofSeconds(20), 64, 2, Duration.ofMillis(50), mutualTls), f.infra.dataSource);
         query = new QueryApi(f.infra.dataSource, projections::lag, () -> new Rebuild(f.infra.dataSource, projections),
                 new QueryApi.Settings("127.0.0.1", 0, Credentials.sha256Hex(OPERATOR), 50)).start();
     }

@@ -1,0 +1,173 @@
+package dev.mizani.hub.http;
+
+import static dev.mizani.hub.http.HttpHub.expect;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mizani.gateway.security.MutualTls;
+import dev.mizani.hub.http.HttpHub.Dfsp;
+import dev.mizani.hub.http.HttpHub.Prepared;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The FSPIOP API with mutual TLS: certificates made here with the JDK's keytool (a CA for the DFSPs, one for
+ * strangers), the gateway trusting only the first. The client certificate's CN is the participant.
+ */
+class MutualTlsEndToEndTest {
+    private static final String PASSWORD = "test-store-password";
+    private static final String RUN = UUID.randomUUID().toString().substring(0, 6);
+    @TempDir
+    static Path dir;
+    private static HttpHub hub;
+    private static Dfsp payer;
+    private static Dfsp payee;
+    private static URI base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        authority("ca");
+        authority("stranger-ca");
+        signed("server", "CN=127.0.0.1", "ca", "san=ip:127.0.0.1");
+        signed("payer", "CN=tlspayer" + RUN + ",O=Test DFSP", "ca", null);
+        signed("impostor", "CN=tlspayer" + RUN, "stranger-ca", null);
+        keytool("-importcert", "-alias", "ca", "-file", dir.resolve("ca.pem").toString(),
+                "-keystore", dir.resolve("trust.p12").toString(), "-storepass", PASSWORD, "-noprompt");
+
+        hub = new HttpHub(10_000, 10_000, Optional.of(new MutualTls(dir.resolve("server.p12"), PASSWORD,
+                dir.resolve("trust.p12"), PASSWORD)));
+        payer = hub.onboard("tlspayer" + RUN, "100000", "100000", true);
+        payee = hub.onboard("tlspayee" + RUN, "100000", "100000", true);
+        hub.f.awaitDirectoryKnows(payer.name(), payee.name());
+        base = URI.create("https://127.0.0.1:" + hub.gateway.transfers.port());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (Dfsp d : new Dfsp[] {payer, payee}) {
+            if (d != null) {
+                d.server().stop(0);
+            }
+        }
+        if (hub != null) {
+            hub.close();
+        }
+    }
+
+    @Test
+    void theCertificateIdentifiesThePayerWithoutABearerCredential() throws Exception {
+        Prepared p = HttpHub.prepareBody(payer.name(), payee.name(), "4", Duration.ofSeconds(60));
+        expect(send(client("payer"), payer.name(), p.body(), null), 202);
+        payee.awaitCallback("POST", "/transfers", p.id());
+        // a bearer credential, when also sent, must be the certificate's participant's too
+        Prepared q = HttpHub.prepareBody(payer.name(), payee.name(), "1", Duration.ofSeconds(60));
+        expect(send(client("payer"), payer.name(), q.body(), payer.credential()), 202);
+        expect(send(client("payer"), payer.name(), q.body(), "not-" + payer.credential()), 401);
+    }
+
+    @Test
+    void aCertificateOfAnotherParticipantCannotActAsTheSource() throws Exception {
+        Prepared p = HttpHub.prepareBody(payee.name(), payer.name(), "4", Duration.ofSeconds(60));
+        var refused = expect(send(client("payer"), payee.name(), p.body(), payee.credential()), 403);
+        assertThat(refused.body()).contains("\"errorCode\":\"3000\"").contains("client certificate is " + payer.name());
+    }
+
+    @Test
+    void noCertificateOrOneFromAnUntrustedAuthorityCannotConnect() throws Exception {
+        Prepared p = HttpHub.prepareBody(payer.name(), payee.name(), "4", Duration.ofSeconds(60));
+        assertThatThrownBy(() -> send(client(null), payer.name(), p.body(), payer.credential())).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> send(client("impostor"), payer.name(), p.body(), payer.credential())).isInstanceOf(IOException.class);
+        Thread.sleep(300);
+        assertThat(payee.received(p.id())).isFalse();
+    }
+
+    private static HttpResponse<String> send(HttpClient client, String source, String body, String credential) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("/transfers"))
+                .header("Content-Type", HttpHub.TYPE).header("Accept", HttpHub.TYPE).header("FSPIOP-Source", source)
+                .header("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.now().atOffset(ZoneOffset.UTC)))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (credential != null) {
+            b.header("Authorization", "Bearer " + credential);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A client trusting the test CA, presenting {@code who}'s certificate (none when null). */
+    private static HttpClient client(String who) throws Exception {
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(store("trust.p12"));
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        if (who != null) {
+            keys.init(store(who + ".p12"), PASSWORD.toCharArray());
+        }
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(who == null ? null : keys.getKeyManagers(), trust.getTrustManagers(), null);
+        return HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    private static KeyStore store(String file) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (var in = new FileInputStream(dir.resolve(file).toFile())) {
+            store.load(in, PASSWORD.toCharArray());
+        }
+        return store;
+    }
+
+    private static void authority(String name) throws Exception {
+        keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
+                "-ext", "bc:c", "-validity", "2", "-keystore", dir.resolve(name + ".p12").toString(), "-storepass", PASSWORD);
+        keytool("-exportcert", "-alias", name, "-rfc", "-file", dir.resolve(name + ".pem").toString(),
+                "-keystore", dir.resolve(name + ".p12").toString(), "-storepass", PASSWORD);
+    }
+
+    /** A key pair for {@code name} whose certificate {@code ca} signed, chain included, in {name}.p12. */
+    private static void signed(String name, String subject, String ca, String extension) throws Exception {
+        String store = dir.resolve(name + ".p12").toString();
+        keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", subject,
+                "-validity", "2", "-keystore", store, "-storepass", PASSWORD);
+        keytool("-certreq", "-alias", name, "-file", dir.resolve(name + ".csr").toString(), "-keystore", store,
+                "-storepass", PASSWORD);
+        List<String> sign = new ArrayList<>(List.of("-gencert", "-alias", ca, "-infile", dir.resolve(name + ".csr").toString(),
+                "-outfile", dir.resolve(name + ".pem").toString(), "-rfc", "-validity", "2",
+                "-keystore", dir.resolve(ca + ".p12").toString(), "-storepass", PASSWORD));
+        if (extension != null) {
+            sign.addAll(List.of("-ext", extension));
+        }
+        keytool(sign.toArray(String[]::new));
+        keytool("-importcert", "-alias", ca, "-file", dir.resolve(ca + ".pem").toString(), "-keystore", store,
+                "-storepass", PASSWORD, "-noprompt");
+        keytool("-importcert", "-alias", name, "-file", dir.resolve(name + ".pem").toString(), "-keystore", store,
+                "-storepass", PASSWORD, "-noprompt");
+    }
+
+    private static void keytool(String... args) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0).as("keytool " + String.join(" ", args) + ": " + out).isTrue();
+    }
+}
