@@ -1,0 +1,200 @@
+package dev.mizani.loadtest.ftps;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mizani.loadtest.ftps.Flights.Flight;
+import dev.mizani.loadtest.ftps.Flights.Plan;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The simulated DFSPs of HTTP mode: one callback server for all of them (each under its own path), onboarded
+ * through the admin API as an operator's script would, and an FSPIOP client that prepares as the payer and
+ * answers as the payee. The payee answers each forwarded prepare as its transfer's plan says: the fulfilment,
+ * a 5104 reject, or nothing (so the transfer expires).
+ */
+final class HttpDfsps implements AutoCloseable {
+    private static final String TYPE = "application/vnd.interoperability.transfers+json;version=1.1";
+    private static final HeaderName SOURCE = HeaderNames.create("FSPIOP-Source");
+    private static final HeaderName DESTINATION = HeaderNames.create("FSPIOP-Destination");
+    private static final DateTimeFormatter FSPIOP_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
+    private static final Pattern TRANSFER_ID = Pattern.compile("\"transferId\"\\s*:\\s*\"([^\"]+)\"");
+    private static final Pattern ERROR_CODE = Pattern.compile("\"errorCode\"\\s*:\\s*\"(\\d+)\"");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final List<String> names = new ArrayList<>();
+    final List<String> credentials = new ArrayList<>();
+    private final Flights flights;
+    private final String gateway;
+    private final WebClient client;
+    private final WebServer server;
+    private final ExecutorService answers = Executors.newVirtualThreadPerTaskExecutor();
+
+    HttpDfsps(Flights flights, String gateway, int connections) {
+        this.flights = flights;
+        this.gateway = gateway;
+        this.client = WebClient.builder().baseUri(gateway).keepAlive(true).connectTimeout(Duration.ofSeconds(5))
+                .readTimeout(Duration.ofSeconds(30)).connectionCacheSize(connections).shareConnectionCache(false).build();
+        this.server = WebServer.builder().host("0.0.0.0").port(0).backlog(8192)
+                .routing(r -> r
+                        .post("/{dfsp}/transfers", this::forwardedPrepare)
+                        .put("/{dfsp}/transfers/{id}/error", this::errorCallback)
+                        .put("/{dfsp}/transfers/{id}", this::commitCallback)
+                        .patch("/{dfsp}/transfers/{id}", (req, res) -> res.send()))
+                .build().start();
+    }
+
+    /** Creates the DFSPs through the admin API: currency, NDC, liquidity, endpoints at this server, credential. */
+    void onboard(String admin, String operatorToken, String callbackHost, int count, String runId) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        Admin a = new Admin(http, admin, operatorToken);
+        for (int i = 0; i < count; i++) {
+            String name = "ld" + runId + "d" + i;
+            a.call("POST", "/participants", "{\"name\":\"" + name + "\",\"currency\":\"USD\"}", 201);
+            a.call("POST", "/participants/" + name + "/initialPositionAndLimits",
+                    "{\"currency\":\"USD\",\"limit\":{\"type\":\"NET_DEBIT_CAP\",\"value\":" + LoadRun.NDC + "},\"initialPosition\":0}", 201);
+            int settlement = -1;
+            for (JsonNode account : JSON.readTree(a.call("GET", "/participants/" + name + "/accounts", null, 200))) {
+                if (account.get("ledgerAccountType").asText().equals("SETTLEMENT")) {
+                    settlement = account.get("id").asInt();
+                }
+            }
+            a.call("POST", "/participants/" + name + "/accounts/" + settlement, """
+                    {"transferId":"%s","externalReference":"load-test","action":"recordFundsIn","reason":"load test",
+                     "amount":{"amount":"%s","currency":"USD"}}""".formatted(UUID.randomUUID(), LoadRun.LIQUIDITY), 202);
+            String base = "http://" + callbackHost + ":" + server.port() + "/" + name;
+            for (String[] e : new String[][] {{"FSPIOP_CALLBACK_URL_TRANSFER_POST", base + "/transfers"},
+                    {"FSPIOP_CALLBACK_URL_TRANSFER_PUT", base + "/transfers/{{transferId}}"},
+                    {"FSPIOP_CALLBACK_URL_TRANSFER_ERROR", base + "/transfers/{{transferId}}/error"}}) {
+                a.call("POST", "/participants/" + name + "/endpoints", "{\"type\":\"" + e[0] + "\",\"value\":\"" + e[1] + "\"}", 201);
+            }
+            names.add(name);
+            credentials.add(JSON.readTree(a.call("POST", "/participants/" + name + "/credentials", null, 201)).get("credential").asText());
+        }
+    }
+
+    /** The position and reserved amount of each DFSP, in cents, from the admin API. */
+    long[][] positions(String admin, String operatorToken) throws Exception {
+        Admin a = new Admin(HttpClient.newHttpClient(), admin, operatorToken);
+        long[][] out = new long[names.size()][];
+        for (int i = 0; i < names.size(); i++) {
+            for (JsonNode account : JSON.readTree(a.call("GET", "/participants/" + names.get(i) + "/accounts", null, 200))) {
+                if (account.get("ledgerAccountType").asText().equals("POSITION")) {
+                    out[i] = new long[] {account.get("value").decimalValue().movePointRight(2).longValueExact(),
+                            account.get("reservedValue").decimalValue().movePointRight(2).longValueExact()};
+                }
+            }
+        }
+        return out;
+    }
+
+    /** POST /transfers as the payer; a refusal ends the transfer here with its HTTP status and FSPIOP code. */
+    void prepare(Flight f, String amount, String condition, Instant expiration) {
+        String body = "{\"transferId\":\"" + f.id + "\",\"payerFsp\":\"" + names.get(f.payer) + "\",\"payeeFsp\":\""
+                + names.get(f.payee) + "\",\"amount\":{\"amount\":\"" + amount + "\",\"currency\":\"USD\"},"
+                + "\"ilpPacket\":\"AYIBgQAAAAAAAASw\",\"condition\":\"" + condition + "\",\"expiration\":\""
+                + FSPIOP_TIME.format(expiration) + "\"}";
+        send(Method.POST, "/transfers", f.payer, f.payee, body, f.id);
+    }
+
+    private void send(Method method, String path, int from, int to, String body, String transferId) {
+        try (HttpClientResponse res = client.method(method).path(path)
+                .header(HeaderNames.CONTENT_TYPE, TYPE).header(HeaderNames.ACCEPT, TYPE)
+                .header(HeaderNames.DATE, DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.now().atOffset(ZoneOffset.UTC)))
+                .header(SOURCE, names.get(from)).header(DESTINATION, names.get(to))
+                .header(HeaderNames.AUTHORIZATION, "Bearer " + credentials.get(from))
+                .submit(body.getBytes(StandardCharsets.UTF_8))) {
+            if (res.status().code() != 202) {
+                String answer = res.as(String.class);
+                Matcher m = ERROR_CODE.matcher(answer);
+                flights.refused(transferId, "HTTP " + res.status().code() + (m.find() ? " " + m.group(1) : ""), System.nanoTime());
+            }
+        } catch (RuntimeException e) {
+            flights.refused(transferId, "generator: " + e.getClass().getSimpleName(), System.nanoTime());
+        }
+    }
+
+    private void forwardedPrepare(ServerRequest req, ServerResponse res) {
+        String body = req.content().as(String.class);
+        res.send();
+        long now = System.nanoTime();
+        Matcher m = TRANSFER_ID.matcher(body);
+        if (!m.find()) {
+            return;
+        }
+        String id = m.group(1);
+        flights.reserved(id, now);
+        Flight f = flights.flight(id);
+        if (f == null || f.plan == Plan.EXPIRE) {
+            return;
+        }
+        answers.submit(() -> {
+            f.answeredNs = System.nanoTime();
+            flights.answersSent.increment();
+            if (f.plan == Plan.REJECT) {
+                send(Method.PUT, "/transfers/" + id + "/error", f.payee, f.payer,
+                        "{\"errorInformation\":{\"errorCode\":\"5104\",\"errorDescription\":\"Transaction request rejected\"}}", id);
+            } else {
+                send(Method.PUT, "/transfers/" + id, f.payee, f.payer, "{\"fulfilment\":\"" + f.fulfilment
+                        + "\",\"completedTimestamp\":\"" + FSPIOP_TIME.format(Instant.now()) + "\",\"transferState\":\"COMMITTED\"}", id);
+            }
+        });
+    }
+
+    private void commitCallback(ServerRequest req, ServerResponse res) {
+        req.content().consume();
+        res.send();
+        flights.ended(req.path().pathParameters().get("id"), null, System.nanoTime());
+    }
+
+    private void errorCallback(ServerRequest req, ServerResponse res) {
+        String body = req.content().as(String.class);
+        res.send();
+        Matcher m = ERROR_CODE.matcher(body);
+        flights.ended(req.path().pathParameters().get("id"), m.find() ? m.group(1) : "unreadable", System.nanoTime());
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        answers.shutdownNow();
+        client.closeResource();
+    }
+
+    /** The admin API, as an operator's script calls it; any other status than the expected one stops the run. */
+    record Admin(HttpClient http, String base, String token) {
+        String call(String method, String path, String json, int expected) throws Exception {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
+                    .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
+                    .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != expected) {
+                throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
+            }
+            return r.body();
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.mizani.loadtest.ftps;
+
+import dev.mizani.hub.Main;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The embedded hub in its own JVM, as {@code ./mvnw -pl hub exec:exec} runs it, on a fresh data directory and
+ * free ports: the load generator's CPU and the hub's are then measured apart, and a hub crash cannot take the
+ * generator's figures with it.
+ */
+final class HubProcess implements AutoCloseable {
+    private static final Pattern READY = Pattern.compile(Pattern.quote(Main.READY_LINE) + " in \\d+ ms: kafka=(\\S+) db=(\\S+) registry=(\\S+)");
+
+    final Process process;
+    final String gateway;
+    final String admin;
+    final String query;
+    final String kafkaBootstrap;
+    final String jdbcUrl;
+    final String operatorToken;
+    private final Path dataDir;
+
+    private HubProcess(Path dataDir, Process process, String gateway, String admin, String query, String kafka, String jdbc, String token) {
+        this.dataDir = dataDir;
+        this.process = process;
+        this.gateway = gateway;
+        this.admin = admin;
+        this.query = query;
+        this.kafkaBootstrap = kafka;
+        this.jdbcUrl = jdbc;
+        this.operatorToken = token;
+    }
+
+    static HubProcess start(Path dataDir, String heap, int partitions) throws Exception {
+        int gatewayPort = freePort();
+        int adminPort = freePort();
+        int queryPort = freePort();
+        String token = "load-test-operator-" + java.util.UUID.randomUUID();
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + heap, "-XX:+UseParallelGC", "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=java.lang,java.math,java.util,org.apache.avro,dev.mizani",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName())
+                .redirectErrorStream(true);
+        var env = pb.environment();
+        env.put("MIZANI_DATA_DIR", dataDir.toString());
+        env.put("MIZANI_KAFKA_PORT", "0");
+        env.put("MIZANI_KAFKA_PARTITIONS", Integer.toString(partitions));
+        env.put("MIZANI_DB_PORT", Integer.toString(freePort()));
+        env.put("MIZANI_REGISTRY_PORT", Integer.toString(freePort()));
+        env.put("MIZANI_GATEWAY_PORT", Integer.toString(gatewayPort));
+        env.put("MIZANI_ADMIN_PORT", Integer.toString(adminPort));
+        env.put("MIZANI_QUERY_PORT", Integer.toString(queryPort));
+        env.put("MIZANI_OPERATOR_TOKEN", token);
+        env.putIfAbsent("MIZANI_RATE_LIMIT_PER_SECOND", "1000000");
+        env.putIfAbsent("MIZANI_CALLBACKS_IN_FLIGHT_MAX", "1024");
+        Files.createDirectories(dataDir);
+        Process process = pb.start();
+        Path log = dataDir.resolve("hub.log");
+        CompletableFuture<Matcher> ready = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("hub-output").start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                 var w = Files.newBufferedWriter(log)) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    w.write(line);
+                    w.newLine();
+                    Matcher m = READY.matcher(line);
+                    if (m.find()) {
+                        ready.complete(m);
+                    }
+                    if (line.contains(" ERROR ") || line.contains("Exception")) {
+                        w.flush();
+                    }
+                }
+            } catch (IOException e) {
+                ready.completeExceptionally(e);
+            }
+            ready.completeExceptionally(new IllegalStateException("the hub exited before it was ready; see " + log));
+        });
+        Matcher m = ready.get(180, TimeUnit.SECONDS);
+        return new HubProcess(dataDir, process, "http://127.0.0.1:" + gatewayPort, "http://127.0.0.1:" + adminPort,
+                "http://127.0.0.1:" + queryPort, m.group(1), m.group(2), token);
+    }
+
+    /** CPU seconds the hub and every process it started (broker threads, PostgreSQL, registry) have used. */
+    double cpuSeconds() {
+        return Stream.concat(Stream.of(process.toHandle()), process.descendants())
+                .mapToDouble(p -> procCpuSeconds(p.pid())).sum();
+    }
+
+    /** utime + stime of a Linux process from /proc, in seconds; 0 where /proc is not there. */
+    static double procCpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // fields 14, 15; USER_HZ is 100 on Linux
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        List<ProcessHandle> children = process.descendants().toList();
+        new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+        for (ProcessHandle child : children) {
+            child.onExit().get(30, TimeUnit.SECONDS);
+        }
+        // the run's data (broker log, database) is hundreds of MB; only the hub's log is kept with the reports
+        try (Stream<Path> all = Files.walk(dataDir)) {
+            all.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(dataDir) && !p.endsWith("hub.log"))
+                    .forEach(p -> p.toFile().delete());
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.mizani.loadtest.ftps;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * What one load run does, from {@code key=value} arguments (each with a default a user can read in
+ * {@link #USAGE}).
+ */
+record LoadSettings(String mode, String scenario, int rate, int seconds, int warmupSeconds, int boundSeconds,
+                    int dfsps, double rejectShare, double expireShare, double ndcShare, int inFlightMax,
+                    String gateway, String admin, String operatorToken, String jdbcUrl, String callbackHost,
+                    String hubHeap, int partitions, String generatorCpus, Path out) {
+
+    static final String USAGE = """
+            FTPS load test: simulated DFSPs drive the hub at a constant arrival rate.
+              mode=http            http (FSPIOP over HTTP, callbacks back) or core (Kafka commands and events)
+              scenario=uniform     uniform | hot-payer (one payer sends 70%) | mix (rejects, expiries, NDC breaches)
+              rate=500             new transfers per second, open loop
+              seconds=60           measured window, after the warm-up
+              warmup=10            seconds of load before the measured window
+              bound=30             a transfer not finished this many seconds after its intended start is a drop
+              dfsps=10             simulated DFSPs; each pays and is paid
+              reject=0.05 expire=0.02 ndc=0.02   shares in the mix scenario
+              inflight=50000       transfers in flight at most; beyond it arrivals are counted as drops
+              gateway=             FSPIOP API base URL of an external hub (default: start the embedded hub)
+              admin=  token=       its admin API base URL and operator credential
+              db=                  its PostgreSQL JDBC URL, for the read-store gate (embedded: known)
+              callbackHost=127.0.0.1   address the hub reaches the simulated DFSPs at
+              heap=3g partitions=8 the embedded hub's heap and topic partitions
+              cpus=                pin the generator to these CPUs (taskset list, e.g. 1)
+              out=target/ftps      where the JSON and HTML reports go
+            """;
+
+    static LoadSettings parse(String[] args) {
+        Map<String, String> a = new HashMap<>();
+        for (String arg : args) {
+            int eq = arg.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("arguments are key=value, got '" + arg + "'\n" + USAGE);
+            }
+            a.put(arg.substring(0, eq), arg.substring(eq + 1));
+        }
+        String scenario = a.getOrDefault("scenario", "uniform");
+        boolean mix = scenario.equals("mix");
+        var s = new LoadSettings(a.getOrDefault("mode", "http"), scenario,
+                Integer.parseInt(a.getOrDefault("rate", "500")), Integer.parseInt(a.getOrDefault("seconds", "60")),
+                Integer.parseInt(a.getOrDefault("warmup", "10")), Integer.parseInt(a.getOrDefault("bound", "30")),
+                Integer.parseInt(a.getOrDefault("dfsps", "10")),
+                mix ? Double.parseDouble(a.getOrDefault("reject", "0.05")) : 0,
+                mix ? Double.parseDouble(a.getOrDefault("expire", "0.02")) : 0,
+                mix ? Double.parseDouble(a.getOrDefault("ndc", "0.02")) : 0,
+                Integer.parseInt(a.getOrDefault("inflight", "50000")),
+                a.get("gateway"), a.get("admin"), a.get("token"), a.get("db"),
+                a.getOrDefault("callbackHost", "127.0.0.1"), a.getOrDefault("heap", "3g"),
+                Integer.parseInt(a.getOrDefault("partitions", "8")), a.get("cpus"),
+                Path.of(a.getOrDefault("out", "target/ftps")));
+        if (!s.mode.equals("http") && !s.mode.equals("core")) {
+            throw new IllegalArgumentException("mode is http or core\n" + USAGE);
+        }
+        if (!scenario.matches("uniform|hot-payer|mix")) {
+            throw new IllegalArgumentException("scenario is uniform, hot-payer or mix\n" + USAGE);
+        }
+        if (s.rate <= 0 || s.seconds <= 0 || s.dfsps < 2 || s.boundSeconds <= 0) {
+            throw new IllegalArgumentException("rate, seconds and bound must be positive and dfsps at least 2\n" + USAGE);
+        }
+        if (s.gateway != null && (s.admin == null || s.operatorToken == null)) {
+            throw new IllegalArgumentException("an external hub needs gateway=, admin= and token=\n" + USAGE);
+        }
+        if (s.gateway != null && s.mode.equals("core")) {
+            throw new IllegalArgumentException("core mode runs against the embedded hub only\n" + USAGE);
+        }
+        return s;
+    }
+
+    boolean embedded() {
+        return gateway == null;
+    }
+}

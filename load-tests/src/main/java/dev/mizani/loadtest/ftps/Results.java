@@ -1,0 +1,283 @@
+package dev.mizani.loadtest.ftps;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mizani.loadtest.ftps.Flights.Plan;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.HdrHistogram.Histogram;
+
+/** A run's figures, printed, and written as result.json and report.html (charts as inline SVG). */
+final class Results {
+    private static final double[] PERCENTILES = {50, 90, 99, 99.9, 100};
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final LoadSettings s;
+    private final Flights f;
+    private final Map<Plan, Long> planned;
+    private final List<Double> p99PerSecond;
+    final double committedPerSecond;
+    final double endedPerSecond;
+    final double arrivalsPerSecond;
+    final long drops;
+    final double hubCores;
+    final double generatorCores;
+    final long committedInWindow;
+
+    Results(LoadSettings s, Flights f, Map<Plan, Long> planned, double[] cpu, List<Double> p99PerSecond) {
+        this.s = s;
+        this.f = f;
+        this.planned = planned;
+        this.p99PerSecond = List.copyOf(p99PerSecond);
+        this.committedInWindow = windowSum(f.committedPerSecond);
+        this.committedPerSecond = committedInWindow / (double) s.seconds();
+        this.endedPerSecond = windowSum(f.endedPerSecond) / (double) s.seconds();
+        this.arrivalsPerSecond = windowSum(f.sentPerSecond) / (double) s.seconds();
+        this.drops = f.measuredStarted.sum() - (f.measuredEnded.sum() - f.measuredLate.sum());
+        this.hubCores = (cpu[2] - cpu[0]) / s.seconds();
+        this.generatorCores = (cpu[3] - cpu[1]) / s.seconds();
+    }
+
+    private long windowSum(AtomicLongArray perSecond) {
+        long sum = 0;
+        for (int i = s.warmupSeconds(); i < s.warmupSeconds() + s.seconds() && i < perSecond.length(); i++) {
+            sum += perSecond.get(i);
+        }
+        return sum;
+    }
+
+    Map<String, Long> errors() {
+        Map<String, Long> out = new TreeMap<>();
+        f.errors.forEach((code, n) -> out.put(code, n.sum()));
+        return out;
+    }
+
+    private double cpuMicrosPerTransfer(double cores) {
+        return committedInWindow == 0 ? Double.NaN : cores * s.seconds() * 1e6 / committedInWindow;
+    }
+
+    String summary() {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("%n== %s, %s, target %d transfers/s, %d s measured after %d s warm-up ==%n", s.mode(),
+                s.scenario(), s.rate(), s.seconds(), s.warmupSeconds()));
+        b.append(String.format("arrivals %.0f/s   committed %.0f/s   ended (any outcome) %.0f/s   drops %d   refused at the generator %d%n",
+                arrivalsPerSecond, committedPerSecond, endedPerSecond, drops, f.refusedAtGenerator.sum()));
+        b.append(String.format("errors by code %s   duplicate callbacks %d%n", errors(), f.duplicateCallbacks.sum()));
+        line(b, "end to end (commit)", f.endToEnd);
+        line(b, "prepare -> reserved", f.prepareToReserved);
+        line(b, "fulfil -> commit", f.fulfilToCommit);
+        b.append(String.format("cpu: hub %.2f cores (%.0f us/transfer), generator %.2f cores (%.0f us/transfer)",
+                hubCores, cpuMicrosPerTransfer(hubCores), generatorCores, cpuMicrosPerTransfer(generatorCores)));
+        return b.toString();
+    }
+
+    private static void line(StringBuilder b, String name, Histogram h) {
+        b.append(String.format("%-20s", name));
+        for (double p : PERCENTILES) {
+            b.append(String.format("  %s %s", p == 100 ? "max" : "p" + trim(p), h.getTotalCount() == 0 ? "-"
+                    : LoadRun.ms(h.getValueAtPercentile(p))));
+        }
+        b.append(String.format("  (n=%d)%n", h.getTotalCount()));
+    }
+
+    private static String trim(double p) {
+        return p == Math.rint(p) ? Long.toString((long) p) : Double.toString(p);
+    }
+
+    void write(Path dir, LoadRun.Gates gates) throws Exception {
+        ObjectNode root = JSON.createObjectNode();
+        root.set("settings", JSON.valueToTree(Map.of("mode", s.mode(), "scenario", s.scenario(), "rate", s.rate(),
+                "seconds", s.seconds(), "warmupSeconds", s.warmupSeconds(), "boundSeconds", s.boundSeconds(),
+                "dfsps", s.dfsps(), "embedded", s.embedded())));
+        root.put("machineCpus", Runtime.getRuntime().availableProcessors());
+        root.put("arrivalsPerSecond", arrivalsPerSecond).put("committedPerSecond", committedPerSecond)
+                .put("endedPerSecond", endedPerSecond).put("drops", drops)
+                .put("refusedAtGenerator", f.refusedAtGenerator.sum()).put("duplicateCallbacks", f.duplicateCallbacks.sum());
+        root.set("planned", JSON.valueToTree(planned));
+        root.set("errors", JSON.valueToTree(errors()));
+        ObjectNode latency = root.putObject("latencyMs");
+        latency.set("endToEnd", percentiles(f.endToEnd));
+        latency.set("prepareToReserved", percentiles(f.prepareToReserved));
+        latency.set("fulfilToCommit", percentiles(f.fulfilToCommit));
+        root.putObject("cpu").put("hubCores", hubCores).put("generatorCores", generatorCores)
+                .put("hubMicrosPerTransfer", cpuMicrosPerTransfer(hubCores))
+                .put("generatorMicrosPerTransfer", cpuMicrosPerTransfer(generatorCores));
+        ArrayNode gateArray = root.putArray("gates");
+        for (String[] g : gates.results) {
+            gateArray.addObject().put("gate", g[0]).put("result", g[1]).put("detail", g[2]);
+        }
+        root.put("allGatesPassed", gates.allPassed());
+        ObjectNode timeline = root.putObject("timeline");
+        timeline.set("startedPerSecond", array(f.sentPerSecond));
+        timeline.set("committedPerSecond", array(f.committedPerSecond));
+        timeline.set("endedPerSecond", array(f.endedPerSecond));
+        ArrayNode p99 = timeline.putArray("p99EndToEndMs");
+        p99PerSecond.forEach(v -> {
+            if (v.isNaN()) {
+                p99.addNull();
+            } else {
+                p99.add(v);
+            }
+        });
+        Files.writeString(dir.resolve("result.json"), JSON.writeValueAsString(root));
+        Files.writeString(dir.resolve("report.html"), html(gates));
+    }
+
+    private ObjectNode percentiles(Histogram h) {
+        ObjectNode o = JSON.createObjectNode().put("count", h.getTotalCount());
+        for (double p : PERCENTILES) {
+            String key = p == 100 ? "max" : "p" + trim(p);
+            if (h.getTotalCount() == 0) {
+                o.putNull(key);
+            } else {
+                o.put(key, h.getValueAtPercentile(p) / 1e6);
+            }
+        }
+        return o;
+    }
+
+    private static ArrayNode array(AtomicLongArray a) {
+        ArrayNode out = JSON.createArrayNode();
+        for (int i = 0; i < a.length(); i++) {
+            out.add(a.get(i));
+        }
+        return out;
+    }
+
+    private String html(LoadRun.Gates gates) {
+        StringBuilder rows = new StringBuilder();
+        for (String[] g : gates.results) {
+            rows.append("<tr><td class=").append(g[1]).append('>').append(g[1]).append("</td><td>").append(escape(g[0]))
+                    .append("</td><td>").append(escape(g[2])).append("</td></tr>");
+        }
+        return """
+                <!doctype html><html><head><meta charset="utf-8"><title>Mizani FTPS run</title>
+                <style>body{font-family:sans-serif;margin:2em;max-width:960px}td,th{padding:2px 8px;text-align:left}
+                .PASS{color:#070}.FAIL{color:#b00;font-weight:bold}pre{background:#f4f4f4;padding:1em}</style></head><body>
+                <h1>Mizani FTPS run: %s, %s, target %d transfers/s</h1>
+                <pre>%s</pre>
+                <h2>Throughput over time</h2>%s
+                <p>Started (arrivals) and committed transfers per second; the shaded band is the measured window.</p>
+                <h2>Latency by percentile</h2>%s
+                <p>Latency from each transfer's intended start; x axis is the percentile on a 1/(1-p) scale.</p>
+                <h2>End-to-end p99 per second</h2>%s
+                <h2>Validity gates</h2><table>%s</table></body></html>
+                """.formatted(s.mode(), s.scenario(), s.rate(), escape(summary()), throughputChart(), percentileChart(),
+                p99Chart(), rows);
+    }
+
+    private String throughputChart() {
+        int n = f.sentPerSecond.length();
+        double max = 1;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, Math.max(f.sentPerSecond.get(i), f.committedPerSecond.get(i)));
+        }
+        final double top = max * 1.1;
+        Chart c = new Chart(n, top, "s", "transfers/s");
+        c.band(s.warmupSeconds(), s.warmupSeconds() + s.seconds());
+        c.line("#36c", i -> (double) f.sentPerSecond.get(i), n, "started");
+        c.line("#090", i -> (double) f.committedPerSecond.get(i), n, "committed");
+        return c.svg();
+    }
+
+    private String p99Chart() {
+        int n = p99PerSecond.size();
+        double max = 1;
+        for (double v : p99PerSecond) {
+            if (!Double.isNaN(v)) {
+                max = Math.max(max, v);
+            }
+        }
+        Chart c = new Chart(Math.max(n, 1), max * 1.1, "s", "ms");
+        c.line("#c30", p99PerSecond::get, n, "p99 end to end");
+        return c.svg();
+    }
+
+    private String percentileChart() {
+        double[] ps = {0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.99};
+        double max = 1;
+        Histogram[] hs = {f.endToEnd, f.prepareToReserved, f.fulfilToCommit};
+        for (Histogram h : hs) {
+            if (h.getTotalCount() > 0) {
+                max = Math.max(max, h.getValueAtPercentile(99.99) / 1e6);
+            }
+        }
+        Chart c = new Chart(ps.length - 1, max * 1.1, "percentile", "ms");
+        String[] colours = {"#c30", "#36c", "#090"};
+        String[] names = {"end to end", "prepare -> reserved", "fulfil -> commit"};
+        for (int k = 0; k < hs.length; k++) {
+            Histogram h = hs[k];
+            if (h.getTotalCount() > 0) {
+                c.line(colours[k], i -> h.getValueAtPercentile(ps[i]) / 1e6, ps.length, names[k]);
+            }
+        }
+        for (int i = 0; i < ps.length; i++) {
+            c.xLabel(i, trim(ps[i]));
+        }
+        return c.svg();
+    }
+
+    private static String escape(String t) {
+        return t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    /** A minimal SVG line chart: x from 0 to xMax, y from 0 to yMax. */
+    private static final class Chart {
+        private static final int W = 900;
+        private static final int H = 260;
+        private static final int PAD = 45;
+        private final double xMax;
+        private final double yMax;
+        private final StringBuilder body = new StringBuilder();
+        private int legends;
+
+        Chart(double xMax, double yMax, String xUnit, String yUnit) {
+            this.xMax = Math.max(xMax, 1);
+            this.yMax = yMax;
+            body.append(String.format("<line x1=%d y1=%d x2=%d y2=%d stroke=#888 /><line x1=%d y1=%d x2=%d y2=%d stroke=#888 />",
+                    PAD, H - PAD, W - 10, H - PAD, PAD, 10, PAD, H - PAD));
+            body.append(String.format("<text x=%d y=%d font-size=11>%s</text><text x=4 y=20 font-size=11>%.0f %s</text>",
+                    W - 80, H - 8, xUnit, yMax, yUnit));
+            body.append(String.format("<text x=4 y=%d font-size=11>0</text>", H - PAD));
+        }
+
+        double x(double v) {
+            return PAD + (W - 10 - PAD) * v / xMax;
+        }
+
+        double y(double v) {
+            return H - PAD - (H - PAD - 10) * Math.min(v, yMax) / yMax;
+        }
+
+        void band(double from, double to) {
+            body.append(String.format("<rect x=%.1f y=10 width=%.1f height=%d fill=#eee />", x(from), x(to) - x(from), H - PAD - 10));
+        }
+
+        void line(String colour, java.util.function.IntFunction<Double> value, int n, String name) {
+            StringBuilder points = new StringBuilder();
+            for (int i = 0; i < n; i++) {
+                Double v = value.apply(i);
+                if (v != null && !v.isNaN()) {
+                    points.append(String.format("%.1f,%.1f ", x(i), y(v)));
+                }
+            }
+            body.append(String.format("<polyline fill=none stroke='%s' stroke-width=1.5 points='%s' />", colour, points));
+            body.append(String.format("<text x=%d y=%d font-size=12 fill='%s'>%s</text>", PAD + 10 + 160 * legends++, 24, colour,
+                    escape(name)));
+        }
+
+        void xLabel(int i, String label) {
+            body.append(String.format("<text x=%.1f y=%d font-size=10 text-anchor=middle>%s</text>", x(i), H - PAD + 14, label));
+        }
+
+        String svg() {
+            return String.format("<svg xmlns='http://www.w3.org/2000/svg' width=%d height=%d>%s</svg>", W, H, body);
+        }
+    }
+}
