@@ -44,16 +44,24 @@ final class HubProcess implements AutoCloseable {
         this.operatorToken = token;
     }
 
-    static HubProcess start(Path dataDir, String heap, int partitions) throws Exception {
+    static HubProcess start(Path dataDir, String heap, String jvmOptions, int partitions) throws Exception {
         int gatewayPort = freePort();
         int adminPort = freePort();
         int queryPort = freePort();
         String token = "load-test-operator-" + java.util.UUID.randomUUID();
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + heap, "-XX:+UseParallelGC", "--add-opens=java.base/java.lang=ALL-UNNAMED",
-                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=java.lang,java.math,java.util,org.apache.avro,dev.mizani",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName())
-                .redirectErrorStream(true);
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap, "-XX:+UseParallelGC",
+                "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=java.lang,java.math,java.util,org.apache.avro,dev.mizani"));
+        if (!jvmOptions.isBlank()) {
+            command.add(jvmOptions.trim());
+        }
+        // the generator's own classes (and its quieter logback.xml) stay out of the hub's class path
+        String classPath = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(entry -> !entry.replace('\\', '/').contains("load-tests/target/classes"))
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+        command.addAll(java.util.List.of("-cp", classPath, Main.class.getName()));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         var env = pb.environment();
         env.put("MIZANI_DATA_DIR", dataDir.toString());
         env.put("MIZANI_KAFKA_PORT", "0");
@@ -94,10 +102,17 @@ final class HubProcess implements AutoCloseable {
                 "http://127.0.0.1:" + queryPort, m.group(1), m.group(2), token);
     }
 
-    /** CPU seconds the hub and every process it started (broker threads, PostgreSQL, registry) have used. */
+    /**
+     * CPU seconds the hub and every process it started have used: its JVM (with the in-process broker), the
+     * registry's JVM, and PostgreSQL, whose server detaches from the hub (pg_ctl daemonizes it) and is found by
+     * its data directory instead.
+     */
     double cpuSeconds() {
-        return Stream.concat(Stream.of(process.toHandle()), process.descendants())
-                .mapToDouble(p -> procCpuSeconds(p.pid())).sum();
+        Stream<ProcessHandle> postgres = ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> c.contains("postgres") && c.contains(dataDir.toAbsolutePath().toString())).orElse(false))
+                .flatMap(p -> Stream.concat(Stream.of(p), p.descendants()));
+        return Stream.concat(Stream.concat(Stream.of(process.toHandle()), process.descendants()), postgres)
+                .distinct().mapToDouble(p -> procCpuSeconds(p.pid())).sum();
     }
 
     /** utime + stime of a Linux process from /proc, in seconds; 0 where /proc is not there. */

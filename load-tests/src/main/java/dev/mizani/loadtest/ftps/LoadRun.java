@@ -84,7 +84,7 @@ public final class LoadRun {
             if (s.embedded()) {
                 System.out.printf("starting the embedded hub (heap %s, %d partitions; log in %s)...%n", s.hubHeap(),
                         s.partitions(), out.resolve("hub/hub.log"));
-                hub = HubProcess.start(out.resolve("hub"), s.hubHeap(), s.partitions());
+                hub = HubProcess.start(out.resolve("hub"), s.hubHeap(), s.hubJvmOptions(), s.partitions());
                 gateway = hub.gateway;
                 admin = hub.admin;
                 token = hub.operatorToken;
@@ -237,7 +237,8 @@ public final class LoadRun {
     private void ledgerGate(Gates gates, HttpDfsps dfsps, String admin, String token, long[][] before) throws Exception {
         long net = 0;
         long reserved = 0;
-        for (int attempt = 0; attempt < 50; attempt++) {
+        // a commit or release moves the payer's and the payee's positions in separate commands: wait for quiet
+        for (int attempt = 0; attempt < 300; attempt++) {
             long[][] after = dfsps.positions(admin, token);
             net = 0;
             reserved = 0;

@@ -11,7 +11,7 @@ import java.util.Map;
 record LoadSettings(String mode, String scenario, int rate, int seconds, int warmupSeconds, int boundSeconds,
                     int dfsps, double rejectShare, double expireShare, double ndcShare, int inFlightMax,
                     String gateway, String admin, String operatorToken, String jdbcUrl, String callbackHost,
-                    String hubHeap, int partitions, String generatorCpus, Path out) {
+                    String hubHeap, String hubJvmOptions, int partitions, String generatorCpus, Path out) {
 
     static final String USAGE = """
             FTPS load test: simulated DFSPs drive the hub at a constant arrival rate.
@@ -29,6 +29,7 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
               db=                  its PostgreSQL JDBC URL, for the read-store gate (embedded: known)
               callbackHost=127.0.0.1   address the hub reaches the simulated DFSPs at
               heap=3g partitions=8 the embedded hub's heap and topic partitions
+              hubOpts=             one extra JVM option for the embedded hub (e.g. -XX:StartFlightRecording=...)
               cpus=                pin the generator to these CPUs (taskset list, e.g. 1)
               out=target/ftps      where the JSON and HTML reports go
             """;
@@ -53,7 +54,7 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
                 mix ? Double.parseDouble(a.getOrDefault("ndc", "0.02")) : 0,
                 Integer.parseInt(a.getOrDefault("inflight", "50000")),
                 a.get("gateway"), a.get("admin"), a.get("token"), a.get("db"),
-                a.getOrDefault("callbackHost", "127.0.0.1"), a.getOrDefault("heap", "3g"),
+                a.getOrDefault("callbackHost", "127.0.0.1"), a.getOrDefault("heap", "3g"), a.getOrDefault("hubOpts", ""),
                 Integer.parseInt(a.getOrDefault("partitions", "8")), a.get("cpus"),
                 Path.of(a.getOrDefault("out", "target/ftps")));
         if (!s.mode.equals("http") && !s.mode.equals("core")) {
