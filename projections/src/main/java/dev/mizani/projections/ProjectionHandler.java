@@ -62,17 +62,25 @@ public final class ProjectionHandler implements AutoCloseable {
      * @param retriesMax       consecutive database failures before the handler stops
      * @param closeCheckEvery  how often pending settlement window close requests are looked for
      */
+    /**
+     * @param lingerMs how long the broker may hold a fetch to fill a poll (fetch.max.wait.ms): each poll is one
+     *                 read-store transaction, so a longer linger means fewer, larger commits for a staler store
+     */
     public record Settings(int batchSizeMax, Duration pollTimeout, int retriesMax, Duration retryBackoff,
-                           Duration closeCheckEvery) {
+                           Duration closeCheckEvery, int lingerMs) {
         public static Settings defaults() {
-            return new Settings(5_000, Duration.ofMillis(100), 10, Duration.ofMillis(200), Duration.ofMillis(200));
+            return new Settings(5_000, Duration.ofMillis(100), 10, Duration.ofMillis(200), Duration.ofMillis(200), 5);
         }
 
-        /** Overrides from {@code MIZANI_PROJECTIONS_BATCH_SIZE_MAX}. */
+        /** Overrides from {@code MIZANI_PROJECTIONS_BATCH_SIZE_MAX} and {@code MIZANI_PROJECTIONS_LINGER_MS}. */
         public Settings withEnv(Map<String, String> env) {
-            String batch = env.get("MIZANI_PROJECTIONS_BATCH_SIZE_MAX");
-            return batch == null || batch.isBlank() ? this
-                    : new Settings(Integer.parseInt(batch.trim()), pollTimeout, retriesMax, retryBackoff, closeCheckEvery);
+            return new Settings(intOr(env, "MIZANI_PROJECTIONS_BATCH_SIZE_MAX", batchSizeMax), pollTimeout, retriesMax,
+                    retryBackoff, closeCheckEvery, intOr(env, "MIZANI_PROJECTIONS_LINGER_MS", lingerMs));
+        }
+
+        private static int intOr(Map<String, String> env, String name, int otherwise) {
+            String value = env.get(name);
+            return value == null || value.isBlank() ? otherwise : Integer.parseInt(value.trim());
         }
     }
 
@@ -109,7 +117,7 @@ public final class ProjectionHandler implements AutoCloseable {
         this.decoder = new EventDecoder(registry);
         ReadStore.migrateSettlement(dataSource);
         ReadStore.migrate(dataSource, ReadStore.LIVE);
-        this.consumer = new KafkaConsumer<>(consumerConfig(bootstrap, settings.batchSizeMax()));
+        this.consumer = new KafkaConsumer<>(consumerConfig(bootstrap, settings.batchSizeMax(), settings.lingerMs()));
         for (String topic : List.of(HubTopics.TRANSFERS_EVENTS, HubTopics.PARTICIPANTS_EVENTS)) {
             consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
         }
@@ -123,11 +131,12 @@ public final class ProjectionHandler implements AutoCloseable {
         return this;
     }
 
-    static Map<String, Object> consumerConfig(String bootstrap, int batchSizeMax) {
+    static Map<String, Object> consumerConfig(String bootstrap, int batchSizeMax, int lingerMs) {
         Map<String, Object> config = KafkaClients.plainConsumer(bootstrap, null);
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, NAME + "-" + UUID.randomUUID());
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batchSizeMax);
-        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, lingerMs);
+        config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 256 * 1024);
         return config;
     }
 
@@ -344,7 +353,7 @@ public final class ProjectionHandler implements AutoCloseable {
     }
 
     KafkaConsumer<String, byte[]> newCatchUpConsumer() {
-        return new KafkaConsumer<>(consumerConfig(bootstrap, settings.batchSizeMax()));
+        return new KafkaConsumer<>(consumerConfig(bootstrap, settings.batchSizeMax(), settings.lingerMs()));
     }
 
     List<TopicPartition> partitions() {
