@@ -69,8 +69,9 @@ public final class CallbackNotifier implements AutoCloseable {
         this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
                 TransferEventEnvelope.getClassSchema());
         Map<String, Object> props = KafkaClients.plainConsumer(bootstrap, "api-gateway-notifier");
-        props.put("max.poll.records", inFlightMax);
-        this.consumer = new KafkaConsumer<>(props);
+        props.put("max.poll.records", Math.max(1, inFlightMax));
+        // inFlightMax 0 turns callbacks off: the core-mode load test measures the handlers without them
+        this.consumer = inFlightMax == 0 ? null : new KafkaConsumer<>(props);
         this.deadLetters = new KafkaProducer<>(KafkaClients.idempotentProducer(bootstrap, "callback-dead-letters"));
         this.http = WebClient.builder().connectTimeout(Duration.ofSeconds(5)).readTimeout(Duration.ofSeconds(10))
                 .keepAlive(true).followRedirects(false).connectionCacheSize(Math.max(32, inFlightMax))
@@ -79,7 +80,10 @@ public final class CallbackNotifier implements AutoCloseable {
         this.attemptsMax = attemptsMax;
         this.backoff = backoff;
         this.clock = clock;
-        this.thread = Thread.ofPlatform().name("callback-notifier").start(this::run);
+        this.thread = consumer == null ? null : Thread.ofPlatform().name("callback-notifier").start(this::run);
+        if (consumer == null) {
+            log.warn("callbacks are off (MIZANI_CALLBACKS_IN_FLIGHT_MAX=0): no participant will be called back");
+        }
     }
 
     private void run() {
@@ -179,8 +183,10 @@ public final class CallbackNotifier implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         running = false;
-        consumer.wakeup();
-        thread.join(30_000);
+        if (consumer != null) {
+            consumer.wakeup();
+            thread.join(30_000);
+        }
         deadLetters.close(Duration.ofSeconds(5));
         executor.shutdownNow();
         http.closeResource();

@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * answers as the payee. The payee answers each forwarded prepare as its transfer's plan says: the fulfilment,
  * a 5104 reject, or nothing (so the transfer expires).
  */
-final class HttpDfsps implements AutoCloseable {
+final class HttpDfsps implements TransferDriver {
     private static final String TYPE = "application/vnd.interoperability.transfers+json;version=1.1";
     private static final HeaderName SOURCE = HeaderNames.create("FSPIOP-Source");
     private static final HeaderName DESTINATION = HeaderNames.create("FSPIOP-Destination");
@@ -112,7 +112,8 @@ final class HttpDfsps implements AutoCloseable {
     }
 
     /** POST /transfers as the payer; a refusal ends the transfer here with its HTTP status and FSPIOP code. */
-    void prepare(Flight f, String amount, String condition, Instant expiration) {
+    @Override
+    public void prepare(Flight f, String amount, String condition, Instant expiration) {
         String body = "{\"transferId\":\"" + f.id + "\",\"payerFsp\":\"" + names.get(f.payer) + "\",\"payeeFsp\":\""
                 + names.get(f.payee) + "\",\"amount\":{\"amount\":\"" + amount + "\",\"currency\":\"USD\"},"
                 + "\"ilpPacket\":\"AYIBgQAAAAAAAASw\",\"condition\":\"" + condition + "\",\"expiration\":\""

@@ -30,10 +30,12 @@ final class HubProcess implements AutoCloseable {
     final String query;
     final String kafkaBootstrap;
     final String jdbcUrl;
+    final String registryUrl;
     final String operatorToken;
     private final Path dataDir;
 
-    private HubProcess(Path dataDir, Process process, String gateway, String admin, String query, String kafka, String jdbc, String token) {
+    private HubProcess(Path dataDir, Process process, String gateway, String admin, String query, String kafka, String jdbc,
+                       String registry, String token) {
         this.dataDir = dataDir;
         this.process = process;
         this.gateway = gateway;
@@ -41,10 +43,12 @@ final class HubProcess implements AutoCloseable {
         this.query = query;
         this.kafkaBootstrap = kafka;
         this.jdbcUrl = jdbc;
+        this.registryUrl = registry;
         this.operatorToken = token;
     }
 
-    static HubProcess start(Path dataDir, String heap, String jvmOptions, int partitions) throws Exception {
+    /** @param callbacks false for core mode: the hub then calls no participant back */
+    static HubProcess start(Path dataDir, String heap, String jvmOptions, int partitions, boolean callbacks) throws Exception {
         int gatewayPort = freePort();
         int adminPort = freePort();
         int queryPort = freePort();
@@ -73,7 +77,11 @@ final class HubProcess implements AutoCloseable {
         env.put("MIZANI_QUERY_PORT", Integer.toString(queryPort));
         env.put("MIZANI_OPERATOR_TOKEN", token);
         env.putIfAbsent("MIZANI_RATE_LIMIT_PER_SECOND", "1000000");
-        env.putIfAbsent("MIZANI_CALLBACKS_IN_FLIGHT_MAX", "1024");
+        if (callbacks) {
+            env.putIfAbsent("MIZANI_CALLBACKS_IN_FLIGHT_MAX", "1024");
+        } else {
+            env.put("MIZANI_CALLBACKS_IN_FLIGHT_MAX", "0");
+        }
         Files.createDirectories(dataDir);
         Process process = pb.start();
         Path log = dataDir.resolve("hub.log");
@@ -99,7 +107,7 @@ final class HubProcess implements AutoCloseable {
         });
         Matcher m = ready.get(180, TimeUnit.SECONDS);
         return new HubProcess(dataDir, process, "http://127.0.0.1:" + gatewayPort, "http://127.0.0.1:" + adminPort,
-                "http://127.0.0.1:" + queryPort, m.group(1), m.group(2), token);
+                "http://127.0.0.1:" + queryPort, m.group(1), m.group(2), m.group(3), token);
     }
 
     /**

@@ -58,10 +58,6 @@ public final class LoadRun {
             System.exit(2);
             return;
         }
-        if (s.mode().equals("core")) {
-            System.err.println("core mode is not built yet: run mode=http (see the README's FTPS section)");
-            System.exit(2);
-        }
         boolean passed = new LoadRun(s).run();
         System.exit(passed ? 0 : 1);
     }
@@ -84,7 +80,8 @@ public final class LoadRun {
             if (s.embedded()) {
                 System.out.printf("starting the embedded hub (heap %s, %d partitions; log in %s)...%n", s.hubHeap(),
                         s.partitions(), out.resolve("hub/hub.log"));
-                hub = HubProcess.start(out.resolve("hub"), s.hubHeap(), s.hubJvmOptions(), s.partitions());
+                hub = HubProcess.start(out.resolve("hub"), s.hubHeap(), s.hubJvmOptions(), s.partitions(),
+                        s.mode().equals("http"));
                 gateway = hub.gateway;
                 admin = hub.admin;
                 token = hub.operatorToken;
@@ -108,73 +105,122 @@ public final class LoadRun {
             System.out.printf("onboarding %d DFSPs through the admin API...%n", s.dfsps());
             dfsps.onboard(admin, token, s.callbackHost(), s.dfsps(), runId);
             long[][] before = dfsps.positions(admin, token);
-            preflight(flights, dfsps, senders);
-
-            long startNs = System.nanoTime();
-            flights.begin(startNs, totalSeconds);
-            long windowStartNs = startNs + s.warmupSeconds() * 1_000_000_000L;
-            long windowEndNs = windowStartNs + s.seconds() * 1_000_000_000L;
-            double[] cpu = new double[4];
-            Progress progress = new Progress(flights, hub, os, startNs, s.rate());
-            Thread progressThread = Thread.ofPlatform().daemon().name("progress").start(progress);
-
-            long total = (long) s.rate() * (s.warmupSeconds() + s.seconds());
-            SplittableRandom random = new SplittableRandom(42);
-            boolean windowOpen = false;
-            for (long i = 0; i < total; ) {
-                long due = startNs + (long) (i * 1e9 / s.rate());
-                long now = System.nanoTime();
-                if (due > now) {
-                    LockSupport.parkNanos(Math.min(due - now, 500_000));
-                    continue;
+            TransferDriver driver = s.mode().equals("core")
+                    ? new CoreDriver(flights, hub.kafkaBootstrap, hub.registryUrl, dfsps.names) : dfsps;
+            try {
+                return measure(hub, flights, dfsps, driver, senders, admin, token, jdbc, before, out, totalSeconds);
+            } finally {
+                if (driver != dfsps) {
+                    driver.close();
                 }
-                if (!windowOpen && due >= windowStartNs) {
-                    windowOpen = true;
-                    cpu[0] = hub == null ? 0 : hub.cpuSeconds();
-                    cpu[1] = os.getProcessCpuTime() / 1e9;
-                }
-                start(flights, dfsps, senders, random, due, due >= windowStartNs && due < windowEndNs);
-                i++;
             }
-            LockSupport.parkNanos(Math.max(0, windowEndNs - System.nanoTime()));
-            cpu[2] = hub == null ? 0 : hub.cpuSeconds();
-            cpu[3] = os.getProcessCpuTime() / 1e9;
-            System.out.printf("arrivals done; draining (up to %d s)...%n", s.boundSeconds());
-            long drainUntil = System.nanoTime() + s.boundSeconds() * 1_000_000_000L;
-            while (!flights.inFlight.isEmpty() && System.nanoTime() < drainUntil) {
-                Thread.sleep(100);
-            }
-            progress.stop();
-            progressThread.join();
+        }
+    }
 
-            Results results = new Results(s, flights, planned, cpu, progress.p99PerSecond);
-            Gates gates = new Gates();
-            gates.check("every started transfer ended", flights.inFlight.isEmpty(),
-                    flights.inFlight.size() + " still in flight after the drain");
-            gates.check("every transfer ended as planned", flights.unexpectedOutcome.sum() == 0,
-                    flights.unexpectedOutcome.sum() + " ended otherwise (errors by code: " + results.errors() + ")");
-            long reachedPayee = flights.started.sum() - planned.getOrDefault(Plan.NDC_BREACH, 0L) - flights.syncRefused.sum();
-            gates.check("each prepare that passed the payer's position was forwarded to the payee once",
-                    flights.forwardedPrepares.sum() == reachedPayee,
-                    flights.forwardedPrepares.sum() + " forwarded, " + reachedPayee + " expected");
-            gates.check("one commit for each fulfil sent", flights.committed.sum()
-                            == planned.getOrDefault(Plan.FULFIL, 0L) + s.dfsps() - flights.syncRefused.sum(),
-                    flights.committed.sum() + " commits for " + planned.getOrDefault(Plan.FULFIL, 0L) + " planned fulfils and "
-                            + s.dfsps() + " preflight transfers");
-            ledgerGate(gates, dfsps, admin, token, before);
-            if (jdbc != null) {
-                readStoreGate(gates, jdbc);
+    private boolean measure(HubProcess hub, Flights flights, HttpDfsps dfsps, TransferDriver driver,
+                            ExecutorService senders, String admin, String token, String jdbc, long[][] before, Path out,
+                            int totalSeconds) throws Exception {
+        preflight(flights, driver, senders);
+
+        long startNs = System.nanoTime();
+        flights.begin(startNs, totalSeconds);
+        long windowStartNs = startNs + s.warmupSeconds() * 1_000_000_000L;
+        long windowEndNs = windowStartNs + s.seconds() * 1_000_000_000L;
+        double[] cpu = new double[4];
+        Progress progress = new Progress(flights, hub, os, startNs, s.rate());
+        Thread progressThread = Thread.ofPlatform().daemon().name("progress").start(progress);
+
+        Arrivals arrivals = new Arrivals(s.rate(), s.warmupSeconds());
+        long total = arrivals.total(s.seconds());
+        SplittableRandom random = new SplittableRandom(42);
+        boolean windowOpen = false;
+        for (long i = 0; i < total; ) {
+            long due = startNs + arrivals.offsetNs(i);
+            long now = System.nanoTime();
+            if (due > now) {
+                LockSupport.parkNanos(Math.min(due - now, 500_000));
+                continue;
             }
-            results.write(out, gates);
-            System.out.println(results.summary());
-            System.out.println(gates.summary());
-            System.out.printf("reports: %s and %s%n", out.resolve("result.json"), out.resolve("report.html"));
-            return gates.allPassed();
+            if (!windowOpen && due >= windowStartNs) {
+                windowOpen = true;
+                cpu[0] = hub == null ? 0 : hub.cpuSeconds();
+                cpu[1] = os.getProcessCpuTime() / 1e9;
+            }
+            start(flights, driver, senders, random, due, due >= windowStartNs && due < windowEndNs);
+            i++;
+        }
+        LockSupport.parkNanos(Math.max(0, windowEndNs - System.nanoTime()));
+        cpu[2] = hub == null ? 0 : hub.cpuSeconds();
+        cpu[3] = os.getProcessCpuTime() / 1e9;
+        System.out.printf("arrivals done; draining (up to %d s)...%n", s.boundSeconds());
+        long drainUntil = System.nanoTime() + s.boundSeconds() * 1_000_000_000L;
+        while (!flights.inFlight.isEmpty() && System.nanoTime() < drainUntil) {
+            Thread.sleep(100);
+        }
+        progress.stop();
+        progressThread.join();
+
+        Results results = new Results(s, flights, planned, cpu, progress.p99PerSecond);
+        Gates gates = new Gates();
+        gates.check("every started transfer ended", flights.inFlight.isEmpty(),
+                flights.inFlight.size() + " still in flight after the drain");
+        gates.check("every transfer ended as planned", flights.unexpectedOutcome.sum() == 0,
+                flights.unexpectedOutcome.sum() + " ended otherwise (errors by code: " + results.errors() + ")");
+        long reachedPayee = flights.started.sum() - planned.getOrDefault(Plan.NDC_BREACH, 0L) - flights.syncRefused.sum();
+        gates.check("each prepare that passed the payer's position was forwarded to the payee once",
+                flights.forwardedPrepares.sum() == reachedPayee,
+                flights.forwardedPrepares.sum() + " forwarded, " + reachedPayee + " expected");
+        gates.check("one commit for each fulfil sent", flights.committed.sum()
+                        == planned.getOrDefault(Plan.FULFIL, 0L) + s.dfsps() - flights.syncRefused.sum(),
+                flights.committed.sum() + " commits for " + planned.getOrDefault(Plan.FULFIL, 0L) + " planned fulfils and "
+                        + s.dfsps() + " preflight transfers");
+        ledgerGate(gates, dfsps, admin, token, before);
+        if (jdbc != null) {
+            readStoreGate(gates, jdbc);
+        }
+        results.write(out, gates);
+        System.out.println(results.summary());
+        System.out.println(gates.summary());
+        System.out.printf("reports: %s and %s%n", out.resolve("result.json"), out.resolve("report.html"));
+        return gates.allPassed();
+    }
+
+    /**
+     * The arrival schedule: during the warm-up the rate climbs linearly from a fifth of the target to the
+     * target (a JVM just started compiles for a minute or two, and a cold hub given the full rate at once builds
+     * a backlog it spends the warm-up draining), then it holds the target. Open loop: the i-th arrival's time
+     * depends on i alone, never on how the hub is doing.
+     */
+    record Arrivals(int rate, int warmupSeconds) {
+        private double startRate() {
+            return warmupSeconds == 0 ? rate : rate / 5.0;
+        }
+
+        /** Arrivals by the end of the warm-up: the area under the ramp. */
+        private double warmupArrivals() {
+            return (startRate() + rate) * warmupSeconds / 2.0;
+        }
+
+        long total(int measuredSeconds) {
+            return (long) Math.floor(warmupArrivals()) + (long) rate * measuredSeconds;
+        }
+
+        /** When the i-th arrival is due, from the start: inverts N(t) = r0 t + (r - r0) t^2 / 2W on the ramp. */
+        long offsetNs(long i) {
+            double r0 = startRate();
+            double t;
+            if (i < warmupArrivals()) {
+                double a = (rate - r0) / (2.0 * warmupSeconds);
+                t = a == 0 ? i / r0 : (-r0 + Math.sqrt(r0 * r0 + 4 * a * i)) / (2 * a);
+            } else {
+                t = warmupSeconds + (i - warmupArrivals()) / rate;
+            }
+            return (long) (t * 1e9);
         }
     }
 
     /** One transfer from each DFSP to the next, to be committed before the load: onboarding took effect everywhere. */
-    private void preflight(Flights flights, HttpDfsps dfsps, ExecutorService senders) throws Exception {
+    private void preflight(Flights flights, TransferDriver driver, ExecutorService senders) throws Exception {
         flights.begin(System.nanoTime(), 1);
         for (int i = 0; i < s.dfsps(); i++) {
             byte[] preimage = new byte[32];
@@ -183,7 +229,7 @@ public final class LoadRun {
                     false, B64.encodeToString(preimage));
             flights.started(f);
             String condition = B64.encodeToString(MessageDigest.getInstance("SHA-256").digest(preimage));
-            senders.submit(() -> dfsps.prepare(f, "1", condition, Instant.now().plusSeconds(60)));
+            senders.submit(() -> driver.prepare(f, "1", condition, Instant.now().plusSeconds(60)));
         }
         long until = System.nanoTime() + 60_000_000_000L;
         while (!flights.inFlight.isEmpty() && System.nanoTime() < until) {
@@ -196,7 +242,7 @@ public final class LoadRun {
         System.out.printf("preflight: %d transfers committed, one from each DFSP%n", s.dfsps());
     }
 
-    private void start(Flights flights, HttpDfsps dfsps, ExecutorService senders, SplittableRandom random, long due,
+    private void start(Flights flights, TransferDriver driver, ExecutorService senders, SplittableRandom random, long due,
                        boolean measured) throws Exception {
         if (flights.inFlight.size() >= s.inFlightMax()) {
             flights.refusedAtGenerator.increment();
@@ -220,7 +266,7 @@ public final class LoadRun {
         String amount = plan == Plan.NDC_BREACH ? BREACH_AMOUNT : cents(100 + random.nextInt(9_900));
         Instant expiration = Instant.now().plusSeconds(plan == Plan.EXPIRE ? 2 : s.boundSeconds());
         flights.started(f);
-        senders.submit(() -> dfsps.prepare(f, amount, condition, expiration));
+        senders.submit(() -> driver.prepare(f, amount, condition, expiration));
     }
 
     /** An FSPIOP amount from cents: no trailing zero after the point. */
@@ -237,8 +283,12 @@ public final class LoadRun {
     private void ledgerGate(Gates gates, HttpDfsps dfsps, String admin, String token, long[][] before) throws Exception {
         long net = 0;
         long reserved = 0;
-        // a commit or release moves the payer's and the payee's positions in separate commands: wait for quiet
-        for (int attempt = 0; attempt < 300; attempt++) {
+        // A commit or release moves the payer's and the payee's positions in separate commands, and after an
+        // overload the handlers may still be working through a backlog of releases: wait while it moves.
+        long lastChange = System.nanoTime();
+        long deadline = lastChange + 600_000_000_000L;
+        long previous = Long.MIN_VALUE;
+        while (System.nanoTime() < deadline) {
             long[][] after = dfsps.positions(admin, token);
             net = 0;
             reserved = 0;
@@ -249,7 +299,14 @@ public final class LoadRun {
             if (net == 0 && reserved == 0) {
                 break;
             }
-            Thread.sleep(200);
+            if (reserved != previous) {
+                previous = reserved;
+                lastChange = System.nanoTime();
+                System.out.printf("waiting for the ledger to settle: net %d cents, %d cents still reserved%n", net, reserved);
+            } else if (System.nanoTime() - lastChange > 30_000_000_000L) {
+                break;
+            }
+            Thread.sleep(1_000);
         }
         gates.check("positions net to zero and nothing is left reserved", net == 0 && reserved == 0,
                 "net position change " + net + " cents, reserved change " + reserved + " cents");

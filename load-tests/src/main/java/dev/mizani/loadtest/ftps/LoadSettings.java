@@ -19,7 +19,7 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
               scenario=uniform     uniform | hot-payer (one payer sends 70%) | mix (rejects, expiries, NDC breaches)
               rate=500             new transfers per second, open loop
               seconds=60           measured window, after the warm-up
-              warmup=10            seconds of load before the measured window
+              warmup=10            seconds before the measured window, the rate climbing from 1/5 of the target
               bound=30             a transfer not finished this many seconds after its intended start is a drop
               dfsps=10             simulated DFSPs; each pays and is paid
               reject=0.05 expire=0.02 ndc=0.02   shares in the mix scenario
