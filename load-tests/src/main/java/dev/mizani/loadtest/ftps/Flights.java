@@ -42,6 +42,8 @@ final class Flights {
     private static final long HIGHEST_NS = 3_600_000_000_000L;
 
     final Map<String, Flight> inFlight = new ConcurrentHashMap<>();
+    /** The payer of each transfer that ended, to tell a late callback to the payee from a repeat to the payer. */
+    final Map<String, Integer> endedPayers = new ConcurrentHashMap<>();
     /** Intended start to the payer's commit callback, for committed transfers. */
     final ConcurrentHistogram endToEnd = new ConcurrentHistogram(HIGHEST_NS, 3);
     final ConcurrentHistogram prepareToReserved = new ConcurrentHistogram(HIGHEST_NS, 3);
@@ -53,6 +55,8 @@ final class Flights {
     final LongAdder ended = new LongAdder();
     final LongAdder unexpectedOutcome = new LongAdder();
     final LongAdder duplicateCallbacks = new LongAdder();
+    /** Error callbacks to payees (an expiry or abort after the forward, a refused late answer): not an outcome. */
+    final LongAdder payeeErrors = new LongAdder();
     final LongAdder forwardedPrepares = new LongAdder();
     final LongAdder answersSent = new LongAdder();
     final LongAdder measuredStarted = new LongAdder();
@@ -104,6 +108,12 @@ final class Flights {
         return inFlight.get(id);
     }
 
+    /** The payer of a transfer in flight or ended, or -1 for one this run did not start. */
+    int payerOf(String id) {
+        Flight f = inFlight.get(id);
+        return f != null ? f.payer : endedPayers.getOrDefault(id, -1);
+    }
+
     /** The payer heard the end: committed, or an error code. A second callback for the same transfer is counted apart. */
     void ended(String id, String errorCode, long now) {
         Flight f = inFlight.remove(id);
@@ -111,6 +121,7 @@ final class Flights {
             duplicateCallbacks.increment();
             return;
         }
+        endedPayers.put(id, f.payer);
         ended.increment();
         add(endedPerSecond, now);
         boolean commit = errorCode == null;
@@ -143,6 +154,7 @@ final class Flights {
     void refused(String id, String why, long now) {
         Flight f = inFlight.remove(id);
         if (f != null) {
+            endedPayers.put(id, f.payer);
             ended.increment();
             syncRefused.increment();
             add(endedPerSecond, now);

@@ -168,14 +168,32 @@ final class HttpDfsps implements TransferDriver {
     private void commitCallback(ServerRequest req, ServerResponse res) {
         req.content().consume();
         res.send();
-        flights.ended(req.path().pathParameters().get("id"), null, System.nanoTime());
+        String id = req.path().pathParameters().get("id");
+        if (toPayer(req, id)) {
+            flights.ended(id, null, System.nanoTime());
+        }
     }
 
+    /**
+     * An error callback ends the transfer when it reaches the payer. The payee hears of an expiry or abort too,
+     * and of the refusal of an answer that came too late; those are not the payer's outcome.
+     */
     private void errorCallback(ServerRequest req, ServerResponse res) {
         String body = req.content().as(String.class);
         res.send();
-        Matcher m = ERROR_CODE.matcher(body);
-        flights.ended(req.path().pathParameters().get("id"), m.find() ? m.group(1) : "unreadable", System.nanoTime());
+        String id = req.path().pathParameters().get("id");
+        if (toPayer(req, id)) {
+            Matcher m = ERROR_CODE.matcher(body);
+            flights.ended(id, m.find() ? m.group(1) : "unreadable", System.nanoTime());
+        } else {
+            flights.payeeErrors.increment();
+        }
+    }
+
+    /** True when the callback is addressed to the transfer's payer. */
+    private boolean toPayer(ServerRequest req, String id) {
+        int payer = flights.payerOf(id);
+        return payer >= 0 && names.get(payer).equals(req.path().pathParameters().get("dfsp"));
     }
 
     @Override

@@ -68,7 +68,8 @@ final class Results {
                 s.scenario(), s.rate(), s.seconds(), s.warmupSeconds()));
         b.append(String.format("arrivals %.0f/s   committed %.0f/s   ended (any outcome) %.0f/s   drops %d   refused at the generator %d%n",
                 arrivalsPerSecond, committedPerSecond, endedPerSecond, drops, f.refusedAtGenerator.sum()));
-        b.append(String.format("errors by code %s   duplicate callbacks %d%n", errors(), f.duplicateCallbacks.sum()));
+        b.append(String.format("errors by code (payer's outcome) %s   error callbacks to payees %d   duplicate callbacks %d%n",
+                errors(), f.payeeErrors.sum(), f.duplicateCallbacks.sum()));
         line(b, "end to end (commit)", f.endToEnd);
         line(b, "prepare -> reserved", f.prepareToReserved);
         line(b, "fulfil -> commit", f.fulfilToCommit);
@@ -98,7 +99,8 @@ final class Results {
         root.put("machineCpus", Runtime.getRuntime().availableProcessors());
         root.put("arrivalsPerSecond", arrivalsPerSecond).put("committedPerSecond", committedPerSecond)
                 .put("endedPerSecond", endedPerSecond).put("drops", drops)
-                .put("refusedAtGenerator", f.refusedAtGenerator.sum()).put("duplicateCallbacks", f.duplicateCallbacks.sum());
+                .put("refusedAtGenerator", f.refusedAtGenerator.sum()).put("duplicateCallbacks", f.duplicateCallbacks.sum())
+                .put("payeeErrorCallbacks", f.payeeErrors.sum());
         root.set("planned", JSON.valueToTree(planned));
         root.set("errors", JSON.valueToTree(errors()));
         ObjectNode latency = root.putObject("latencyMs");
