@@ -24,6 +24,8 @@ final class Flights {
         final Plan plan;
         final long dueNs;
         final boolean measured;
+        /** The ramp step it was started in, or -1 outside a ramp. */
+        int step = -1;
         final String fulfilment;
         volatile long reservedNs;
         volatile long answeredNs;
@@ -69,6 +71,11 @@ final class Flights {
     volatile AtomicLongArray endedPerSecond = new AtomicLongArray(1);
     volatile AtomicLongArray committedPerSecond = new AtomicLongArray(1);
     final LongAdder syncRefused = new LongAdder();
+    /** Per ramp step: transfers started, and those committed within the latency bar of their intended start. */
+    volatile AtomicLongArray stepStarted = new AtomicLongArray(0);
+    volatile AtomicLongArray stepWithinBar = new AtomicLongArray(0);
+    volatile ConcurrentHistogram[] stepLatency = new ConcurrentHistogram[0];
+    private volatile long barNs = Long.MAX_VALUE;
     private volatile long runStartNs;
     private final long boundNs;
 
@@ -84,8 +91,23 @@ final class Flights {
         this.runStartNs = runStartNs;
     }
 
+    /** Prepares the per-step counters of a ramp of at most {@code steps} steps with latency bar {@code barNs}. */
+    void ramp(int steps, long barNs) {
+        this.stepStarted = new AtomicLongArray(steps);
+        this.stepWithinBar = new AtomicLongArray(steps);
+        ConcurrentHistogram[] h = new ConcurrentHistogram[steps];
+        for (int i = 0; i < steps; i++) {
+            h[i] = new ConcurrentHistogram(HIGHEST_NS, 3);
+        }
+        this.stepLatency = h;
+        this.barNs = barNs;
+    }
+
     void started(Flight f) {
         inFlight.put(f.id, f);
+        if (f.step >= 0) {
+            stepStarted.incrementAndGet(f.step);
+        }
         started.increment();
         if (f.measured) {
             measuredStarted.increment();
@@ -136,6 +158,12 @@ final class Flights {
         }
         long e2e = Math.max(0, now - f.dueNs);
         interval.recordValue(e2e);
+        if (f.step >= 0 && commit) {
+            stepLatency[f.step].recordValue(e2e);
+            if (e2e <= barNs) {
+                stepWithinBar.incrementAndGet(f.step);
+            }
+        }
         if (f.measured) {
             measuredEnded.increment();
             if (e2e > boundNs) {

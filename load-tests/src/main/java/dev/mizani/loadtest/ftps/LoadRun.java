@@ -98,7 +98,8 @@ public final class LoadRun {
 
     private boolean load(HubProcess hub, String gateway, String admin, String token, String jdbc, String runId, Path out)
             throws Exception {
-        int totalSeconds = s.warmupSeconds() + s.seconds() + s.boundSeconds() + 5;
+        int totalSeconds = s.warmupSeconds() + (s.ramp() ? Ramp.stepsMax(s) * s.stepSeconds() : s.seconds())
+                + s.boundSeconds() + 5;
         Flights flights = new Flights(s.boundSeconds() * 1_000_000_000L);
         try (HttpDfsps dfsps = new HttpDfsps(flights, gateway, 1024);
              ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -131,27 +132,39 @@ public final class LoadRun {
         Thread progressThread = Thread.ofPlatform().daemon().name("progress").start(progress);
 
         Arrivals arrivals = new Arrivals(s.rate(), s.warmupSeconds());
-        long total = arrivals.total(s.seconds());
         SplittableRandom random = new SplittableRandom(42);
-        boolean windowOpen = false;
-        for (long i = 0; i < total; ) {
-            long due = startNs + arrivals.offsetNs(i);
-            long now = System.nanoTime();
-            if (due > now) {
-                LockSupport.parkNanos(Math.min(due - now, 500_000));
-                continue;
+        Ramp ramp = null;
+        if (s.ramp()) {
+            long warmupTotal = arrivals.total(0);
+            for (long i = 0; i < warmupTotal; i++) {
+                long due = startNs + arrivals.offsetNs(i);
+                LockSupport.parkNanos(due - System.nanoTime());
+                start(flights, driver, senders, random, due, false, -1);
             }
-            if (!windowOpen && due >= windowStartNs) {
-                windowOpen = true;
-                cpu[0] = hub == null ? 0 : hub.cpuSeconds();
-                cpu[1] = os.getProcessCpuTime() / 1e9;
+            ramp = new Ramp(s, flights, hub, os);
+            ramp.run(windowStartNs, (due, step) -> start(flights, driver, senders, random, due, false, step));
+        } else {
+            long total = arrivals.total(s.seconds());
+            boolean windowOpen = false;
+            for (long i = 0; i < total; ) {
+                long due = startNs + arrivals.offsetNs(i);
+                long now = System.nanoTime();
+                if (due > now) {
+                    LockSupport.parkNanos(Math.min(due - now, 500_000));
+                    continue;
+                }
+                if (!windowOpen && due >= windowStartNs) {
+                    windowOpen = true;
+                    cpu[0] = hub == null ? 0 : hub.cpuSeconds();
+                    cpu[1] = os.getProcessCpuTime() / 1e9;
+                }
+                start(flights, driver, senders, random, due, due >= windowStartNs && due < windowEndNs, -1);
+                i++;
             }
-            start(flights, driver, senders, random, due, due >= windowStartNs && due < windowEndNs);
-            i++;
+            LockSupport.parkNanos(Math.max(0, windowEndNs - System.nanoTime()));
+            cpu[2] = hub == null ? 0 : hub.cpuSeconds();
+            cpu[3] = os.getProcessCpuTime() / 1e9;
         }
-        LockSupport.parkNanos(Math.max(0, windowEndNs - System.nanoTime()));
-        cpu[2] = hub == null ? 0 : hub.cpuSeconds();
-        cpu[3] = os.getProcessCpuTime() / 1e9;
         System.out.printf("arrivals done; draining (up to %d s)...%n", s.boundSeconds());
         long drainUntil = System.nanoTime() + s.boundSeconds() * 1_000_000_000L;
         while (!flights.inFlight.isEmpty() && System.nanoTime() < drainUntil) {
@@ -178,8 +191,8 @@ public final class LoadRun {
         if (jdbc != null) {
             readStoreGate(gates, jdbc);
         }
-        results.write(out, gates);
-        System.out.println(results.summary());
+        results.write(out, gates, ramp == null ? null : ramp.json(), ramp == null ? "" : ramp.table());
+        System.out.println(ramp == null ? results.summary() : ramp.table());
         System.out.println(gates.summary());
         System.out.printf("reports: %s and %s%n", out.resolve("result.json"), out.resolve("report.html"));
         return gates.allPassed();
@@ -243,7 +256,7 @@ public final class LoadRun {
     }
 
     private void start(Flights flights, TransferDriver driver, ExecutorService senders, SplittableRandom random, long due,
-                       boolean measured) throws Exception {
+                       boolean measured, int step) {
         if (flights.inFlight.size() >= s.inFlightMax()) {
             flights.refusedAtGenerator.increment();
             if (measured) {
@@ -262,11 +275,20 @@ public final class LoadRun {
         byte[] preimage = new byte[32];
         ThreadLocalRandom.current().nextBytes(preimage);
         Flight f = new Flight(UUID.randomUUID().toString(), payer, payee, plan, due, measured, B64.encodeToString(preimage));
-        String condition = B64.encodeToString(MessageDigest.getInstance("SHA-256").digest(preimage));
+        f.step = step;
+        String condition = B64.encodeToString(sha256(preimage));
         String amount = plan == Plan.NDC_BREACH ? BREACH_AMOUNT : cents(100 + random.nextInt(9_900));
         Instant expiration = Instant.now().plusSeconds(plan == Plan.EXPIRE ? 2 : s.boundSeconds());
         flights.started(f);
         senders.submit(() -> driver.prepare(f, amount, condition, expiration));
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     /** An FSPIOP amount from cents: no trailing zero after the point. */

@@ -11,12 +11,16 @@ import java.util.Map;
 record LoadSettings(String mode, String scenario, int rate, int seconds, int warmupSeconds, int boundSeconds,
                     int dfsps, double rejectShare, double expireShare, double ndcShare, int inFlightMax,
                     String gateway, String admin, String operatorToken, String jdbcUrl, String callbackHost,
-                    String hubHeap, String hubJvmOptions, int partitions, String generatorCpus, Path out) {
+                    String hubHeap, String hubJvmOptions, int partitions, String generatorCpus, Path out,
+                    int step, int stepSeconds, int rateMax, int barMs) {
 
     static final String USAGE = """
             FTPS load test: simulated DFSPs drive the hub at a constant arrival rate.
               mode=http            http (FSPIOP over HTTP, callbacks back) or core (Kafka commands and events)
               scenario=uniform     uniform | hot-payer (one payer sends 70%) | mix (rejects, expiries, NDC breaches)
+                                   | ramp (uniform, rate rising by step= every stepSeconds= from rate= up to
+                                     rateMax=, until a step misses the bar: 99% committed within barMs=)
+              step=100 stepSeconds=30 rateMax=5000 barMs=1000   the ramp's steps and latency bar
               rate=500             new transfers per second, open loop
               seconds=60           measured window, after the warm-up
               warmup=10            seconds before the measured window, the rate climbing from 1/5 of the target
@@ -56,12 +60,17 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
                 a.get("gateway"), a.get("admin"), a.get("token"), a.get("db"),
                 a.getOrDefault("callbackHost", "127.0.0.1"), a.getOrDefault("heap", "3g"), a.getOrDefault("hubOpts", ""),
                 Integer.parseInt(a.getOrDefault("partitions", "8")), a.get("cpus"),
-                Path.of(a.getOrDefault("out", "target/ftps")));
+                Path.of(a.getOrDefault("out", "target/ftps")),
+                Integer.parseInt(a.getOrDefault("step", "100")), Integer.parseInt(a.getOrDefault("stepSeconds", "30")),
+                Integer.parseInt(a.getOrDefault("rateMax", "5000")), Integer.parseInt(a.getOrDefault("barMs", "1000")));
         if (!s.mode.equals("http") && !s.mode.equals("core")) {
             throw new IllegalArgumentException("mode is http or core\n" + USAGE);
         }
-        if (!scenario.matches("uniform|hot-payer|mix")) {
-            throw new IllegalArgumentException("scenario is uniform, hot-payer or mix\n" + USAGE);
+        if (!scenario.matches("uniform|hot-payer|mix|ramp")) {
+            throw new IllegalArgumentException("scenario is uniform, hot-payer, mix or ramp\n" + USAGE);
+        }
+        if (s.step <= 0 || s.stepSeconds < 5 || s.barMs <= 0) {
+            throw new IllegalArgumentException("step and barMs must be positive, stepSeconds at least 5\n" + USAGE);
         }
         if (s.rate <= 0 || s.seconds <= 0 || s.dfsps < 2 || s.boundSeconds <= 0) {
             throw new IllegalArgumentException("rate, seconds and bound must be positive and dfsps at least 2\n" + USAGE);
@@ -73,6 +82,10 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
             throw new IllegalArgumentException("core mode runs against the embedded hub only\n" + USAGE);
         }
         return s;
+    }
+
+    boolean ramp() {
+        return scenario.equals("ramp");
     }
 
     boolean embedded() {

@@ -91,7 +91,8 @@ final class Results {
         return p == Math.rint(p) ? Long.toString((long) p) : Double.toString(p);
     }
 
-    void write(Path dir, LoadRun.Gates gates) throws Exception {
+    /** @param ramp the ramp's steps (null outside a ramp), also shown as {@code rampTable} in the HTML */
+    void write(Path dir, LoadRun.Gates gates, ObjectNode ramp, String rampTable) throws Exception {
         ObjectNode root = JSON.createObjectNode();
         root.set("settings", JSON.valueToTree(Map.of("mode", s.mode(), "scenario", s.scenario(), "rate", s.rate(),
                 "seconds", s.seconds(), "warmupSeconds", s.warmupSeconds(), "boundSeconds", s.boundSeconds(),
@@ -115,6 +116,9 @@ final class Results {
             gateArray.addObject().put("gate", g[0]).put("result", g[1]).put("detail", g[2]);
         }
         root.put("allGatesPassed", gates.allPassed());
+        if (ramp != null) {
+            root.set("ramp", ramp);
+        }
         ObjectNode timeline = root.putObject("timeline");
         timeline.set("startedPerSecond", array(f.sentPerSecond));
         timeline.set("committedPerSecond", array(f.committedPerSecond));
@@ -128,7 +132,7 @@ final class Results {
             }
         });
         Files.writeString(dir.resolve("result.json"), JSON.writeValueAsString(root));
-        Files.writeString(dir.resolve("report.html"), html(gates));
+        Files.writeString(dir.resolve("report.html"), html(gates, rampTable));
     }
 
     private ObjectNode percentiles(Histogram h) {
@@ -152,7 +156,7 @@ final class Results {
         return out;
     }
 
-    private String html(LoadRun.Gates gates) {
+    private String html(LoadRun.Gates gates, String rampTable) {
         StringBuilder rows = new StringBuilder();
         for (String[] g : gates.results) {
             rows.append("<tr><td class=").append(g[1]).append('>').append(g[1]).append("</td><td>").append(escape(g[0]))
@@ -170,7 +174,7 @@ final class Results {
                 <p>Latency from each transfer's intended start; x axis is the percentile on a 1/(1-p) scale.</p>
                 <h2>End-to-end p99 per second</h2>%s
                 <h2>Validity gates</h2><table>%s</table></body></html>
-                """.formatted(s.mode(), s.scenario(), s.rate(), escape(summary()), throughputChart(), percentileChart(),
+                """.formatted(s.mode(), s.scenario(), s.rate(), escape(s.ramp() ? rampTable : summary()), throughputChart(), percentileChart(),
                 p99Chart(), rows);
     }
 
