@@ -236,12 +236,9 @@ public final class LoadRun {
     private void preflight(Flights flights, TransferDriver driver, ExecutorService senders) throws Exception {
         flights.begin(System.nanoTime(), 1);
         for (int i = 0; i < s.dfsps(); i++) {
-            byte[] preimage = new byte[32];
-            ThreadLocalRandom.current().nextBytes(preimage);
-            Flight f = new Flight(UUID.randomUUID().toString(), i, (i + 1) % s.dfsps(), Plan.FULFIL, System.nanoTime(),
-                    false, B64.encodeToString(preimage));
+            Flight f = newFlight(i, (i + 1) % s.dfsps(), Plan.FULFIL, System.nanoTime(), false);
             flights.started(f);
-            String condition = B64.encodeToString(MessageDigest.getInstance("SHA-256").digest(preimage));
+            String condition = condition(f);
             senders.submit(() -> driver.prepare(f, "1", condition, Instant.now().plusSeconds(60)));
         }
         long until = System.nanoTime() + 60_000_000_000L;
@@ -272,20 +269,26 @@ public final class LoadRun {
                 : draw < s.rejectShare() + s.expireShare() ? Plan.EXPIRE
                 : draw < s.rejectShare() + s.expireShare() + s.ndcShare() ? Plan.NDC_BREACH : Plan.FULFIL;
         planned.merge(plan, 1L, Long::sum);
-        byte[] preimage = new byte[32];
-        ThreadLocalRandom.current().nextBytes(preimage);
-        Flight f = new Flight(UUID.randomUUID().toString(), payer, payee, plan, due, measured, B64.encodeToString(preimage));
+        Flight f = newFlight(payer, payee, plan, due, measured);
         f.step = step;
-        String condition = B64.encodeToString(sha256(preimage));
+        String condition = condition(f);
         String amount = plan == Plan.NDC_BREACH ? BREACH_AMOUNT : cents(100 + random.nextInt(9_900));
         Instant expiration = Instant.now().plusSeconds(plan == Plan.EXPIRE ? 2 : s.boundSeconds());
         flights.started(f);
         senders.submit(() -> driver.prepare(f, amount, condition, expiration));
     }
 
-    private static byte[] sha256(byte[] bytes) {
+    /** A transfer with a fresh random 32-byte preimage as its fulfilment. */
+    private static Flight newFlight(int payer, int payee, Plan plan, long due, boolean measured) {
+        byte[] preimage = new byte[32];
+        ThreadLocalRandom.current().nextBytes(preimage);
+        return new Flight(UUID.randomUUID().toString(), payer, payee, plan, due, measured, B64.encodeToString(preimage));
+    }
+
+    /** The ILP condition of a transfer: the SHA-256 of its fulfilment's preimage, base64url. */
+    private static String condition(Flight f) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
+            return B64.encodeToString(MessageDigest.getInstance("SHA-256").digest(Base64.getUrlDecoder().decode(f.fulfilment)));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
