@@ -153,6 +153,8 @@ class QueryApiEndToEndTest {
         get(b, "/participants/" + a.name() + "/transfers", 403);
         get(HttpHub.OPERATOR, "/participants/" + a.name() + "/transfers", 200);
         get(HttpHub.OPERATOR, "/participants/nobody-" + RUN + "/transfers", 404);
+        get(HttpHub.OPERATOR, "/participants/nobody-" + RUN + "/positions", 404);
+        get(HttpHub.OPERATOR, "/participants/nobody-" + RUN + "/positions/history?currency=USD", 404);
     }
 
     @Test

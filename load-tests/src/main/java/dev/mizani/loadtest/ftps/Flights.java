@@ -2,7 +2,9 @@ package dev.mizani.loadtest.ftps;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
@@ -75,6 +77,10 @@ final class Flights {
     volatile AtomicLongArray stepStarted = new AtomicLongArray(0);
     volatile AtomicLongArray stepWithinBar = new AtomicLongArray(0);
     volatile ConcurrentHistogram[] stepLatency = new ConcurrentHistogram[0];
+    /** The most recent commits, newest overwriting oldest: what the query load asks the read store for. */
+    private final AtomicReferenceArray<Flight> recentCommits = new AtomicReferenceArray<>(RECENT);
+    private final AtomicLong commitsSeen = new AtomicLong();
+    private static final int RECENT = 4096;
     private volatile long barNs = Long.MAX_VALUE;
     private volatile long runStartNs;
     private final long boundNs;
@@ -150,6 +156,7 @@ final class Flights {
         if (commit) {
             committed.increment();
             add(committedPerSecond, now);
+            recentCommits.set((int) (commitsSeen.getAndIncrement() % RECENT), f);
         } else {
             errors.computeIfAbsent(errorCode, k -> new LongAdder()).increment();
         }
@@ -201,6 +208,12 @@ final class Flights {
             case EXPIRE -> "3303";
             case NDC_BREACH -> "4200";
         };
+    }
+
+    /** A transfer picked at random from the recent commits, or null before the first. */
+    Flight recentCommit(java.util.SplittableRandom random) {
+        long seen = commitsSeen.get();
+        return seen == 0 ? null : recentCommits.get(random.nextInt((int) Math.min(seen, RECENT)));
     }
 
     /** The end-to-end latencies recorded since the last call (for the progress line). */

@@ -77,6 +77,7 @@ public final class LoadRun {
             String admin = s.admin();
             String token = s.operatorToken();
             String jdbc = s.jdbcUrl();
+            String query = s.queryApi();
             if (s.embedded()) {
                 System.out.printf("starting the embedded hub (heap %s, %d partitions; log in %s)...%n", s.hubHeap(),
                         s.partitions(), out.resolve("hub/hub.log"));
@@ -86,8 +87,9 @@ public final class LoadRun {
                 admin = hub.admin;
                 token = hub.operatorToken;
                 jdbc = hub.jdbcUrl;
+                query = hub.query;
             }
-            return load(hub, gateway, admin, token, jdbc, runId, out);
+            return load(hub, gateway, admin, token, jdbc, query, runId, out);
         } finally {
             if (hub != null) {
                 System.out.println("stopping the embedded hub...");
@@ -96,8 +98,8 @@ public final class LoadRun {
         }
     }
 
-    private boolean load(HubProcess hub, String gateway, String admin, String token, String jdbc, String runId, Path out)
-            throws Exception {
+    private boolean load(HubProcess hub, String gateway, String admin, String token, String jdbc, String query, String runId,
+                         Path out) throws Exception {
         int totalSeconds = s.warmupSeconds() + (s.ramp() ? Ramp.stepsMax(s) * s.stepSeconds() : s.seconds())
                 + s.boundSeconds() + 5;
         Flights flights = new Flights(s.boundSeconds() * 1_000_000_000L);
@@ -109,7 +111,14 @@ public final class LoadRun {
             TransferDriver driver = s.mode().equals("core")
                     ? new CoreDriver(flights, hub.kafkaBootstrap, hub.registryUrl, dfsps.names) : dfsps;
             try {
-                return measure(hub, flights, dfsps, driver, senders, admin, token, jdbc, before, out, totalSeconds);
+                QueryLoad queries = s.queries() == 0 ? null : new QueryLoad(query, s.queries(), flights, dfsps.names, dfsps.credentials);
+                try {
+                    return measure(hub, flights, dfsps, driver, senders, queries, admin, token, jdbc, before, out, totalSeconds);
+                } finally {
+                    if (queries != null) {
+                        queries.close();
+                    }
+                }
             } finally {
                 if (driver != dfsps) {
                     driver.close();
@@ -119,14 +128,17 @@ public final class LoadRun {
     }
 
     private boolean measure(HubProcess hub, Flights flights, HttpDfsps dfsps, TransferDriver driver,
-                            ExecutorService senders, String admin, String token, String jdbc, long[][] before, Path out,
-                            int totalSeconds) throws Exception {
+                            ExecutorService senders, QueryLoad queries, String admin, String token, String jdbc,
+                            long[][] before, Path out, int totalSeconds) throws Exception {
         preflight(flights, driver, senders);
 
         long startNs = System.nanoTime();
         flights.begin(startNs, totalSeconds);
         long windowStartNs = startNs + s.warmupSeconds() * 1_000_000_000L;
         long windowEndNs = windowStartNs + s.seconds() * 1_000_000_000L;
+        if (queries != null) {
+            queries.start(startNs, windowStartNs, s.ramp() ? Long.MAX_VALUE : windowEndNs);
+        }
         double[] cpu = new double[4];
         Progress progress = new Progress(flights, hub, os, startNs, s.rate());
         Thread progressThread = Thread.ofPlatform().daemon().name("progress").start(progress);
@@ -165,6 +177,9 @@ public final class LoadRun {
             cpu[2] = hub == null ? 0 : hub.cpuSeconds();
             cpu[3] = os.getProcessCpuTime() / 1e9;
         }
+        if (queries != null) {
+            queries.close();
+        }
         System.out.printf("arrivals done; draining (up to %d s)...%n", s.boundSeconds());
         long drainUntil = System.nanoTime() + s.boundSeconds() * 1_000_000_000L;
         while (!flights.inFlight.isEmpty() && System.nanoTime() < drainUntil) {
@@ -173,7 +188,7 @@ public final class LoadRun {
         progress.stop();
         progressThread.join();
 
-        Results results = new Results(s, flights, planned, cpu, progress.p99PerSecond);
+        Results results = new Results(s, flights, queries, planned, cpu, progress.p99PerSecond);
         Gates gates = new Gates();
         gates.check("every started transfer ended", flights.inFlight.isEmpty(),
                 flights.inFlight.size() + " still in flight after the drain");

@@ -12,7 +12,7 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
                     int dfsps, double rejectShare, double expireShare, double ndcShare, int inFlightMax,
                     String gateway, String admin, String operatorToken, String jdbcUrl, String callbackHost,
                     String hubHeap, String hubJvmOptions, int partitions, String generatorCpus, Path out,
-                    int step, int stepSeconds, int rateMax, int barMs) {
+                    int step, int stepSeconds, int rateMax, int barMs, int queries, String queryApi) {
 
     static final String USAGE = """
             FTPS load test: simulated DFSPs drive the hub at a constant arrival rate.
@@ -28,8 +28,11 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
               dfsps=10             simulated DFSPs; each pays and is paid
               reject=0.05 expire=0.02 ndc=0.02   shares in the mix scenario
               inflight=50000       transfers in flight at most; beyond it arrivals are counted as drops
+              queries=0            queries/s at the query API while the transfers flow (transfer by id and
+                                   positions, alternately, each as the DFSP itself), open loop; 0 for none
               gateway=             FSPIOP API base URL of an external hub (default: start the embedded hub)
               admin=  token=       its admin API base URL and operator credential
+              query=               its query API base URL, for queries= (embedded: known)
               db=                  its PostgreSQL JDBC URL, for the read-store gate (embedded: known)
               callbackHost=127.0.0.1   address the hub reaches the simulated DFSPs at
               heap=3g partitions=8 the embedded hub's heap and topic partitions
@@ -62,7 +65,8 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
                 Integer.parseInt(a.getOrDefault("partitions", "8")), a.get("cpus"),
                 Path.of(a.getOrDefault("out", "target/ftps")),
                 Integer.parseInt(a.getOrDefault("step", "100")), Integer.parseInt(a.getOrDefault("stepSeconds", "30")),
-                Integer.parseInt(a.getOrDefault("rateMax", "5000")), Integer.parseInt(a.getOrDefault("barMs", "1000")));
+                Integer.parseInt(a.getOrDefault("rateMax", "5000")), Integer.parseInt(a.getOrDefault("barMs", "1000")),
+                Integer.parseInt(a.getOrDefault("queries", "0")), a.get("query"));
         if (!s.mode.equals("http") && !s.mode.equals("core")) {
             throw new IllegalArgumentException("mode is http or core\n" + USAGE);
         }
@@ -77,6 +81,9 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
         }
         if (s.gateway != null && (s.admin == null || s.operatorToken == null)) {
             throw new IllegalArgumentException("an external hub needs gateway=, admin= and token=\n" + USAGE);
+        }
+        if (s.queries < 0 || s.queries > 0 && s.gateway != null && s.queryApi == null) {
+            throw new IllegalArgumentException("queries is 0 or more; against an external hub it needs query=\n" + USAGE);
         }
         if (s.gateway != null && s.mode.equals("core")) {
             throw new IllegalArgumentException("core mode runs against the embedded hub only\n" + USAGE);

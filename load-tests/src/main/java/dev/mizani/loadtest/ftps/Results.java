@@ -20,6 +20,7 @@ final class Results {
 
     private final LoadSettings s;
     private final Flights f;
+    private final QueryLoad queries;
     private final Map<Plan, Long> planned;
     private final List<Double> p99PerSecond;
     final double committedPerSecond;
@@ -30,9 +31,11 @@ final class Results {
     final double generatorCores;
     final long committedInWindow;
 
-    Results(LoadSettings s, Flights f, Map<Plan, Long> planned, double[] cpu, List<Double> p99PerSecond) {
+    /** @param queries the query load, or null when the run sent no queries */
+    Results(LoadSettings s, Flights f, QueryLoad queries, Map<Plan, Long> planned, double[] cpu, List<Double> p99PerSecond) {
         this.s = s;
         this.f = f;
+        this.queries = queries;
         this.planned = planned;
         this.p99PerSecond = List.copyOf(p99PerSecond);
         this.committedInWindow = windowSum(f.committedPerSecond);
@@ -73,6 +76,12 @@ final class Results {
         line(b, "end to end (commit)", f.endToEnd);
         line(b, "prepare -> reserved", f.prepareToReserved);
         line(b, "fulfil -> commit", f.fulfilToCommit);
+        if (queries != null) {
+            line(b, "query transfer by id", queries.transferById);
+            line(b, "query positions", queries.positions);
+            b.append(String.format("queries: %d/s target; errors: transfer by id %d (of them %d not yet projected), positions %d%n",
+                    queries.rate(), queries.transferErrors.sum(), queries.notYetProjected.sum(), queries.positionErrors.sum()));
+        }
         b.append(String.format("cpu: hub %.2f cores (%.0f us/transfer), generator %.2f cores (%.0f us/transfer)",
                 hubCores, cpuMicrosPerTransfer(hubCores), generatorCores, cpuMicrosPerTransfer(generatorCores)));
         return b.toString();
@@ -108,6 +117,12 @@ final class Results {
         latency.set("endToEnd", percentiles(f.endToEnd));
         latency.set("prepareToReserved", percentiles(f.prepareToReserved));
         latency.set("fulfilToCommit", percentiles(f.fulfilToCommit));
+        if (queries != null) {
+            latency.set("queryTransferById", percentiles(queries.transferById));
+            latency.set("queryPositions", percentiles(queries.positions));
+            root.putObject("queries").put("perSecond", queries.rate()).put("transferByIdErrors", queries.transferErrors.sum())
+                    .put("notYetProjected", queries.notYetProjected.sum()).put("positionErrors", queries.positionErrors.sum());
+        }
         root.putObject("cpu").put("hubCores", hubCores).put("generatorCores", generatorCores)
                 .put("hubMicrosPerTransfer", cpuMicrosPerTransfer(hubCores))
                 .put("generatorMicrosPerTransfer", cpuMicrosPerTransfer(generatorCores));

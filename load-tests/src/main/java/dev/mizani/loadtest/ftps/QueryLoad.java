@@ -1,0 +1,126 @@
+package dev.mizani.loadtest.ftps;
+
+import dev.mizani.loadtest.ftps.Flights.Flight;
+import io.helidon.http.HeaderNames;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.ConcurrentHistogram;
+
+/**
+ * Queries against the query API while the transfers flow, at a constant arrival rate (open loop): alternately a
+ * recently committed transfer by id, asked by its payer, and a random DFSP's own positions. Each latency is taken
+ * from the query's intended start, so a stall shows in every query queued behind it. Only queries due inside the
+ * measured window are recorded; the warm-up's queries warm the query path.
+ */
+final class QueryLoad implements AutoCloseable {
+    private static final long HIGHEST_NS = 3_600_000_000_000L;
+    /** Queries outstanding at most; beyond it a query is not sent and counts as an error. */
+    private static final int OUTSTANDING_MAX = 10_000;
+
+    final ConcurrentHistogram transferById = new ConcurrentHistogram(HIGHEST_NS, 3);
+    final ConcurrentHistogram positions = new ConcurrentHistogram(HIGHEST_NS, 3);
+    /** Measured queries answered other than 200 (or not sent), by kind. */
+    final LongAdder transferErrors = new LongAdder();
+    final LongAdder positionErrors = new LongAdder();
+    /** Transfer lookups answered 404: committed at the payer but not yet in the read store. Counted among the errors. */
+    final LongAdder notYetProjected = new LongAdder();
+
+    private final int rate;
+    private final Flights flights;
+    private final List<String> names;
+    private final List<String> credentials;
+    private final WebClient client;
+    private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
+    private final Semaphore outstanding = new Semaphore(OUTSTANDING_MAX);
+    private volatile boolean running = true;
+    private Thread thread;
+
+    QueryLoad(String queryApi, int rate, Flights flights, List<String> names, List<String> credentials) {
+        this.rate = rate;
+        this.flights = flights;
+        this.names = names;
+        this.credentials = credentials;
+        this.client = WebClient.builder().baseUri(queryApi).keepAlive(true).connectTimeout(Duration.ofSeconds(5))
+                .readTimeout(Duration.ofSeconds(30)).connectionCacheSize(256).shareConnectionCache(false).build();
+    }
+
+    /** Starts the arrivals at {@code startNs}; those due in [windowStartNs, windowEndNs) are measured. */
+    QueryLoad start(long startNs, long windowStartNs, long windowEndNs) {
+        thread = Thread.ofPlatform().daemon().name("query-load").start(() -> {
+            SplittableRandom random = new SplittableRandom(7);
+            long periodNs = 1_000_000_000L / rate;
+            for (long i = 0; running; i++) {
+                long due = startNs + i * periodNs;
+                for (long wait; running && (wait = due - System.nanoTime()) > 0; ) {
+                    LockSupport.parkNanos(wait);
+                }
+                boolean measured = due >= windowStartNs && due < windowEndNs;
+                Flight f = (i & 1) == 0 ? flights.recentCommit(random) : null;
+                int dfsp = f != null ? f.payer : random.nextInt(names.size());
+                String path = f != null ? "/transfers/" + f.id : "/participants/" + names.get(dfsp) + "/positions";
+                boolean byId = f != null;
+                if (!outstanding.tryAcquire()) {
+                    if (measured) {
+                        (byId ? transferErrors : positionErrors).increment();
+                    }
+                    continue;
+                }
+                senders.submit(() -> {
+                    try {
+                        query(path, dfsp, due, measured, byId);
+                    } finally {
+                        outstanding.release();
+                    }
+                });
+            }
+        });
+        return this;
+    }
+
+    private void query(String path, int dfsp, long due, boolean measured, boolean byId) {
+        int status;
+        try (HttpClientResponse res = client.get(path).header(HeaderNames.AUTHORIZATION, "Bearer " + credentials.get(dfsp))
+                .request()) {
+            res.entity().consume();
+            status = res.status().code();
+        } catch (RuntimeException e) {
+            status = -1;
+        }
+        if (!measured) {
+            return;
+        }
+        (byId ? transferById : positions).recordValue(Math.max(0, System.nanoTime() - due));
+        if (status != 200) {
+            (byId ? transferErrors : positionErrors).increment();
+            if (status == 404 && byId) {
+                notYetProjected.increment();
+            }
+        }
+    }
+
+    int rate() {
+        return rate;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (!running) {
+            return;
+        }
+        running = false;
+        if (thread != null) {
+            thread.join();
+        }
+        senders.shutdown();
+        senders.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+        client.closeResource();
+    }
+}
