@@ -117,6 +117,11 @@ public final class ProjectionHandler implements AutoCloseable {
         this.decoder = new EventDecoder(registry);
         ReadStore.migrateSettlement(dataSource);
         ReadStore.migrate(dataSource, ReadStore.LIVE);
+        try (Connection c = dataSource.getConnection()) {
+            SettlementWindows.dateFirstWindow(c, ReadStore.LIVE);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot date settlement window 1", e);
+        }
         this.consumer = new KafkaConsumer<>(consumerConfig(bootstrap, settings.batchSizeMax(), settings.lingerMs()));
         for (String topic : List.of(HubTopics.TRANSFERS_EVENTS, HubTopics.PARTICIPANTS_EVENTS)) {
             consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));

@@ -106,6 +106,7 @@ public final class Rebuild {
     /** Windows as the recorded closes left them; each partition starts in the window its first commit fell into. */
     private void prepareWindows(Connection c, WindowBoundaries boundaries) throws SQLException {
         c.setAutoCommit(false);
+        SettlementWindows.dateFirstWindow(c, ReadStore.NEXT);
         for (WindowBoundaries.Close close : boundaries.closes()) {
             SettlementWindows.applyClose(c, ReadStore.NEXT, close.windowId(), close.reason(), close.closedAt());
         }

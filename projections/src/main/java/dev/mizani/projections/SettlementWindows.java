@@ -164,6 +164,14 @@ public final class SettlementWindows {
         log.info("settlement window {} closed ({}); window {} open", open, reason, open + 1);
     }
 
+    /** Dates window 1 in a table set from {@code settlement_start}, which both the live set and a rebuild read. */
+    static void dateFirstWindow(Connection c, String schema) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("update " + ReadStore.checked(schema) + ".settlement_windows "
+                + "set opened_at = (select opened_at from settlement_start) where window_id = 1 and opened_at is null")) {
+            ps.executeUpdate();
+        }
+    }
+
     /** Marks window N closed and opens N + 1 in one table set. */
     static void applyClose(Connection c, String schema, long windowId, String reason, Instant at) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("update " + schema + ".settlement_windows set state = 'CLOSED', "

@@ -196,6 +196,9 @@ class QueryApiEndToEndTest {
         expect(hub.admin("POST", "/settlementWindows/" + (id + 1), "{\"state\":\"OPEN\",\"reason\":\"x\"}"), 400);
         expect(hub.admin("GET", "/settlementWindows?state=SHUT", null), 400);
         expect(hub.admin("GET", "/settlementWindows/zero", null), 400);
+        JsonNode first = HttpHub.JSON.readTree(expect(hub.admin("GET", "/settlementWindows/1", null), 200).body());
+        assertThat(first.get("createdDate").asText()).as("window 1 is dated from the settlement records' start")
+                .matches("\\d{4}-\\d{2}-\\d{2}T.*Z");
 
         JsonNode mine = get(a, "/settlementWindows/" + id, 200).get("settlementWindow");
         assertThat(mine.get("state").asText()).isEqualTo("CLOSED");
