@@ -70,12 +70,13 @@ public final class HubServices implements AutoCloseable {
                 new TransferTimers()), RESTARTS_MAX, RESTART_WINDOW));
         expiry = start(new ExpiryScheduler(dataSource, bootstrap, transferCodec, clock, Duration.ofMillis(100),
                 Duration.ofSeconds(5), 1_000).start());
+        String guarantee = env.getOrDefault("MIZANI_POLICY_GUARANTEE", "at_least_once");
         start(new PolicyStream("participants-policy", bootstrap, HubTopics.TRANSFERS_EVENTS,
                 HubTopics.PARTICIPANTS_COMMANDS, TransferEventsTranslation.create(registry),
-                stateDir.resolve("participants-policy")).start());
+                stateDir.resolve("participants-policy"), guarantee).start());
         start(new PolicyStream("transfers-policy", bootstrap, HubTopics.PARTICIPANTS_EVENTS,
                 HubTopics.TRANSFERS_COMMANDS, ParticipantEventsTranslation.create(registry),
-                stateDir.resolve("transfers-policy")).start());
+                stateDir.resolve("transfers-policy"), guarantee).start());
     }
 
     public CommandProcessor<TransferCommand, TransferEvent, Transfer> transfers() {

@@ -69,7 +69,7 @@ public final class ProjectionHandler implements AutoCloseable {
     public record Settings(int batchSizeMax, Duration pollTimeout, int retriesMax, Duration retryBackoff,
                            Duration closeCheckEvery, int lingerMs) {
         public static Settings defaults() {
-            return new Settings(5_000, Duration.ofMillis(100), 10, Duration.ofMillis(200), Duration.ofMillis(200), 5);
+            return new Settings(5_000, Duration.ofMillis(100), 10, Duration.ofMillis(200), Duration.ofMillis(200), 20);
         }
 
         /** Overrides from {@code MIZANI_PROJECTIONS_BATCH_SIZE_MAX} and {@code MIZANI_PROJECTIONS_LINGER_MS}. */

@@ -68,7 +68,7 @@ public final class CallbackNotifier implements AutoCloseable {
         this.endpoints = endpoints;
         this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
                 TransferEventEnvelope.getClassSchema());
-        Map<String, Object> props = KafkaClients.plainConsumer(bootstrap, "api-gateway-notifier");
+        Map<String, Object> props = KafkaClients.followerConsumer(bootstrap, "api-gateway-notifier");
         props.put("max.poll.records", Math.max(1, inFlightMax));
         // inFlightMax 0 turns callbacks off: the core-mode load test measures the handlers without them
         this.consumer = inFlightMax == 0 ? null : new KafkaConsumer<>(props);

@@ -72,6 +72,11 @@ public final class HubFixture implements AutoCloseable {
         producer.flush();
     }
 
+    /** Produces a record again, as it was (key, bytes, headers): what a consumer replaying its input sees. */
+    void produceAgain(org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]> r) {
+        producer.send(new ProducerRecord<>(r.topic(), null, r.key(), r.value(), r.headers()));
+    }
+
     Prepared prepare(String payer, String payee, String amount, Duration expiresIn, boolean flush) {
         byte[] preimage = new byte[32];
         ThreadLocalRandom.current().nextBytes(preimage);

@@ -41,7 +41,7 @@ public record ProcessorSettings(
 
     public static ProcessorSettings defaults(String name, String commandTopic, String eventTopic) {
         return new ProcessorSettings(name, commandTopic, eventTopic, commandTopic + ".dlq",
-                1_000, 5, 64 * 1024, 100_000, 100, 10, Duration.ofMillis(100), Duration.ofMillis(200));
+                1_000, 20, 64 * 1024, 100_000, 100, 10, Duration.ofMillis(100), Duration.ofMillis(200));
     }
 
     /** Overrides from {@code <PREFIX>_BATCH_SIZE_MAX}, {@code _LINGER_MS}, {@code _CACHE_SIZE_MAX}, {@code _SNAPSHOT_EVERY}. */

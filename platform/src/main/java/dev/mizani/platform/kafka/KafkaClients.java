@@ -57,6 +57,42 @@ public final class KafkaClients {
         return p;
     }
 
+    /**
+     * How long the broker may hold a follower's fetch to fill it, from {@code MIZANI_FOLLOWERS_LINGER_MS}
+     * (default 20). Followers are the in-memory views of another context's stream, the callback notifier and
+     * the policies. Answering each fetch as soon as one record is there (0) costs the broker a fetch per few
+     * records at any rate: at a steady flow those fetches, not the records, are what the broker spends its CPU on.
+     */
+    public static final int FOLLOWERS_LINGER_MS = lingerFromEnv();
+
+    private static int lingerFromEnv() {
+        String value = System.getenv("MIZANI_FOLLOWERS_LINGER_MS");
+        try {
+            int ms = value == null || value.isBlank() ? 20 : Integer.parseInt(value.trim());
+            if (ms < 0 || ms > 1_000) {
+                throw new NumberFormatException();
+            }
+            return ms;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("MIZANI_FOLLOWERS_LINGER_MS must be 0..1000 (ms), got '" + value + "'");
+        }
+    }
+
+    /** A plain consumer whose fetches linger {@link #FOLLOWERS_LINGER_MS} for up to 256 KiB. */
+    public static Map<String, Object> followerConsumer(String bootstrap, String groupId) {
+        Map<String, Object> p = plainConsumer(bootstrap, groupId);
+        lingering(p);
+        return p;
+    }
+
+    /** Sets a consumer's fetch to linger {@link #FOLLOWERS_LINGER_MS} for up to 256 KiB (when that is not 0). */
+    public static void lingering(Map<String, Object> consumer) {
+        if (FOLLOWERS_LINGER_MS > 0) {
+            consumer.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, FOLLOWERS_LINGER_MS);
+            consumer.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 256 * 1024);
+        }
+    }
+
     public static Map<String, Object> plainConsumer(String bootstrap, String groupId) {
         Map<String, Object> p = new HashMap<>();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

@@ -21,7 +21,7 @@ public final class TopicFollower implements AutoCloseable {
     private volatile boolean running = true;
 
     public TopicFollower(String name, String bootstrap, List<String> topics, Consumer<ConsumerRecord<String, byte[]>> apply) {
-        this.consumer = new KafkaConsumer<>(KafkaClients.plainConsumer(bootstrap, null));
+        this.consumer = new KafkaConsumer<>(KafkaClients.followerConsumer(bootstrap, null));
         this.apply = apply;
         List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : topics) {

@@ -3,7 +3,10 @@ package dev.mizani.platform.policy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import dev.mizani.platform.kafka.KafkaClients;
 import java.util.Properties;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -21,10 +24,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one stateless policy as a Kafka Streams application with exactly_once_v2: each event of the
- * source topic becomes zero or more commands on the target topic, re-keyed, in the same Kafka
- * transaction as the consumed offset, so a crash never drops or doubles a command. An event the
- * translation cannot read goes to {@code <target>.dlq} with a reason header and never blocks.
+ * Runs one stateless policy as a Kafka Streams application: each event of the source topic becomes zero or
+ * more commands on the target topic, re-keyed. An event the translation cannot read goes to
+ * {@code <target>.dlq} with a reason header and never blocks.
+ *
+ * <p>At least once (the hub's default), a crash makes the policy translate again the events after its last
+ * committed offset. That is safe because derived commands carry deterministic ids ({@code reserve:<transfer>})
+ * and the command loop applies each id once; it must be, because the command handlers themselves publish a
+ * batch's events again after a crash between commit and publish, so even an exactly-once policy sees
+ * duplicates. exactly_once_v2 remains selectable; it costs a Kafka transaction per commit interval and makes
+ * the commands visible only at each commit.
  */
 public final class PolicyStream implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PolicyStream.class);
@@ -38,8 +47,9 @@ public final class PolicyStream implements AutoCloseable {
     private final KafkaStreams streams;
     private final String applicationId;
 
+    /** @param guarantee {@link StreamsConfig#EXACTLY_ONCE_V2} or {@link StreamsConfig#AT_LEAST_ONCE} */
     public PolicyStream(String applicationId, String bootstrap, String sourceTopic, String targetTopic,
-                        Translation translation, Path stateDir) {
+                        Translation translation, Path stateDir, String guarantee) {
         this.applicationId = applicationId;
         Topology topology = new Topology();
         topology.addSource("events", new StringDeserializer(), new ByteArrayDeserializer(), sourceTopic);
@@ -49,17 +59,25 @@ public final class PolicyStream implements AutoCloseable {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        boolean exactlyOnce = guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2);
+        if (!exactlyOnce && !guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
+            throw new IllegalArgumentException("a policy's guarantee is exactly_once_v2 or at_least_once, got " + guarantee);
+        }
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
-        // EOS commits (and so makes the commands visible) on this interval: the policy's added latency.
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 20);
+        // EOS commits (and so makes the commands visible) on this interval: the policy's added latency. At least
+        // once, the commands are visible as soon as sent, and the interval bounds what a crash replays.
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, exactlyOnce ? 20 : 200);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         p.put(StreamsConfig.producerPrefix("linger.ms"), 2);
         p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
         p.put(StreamsConfig.consumerPrefix("max.poll.records"), 2_000);
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10_000);
+        Map<String, Object> fetch = new HashMap<>();
+        KafkaClients.lingering(fetch);
+        fetch.forEach((key, value) -> p.put(StreamsConfig.consumerPrefix(key), value));
         this.streams = new KafkaStreams(topology, p);
         this.streams.setUncaughtExceptionHandler(e -> {
             log.error("{} failed; replacing its stream thread", applicationId, e);
