@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mizani.platform.commandloop.ProcessorHooks;
 import dev.mizani.platform.eventstore.StoredEvent;
 import dev.mizani.platform.testing.Await;
+import dev.mizani.platform.testing.TopicReader;
+import dev.mizani.schemas.HubTopics;
 import dev.mizani.participants.domain.ParticipantEvent;
 import dev.mizani.participants.handler.ParticipantCodec;
 import dev.mizani.schemas.participant.PayerFundsReservationRejected;
@@ -17,7 +19,9 @@ import dev.mizani.transfers.domain.TransferEvent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -127,11 +131,11 @@ class CrashAndHotPayerEndToEndTest {
         int payerEvents = f.infra.eventStore.readStream("participant-" + payer).size();
         int payeeEvents = f.infra.eventStore.readStream("participant-" + payee).size();
 
-        java.util.Set<String> keys = new java.util.HashSet<>(List.of(payer, payee));
+        Set<String> keys = new HashSet<>(List.of(payer, payee));
         transfers.forEach(p -> keys.add(p.id()));
         int again = 0;
-        for (String topic : List.of(dev.mizani.schemas.HubTopics.TRANSFERS_EVENTS, dev.mizani.schemas.HubTopics.PARTICIPANTS_EVENTS)) {
-            for (var r : dev.mizani.platform.testing.TopicReader.readAll(f.infra.bootstrap(), topic, 60, HubFixture.BOUND,
+        for (String topic : List.of(HubTopics.TRANSFERS_EVENTS, HubTopics.PARTICIPANTS_EVENTS)) {
+            for (var r : TopicReader.readAll(f.infra.bootstrap(), topic, 60, HubFixture.BOUND,
                     Duration.ofSeconds(1))) {
                 if (keys.contains(r.key())) {
                     f.produceAgain(r);

@@ -18,6 +18,7 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -73,7 +74,7 @@ public final class HubFixture implements AutoCloseable {
     }
 
     /** Produces a record again, as it was (key, bytes, headers): what a consumer replaying its input sees. */
-    void produceAgain(org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]> r) {
+    void produceAgain(ConsumerRecord<String, byte[]> r) {
         producer.send(new ProducerRecord<>(r.topic(), null, r.key(), r.value(), r.headers()));
     }
 

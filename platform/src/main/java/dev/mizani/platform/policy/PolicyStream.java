@@ -1,12 +1,12 @@
 package dev.mizani.platform.policy;
 
+import dev.mizani.platform.kafka.KafkaClients;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import dev.mizani.platform.kafka.KafkaClients;
 import java.util.Properties;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
