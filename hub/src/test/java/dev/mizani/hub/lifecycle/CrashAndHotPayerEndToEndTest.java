@@ -65,9 +65,7 @@ class CrashAndHotPayerEndToEndTest {
     void aHandlerKilledMidRunLosesAndDoublesNothing() throws Exception {
         String payer = "crash-payer-" + RUN;
         String payee = "crash-payee-" + RUN;
-        f.onboard(payer, 100_000_000, 100_000_000);
-        f.onboard(payee, 100_000_000, 100_000_000);
-        f.awaitDirectoryKnows(payer, payee);
+        onboardPair(payer, payee);
         int restartsBefore = f.hub.transfersRestarts();
         ARMED.set(true);
         List<HubFixture.Prepared> transfers = new ArrayList<>();
@@ -75,11 +73,7 @@ class CrashAndHotPayerEndToEndTest {
             transfers.add(f.prepare(payer, payee, "1", Duration.ofMinutes(5), i % 20 == 19));
         }
         f.flush();
-        for (HubFixture.Prepared p : transfers) {
-            f.awaitEvent(p.id(), TransferReserved.class);
-            f.transferCommand(new TransferCommand.FulfilTransfer(p.id(), payee, p.fulfilment(), "f-" + p.id(), Instant.EPOCH, false), false);
-        }
-        f.flush();
+        fulfilEachWhenReserved(transfers, payee);
         for (HubFixture.Prepared p : transfers) {
             f.awaitEvent(p.id(), TransferCommitted.class);
         }
@@ -112,19 +106,13 @@ class CrashAndHotPayerEndToEndTest {
     void eventsThePoliciesTranslateTwiceMoveNoMoneyTwice() throws Exception {
         String payer = "replay-payer-" + RUN;
         String payee = "replay-payee-" + RUN;
-        f.onboard(payer, 100_000_000, 100_000_000);
-        f.onboard(payee, 100_000_000, 100_000_000);
-        f.awaitDirectoryKnows(payer, payee);
+        onboardPair(payer, payee);
         List<HubFixture.Prepared> transfers = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             transfers.add(f.prepare(payer, payee, "1", Duration.ofMinutes(5), false));
         }
         f.flush();
-        for (HubFixture.Prepared p : transfers) {
-            f.awaitEvent(p.id(), TransferReserved.class);
-            f.transferCommand(new TransferCommand.FulfilTransfer(p.id(), payee, p.fulfilment(), "f-" + p.id(), Instant.EPOCH, false), false);
-        }
-        f.flush();
+        fulfilEachWhenReserved(transfers, payee);
         Await.until(HubFixture.BOUND, "all 20 committed on both sides",
                 () -> positionEvents(payer, ParticipantEvent.PayerFundsCommitted.class) == 20
                         && positionEvents(payee, ParticipantEvent.PayeeFundsCommitted.class) == 20);
@@ -184,6 +172,21 @@ class CrashAndHotPayerEndToEndTest {
         assertThat(reserved).allMatch(r -> r.getPositionMinor() + r.getReservedMinor() <= 50 * 1_000);
         assertThat(f.events.of(hot).stream().filter(e -> e instanceof PayerFundsReservationRejected r && r.getErrorCode() == 4200))
                 .hasSize(1_950);
+    }
+
+    private static void onboardPair(String payer, String payee) {
+        f.onboard(payer, 100_000_000, 100_000_000);
+        f.onboard(payee, 100_000_000, 100_000_000);
+        f.awaitDirectoryKnows(payer, payee);
+    }
+
+    /** The payee's answer to each prepare, sent as soon as the transfer is reserved. */
+    private static void fulfilEachWhenReserved(List<HubFixture.Prepared> transfers, String payee) {
+        for (HubFixture.Prepared p : transfers) {
+            f.awaitEvent(p.id(), TransferReserved.class);
+            f.transferCommand(new TransferCommand.FulfilTransfer(p.id(), payee, p.fulfilment(), "f-" + p.id(), Instant.EPOCH, false), false);
+        }
+        f.flush();
     }
 
     private static List<TransferEvent> transferStream(String transferId) throws Exception {
