@@ -1,6 +1,7 @@
 package dev.mizani.loadtest.ftps;
 
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -43,7 +44,8 @@ final class Flights {
         }
     }
 
-    private static final long HIGHEST_NS = 3_600_000_000_000L;
+    /** The highest latency a histogram here records: an hour. */
+    static final long HIGHEST_NS = 3_600_000_000_000L;
 
     final Map<String, Flight> inFlight = new ConcurrentHashMap<>();
     /** The payer of each transfer that ended, to tell a late callback to the payee from a repeat to the payer. */
@@ -211,7 +213,7 @@ final class Flights {
     }
 
     /** A transfer picked at random from the recent commits, or null before the first. */
-    Flight recentCommit(java.util.SplittableRandom random) {
+    Flight recentCommit(SplittableRandom random) {
         long seen = commitsSeen.get();
         return seen == 0 ? null : recentCommits.get(random.nextInt((int) Math.min(seen, RECENT)));
     }

@@ -21,12 +21,11 @@ import org.HdrHistogram.ConcurrentHistogram;
  * measured window are recorded; the warm-up's queries warm the query path.
  */
 final class QueryLoad implements AutoCloseable {
-    private static final long HIGHEST_NS = 3_600_000_000_000L;
     /** Queries outstanding at most; beyond it a query is not sent and counts as an error. */
     private static final int OUTSTANDING_MAX = 10_000;
 
-    final ConcurrentHistogram transferById = new ConcurrentHistogram(HIGHEST_NS, 3);
-    final ConcurrentHistogram positions = new ConcurrentHistogram(HIGHEST_NS, 3);
+    final ConcurrentHistogram transferById = new ConcurrentHistogram(Flights.HIGHEST_NS, 3);
+    final ConcurrentHistogram positions = new ConcurrentHistogram(Flights.HIGHEST_NS, 3);
     /** Measured queries answered other than 200 (or not sent), by kind. */
     final LongAdder transferErrors = new LongAdder();
     final LongAdder positionErrors = new LongAdder();
