@@ -10,11 +10,17 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import org.pcollections.HashTreePMap;
+import org.pcollections.PMap;
 
 /**
  * Applies events. Each money event states the totals it leads to, and evolve checks them against its own
  * arithmetic (the second check of each invariant; the first is in decide): a mismatch means corrupt state
  * or a bug, and throws rather than let money drift.
+ *
+ * <p>Pending reservations and funds out are persistent maps: an event adds or removes one entry and shares
+ * the rest, so applying it costs O(log n) in what is in flight, not a copy of all of it. A copy per event made
+ * a payer with a thousand transfers in flight slower the more it fell behind.
  */
 final class ParticipantEvolution {
     private ParticipantEvolution() {}
@@ -44,12 +50,9 @@ final class ParticipantEvolution {
             case FundsRecordedOut e -> withFunds(p, e.fundsTransferId(), e.currency(), a -> withLiquidity(
                     withoutFundsOut(a, e.fundsTransferId(), e.amountMinor(), e),
                     Math.subtractExact(a.liquidityCoverMinor(), e.amountMinor()), e.liquidityCoverMinor()));
-            case FundsOutReserved e -> withAccount(p, e.currency(), a -> {
-                Map<String, Long> pending = new HashMap<>(a.fundsOutPending());
-                pending.put(e.fundsTransferId(), e.amountMinor());
-                return new Account(a.positionMinor(), a.reservedMinor(), a.netDebitCapMinor(), a.liquidityCoverMinor(),
-                        a.initialPositionSet(), a.pending(), Map.copyOf(pending));
-            });
+            case FundsOutReserved e -> withAccount(p, e.currency(), a -> new Account(a.positionMinor(),
+                    a.reservedMinor(), a.netDebitCapMinor(), a.liquidityCoverMinor(), a.initialPositionSet(), a.pending(),
+                    persistent(a.fundsOutPending()).plus(e.fundsTransferId(), e.amountMinor())));
             case FundsOutAborted e -> withFunds(p, e.fundsTransferId(), e.currency(),
                     a -> withoutFundsOut(a, e.fundsTransferId(), e.amountMinor(), e));
             case ParticipantActiveSet e -> p.withActive(e.active());
@@ -91,10 +94,9 @@ final class ParticipantEvolution {
     }
 
     static Account withReservation(Account a, String transferId, String payee, long amountMinor) {
-        Map<String, Reservation> pending = new HashMap<>(a.pending());
-        pending.put(transferId, new Reservation(payee, amountMinor));
         return new Account(a.positionMinor(), Math.addExact(a.reservedMinor(), amountMinor), a.netDebitCapMinor(),
-                a.liquidityCoverMinor(), a.initialPositionSet(), Map.copyOf(pending), a.fundsOutPending());
+                a.liquidityCoverMinor(), a.initialPositionSet(),
+                persistent(a.pending()).plus(transferId, new Reservation(payee, amountMinor)), a.fundsOutPending());
     }
 
     /** A committed or aborted funds out leaves the pending set; a one-step funds out was never in it. */
@@ -109,10 +111,8 @@ final class ParticipantEvolution {
         if (pending != amountMinor) {
             throw new IllegalStateException(e + " states " + amountMinor + " but " + pending + " was prepared");
         }
-        Map<String, Long> rest = new HashMap<>(a.fundsOutPending());
-        rest.remove(fundsTransferId);
         return new Account(a.positionMinor(), a.reservedMinor(), a.netDebitCapMinor(), a.liquidityCoverMinor(),
-                a.initialPositionSet(), a.pending(), Map.copyOf(rest));
+                a.initialPositionSet(), a.pending(), persistent(a.fundsOutPending()).minus(fundsTransferId));
     }
 
     private static Reservation reservation(Account a, String transferId, ParticipantEvent e) {
@@ -124,9 +124,12 @@ final class ParticipantEvolution {
     }
 
     private static Map<String, Reservation> without(Map<String, Reservation> pending, String transferId) {
-        Map<String, Reservation> copy = new HashMap<>(pending);
-        copy.remove(transferId);
-        return Map.copyOf(copy);
+        return persistent(pending).minus(transferId);
+    }
+
+    /** The map itself when it is already persistent (every state after its first money event), else one copy. */
+    static <K, V> PMap<K, V> persistent(Map<K, V> map) {
+        return map instanceof PMap<K, V> p ? p : HashTreePMap.from(map);
     }
 
     private static Account checked(Account a, long positionMinor, long reservedMinor, ParticipantEvent e) {

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import org.pcollections.HashTreePMap;
 
 /** Snapshot bytes of a participant's state. */
 final class ParticipantSnapshots {
@@ -69,8 +70,8 @@ final class ParticipantSnapshots {
             for (int j = r.i32(); j > 0; j--) {
                 fundsOut.put(r.str(), r.i64());
             }
-            accounts.put(currency, new Account(position, reserved, ndc, cover, initialSet, Map.copyOf(pending),
-                    Map.copyOf(fundsOut)));
+            accounts.put(currency, new Account(position, reserved, ndc, cover, initialSet, HashTreePMap.from(pending),
+                    HashTreePMap.from(fundsOut)));
         }
         Map<String, String> endpoints = new HashMap<>();
         for (int i = r.i32(); i > 0; i--) {

@@ -151,6 +151,33 @@ class ParticipantDeciderTest {
                     .containsExactly(new PayeeFundsCommitted("payee", "t1", 300, "USD", -300));
         }
 
+        /** States share their pending reservations: a later event must not change what an earlier state holds. */
+        @Test
+        void everyStateKeepsItsOwnReservationsWhileLaterOnesComeAndGo() {
+            Participant state = payer(1_000_000, 1_000_000);
+            List<Participant> history = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                history.add(state);
+                state = decider.evolve(state, new PayerFundsReserved("payer", "payee", "t" + i, 10, "USD", 0, 10L * (i + 1)));
+            }
+            for (int i = 0; i < 200; i += 2) {
+                history.add(state);
+                state = decider.evolve(state, new PayerFundsCommitted("payer", "t" + i, 10, "USD", 10L * (i / 2 + 1),
+                        10L * (200 - i / 2 - 1)));
+            }
+            for (int i = 0; i < 200; i++) {
+                assertThat(pendingIds(history.get(i))).hasSize(i).doesNotContain("t" + i);
+            }
+            assertThat(pendingIds(history.get(250))).hasSize(150).doesNotContain("t0", "t98").contains("t1", "t100");
+            assertThat(pendingIds(state)).hasSize(100).allMatch(id -> Integer.parseInt(id.substring(1)) % 2 == 1);
+            assertThat(when(state, new CommitPayerFunds("payer", "t1")))
+                    .containsExactly(new PayerFundsCommitted("payer", "t1", 10, "USD", 1_010, 990));
+        }
+
+        private static java.util.Set<String> pendingIds(Participant state) {
+            return ((Participant.Registered) state).accounts().get("USD").pending().keySet();
+        }
+
         @Test
         void anEventWhoseTotalsDoNotFollowIsABugAndThrows() {
             assertThatThrownBy(() -> decider.evolve(reserved, new PayerFundsCommitted("payer", "t1", 300, "USD", 999, 0)))
