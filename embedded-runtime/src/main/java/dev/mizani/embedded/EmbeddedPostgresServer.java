@@ -47,6 +47,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setServerConfig("max_connections", "200")
                     .setServerConfig("shared_buffers", "256MB")
                     .setServerConfig("max_wal_size", "2GB")
+                    // its own log, in <data>/postgres/log: checkpoints, long autovacuums and statements, lock waits
+                    .setServerConfig("logging_collector", "on")
+                    .setServerConfig("log_checkpoints", "on")
+                    .setServerConfig("log_autovacuum_min_duration", "1s")
+                    .setServerConfig("log_min_duration_statement", "1s")
+                    .setServerConfig("log_lock_waits", "on")
                     .setOverrideWorkingDirectory(dataDir.getParent().resolve("pg-binaries").toFile());
             if (port > 0) {
                 builder.setPort(port);

@@ -71,7 +71,7 @@ public final class PolicyStream implements AutoCloseable {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, exactlyOnce ? 20 : 200);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         p.put(StreamsConfig.producerPrefix("linger.ms"), 2);
-        p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
+        p.put(StreamsConfig.producerPrefix("compression.type"), KafkaClients.COMPRESSION);
         p.put(StreamsConfig.consumerPrefix("max.poll.records"), 2_000);
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10_000);
