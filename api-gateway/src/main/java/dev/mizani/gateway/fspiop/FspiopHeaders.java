@@ -28,6 +28,8 @@ public final class FspiopHeaders {
             "application/vnd\\.interoperability\\.transfers\\+json\\s*;\\s*version\\s*=\\s*(\\d+)(?:\\.(\\d+))?\\s*");
     private static final List<String> VERSIONS = List.of("1.1", "1.0");
     private static final Pattern FSP_ID = Pattern.compile("[^\\p{Cntrl}]{1,32}");
+    /** Compiled once: every request's Accept header goes through it. */
+    private static final Pattern QUALITY = Pattern.compile(";\\s*q=[0-9.]+");
 
     private final Map<String, String> headers;
 
@@ -109,7 +111,7 @@ public final class FspiopHeaders {
             if (r.equals("*/*") || r.startsWith("application/*") || r.equals(MEDIA_TYPE)) {
                 return true;
             }
-            var m = ACCEPT_VERSIONED.matcher(r.replaceAll(";\\s*q=[0-9.]+", ""));
+            var m = ACCEPT_VERSIONED.matcher(QUALITY.matcher(r).replaceAll(""));
             if (m.matches() && (m.group(2) == null ? m.group(1).equals("1") : VERSIONS.contains(m.group(1) + "." + m.group(2)))) {
                 return true;
             }

@@ -100,12 +100,13 @@ public final class TransferBodies {
 
     static final Pattern FULFILMENT = CONDITION;
     static final Pattern ERROR_CODE = Pattern.compile("^[1-9]\\d{3}$");
+    static final Pattern TRANSFER_STATE = Pattern.compile("^(RECEIVED|RESERVED|COMMITTED|ABORTED)$");
 
     /** PUT /transfers/{ID}: COMMITTED (or RESERVED) needs the fulfilment; ABORTED ends the transfer. */
     public static Parsed<AnswerRequest> answer(byte[] body) {
         try {
             JsonNode root = object(body, Set.of("fulfilment", "completedTimestamp", "transferState", "extensionList"));
-            String state = string(root, "transferState", "transferState", Pattern.compile("^(RECEIVED|RESERVED|COMMITTED|ABORTED)$"),
+            String state = string(root, "transferState", "transferState", TRANSFER_STATE,
                     9, "RESERVED, COMMITTED or ABORTED");
             if (root.has("completedTimestamp")) {
                 string(root, "completedTimestamp", "completedTimestamp", DATE_TIME, 32, "an FSPIOP DateTime");
