@@ -55,11 +55,13 @@ final class HubProcess implements AutoCloseable {
         String token = "load-test-operator-" + java.util.UUID.randomUUID();
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
-                // the hub's own default collector, unless the run picks another (hubOpts=-XX:+UseZGC)
-                jvmOptions.matches(".*-XX:\\+Use\\w+GC.*") ? jvmOptions.trim() : "-XX:+UseParallelGC",
                 "--add-opens=java.base/java.lang=ALL-UNNAMED",
                 "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=java.lang,java.math,java.util,org.apache.avro,dev.mizani"));
-        if (!jvmOptions.isBlank() && !command.contains(jvmOptions.trim())) {
+        // the hub's own default collector, unless the run picks another (hubOpts=-XX:+UseZGC)
+        if (!jvmOptions.matches(".*-XX:\\+Use\\w+GC.*")) {
+            command.add("-XX:+UseParallelGC");
+        }
+        if (!jvmOptions.isBlank()) {
             command.add(jvmOptions.trim());
         }
         // the generator's own classes (and its quieter logback.xml) stay out of the hub's class path
