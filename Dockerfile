@@ -9,6 +9,7 @@ RUN ./mvnw -B -q -pl hub -am install -DskipTests \
 FROM eclipse-temurin:21-jre
 COPY --from=build /out/lib /opt/mizani/lib
 ENV MIZANI_DATA_DIR=/var/lib/mizani
-ENTRYPOINT ["java", "-Xmx2g", "-XX:+UseParallelGC", "--add-opens=java.base/java.lang=ALL-UNNAMED", \
+ENTRYPOINT ["java", "-Xmx2g", "-XX:+UseParallelGC", \
+  "-XX:MetaspaceSize=128m", "-XX:SweeperThreshold=50", "--add-opens=java.base/java.lang=ALL-UNNAMED", \
   "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=java.lang,java.math,java.util,org.apache.avro,dev.mizani", \
   "-cp", "/opt/mizani/lib/*", "dev.mizani.hub.Main"]

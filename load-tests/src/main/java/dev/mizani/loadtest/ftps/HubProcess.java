@@ -59,10 +59,13 @@ final class HubProcess implements AutoCloseable {
                 "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=java.lang,java.math,java.util,org.apache.avro,dev.mizani"));
         // the hub's own default collector, unless the run picks another (hubOpts=-XX:+UseZGC)
         if (!jvmOptions.matches(".*-XX:\\+Use\\w+GC.*")) {
-            command.add("-XX:+UseParallelGC");
+            // as hub/pom.xml launches it: no full collection at start-up or when the JIT's code grows
+            command.addAll(java.util.List.of("-XX:+UseParallelGC", "-XX:MetaspaceSize=128m", "-XX:SweeperThreshold=50"));
         }
-        if (!jvmOptions.isBlank()) {
-            command.add(jvmOptions.trim());
+        for (String option : jvmOptions.split(";")) {
+            if (!option.isBlank()) {
+                command.add(option.trim());
+            }
         }
         // the generator's own classes (and its quieter logback.xml) stay out of the hub's class path
         String classPath = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))

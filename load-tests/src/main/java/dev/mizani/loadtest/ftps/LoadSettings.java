@@ -36,8 +36,9 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
               db=                  its PostgreSQL JDBC URL, for the read-store gate (embedded: known)
               callbackHost=127.0.0.1   address the hub reaches the simulated DFSPs at
               heap=3g partitions=8 the embedded hub's heap and topic partitions
-              hubOpts=             one extra JVM option for the embedded hub (e.g. -XX:StartFlightRecording=...);
-                                   a collector (-XX:+UseZGC) replaces the hub's default ParallelGC
+              hubOpts=             extra JVM options for the embedded hub, separated by ';' (e.g.
+                                   -XX:StartFlightRecording=...;-Xlog:gc:file=gc.log); a collector
+                                   (-XX:+UseZGC) replaces the hub's default ParallelGC
               cpus=                pin the generator to these CPUs (taskset list, e.g. 1)
               out=target/ftps      where the JSON and HTML reports go
             """;
