@@ -4,28 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mizani.loadtest.ftps.Flights.Flight;
 import dev.mizani.loadtest.ftps.Flights.Plan;
-import io.helidon.http.HeaderName;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.Method;
-import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,12 +23,11 @@ import java.util.regex.Pattern;
  * The simulated DFSPs of HTTP mode: one callback server for all of them (each under its own path), onboarded
  * through the admin API as an operator's script would, and an FSPIOP client that prepares as the payer and
  * answers as the payee. The payee answers each forwarded prepare as its transfer's plan says: the fulfilment,
- * a 5104 reject, or nothing (so the transfer expires).
+ * a 5104 reject, or nothing (so the transfer expires). Both the client and the callback server are one
+ * {@link LoopHttp} thread, so the generator's cost stays small beside the hub's.
  */
 final class HttpDfsps implements TransferDriver {
     private static final String TYPE = "application/vnd.interoperability.transfers+json;version=1.1";
-    private static final HeaderName SOURCE = HeaderNames.create("FSPIOP-Source");
-    private static final HeaderName DESTINATION = HeaderNames.create("FSPIOP-Destination");
     private static final DateTimeFormatter FSPIOP_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
     private static final Pattern TRANSFER_ID = Pattern.compile("\"transferId\"\\s*:\\s*\"([^\"]+)\"");
@@ -48,29 +37,36 @@ final class HttpDfsps implements TransferDriver {
     final List<String> names = new ArrayList<>();
     final List<String> credentials = new ArrayList<>();
     private final Flights flights;
-    private final String gateway;
-    private final WebClient client;
-    private final WebServer server;
-    private final ExecutorService answers = Executors.newVirtualThreadPerTaskExecutor();
+    private final LoopHttp http;
+    /** The Date header's value, formatted once a second rather than per request. */
+    private volatile String date = "";
+    private volatile long dateSecond;
 
-    HttpDfsps(Flights flights, String gateway, int connections) {
+    HttpDfsps(Flights flights, String gateway, int connections) throws IOException {
         this.flights = flights;
-        this.gateway = gateway;
-        this.client = WebClient.builder().baseUri(gateway).keepAlive(true).connectTimeout(Duration.ofSeconds(5))
-                .readTimeout(Duration.ofSeconds(30)).connectionCacheSize(connections).shareConnectionCache(false).build();
-        this.server = WebServer.builder().host("0.0.0.0").port(0).backlog(8192)
-                .routing(r -> r
-                        .post("/{dfsp}/transfers", this::forwardedPrepare)
-                        .put("/{dfsp}/transfers/{id}/error", this::errorCallback)
-                        .put("/{dfsp}/transfers/{id}", this::commitCallback)
-                        .patch("/{dfsp}/transfers/{id}", (req, res) -> res.send()))
-                .build().start();
+        this.http = new LoopHttp(URI.create(gateway), connections, 30_000, "0.0.0.0", this::callback);
+    }
+
+    /** Routes a callback by its path: {@code /{dfsp}/transfers}, {@code /{dfsp}/transfers/{id}} or {@code .../error}. */
+    private void callback(String method, String path, byte[] body) {
+        String[] p = path.split("/");  // "", dfsp, "transfers", id, "error"
+        if (p.length < 3 || !p[2].equals("transfers")) {
+            return;
+        }
+        String dfsp = p[1];
+        if (method.equals("POST") && p.length == 3) {
+            forwardedPrepare(new String(body, StandardCharsets.UTF_8));
+        } else if (method.equals("PUT") && p.length == 5 && p[4].equals("error")) {
+            errorCallback(dfsp, p[3], new String(body, StandardCharsets.UTF_8));
+        } else if (method.equals("PUT") && p.length == 4) {
+            commitCallback(dfsp, p[3]);
+        }
+        // PATCH (the payee's commit notice) needs nothing
     }
 
     /** Creates the DFSPs through the admin API: currency, NDC, liquidity, endpoints at this server, credential. */
     void onboard(String admin, String operatorToken, String callbackHost, int count, String runId) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        Admin a = new Admin(http, admin, operatorToken);
+        Admin a = new Admin(HttpClient.newHttpClient(), admin, operatorToken);
         for (int i = 0; i < count; i++) {
             String name = "ld" + runId + "d" + i;
             a.call("POST", "/participants", "{\"name\":\"" + name + "\",\"currency\":\"USD\"}", 201);
@@ -85,7 +81,7 @@ final class HttpDfsps implements TransferDriver {
             a.call("POST", "/participants/" + name + "/accounts/" + settlement, """
                     {"transferId":"%s","externalReference":"load-test","action":"recordFundsIn","reason":"load test",
                      "amount":{"amount":"%s","currency":"USD"}}""".formatted(UUID.randomUUID(), LoadRun.LIQUIDITY), 202);
-            String base = "http://" + callbackHost + ":" + server.port() + "/" + name;
+            String base = "http://" + callbackHost + ":" + http.port() + "/" + name;
             for (String[] e : new String[][] {{"FSPIOP_CALLBACK_URL_TRANSFER_POST", base + "/transfers"},
                     {"FSPIOP_CALLBACK_URL_TRANSFER_PUT", base + "/transfers/{{transferId}}"},
                     {"FSPIOP_CALLBACK_URL_TRANSFER_ERROR", base + "/transfers/{{transferId}}/error"}}) {
@@ -118,29 +114,33 @@ final class HttpDfsps implements TransferDriver {
                 + names.get(f.payee) + "\",\"amount\":{\"amount\":\"" + amount + "\",\"currency\":\"USD\"},"
                 + "\"ilpPacket\":\"AYIBgQAAAAAAAASw\",\"condition\":\"" + condition + "\",\"expiration\":\""
                 + FSPIOP_TIME.format(expiration) + "\"}";
-        send(Method.POST, "/transfers", f.payer, f.payee, body, f.id);
+        send("POST", "/transfers", f.payer, f.payee, body, f.id);
     }
 
-    private void send(Method method, String path, int from, int to, String body, String transferId) {
-        try (HttpClientResponse res = client.method(method).path(path)
-                .header(HeaderNames.CONTENT_TYPE, TYPE).header(HeaderNames.ACCEPT, TYPE)
-                .header(HeaderNames.DATE, DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.now().atOffset(ZoneOffset.UTC)))
-                .header(SOURCE, names.get(from)).header(DESTINATION, names.get(to))
-                .header(HeaderNames.AUTHORIZATION, "Bearer " + credentials.get(from))
-                .submit(body.getBytes(StandardCharsets.UTF_8))) {
-            if (res.status().code() != 202) {
-                String answer = res.as(String.class);
-                Matcher m = ERROR_CODE.matcher(answer);
-                flights.refused(transferId, "HTTP " + res.status().code() + (m.find() ? " " + m.group(1) : ""), System.nanoTime());
+    private void send(String method, String path, int from, int to, String body, String transferId) {
+        String headers = "Content-Type: " + TYPE + "\r\nAccept: " + TYPE + "\r\nDate: " + date()
+                + "\r\nFSPIOP-Source: " + names.get(from) + "\r\nFSPIOP-Destination: " + names.get(to)
+                + "\r\nAuthorization: Bearer " + credentials.get(from) + "\r\n";
+        http.send(method, path, headers, body.getBytes(StandardCharsets.UTF_8), (status, answer, failure) -> {
+            if (failure != null) {
+                flights.refused(transferId, "generator: " + failure, System.nanoTime());
+            } else if (status != 202) {
+                Matcher m = ERROR_CODE.matcher(new String(answer, StandardCharsets.UTF_8));
+                flights.refused(transferId, "HTTP " + status + (m.find() ? " " + m.group(1) : ""), System.nanoTime());
             }
-        } catch (RuntimeException e) {
-            flights.refused(transferId, "generator: " + e.getClass().getSimpleName(), System.nanoTime());
-        }
+        });
     }
 
-    private void forwardedPrepare(ServerRequest req, ServerResponse res) {
-        String body = req.content().as(String.class);
-        res.send();
+    private String date() {
+        long second = System.currentTimeMillis() / 1000;
+        if (second != dateSecond) {
+            date = DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.ofEpochSecond(second).atOffset(ZoneOffset.UTC));
+            dateSecond = second;
+        }
+        return date;
+    }
+
+    private void forwardedPrepare(String body) {
         long now = System.nanoTime();
         Matcher m = TRANSFER_ID.matcher(body);
         if (!m.find()) {
@@ -152,24 +152,19 @@ final class HttpDfsps implements TransferDriver {
         if (f == null || f.plan == Plan.EXPIRE) {
             return;
         }
-        answers.submit(() -> {
-            f.answeredNs = System.nanoTime();
-            flights.answersSent.increment();
-            if (f.plan == Plan.REJECT) {
-                send(Method.PUT, "/transfers/" + id + "/error", f.payee, f.payer,
-                        "{\"errorInformation\":{\"errorCode\":\"5104\",\"errorDescription\":\"Transaction request rejected\"}}", id);
-            } else {
-                send(Method.PUT, "/transfers/" + id, f.payee, f.payer, "{\"fulfilment\":\"" + f.fulfilment
-                        + "\",\"completedTimestamp\":\"" + FSPIOP_TIME.format(Instant.now()) + "\",\"transferState\":\"COMMITTED\"}", id);
-            }
-        });
+        f.answeredNs = System.nanoTime();
+        flights.answersSent.increment();
+        if (f.plan == Plan.REJECT) {
+            send("PUT", "/transfers/" + id + "/error", f.payee, f.payer,
+                    "{\"errorInformation\":{\"errorCode\":\"5104\",\"errorDescription\":\"Transaction request rejected\"}}", id);
+        } else {
+            send("PUT", "/transfers/" + id, f.payee, f.payer, "{\"fulfilment\":\"" + f.fulfilment
+                    + "\",\"completedTimestamp\":\"" + FSPIOP_TIME.format(Instant.now()) + "\",\"transferState\":\"COMMITTED\"}", id);
+        }
     }
 
-    private void commitCallback(ServerRequest req, ServerResponse res) {
-        req.content().consume();
-        res.send();
-        String id = req.path().pathParameters().get("id");
-        if (toPayer(req, id)) {
+    private void commitCallback(String dfsp, String id) {
+        if (toPayer(dfsp, id)) {
             flights.ended(id, null, System.nanoTime());
         }
     }
@@ -178,11 +173,8 @@ final class HttpDfsps implements TransferDriver {
      * An error callback ends the transfer when it reaches the payer. The payee hears of an expiry or abort too,
      * and of the refusal of an answer that came too late; those are not the payer's outcome.
      */
-    private void errorCallback(ServerRequest req, ServerResponse res) {
-        String body = req.content().as(String.class);
-        res.send();
-        String id = req.path().pathParameters().get("id");
-        if (toPayer(req, id)) {
+    private void errorCallback(String dfsp, String id, String body) {
+        if (toPayer(dfsp, id)) {
             Matcher m = ERROR_CODE.matcher(body);
             flights.ended(id, m.find() ? m.group(1) : "unreadable", System.nanoTime());
         } else {
@@ -191,16 +183,14 @@ final class HttpDfsps implements TransferDriver {
     }
 
     /** True when the callback is addressed to the transfer's payer. */
-    private boolean toPayer(ServerRequest req, String id) {
+    private boolean toPayer(String dfsp, String id) {
         int payer = flights.payerOf(id);
-        return payer >= 0 && names.get(payer).equals(req.path().pathParameters().get("dfsp"));
+        return payer >= 0 && names.get(payer).equals(dfsp);
     }
 
     @Override
-    public void close() {
-        server.stop();
-        answers.shutdownNow();
-        client.closeResource();
+    public void close() throws InterruptedException {
+        http.close();
     }
 
     /** The admin API, as an operator's script calls it; any other status than the expected one stops the run. */

@@ -21,8 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
@@ -103,8 +101,7 @@ public final class LoadRun {
         int totalSeconds = s.warmupSeconds() + (s.ramp() ? Ramp.stepsMax(s) * s.stepSeconds() : s.seconds())
                 + s.boundSeconds() + 5;
         Flights flights = new Flights(s.boundSeconds() * 1_000_000_000L);
-        try (HttpDfsps dfsps = new HttpDfsps(flights, gateway, 1024);
-             ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (HttpDfsps dfsps = new HttpDfsps(flights, gateway, 1024)) {
             System.out.printf("onboarding %d DFSPs through the admin API...%n", s.dfsps());
             dfsps.onboard(admin, token, s.callbackHost(), s.dfsps(), runId);
             long[][] before = dfsps.positions(admin, token);
@@ -113,7 +110,7 @@ public final class LoadRun {
             try {
                 QueryLoad queries = s.queries() == 0 ? null : new QueryLoad(query, s.queries(), flights, dfsps.names, dfsps.credentials);
                 try {
-                    return measure(hub, flights, dfsps, driver, senders, queries, admin, token, jdbc, before, out, totalSeconds);
+                    return measure(hub, flights, dfsps, driver, queries, admin, token, jdbc, before, out, totalSeconds);
                 } finally {
                     if (queries != null) {
                         queries.close();
@@ -128,9 +125,9 @@ public final class LoadRun {
     }
 
     private boolean measure(HubProcess hub, Flights flights, HttpDfsps dfsps, TransferDriver driver,
-                            ExecutorService senders, QueryLoad queries, String admin, String token, String jdbc,
+                            QueryLoad queries, String admin, String token, String jdbc,
                             long[][] before, Path out, int totalSeconds) throws Exception {
-        preflight(flights, driver, senders);
+        preflight(flights, driver);
 
         long startNs = System.nanoTime();
         flights.begin(startNs, totalSeconds);
@@ -151,10 +148,10 @@ public final class LoadRun {
             for (long i = 0; i < warmupTotal; i++) {
                 long due = startNs + arrivals.offsetNs(i);
                 LockSupport.parkNanos(due - System.nanoTime());
-                start(flights, driver, senders, random, due, false, -1);
+                start(flights, driver, random, due, false, -1);
             }
             ramp = new Ramp(s, flights, hub, os);
-            ramp.run(windowStartNs, (due, step) -> start(flights, driver, senders, random, due, false, step));
+            ramp.run(windowStartNs, (due, step) -> start(flights, driver, random, due, false, step));
         } else {
             long total = arrivals.total(s.seconds());
             boolean windowOpen = false;
@@ -170,7 +167,7 @@ public final class LoadRun {
                     cpu[0] = hub == null ? 0 : hub.cpuSeconds();
                     cpu[1] = os.getProcessCpuTime() / 1e9;
                 }
-                start(flights, driver, senders, random, due, due >= windowStartNs && due < windowEndNs, -1);
+                start(flights, driver, random, due, due >= windowStartNs && due < windowEndNs, -1);
                 i++;
             }
             LockSupport.parkNanos(Math.max(0, windowEndNs - System.nanoTime()));
@@ -248,13 +245,13 @@ public final class LoadRun {
     }
 
     /** One transfer from each DFSP to the next, to be committed before the load: onboarding took effect everywhere. */
-    private void preflight(Flights flights, TransferDriver driver, ExecutorService senders) throws Exception {
+    private void preflight(Flights flights, TransferDriver driver) throws Exception {
         flights.begin(System.nanoTime(), 1);
         for (int i = 0; i < s.dfsps(); i++) {
             Flight f = newFlight(i, (i + 1) % s.dfsps(), Plan.FULFIL, System.nanoTime(), false);
             flights.started(f);
             String condition = condition(f);
-            senders.submit(() -> driver.prepare(f, "1", condition, Instant.now().plusSeconds(60)));
+            driver.prepare(f, "1", condition, Instant.now().plusSeconds(60));
         }
         long until = System.nanoTime() + 60_000_000_000L;
         while (!flights.inFlight.isEmpty() && System.nanoTime() < until) {
@@ -267,7 +264,7 @@ public final class LoadRun {
         System.out.printf("preflight: %d transfers committed, one from each DFSP%n", s.dfsps());
     }
 
-    private void start(Flights flights, TransferDriver driver, ExecutorService senders, SplittableRandom random, long due,
+    private void start(Flights flights, TransferDriver driver, SplittableRandom random, long due,
                        boolean measured, int step) {
         if (flights.inFlight.size() >= s.inFlightMax()) {
             flights.refusedAtGenerator.increment();
@@ -290,7 +287,7 @@ public final class LoadRun {
         String amount = plan == Plan.NDC_BREACH ? BREACH_AMOUNT : cents(100 + random.nextInt(9_900));
         Instant expiration = Instant.now().plusSeconds(plan == Plan.EXPIRE ? 2 : s.boundSeconds());
         flights.started(f);
-        senders.submit(() -> driver.prepare(f, amount, condition, expiration));
+        driver.prepare(f, amount, condition, expiration);
     }
 
     /** A transfer with a fresh random 32-byte preimage as its fulfilment. */
