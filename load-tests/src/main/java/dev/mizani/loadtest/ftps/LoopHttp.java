@@ -71,7 +71,7 @@ final class LoopHttp implements AutoCloseable {
 
     /**
      * @param origin the server requests go to ({@code http://host:port})
-     * @param bindHost the address the callback server listens on, on an ephemeral port
+     * @param bindHost the address the callback server listens on, on an ephemeral port; null for a client only
      */
     LoopHttp(URI origin, int connectionsMax, long timeoutMs, String bindHost, Handler handler) throws IOException {
         this.origin = new InetSocketAddress(origin.getHost(), origin.getPort());
@@ -80,10 +80,12 @@ final class LoopHttp implements AutoCloseable {
         this.timeoutNs = timeoutMs * 1_000_000L;
         this.handler = handler;
         this.selector = Selector.open();
-        this.server = ServerSocketChannel.open();
-        server.bind(new InetSocketAddress(bindHost, 0), 8192);
-        server.configureBlocking(false);
-        server.register(selector, SelectionKey.OP_ACCEPT);
+        this.server = bindHost == null ? null : ServerSocketChannel.open();
+        if (server != null) {
+            server.bind(new InetSocketAddress(bindHost, 0), 8192);
+            server.configureBlocking(false);
+            server.register(selector, SelectionKey.OP_ACCEPT);
+        }
         this.thread = Thread.ofPlatform().name("loop-http").daemon().start(this::run);
     }
 
@@ -495,7 +497,9 @@ final class LoopHttp implements AutoCloseable {
         selector.wakeup();
         thread.join(5_000);
         try {
-            server.close();
+            if (server != null) {
+                server.close();
+            }
             selector.close();
         } catch (IOException e) {
             // closing anyway

@@ -1,14 +1,10 @@
 package dev.mizani.loadtest.ftps;
 
 import dev.mizani.loadtest.ftps.Flights.Flight;
-import io.helidon.http.HeaderNames;
-import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
-import java.time.Duration;
+import java.io.IOException;
+import java.net.URI;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -18,7 +14,8 @@ import org.HdrHistogram.ConcurrentHistogram;
  * Queries against the query API while the transfers flow, at a constant arrival rate (open loop): alternately a
  * recently committed transfer by id, asked by its payer, and a random DFSP's own positions. Each latency is taken
  * from the query's intended start, so a stall shows in every query queued behind it. Only queries due inside the
- * measured window are recorded; the warm-up's queries warm the query path.
+ * measured window are recorded; the warm-up's queries warm the query path. They go out through their own
+ * {@link LoopHttp} thread.
  */
 final class QueryLoad implements AutoCloseable {
     /** Queries outstanding at most; beyond it a query is not sent and counts as an error. */
@@ -36,19 +33,17 @@ final class QueryLoad implements AutoCloseable {
     private final Flights flights;
     private final List<String> names;
     private final List<String> credentials;
-    private final WebClient client;
-    private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
+    private final LoopHttp client;
     private final Semaphore outstanding = new Semaphore(OUTSTANDING_MAX);
     private volatile boolean running = true;
     private Thread thread;
 
-    QueryLoad(String queryApi, int rate, Flights flights, List<String> names, List<String> credentials) {
+    QueryLoad(String queryApi, int rate, Flights flights, List<String> names, List<String> credentials) throws IOException {
         this.rate = rate;
         this.flights = flights;
         this.names = names;
         this.credentials = credentials;
-        this.client = WebClient.builder().baseUri(queryApi).keepAlive(true).connectTimeout(Duration.ofSeconds(5))
-                .readTimeout(Duration.ofSeconds(30)).connectionCacheSize(256).shareConnectionCache(false).build();
+        this.client = new LoopHttp(URI.create(queryApi), 256, 30_000, null, null);
     }
 
     /** Starts the arrivals at {@code startNs}; those due in [windowStartNs, windowEndNs) are measured. */
@@ -72,27 +67,18 @@ final class QueryLoad implements AutoCloseable {
                     }
                     continue;
                 }
-                senders.submit(() -> {
-                    try {
-                        query(path, dfsp, due, measured, byId);
-                    } finally {
-                        outstanding.release();
-                    }
-                });
+                client.send("GET", path, "Authorization: Bearer " + credentials.get(dfsp) + "\r\n", new byte[0],
+                        (status, body, failure) -> {
+                            outstanding.release();
+                            answered(status, due, measured, byId);
+                        });
             }
         });
         return this;
     }
 
-    private void query(String path, int dfsp, long due, boolean measured, boolean byId) {
-        int status;
-        try (HttpClientResponse res = client.get(path).header(HeaderNames.AUTHORIZATION, "Bearer " + credentials.get(dfsp))
-                .request()) {
-            res.entity().consume();
-            status = res.status().code();
-        } catch (RuntimeException e) {
-            status = -1;
-        }
+    /** Runs on the client's loop thread; status -1 when no answer came. */
+    private void answered(int status, long due, boolean measured, boolean byId) {
         if (!measured) {
             return;
         }
@@ -118,8 +104,8 @@ final class QueryLoad implements AutoCloseable {
         if (thread != null) {
             thread.join();
         }
-        senders.shutdown();
-        senders.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
-        client.closeResource();
+        // the queries still out get their answers (or time out) before the client closes
+        outstanding.tryAcquire(OUTSTANDING_MAX, 30, java.util.concurrent.TimeUnit.SECONDS);
+        client.close();
     }
 }
