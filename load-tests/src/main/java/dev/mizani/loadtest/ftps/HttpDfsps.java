@@ -38,9 +38,9 @@ final class HttpDfsps implements TransferDriver {
     final List<String> credentials = new ArrayList<>();
     private final Flights flights;
     private final LoopHttp http;
-    /** The Date header's value, formatted once a second rather than per request. */
-    private volatile String date = "";
-    private volatile long dateSecond;
+    /** The Date header's value with the second it names, formatted once a second rather than per request. */
+    private record Stamp(long second, String value) {}
+    private volatile Stamp date = new Stamp(-1, "");
 
     HttpDfsps(Flights flights, String gateway, int connections) throws IOException {
         this.flights = flights;
@@ -133,11 +133,12 @@ final class HttpDfsps implements TransferDriver {
 
     private String date() {
         long second = System.currentTimeMillis() / 1000;
-        if (second != dateSecond) {
-            date = DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.ofEpochSecond(second).atOffset(ZoneOffset.UTC));
-            dateSecond = second;
+        Stamp d = date;
+        if (d.second() != second) {
+            d = new Stamp(second, DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.ofEpochSecond(second).atOffset(ZoneOffset.UTC)));
+            date = d;
         }
-        return date;
+        return d.value();
     }
 
     private void forwardedPrepare(String body) {
