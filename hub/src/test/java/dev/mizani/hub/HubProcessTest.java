@@ -103,8 +103,14 @@ class HubProcessTest {
                 }
                 ready.complete(false);
             });
-            boolean up = ready.get(READY_BOUND.toSeconds(), TimeUnit.SECONDS);
-            assertThat(up).as("hub ready; output:%n%s", String.join("\n", output)).isTrue();
+            boolean up = ready.completeOnTimeout(false, READY_BOUND.toSeconds(), TimeUnit.SECONDS).get();
+            if (!up) {
+                String printed;
+                synchronized (output) { // the reader thread may still be adding lines
+                    printed = String.join("\n", output);
+                }
+                throw new AssertionError("hub not ready within " + READY_BOUND + "; output:\n" + printed);
+            }
             return new Hub(process, output);
         }
 
