@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -123,22 +124,26 @@ final class HubProcess implements AutoCloseable {
      * its data directory instead.
      */
     double cpuSeconds() {
-        Stream<ProcessHandle> postgres = ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains("postgres") && c.contains(dataDir.toAbsolutePath().toString())).orElse(false))
-                .flatMap(p -> Stream.concat(Stream.of(p), p.descendants()));
-        return Stream.concat(Stream.concat(Stream.of(process.toHandle()), process.descendants()), postgres)
+        return Stream.concat(Stream.concat(Stream.of(process.toHandle()), process.descendants()), postgres())
                 .distinct().mapToDouble(p -> procCpuSeconds(p.pid())).sum();
+    }
+
+    /** The same CPU seconds split by part (see {@link CpuParts}); empty where there is no /proc. */
+    Map<String, Double> cpuSecondsByPart() {
+        List<ProcessHandle> postgres = postgres().toList();
+        return CpuParts.sample(process.pid(), postgres.stream(), process.descendants().filter(p -> !postgres.contains(p)));
+    }
+
+    private Stream<ProcessHandle> postgres() {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> c.contains("postgres") && c.contains(dataDir.toAbsolutePath().toString())).orElse(false))
+                .flatMap(p -> Stream.concat(Stream.of(p), p.descendants())).distinct();
     }
 
     /** utime + stime of a Linux process from /proc, in seconds; 0 where /proc is not there. */
     static double procCpuSeconds(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // fields 14, 15; USER_HZ is 100 on Linux
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
+        String[] stat = CpuParts.stat(Path.of("/proc", Long.toString(pid), "stat"));
+        return stat == null ? 0 : CpuParts.seconds(stat);
     }
 
     @Override

@@ -137,6 +137,7 @@ public final class LoadRun {
             queries.start(startNs, windowStartNs, s.ramp() ? Long.MAX_VALUE : windowEndNs);
         }
         double[] cpu = new double[4];
+        List<Map<String, Double>> cpuParts = new ArrayList<>(List.of(Map.of(), Map.of())); // at the window's start, end
         Progress progress = new Progress(flights, hub, os, startNs, s.rate());
         Thread progressThread = Thread.ofPlatform().daemon().name("progress").start(progress);
 
@@ -166,6 +167,7 @@ public final class LoadRun {
                     windowOpen = true;
                     cpu[0] = hub == null ? 0 : hub.cpuSeconds();
                     cpu[1] = os.getProcessCpuTime() / 1e9;
+                    cpuParts.set(0, hub == null ? Map.of() : hub.cpuSecondsByPart());
                 }
                 start(flights, driver, random, due, due >= windowStartNs && due < windowEndNs, -1);
                 i++;
@@ -173,6 +175,7 @@ public final class LoadRun {
             LockSupport.parkNanos(Math.max(0, windowEndNs - System.nanoTime()));
             cpu[2] = hub == null ? 0 : hub.cpuSeconds();
             cpu[3] = os.getProcessCpuTime() / 1e9;
+            cpuParts.set(1, hub == null ? Map.of() : hub.cpuSecondsByPart());
         }
         if (queries != null) {
             queries.close();
@@ -185,7 +188,7 @@ public final class LoadRun {
         progress.stop();
         progressThread.join();
 
-        Results results = new Results(s, flights, queries, planned, cpu, progress.p99PerSecond);
+        Results results = new Results(s, flights, queries, planned, cpu, cpuParts, progress.p99PerSecond);
         Gates gates = new Gates();
         gates.check("every started transfer ended", flights.inFlight.isEmpty(),
                 flights.inFlight.size() + " still in flight after the drain");

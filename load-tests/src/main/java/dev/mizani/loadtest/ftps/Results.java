@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mizani.loadtest.ftps.Flights.Plan;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,10 +30,14 @@ final class Results {
     final long drops;
     final double hubCores;
     final double generatorCores;
+    /** Cores each part of the hub used over the window (see {@link CpuParts}); empty without /proc. */
+    final Map<String, Double> hubCoresByPart;
     final long committedInWindow;
 
     /** @param queries the query load, or null when the run sent no queries */
-    Results(LoadSettings s, Flights f, QueryLoad queries, Map<Plan, Long> planned, double[] cpu, List<Double> p99PerSecond) {
+    /** @param cpuParts the hub's CPU seconds by part at the window's start and at its end */
+    Results(LoadSettings s, Flights f, QueryLoad queries, Map<Plan, Long> planned, double[] cpu,
+            List<Map<String, Double>> cpuParts, List<Double> p99PerSecond) {
         this.s = s;
         this.f = f;
         this.queries = queries;
@@ -45,6 +50,22 @@ final class Results {
         this.drops = f.measuredStarted.sum() - (f.measuredEnded.sum() - f.measuredLate.sum());
         this.hubCores = (cpu[2] - cpu[0]) / s.seconds();
         this.generatorCores = (cpu[3] - cpu[1]) / s.seconds();
+        this.hubCoresByPart = coresByPart(cpuParts.get(0), cpuParts.get(1));
+    }
+
+    private Map<String, Double> coresByPart(Map<String, Double> start, Map<String, Double> end) {
+        Map<String, Double> cores = new LinkedHashMap<>();
+        if (end.isEmpty()) {
+            return cores;
+        }
+        double listed = 0;
+        for (var e : end.entrySet()) {
+            double c = (e.getValue() - start.getOrDefault(e.getKey(), 0.0)) / s.seconds();
+            cores.put(e.getKey(), c);
+            listed += c;
+        }
+        cores.put("threads that ended during the window", Math.max(0, hubCores - listed));
+        return cores;
     }
 
     private long windowSum(AtomicLongArray perSecond) {
@@ -84,6 +105,11 @@ final class Results {
         }
         b.append(String.format("cpu: hub %.2f cores (%.0f us/transfer), generator %.2f cores (%.0f us/transfer)",
                 hubCores, cpuMicrosPerTransfer(hubCores), generatorCores, cpuMicrosPerTransfer(generatorCores)));
+        hubCoresByPart.forEach((part, cores) -> {
+            if (cores >= 0.005) {
+                b.append(String.format("%n  hub: %-66s %.2f cores %5.0f us/transfer", part, cores, cpuMicrosPerTransfer(cores)));
+            }
+        });
         return b.toString();
     }
 
@@ -126,6 +152,9 @@ final class Results {
         root.putObject("cpu").put("hubCores", hubCores).put("generatorCores", generatorCores)
                 .put("hubMicrosPerTransfer", cpuMicrosPerTransfer(hubCores))
                 .put("generatorMicrosPerTransfer", cpuMicrosPerTransfer(generatorCores));
+        ObjectNode parts = ((ObjectNode) root.get("cpu")).putObject("hubByPart");
+        hubCoresByPart.forEach((part, cores) -> parts.putObject(part).put("cores", cores)
+                .put("microsPerTransfer", cpuMicrosPerTransfer(cores)));
         ArrayNode gateArray = root.putArray("gates");
         for (String[] g : gates.results) {
             gateArray.addObject().put("gate", g[0]).put("result", g[1]).put("detail", g[2]);

@@ -1,0 +1,56 @@
+package dev.mizani.loadtest.ftps;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** The hub's CPU split: thread names as Linux shows them (15 characters) land in the part that spends them. */
+class CpuPartsTest {
+
+    @Test
+    void namesAHubThreadShowsArePutInTheirPart() {
+        Map<String, String> seen = Map.ofEntries(
+                Map.entry("ForkJoinPool-1-", CpuParts.HTTP),
+                Map.entry("MasterPoller", CpuParts.HTTP),
+                Map.entry("data-plane-kafk", CpuParts.BROKER),
+                Map.entry("ExpirationReape", CpuParts.BROKER),
+                Map.entry("kafka-1-raft-io", CpuParts.BROKER),
+                Map.entry("group-coordinat", CpuParts.BROKER),
+                Map.entry("kafka-producer-", CpuParts.CLIENT_IO),
+                Map.entry("kafka-coordinat", CpuParts.CLIENT_IO),
+                Map.entry("processor-trans", CpuParts.HANDLERS),
+                Map.entry("participants-po", CpuParts.POLICIES),
+                Map.entry("transfers-polic", CpuParts.POLICIES),
+                Map.entry("projections", CpuParts.PROJECTIONS),
+                Map.entry("callback-notifi", CpuParts.FOLLOWERS),
+                Map.entry("participant-dir", CpuParts.FOLLOWERS),
+                Map.entry("expiry-schedule", CpuParts.EXPIRY),
+                Map.entry("C2 CompilerThre", CpuParts.JIT),
+                Map.entry("GC Thread#0", CpuParts.GC),
+                Map.entry("metrics-meter-t", CpuParts.OTHER));
+        seen.forEach((thread, part) -> assertThat(CpuParts.partOf(thread)).as(thread).isEqualTo(part));
+    }
+
+    @Test
+    void thePartsOfAProcessAddUpToNoMoreThanItsTotal() throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "no /proc on this system");
+        long pid = ProcessHandle.current().pid();
+        long spin = System.nanoTime() + 200_000_000L;
+        double x = 0;
+        while (System.nanoTime() < spin) { // some CPU for the main thread to show
+            x += Math.sqrt(x + 1);
+        }
+        Map<String, Double> parts = CpuParts.sample(pid, Stream.empty(), Stream.empty());
+        double total = HubProcess.procCpuSeconds(pid);
+
+        assertThat(parts.keySet()).containsExactlyElementsOf(CpuParts.ORDER);
+        double sum = parts.values().stream().mapToDouble(Double::doubleValue).sum();
+        assertThat(sum).as("spun %.1f", x).isPositive().isLessThanOrEqualTo(total + 0.02);
+        assertThat(parts.get(CpuParts.OTHER)).as("the test's main thread").isPositive();
+    }
+}
