@@ -149,9 +149,14 @@ final class HubProcess implements AutoCloseable {
     @Override
     public void close() throws Exception {
         List<ProcessHandle> children = process.descendants().toList();
-        new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor();
+        // SIGTERM, not SIGINT: a shell starts background jobs with SIGINT ignored, the JVM then installs no handler
+        // for it, and a hub that never hears the signal is killed after a minute, leaving PostgreSQL running
+        process.destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            System.out.println("the hub did not stop within 60 s; killing it, its registry and its database");
             process.destroyForcibly();
+            children.forEach(ProcessHandle::destroy);
+            postgres().forEach(ProcessHandle::destroy);
         }
         for (ProcessHandle child : children) {
             child.onExit().get(30, TimeUnit.SECONDS);
