@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -17,63 +16,69 @@ import java.util.stream.Stream;
  * the pool retired; the run reports that as the difference between the hub's total and the parts.
  */
 final class CpuParts {
-    static final String HTTP = "HTTP in and out (virtual threads: gateway, callbacks, query API)";
-    static final String POSTGRES = "PostgreSQL";
-    static final String BROKER = "Kafka broker";
-    static final String CLIENT_IO = "Kafka clients' I/O threads";
-    static final String HANDLERS = "command handlers";
-    static final String POLICIES = "policies (Kafka Streams)";
-    static final String PROJECTIONS = "projections";
-    static final String FOLLOWERS = "gateway's callback loop and participant views";
-    static final String EXPIRY = "expiry scheduler";
-    static final String JIT = "JIT compilers";
-    static final String GC = "GC and other JVM threads";
-    static final String OTHER_PROCESSES = "schema registry and other processes";
-    static final String OTHER = "other hub threads";
-    /** The order a report lists parts in. */
-    static final List<String> ORDER = List.of(HTTP, POSTGRES, BROKER, CLIENT_IO, HANDLERS, POLICIES, PROJECTIONS, FOLLOWERS,
-            EXPIRY, JIT, GC, OTHER_PROCESSES, OTHER);
+    /** The parts, in the order a report lists them. */
+    enum Part {
+        HTTP("HTTP in and out (virtual threads: gateway, callbacks, query API)"),
+        POSTGRES("PostgreSQL"),
+        BROKER("Kafka broker"),
+        CLIENT_IO("Kafka clients' I/O threads"),
+        HANDLERS("command handlers"),
+        POLICIES("policies (Kafka Streams)"),
+        PROJECTIONS("projections"),
+        FOLLOWERS("gateway's callback loop and participant views"),
+        EXPIRY("expiry scheduler"),
+        JIT("JIT compilers"),
+        GC("GC and other JVM threads"),
+        OTHER_PROCESSES("schema registry and other processes"),
+        OTHER("other hub threads");
+
+        final String label;
+
+        Part(String label) {
+            this.label = label;
+        }
+    }
 
     private CpuParts() {
     }
 
     /** The part a hub thread's CPU belongs to, by its Linux name (the Java name's first 15 characters). */
-    static String partOf(String threadName) {
+    static Part partOf(String threadName) {
         String n = threadName;
         if (n.startsWith("ForkJoinPool-") || n.equals("MasterPoller") || n.startsWith("VirtualThread-")
                 || n.endsWith("-Poller") || n.startsWith("helidon")) {
-            return HTTP;
+            return Part.HTTP;
         }
         if (n.startsWith("kafka-producer-") || n.startsWith("kafka-coordinat") || n.startsWith("kafka-admin-cli")) {
-            return CLIENT_IO;
+            return Part.CLIENT_IO;
         }
         if (n.startsWith("data-plane-") || n.startsWith("kafka-") || n.startsWith("executor-") || n.startsWith("broker-")
                 || n.startsWith("group-coordinat") || n.startsWith("share-coordinat") || n.startsWith("quorum-")
                 || n.startsWith("ExpirationReape") || n.startsWith("raft-") || n.startsWith("controller-")) {
-            return BROKER;
+            return Part.BROKER;
         }
         if (n.startsWith("processor-")) {
-            return HANDLERS;
+            return Part.HANDLERS;
         }
         if (n.startsWith("transfers-polic") || n.startsWith("participants-po")) {
-            return POLICIES;
+            return Part.POLICIES;
         }
         if (n.startsWith("projection")) {
-            return PROJECTIONS;
+            return Part.PROJECTIONS;
         }
         if (n.startsWith("callback-notifi") || n.startsWith("participants-vi") || n.startsWith("participant-dir")) {
-            return FOLLOWERS;
+            return Part.FOLLOWERS;
         }
         if (n.startsWith("expiry-")) {
-            return EXPIRY;
+            return Part.EXPIRY;
         }
         if (n.contains("CompilerThre")) {
-            return JIT;
+            return Part.JIT;
         }
         if (n.startsWith("GC Thread") || n.startsWith("VM ") || n.startsWith("G1 ") || n.startsWith("Z")) {
-            return GC;
+            return Part.GC;
         }
-        return OTHER;
+        return Part.OTHER;
     }
 
     /**
@@ -82,20 +87,22 @@ final class CpuParts {
      */
     static Map<String, Double> sample(long hubPid, Stream<ProcessHandle> postgres, Stream<ProcessHandle> others) {
         Map<String, Double> parts = new LinkedHashMap<>();
-        ORDER.forEach(p -> parts.put(p, 0.0));
+        for (Part p : Part.values()) {
+            parts.put(p.label, 0.0);
+        }
         Path tasks = Path.of("/proc", Long.toString(hubPid), "task");
         try (Stream<Path> threads = Files.list(tasks)) {
             threads.forEach(t -> {
                 String[] stat = stat(t.resolve("stat"));
                 if (stat != null) {
-                    parts.merge(partOf(stat[0]), seconds(stat), Double::sum);
+                    parts.merge(partOf(stat[0]).label, seconds(stat), Double::sum);
                 }
             });
         } catch (IOException e) {
             return Map.of();
         }
-        postgres.forEach(p -> parts.merge(POSTGRES, HubProcess.procCpuSeconds(p.pid()), Double::sum));
-        others.forEach(p -> parts.merge(OTHER_PROCESSES, HubProcess.procCpuSeconds(p.pid()), Double::sum));
+        postgres.forEach(p -> parts.merge(Part.POSTGRES.label, HubProcess.procCpuSeconds(p.pid()), Double::sum));
+        others.forEach(p -> parts.merge(Part.OTHER_PROCESSES.label, HubProcess.procCpuSeconds(p.pid()), Double::sum));
         return parts;
     }
 

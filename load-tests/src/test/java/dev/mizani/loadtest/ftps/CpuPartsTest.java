@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -14,25 +15,25 @@ class CpuPartsTest {
 
     @Test
     void namesAHubThreadShowsArePutInTheirPart() {
-        Map<String, String> seen = Map.ofEntries(
-                Map.entry("ForkJoinPool-1-", CpuParts.HTTP),
-                Map.entry("MasterPoller", CpuParts.HTTP),
-                Map.entry("data-plane-kafk", CpuParts.BROKER),
-                Map.entry("ExpirationReape", CpuParts.BROKER),
-                Map.entry("kafka-1-raft-io", CpuParts.BROKER),
-                Map.entry("group-coordinat", CpuParts.BROKER),
-                Map.entry("kafka-producer-", CpuParts.CLIENT_IO),
-                Map.entry("kafka-coordinat", CpuParts.CLIENT_IO),
-                Map.entry("processor-trans", CpuParts.HANDLERS),
-                Map.entry("participants-po", CpuParts.POLICIES),
-                Map.entry("transfers-polic", CpuParts.POLICIES),
-                Map.entry("projections", CpuParts.PROJECTIONS),
-                Map.entry("callback-notifi", CpuParts.FOLLOWERS),
-                Map.entry("participant-dir", CpuParts.FOLLOWERS),
-                Map.entry("expiry-schedule", CpuParts.EXPIRY),
-                Map.entry("C2 CompilerThre", CpuParts.JIT),
-                Map.entry("GC Thread#0", CpuParts.GC),
-                Map.entry("metrics-meter-t", CpuParts.OTHER));
+        Map<String, CpuParts.Part> seen = Map.ofEntries(
+                Map.entry("ForkJoinPool-1-", CpuParts.Part.HTTP),
+                Map.entry("MasterPoller", CpuParts.Part.HTTP),
+                Map.entry("data-plane-kafk", CpuParts.Part.BROKER),
+                Map.entry("ExpirationReape", CpuParts.Part.BROKER),
+                Map.entry("kafka-1-raft-io", CpuParts.Part.BROKER),
+                Map.entry("group-coordinat", CpuParts.Part.BROKER),
+                Map.entry("kafka-producer-", CpuParts.Part.CLIENT_IO),
+                Map.entry("kafka-coordinat", CpuParts.Part.CLIENT_IO),
+                Map.entry("processor-trans", CpuParts.Part.HANDLERS),
+                Map.entry("participants-po", CpuParts.Part.POLICIES),
+                Map.entry("transfers-polic", CpuParts.Part.POLICIES),
+                Map.entry("projections", CpuParts.Part.PROJECTIONS),
+                Map.entry("callback-notifi", CpuParts.Part.FOLLOWERS),
+                Map.entry("participant-dir", CpuParts.Part.FOLLOWERS),
+                Map.entry("expiry-schedule", CpuParts.Part.EXPIRY),
+                Map.entry("C2 CompilerThre", CpuParts.Part.JIT),
+                Map.entry("GC Thread#0", CpuParts.Part.GC),
+                Map.entry("metrics-meter-t", CpuParts.Part.OTHER));
         seen.forEach((thread, part) -> assertThat(CpuParts.partOf(thread)).as(thread).isEqualTo(part));
     }
 
@@ -48,9 +49,9 @@ class CpuPartsTest {
         Map<String, Double> parts = CpuParts.sample(pid, Stream.empty(), Stream.empty());
         double total = HubProcess.procCpuSeconds(pid);
 
-        assertThat(parts.keySet()).containsExactlyElementsOf(CpuParts.ORDER);
+        assertThat(parts.keySet()).containsExactlyElementsOf(Arrays.stream(CpuParts.Part.values()).map(p -> p.label).toList());
         double sum = parts.values().stream().mapToDouble(Double::doubleValue).sum();
         assertThat(sum).as("spun %.1f", x).isPositive().isLessThanOrEqualTo(total + 0.02);
-        assertThat(parts.get(CpuParts.OTHER)).as("the test's main thread").isPositive();
+        assertThat(parts.get(CpuParts.Part.OTHER.label)).as("the test's main thread").isPositive();
     }
 }
