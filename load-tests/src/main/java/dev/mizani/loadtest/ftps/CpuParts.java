@@ -3,6 +3,7 @@ package dev.mizani.loadtest.ftps;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -12,7 +13,7 @@ import java.util.stream.Stream;
  * is put in a part by its name (as Linux keeps it, cut to 15 characters), PostgreSQL and any other process the
  * hub started are parts of their own. Read from {@code /proc}; empty where there is none.
  *
- * <p>A thread that ended during the window takes its CPU with it, which mostly means virtual-thread carriers
+ * <p>A thread that ended during the window takes its counter with it, which mostly means virtual-thread carriers
  * the pool retired; the run reports that as the difference between the hub's total and the parts.
  */
 final class CpuParts {
@@ -81,29 +82,57 @@ final class CpuParts {
         return Part.OTHER;
     }
 
+    /** CPU seconds one thread or process has used so far, and the part they count for. */
+    record Counter(Part part, double seconds) {}
+
+    /** What a report calls the CPU of threads and processes that ended between two samples. */
+    static final String ENDED = "threads that ended during the window";
+
     /**
-     * CPU seconds so far by part: the threads of {@code hubPid}, and whole processes for PostgreSQL and the hub's
-     * other descendants.
+     * CPU seconds so far of each thread of {@code hubPid} and of each PostgreSQL and other process, keyed by
+     * thread or process id; empty where there is no /proc.
      */
-    static Map<String, Double> sample(long hubPid, Stream<ProcessHandle> postgres, Stream<ProcessHandle> others) {
-        Map<String, Double> parts = new LinkedHashMap<>();
-        for (Part p : Part.values()) {
-            parts.put(p.label, 0.0);
-        }
+    static Map<String, Counter> sample(long hubPid, Stream<ProcessHandle> postgres, Stream<ProcessHandle> others) {
+        Map<String, Counter> counters = new HashMap<>();
         Path tasks = Path.of("/proc", Long.toString(hubPid), "task");
         try (Stream<Path> threads = Files.list(tasks)) {
             threads.forEach(t -> {
                 String[] stat = stat(t.resolve("stat"));
                 if (stat != null) {
-                    parts.merge(partOf(stat[0]).label, seconds(stat), Double::sum);
+                    counters.put("thread " + t.getFileName(), new Counter(partOf(stat[0]), seconds(stat)));
                 }
             });
         } catch (IOException e) {
             return Map.of();
         }
-        postgres.forEach(p -> parts.merge(Part.POSTGRES.label, HubProcess.procCpuSeconds(p.pid()), Double::sum));
-        others.forEach(p -> parts.merge(Part.OTHER_PROCESSES.label, HubProcess.procCpuSeconds(p.pid()), Double::sum));
-        return parts;
+        postgres.forEach(p -> counters.put("process " + p.pid(), new Counter(Part.POSTGRES, HubProcess.procCpuSeconds(p.pid()))));
+        others.forEach(p -> counters.put("process " + p.pid(), new Counter(Part.OTHER_PROCESSES, HubProcess.procCpuSeconds(p.pid()))));
+        return counters;
+    }
+
+    /**
+     * Cores each part used between two samples {@code seconds} apart, by label in report order, from what each
+     * thread and process alive at the end used since the start (all of it when it started later). What ended in
+     * between took its counter with it: it is {@code totalCores} less the parts, under {@link #ENDED}.
+     */
+    static Map<String, Double> coresByPart(Map<String, Counter> start, Map<String, Counter> end, double seconds,
+                                           double totalCores) {
+        Map<String, Double> cores = new LinkedHashMap<>();
+        if (end.isEmpty()) {
+            return cores;
+        }
+        for (Part p : Part.values()) {
+            cores.put(p.label, 0.0);
+        }
+        double listed = 0;
+        for (var e : end.entrySet()) {
+            Counter before = start.get(e.getKey());
+            double used = (e.getValue().seconds() - (before == null ? 0 : before.seconds())) / seconds;
+            cores.merge(e.getValue().part().label, used, Double::sum);
+            listed += used;
+        }
+        cores.put(ENDED, Math.max(0, totalCores - listed));
+        return cores;
     }
 
     /** The name, then the fields after it, of a /proc stat file; null once the thread is gone. */

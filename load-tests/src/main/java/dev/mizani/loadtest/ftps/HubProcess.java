@@ -128,8 +128,8 @@ final class HubProcess implements AutoCloseable {
                 .distinct().mapToDouble(p -> procCpuSeconds(p.pid())).sum();
     }
 
-    /** The same CPU seconds split by part (see {@link CpuParts}); empty where there is no /proc. */
-    Map<String, Double> cpuSecondsByPart() {
+    /** The same CPU seconds by thread and process, with their parts (see {@link CpuParts}); empty without /proc. */
+    Map<String, CpuParts.Counter> cpuSecondsByPart() {
         List<ProcessHandle> postgres = postgres().toList();
         return CpuParts.sample(process.pid(), postgres.stream(), process.descendants().filter(p -> !postgres.contains(p)));
     }

@@ -137,7 +137,7 @@ public final class LoadRun {
             queries.start(startNs, windowStartNs, s.ramp() ? Long.MAX_VALUE : windowEndNs);
         }
         double[] cpu = new double[4];
-        List<Map<String, Double>> cpuParts = new ArrayList<>(List.of(Map.of(), Map.of())); // at the window's start, end
+        List<Map<String, CpuParts.Counter>> cpuParts = new ArrayList<>(List.of(Map.of(), Map.of())); // window start, end
         Progress progress = new Progress(flights, hub, os, startNs, s.rate());
         Thread progressThread = Thread.ofPlatform().daemon().name("progress").start(progress);
 

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mizani.loadtest.ftps.Flights.Plan;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -34,10 +33,12 @@ final class Results {
     final Map<String, Double> hubCoresByPart;
     final long committedInWindow;
 
-    /** @param queries the query load, or null when the run sent no queries */
-    /** @param cpuParts the hub's CPU seconds by part at the window's start and at its end */
+    /**
+     * @param queries the query load, or null when the run sent no queries
+     * @param cpuParts the hub's CPU counters by thread and process at the window's start and at its end
+     */
     Results(LoadSettings s, Flights f, QueryLoad queries, Map<Plan, Long> planned, double[] cpu,
-            List<Map<String, Double>> cpuParts, List<Double> p99PerSecond) {
+            List<Map<String, CpuParts.Counter>> cpuParts, List<Double> p99PerSecond) {
         this.s = s;
         this.f = f;
         this.queries = queries;
@@ -50,22 +51,7 @@ final class Results {
         this.drops = f.measuredStarted.sum() - (f.measuredEnded.sum() - f.measuredLate.sum());
         this.hubCores = (cpu[2] - cpu[0]) / s.seconds();
         this.generatorCores = (cpu[3] - cpu[1]) / s.seconds();
-        this.hubCoresByPart = coresByPart(cpuParts.get(0), cpuParts.get(1));
-    }
-
-    private Map<String, Double> coresByPart(Map<String, Double> start, Map<String, Double> end) {
-        Map<String, Double> cores = new LinkedHashMap<>();
-        if (end.isEmpty()) {
-            return cores;
-        }
-        double listed = 0;
-        for (var e : end.entrySet()) {
-            double c = (e.getValue() - start.getOrDefault(e.getKey(), 0.0)) / s.seconds();
-            cores.put(e.getKey(), c);
-            listed += c;
-        }
-        cores.put("threads that ended during the window", Math.max(0, hubCores - listed));
-        return cores;
+        this.hubCoresByPart = CpuParts.coresByPart(cpuParts.get(0), cpuParts.get(1), s.seconds(), hubCores);
     }
 
     private long windowSum(AtomicLongArray perSecond) {

@@ -1,6 +1,7 @@
 package dev.mizani.loadtest.ftps;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
@@ -38,20 +39,39 @@ class CpuPartsTest {
     }
 
     @Test
-    void thePartsOfAProcessAddUpToNoMoreThanItsTotal() throws Exception {
+    void aProcessSampledTwiceGivesItsMainThreadsWorkToItsPart() {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "no /proc on this system");
         long pid = ProcessHandle.current().pid();
-        long spin = System.nanoTime() + 200_000_000L;
+        Map<String, CpuParts.Counter> before = CpuParts.sample(pid, Stream.empty(), Stream.empty());
+        double totalBefore = HubProcess.procCpuSeconds(pid);
+        long spin = System.nanoTime() + 300_000_000L;
         double x = 0;
-        while (System.nanoTime() < spin) { // some CPU for the main thread to show
+        while (System.nanoTime() < spin) { // CPU for the test's own thread to show
             x += Math.sqrt(x + 1);
         }
-        Map<String, Double> parts = CpuParts.sample(pid, Stream.empty(), Stream.empty());
-        double total = HubProcess.procCpuSeconds(pid);
+        Map<String, CpuParts.Counter> after = CpuParts.sample(pid, Stream.empty(), Stream.empty());
+        double total = HubProcess.procCpuSeconds(pid) - totalBefore;
 
-        assertThat(parts.keySet()).containsExactlyElementsOf(Arrays.stream(CpuParts.Part.values()).map(p -> p.label).toList());
-        double sum = parts.values().stream().mapToDouble(Double::doubleValue).sum();
-        assertThat(sum).as("spun %.1f", x).isPositive().isLessThanOrEqualTo(total + 0.02);
-        assertThat(parts.get(CpuParts.Part.OTHER.label)).as("the test's main thread").isPositive();
+        Map<String, Double> cores = CpuParts.coresByPart(before, after, 1.0, total);
+        assertThat(cores.keySet()).startsWith(Arrays.stream(CpuParts.Part.values()).map(p -> p.label).toArray(String[]::new))
+                .endsWith(CpuParts.ENDED);
+        assertThat(cores.get(CpuParts.Part.OTHER.label)).as("the test's thread, spun %.1f", x).isGreaterThan(0.1);
+        assertThat(cores.values().stream().mapToDouble(Double::doubleValue).sum()).isCloseTo(total, within(0.03));
+    }
+
+    @Test
+    void aThreadThatEndsKeepsItsPartWhole() {
+        var http = CpuParts.Part.HTTP;
+        Map<String, CpuParts.Counter> start = Map.of("thread 1", new CpuParts.Counter(http, 10.0),
+                "thread 2", new CpuParts.Counter(http, 50.0), "process 9", new CpuParts.Counter(CpuParts.Part.POSTGRES, 7.0));
+        Map<String, CpuParts.Counter> end = Map.of("thread 1", new CpuParts.Counter(http, 14.0),
+                "thread 3", new CpuParts.Counter(http, 1.0), "process 9", new CpuParts.Counter(CpuParts.Part.POSTGRES, 9.0));
+
+        // over 2 s the process as a whole used 8 CPU-seconds: thread 2 used 1 of them before it ended
+        Map<String, Double> cores = CpuParts.coresByPart(start, end, 2.0, 4.0);
+
+        assertThat(cores.get(http.label)).as("thread 1's 4 s and thread 3's 1 s, not less thread 2's 50").isEqualTo(2.5);
+        assertThat(cores.get(CpuParts.Part.POSTGRES.label)).isEqualTo(1.0);
+        assertThat(cores.get(CpuParts.ENDED)).isEqualTo(0.5);
     }
 }
