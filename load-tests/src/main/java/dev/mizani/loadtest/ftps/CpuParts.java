@@ -44,8 +44,7 @@ final class CpuParts {
     }
 
     /** The part a hub thread's CPU belongs to, by its Linux name (the Java name's first 15 characters). */
-    static Part partOf(String threadName) {
-        String n = threadName;
+    static Part partOf(String n) {
         if (n.startsWith("ForkJoinPool-") || n.equals("MasterPoller") || n.startsWith("VirtualThread-")
                 || n.endsWith("-Poller") || n.startsWith("helidon")) {
             return Part.HTTP;
@@ -86,7 +85,7 @@ final class CpuParts {
     record Counter(Part part, double seconds) {}
 
     /** What a report calls the CPU of threads and processes that ended between two samples. */
-    static final String ENDED = "threads that ended during the window";
+    static final String ENDED = "threads and processes that ended during the window";
 
     /**
      * CPU seconds so far of each thread of {@code hubPid} and of each PostgreSQL and other process, keyed by
