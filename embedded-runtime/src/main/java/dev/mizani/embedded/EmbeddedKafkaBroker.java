@@ -38,7 +38,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      */
     public static EmbeddedKafkaBroker start(Path logDir, int port, int partitionsDefault) {
         int brokerPort = port > 0 ? port : FreePorts.next();
-        int controllerPort = FreePorts.next();
+        int controllerPort = FreePorts.next(brokerPort);
         Properties props = new Properties();
         props.put("process.roles", "broker,controller");
         props.put("node.id", "1");

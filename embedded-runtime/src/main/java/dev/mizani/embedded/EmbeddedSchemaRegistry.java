@@ -57,9 +57,11 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + httpPort,
                 // Quarkus fixes the management interface at build time (enabled=false is ignored at run time)
-                // and binds it to 0.0.0.0:9000; keep it on loopback and on a port of its own.
+                // and binds it to 0.0.0.0:9000; keep it on loopback and on a port of its own. Should the two
+                // ports be equal, Vert.x shares one listener between the API and the management router, and
+                // one request in a few gets the management router's 404.
                 "-Dquarkus.management.host=127.0.0.1",
-                "-Dquarkus.management.port=" + FreePorts.next(),
+                "-Dquarkus.management.port=" + FreePorts.next(httpPort),
                 "-Dquarkus.log.level=WARN",
                 "-Dquarkus.banner.enabled=false",
                 "-Dapicurio.storage.kind=sql",

@@ -1,11 +1,10 @@
 package dev.mizani.loadtest.ftps;
 
+import dev.mizani.embedded.FreePorts;
 import dev.mizani.hub.Main;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,9 +49,11 @@ final class HubProcess implements AutoCloseable {
 
     /** @param callbacks false for core mode: the hub then calls no participant back */
     static HubProcess start(Path dataDir, String heap, String jvmOptions, int partitions, boolean callbacks) throws Exception {
-        int gatewayPort = freePort();
-        int adminPort = freePort();
-        int queryPort = freePort();
+        // told to the hub before it binds them, so they must differ from each other
+        int[] ports = FreePorts.distinct(5);
+        int gatewayPort = ports[0];
+        int adminPort = ports[1];
+        int queryPort = ports[2];
         String token = "load-test-operator-" + java.util.UUID.randomUUID();
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
@@ -78,8 +79,8 @@ final class HubProcess implements AutoCloseable {
         env.put("MIZANI_DATA_DIR", dataDir.toString());
         env.put("MIZANI_KAFKA_PORT", "0");
         env.put("MIZANI_KAFKA_PARTITIONS", Integer.toString(partitions));
-        env.put("MIZANI_DB_PORT", Integer.toString(freePort()));
-        env.put("MIZANI_REGISTRY_PORT", Integer.toString(freePort()));
+        env.put("MIZANI_DB_PORT", Integer.toString(ports[3]));
+        env.put("MIZANI_REGISTRY_PORT", Integer.toString(ports[4]));
         env.put("MIZANI_GATEWAY_PORT", Integer.toString(gatewayPort));
         env.put("MIZANI_ADMIN_PORT", Integer.toString(adminPort));
         env.put("MIZANI_QUERY_PORT", Integer.toString(queryPort));
@@ -165,12 +166,6 @@ final class HubProcess implements AutoCloseable {
         try (Stream<Path> all = Files.walk(dataDir)) {
             all.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(dataDir) && !p.endsWith("hub.log"))
                     .forEach(p -> p.toFile().delete());
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 }
