@@ -61,6 +61,20 @@ public final class Main {
             log.info("stopped");
             stopped.countDown();
         }, "hub-stop"));
+        try {
+            start(env, settings, running, startNs);
+        } catch (RuntimeException | Error e) {
+            // Whatever did start (a broker, PostgreSQL, the registry's process) keeps the JVM alive; exiting runs
+            // the stop hook, so a hub that cannot start says why and leaves nothing running.
+            log.error("start-up failed, stopping what had started: {}", e.toString(), e);
+            System.exit(1);
+        }
+        stopped.await();
+    }
+
+    /** Starts each piece in turn and puts it on {@code running} as soon as it is up, so the stop hook stops it. */
+    private static void start(Map<String, String> env, InfrastructureSettings settings, Deque<AutoCloseable> running,
+                              long startNs) {
         Infrastructure infrastructure = Infrastructure.start(settings);
         running.push(infrastructure);
         HikariDataSource dataSource = Database.connect(infrastructure.jdbcUrl(), infrastructure.dbUser(),
@@ -95,7 +109,6 @@ public final class Main {
         log.info("Running: FSPIOP transfers API on port {}, admin API on port {}, query API on port {}; callbacks, "
                 + "transfers and participants handlers, both policies, expiry scheduler, projections. Ctrl-C stops.",
                 gateway.transfers.port(), gateway.admin.port(), query.port());
-        stopped.await();
     }
 
     /**

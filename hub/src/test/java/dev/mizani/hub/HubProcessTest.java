@@ -1,14 +1,19 @@
 package dev.mizani.hub;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mizani.embedded.FreePorts;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.registry.SchemaRegistryClient;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -17,7 +22,10 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -35,8 +43,9 @@ class HubProcessTest {
 
     @Test
     void startsStopsOnCtrlCAndKeepsItsDataAcrossARestart() throws Exception {
-        int dbPort = freePort();
-        int registryPort = freePort();
+        int[] ports = FreePorts.distinct(2);
+        int dbPort = ports[0];
+        int registryPort = ports[1];
         String jdbc = "jdbc:postgresql://127.0.0.1:" + dbPort + "/mizani";
         String registryUrl = "http://127.0.0.1:" + registryPort + "/apis/ccompat/v7";
 
@@ -72,8 +81,47 @@ class HubProcessTest {
         second.interruptAndAwaitExit();
     }
 
-    private record Hub(Process process, List<String> output) {
+    @Test
+    void aHubThatCannotStartSaysWhyExitsAndLeavesNothingRunning() throws Exception {
+        int[] ports = FreePorts.distinct(2);
+        // the gateway comes up last, after the broker, PostgreSQL, the registry and every handler
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Hub hub = Hub.launch(dataDir, ports[0], ports[1],
+                    Map.of("MIZANI_GATEWAY_PORT", Integer.toString(taken.getLocalPort())));
+            Set<ProcessHandle> children = new HashSet<>();
+            long deadline = System.nanoTime() + READY_BOUND.toNanos();
+            while (hub.process.isAlive() && System.nanoTime() < deadline) {
+                hub.process.descendants().forEach(children::add);
+                Thread.sleep(200);
+            }
+            assertThat(hub.process.isAlive()).as("hub exits by itself; output:\n%s", hub.printed()).isFalse();
+            assertThat(hub.process.exitValue()).isEqualTo(1);
+            assertThat(hub.printed()).contains("start-up failed, stopping what had started");
+            assertThat(children).as("the hub had started its database and registry").isNotEmpty();
+            for (ProcessHandle child : children) {
+                child.onExit().get(30, TimeUnit.SECONDS);
+            }
+            for (int port : ports) {
+                try (Socket probe = new Socket()) {
+                    assertThatThrownBy(() -> probe.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1_000))
+                            .as("nothing listens on %d any more", port).isInstanceOf(ConnectException.class);
+                }
+            }
+        }
+    }
+
+    private record Hub(Process process, List<String> output, CompletableFuture<Boolean> ready) {
         static Hub start(Path dataDir, int dbPort, int registryPort) throws Exception {
+            Hub hub = launch(dataDir, dbPort, registryPort, Map.of());
+            boolean up = hub.ready.completeOnTimeout(false, READY_BOUND.toSeconds(), TimeUnit.SECONDS).get();
+            if (!up) {
+                hub.process.destroyForcibly();
+                throw new AssertionError("hub not ready within " + READY_BOUND + "; output:\n" + hub.printed());
+            }
+            return hub;
+        }
+
+        static Hub launch(Path dataDir, int dbPort, int registryPort, Map<String, String> overrides) throws Exception {
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx1g", "--add-opens=java.base/java.lang=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName())
                     .redirectErrorStream(true);
@@ -85,6 +133,7 @@ class HubProcessTest {
             pb.environment().put("MIZANI_ADMIN_PORT", "0");
             pb.environment().put("MIZANI_QUERY_PORT", "0");
             pb.environment().remove("MIZANI_OPERATOR_TOKEN");
+            pb.environment().putAll(overrides);
             Process process = pb.start();
             List<String> output = new ArrayList<>();
             CompletableFuture<Boolean> ready = new CompletableFuture<>();
@@ -103,15 +152,13 @@ class HubProcessTest {
                 }
                 ready.complete(false);
             });
-            boolean up = ready.completeOnTimeout(false, READY_BOUND.toSeconds(), TimeUnit.SECONDS).get();
-            if (!up) {
-                String printed;
-                synchronized (output) { // the reader thread may still be adding lines
-                    printed = String.join("\n", output);
-                }
-                throw new AssertionError("hub not ready within " + READY_BOUND + "; output:\n" + printed);
+            return new Hub(process, output, ready);
+        }
+
+        String printed() {
+            synchronized (output) { // the reader thread may still be adding lines
+                return String.join("\n", output);
             }
-            return new Hub(process, output);
         }
 
         void interruptAndAwaitExit() throws Exception {
@@ -126,12 +173,6 @@ class HubProcessTest {
                 child.onExit().get(30, TimeUnit.SECONDS);
                 assertThat(child.isAlive()).as("child %s gone", child.info().command()).isFalse();
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 }

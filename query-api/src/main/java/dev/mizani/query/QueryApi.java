@@ -100,6 +100,9 @@ public final class QueryApi implements AutoCloseable {
 
     public QueryApi start() {
         server.start();
+        if (!server.isRunning()) { // Helidon logs a listener that cannot bind and returns, with no port
+            throw new IllegalStateException("the query API cannot listen; see the listener's error above");
+        }
         log.info("query API on port {}", server.port());
         return this;
     }

@@ -106,6 +106,9 @@ public final class AdminApi implements AutoCloseable {
 
     public AdminApi start() {
         server.start();
+        if (!server.isRunning()) { // Helidon logs a listener that cannot bind and returns, with no port
+            throw new IllegalStateException("the admin API cannot listen; see the listener's error above");
+        }
         log.info("admin API on port {}", server.port());
         return this;
     }
