@@ -92,4 +92,25 @@ class FspiopHeadersTest {
         injected.put("FSPIOP-Source", List.of("dfsp-a\r\nX-Admin: true"));
         refused(injected, 400, 3101, "contains a control character");
     }
+
+    @Test
+    void verdictsRememberedAcrossRequestsStayRightForEachValueAndPastTheirBound() {
+        var badDate = valid();
+        badDate.put("Date", List.of("Sat, 21 Nov 2026 25:00:00 GMT"));
+        for (int i = 0; i < 2; i++) {
+            assertThat(check(valid())).isEmpty();
+            refused(badDate, 400, 3101, "not an RFC 1123 date");
+        }
+        // more distinct dates than are remembered: each judged, none taken for another
+        for (int second = 0; second < 600; second++) {
+            var h = valid();
+            h.put("Date", List.of("Sat, 21 Nov 2026 12:%02d:%02d GMT".formatted(second / 60, second % 60)));
+            assertThat(check(h)).as("second %d", second).isEmpty();
+        }
+        refused(badDate, 400, 3101, "not an RFC 1123 date");
+        var badType = valid();
+        badType.put("content-type", List.of("application/json"));
+        refused(badType, 415, 3101, "Content-Type must be");
+        assertThat(check(valid())).isEmpty();
+    }
 }
