@@ -38,16 +38,21 @@ public final class Gateway implements AutoCloseable {
 
     /** @param readStore the read store's database: GET /transfers/{ID} and settlement windows are answered from it */
     public Gateway(String bootstrap, CachedSchemaRegistry registry, Clock clock, Settings s, DataSource readStore) {
-        participants = started(new ParticipantsView(bootstrap, registry));
-        ParticipantCommands commands = started(new ParticipantCommands(bootstrap, registry, participants, clock, s.adminWait()));
-        admin = started(new AdminApi(s.host(), s.adminPort(), participants, commands, s.operatorCredentialSha256(),
-                s.hubName(), new SettlementWindows(readStore), s.adminWait()).start());
-        ParticipantGuard guard = new ParticipantGuard(participants, new RateLimits(System::nanoTime),
-                s.rateLimitPerSecond(), s.rateLimitBurst());
-        CallbackNotifier callbacks = started(new CallbackNotifier(bootstrap, registry, participants, clock,
-                s.hubName(), s.callbacksInFlightMax(), s.callbackAttempts(), s.callbackBackoff()));
-        transfers = started(new TransfersGateway(s.host(), s.transfersPort(), bootstrap, registry, guard, clock,
-                s.sendTimeout(), new ReadQueries(readStore), callbacks, s.mutualTls()).start());
+        try {
+            participants = started(new ParticipantsView(bootstrap, registry));
+            ParticipantCommands commands = started(new ParticipantCommands(bootstrap, registry, participants, clock, s.adminWait()));
+            admin = started(new AdminApi(s.host(), s.adminPort(), participants, commands, s.operatorCredentialSha256(),
+                    s.hubName(), new SettlementWindows(readStore), s.adminWait()).start());
+            ParticipantGuard guard = new ParticipantGuard(participants, new RateLimits(System::nanoTime),
+                    s.rateLimitPerSecond(), s.rateLimitBurst());
+            CallbackNotifier callbacks = started(new CallbackNotifier(bootstrap, registry, participants, clock,
+                    s.hubName(), s.callbacksInFlightMax(), s.callbackAttempts(), s.callbackBackoff(), s.mutualTls()));
+            transfers = started(new TransfersGateway(s.host(), s.transfersPort(), bootstrap, registry, guard, clock,
+                    s.sendTimeout(), new ReadQueries(readStore), callbacks, s.mutualTls()).start());
+        } catch (RuntimeException e) {
+            close(); // a port already taken, say: what did start stops
+            throw e;
+        }
     }
 
     private <T extends AutoCloseable> T started(T piece) {

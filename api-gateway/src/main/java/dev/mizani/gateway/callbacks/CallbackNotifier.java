@@ -1,6 +1,7 @@
 package dev.mizani.gateway.callbacks;
 
 import dev.mizani.gateway.participants.ParticipantsView;
+import dev.mizani.gateway.security.MutualTls;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
@@ -19,6 +20,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,7 +42,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Requests go out through Helidon's WebClient, the same stack as the hub's servers: blocking calls on
  * virtual threads over kept-alive HTTP/1.1 connections, cached per destination. Callbacks carry the hub's
- * name as {@code FSPIOP-Source} unless they forward a participant's request (see {@link Callback}).
+ * name as {@code FSPIOP-Source} unless they forward a participant's request (see {@link Callback}). With
+ * mutual TLS, an {@code https} endpoint is called with the hub's own certificate as the client's, and its
+ * server certificate must chain to the same authorities the hub trusts for its clients.
  */
 public final class CallbackNotifier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallbackNotifier.class);
@@ -63,7 +67,8 @@ public final class CallbackNotifier implements AutoCloseable {
     private volatile boolean running = true;
 
     public CallbackNotifier(String bootstrap, CachedSchemaRegistry registry, ParticipantsView endpoints, Clock clock,
-                            String hubName, int inFlightMax, int attemptsMax, Duration backoff) {
+                            String hubName, int inFlightMax, int attemptsMax, Duration backoff,
+                            Optional<MutualTls> mutualTls) {
         this.hubName = hubName;
         this.endpoints = endpoints;
         this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
@@ -73,9 +78,11 @@ public final class CallbackNotifier implements AutoCloseable {
         // inFlightMax 0 turns callbacks off: the core-mode load test measures the handlers without them
         this.consumer = inFlightMax == 0 ? null : new KafkaConsumer<>(props);
         this.deadLetters = new KafkaProducer<>(KafkaClients.idempotentProducer(bootstrap, "callback-dead-letters"));
-        this.http = WebClient.builder().connectTimeout(Duration.ofSeconds(5)).readTimeout(Duration.ofSeconds(10))
+        var client = WebClient.builder().connectTimeout(Duration.ofSeconds(5)).readTimeout(Duration.ofSeconds(10))
                 .keepAlive(true).followRedirects(false).connectionCacheSize(Math.max(32, inFlightMax))
-                .shareConnectionCache(false).build();
+                .shareConnectionCache(false);
+        mutualTls.ifPresent(m -> client.tls(tls -> tls.sslContext(m.sslContext())));
+        this.http = client.build();
         this.inFlight = new Semaphore(inFlightMax);
         this.attemptsMax = attemptsMax;
         this.backoff = backoff;
@@ -151,7 +158,7 @@ public final class CallbackNotifier implements AutoCloseable {
                 reason = "HTTP " + status + " from " + url.get();
             } catch (UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
                 // Helidon reports connection failures and timeouts unchecked; a malformed URL is the endpoint's fault
-                reason = e.toString();
+                reason = withRootCause(e);
             }
             if (Thread.currentThread().isInterrupted()) {
                 reason = "interrupted";
@@ -160,6 +167,15 @@ public final class CallbackNotifier implements AutoCloseable {
             sleep(backoff.toMillis() << (attempt - 1));
         }
         deadLetter(c, reason + " after " + attemptsMax + " attempts");
+    }
+
+    /** Helidon's "Failed to execute SSL handshake" says nothing of why; the innermost cause does. */
+    static String withRootCause(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? e.toString() : e + " (" + root + ")";
     }
 
     private void deadLetter(Callback c, String reason) {

@@ -110,6 +110,7 @@ public final class TransfersGateway implements AutoCloseable {
     public TransfersGateway start() {
         server.start();
         if (!server.isRunning()) { // Helidon logs a listener that cannot bind and returns, with no port
+            producer.close(Duration.ZERO);
             throw new IllegalStateException("the FSPIOP transfers API cannot listen; see the listener's error above");
         }
         log.info("FSPIOP transfers API on {}://{}:{}", scheme, "127.0.0.1", server.port());

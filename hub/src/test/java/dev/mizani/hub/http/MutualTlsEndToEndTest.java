@@ -4,15 +4,25 @@ import static dev.mizani.hub.http.HttpHub.expect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import dev.mizani.gateway.security.MutualTls;
 import dev.mizani.hub.http.HttpHub.Dfsp;
 import dev.mizani.hub.http.HttpHub.Prepared;
+import dev.mizani.hub.lifecycle.HubFixture;
+import dev.mizani.platform.testing.Await;
+import dev.mizani.platform.testing.TopicReader;
+import dev.mizani.schemas.HubTopics;
 import java.io.FileInputStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
@@ -23,9 +33,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The FSPIOP API with mutual TLS: certificates made here with the JDK's keytool (a CA for the DFSPs, one for
- * strangers), the gateway trusting only the first. The client certificate's CN is the participant.
+ * strangers), the gateway trusting only the first. The client certificate's CN is the participant. Callbacks
+ * to a DFSP's HTTPS server go out with the hub's certificate, to servers whose certificate the first CA signed.
  */
 class MutualTlsEndToEndTest {
     private static final String PASSWORD = "test-store-password";
@@ -53,6 +66,9 @@ class MutualTlsEndToEndTest {
         signed("server", "CN=127.0.0.1", "ca", "san=ip:127.0.0.1");
         signed("payer", "CN=tlspayer" + RUN + ",O=Test DFSP", "ca", null);
         signed("impostor", "CN=tlspayer" + RUN, "stranger-ca", null);
+        // Helidon's client checks an IP literal's certificate against the name the address resolves to (localhost)
+        signed("payee-server", "CN=localhost,O=Test DFSP", "ca", "san=ip:127.0.0.1,dns:localhost");
+        signed("stranger-server", "CN=localhost,O=Stranger", "stranger-ca", "san=ip:127.0.0.1,dns:localhost");
         keytool("-importcert", "-alias", "ca", "-file", dir.resolve("ca.pem").toString(),
                 "-keystore", dir.resolve("trust.p12").toString(), "-storepass", PASSWORD, "-noprompt");
 
@@ -101,6 +117,75 @@ class MutualTlsEndToEndTest {
         assertThatThrownBy(() -> send(client("impostor"), payer.name(), p.body(), payer.credential())).isInstanceOf(IOException.class);
         Thread.sleep(300);
         assertThat(payee.received(p.id())).isFalse();
+    }
+
+    @Test
+    void callbacksToAnHttpsEndpointPresentTheHubsCertificateAndTrustOnlyTheSchemesAuthority() throws Exception {
+        Dfsp tlsPayee = hub.onboard("tlspayee-https" + RUN, "100000", "100000", false);
+        Dfsp strangerPayee = hub.onboard("tlspayee-stranger" + RUN, "100000", "100000", false);
+        List<String> calls = new CopyOnWriteArrayList<>();
+        HttpsServer trusted = httpsDfsp("payee-server", calls);
+        HttpsServer stranger = httpsDfsp("stranger-server", calls);
+        try {
+            registerHttps(tlsPayee, trusted);
+            registerHttps(strangerPayee, stranger);
+            hub.f.awaitDirectoryKnows(payer.name(), tlsPayee.name(), strangerPayee.name());
+
+            Prepared p = HttpHub.prepareBody(payer.name(), tlsPayee.name(), "4", Duration.ofSeconds(60));
+            expect(send(client("payer"), payer.name(), p.body(), null), 202);
+            Await.until(HubFixture.BOUND, "the payee's HTTPS server, which needs a client certificate, gets the prepare",
+                    () -> calls.stream().anyMatch(c -> c.contains(p.id())));
+            // the hub's certificate (CN=127.0.0.1), verified by the payee's server against the scheme's authority
+            assertThat(calls).filteredOn(c -> c.contains(p.id())).first().asString()
+                    .startsWith("client 127.0.0.1: POST /transfers ");
+
+            Prepared q = HttpHub.prepareBody(payer.name(), strangerPayee.name(), "4", Duration.ofSeconds(60));
+            expect(send(client("payer"), payer.name(), q.body(), null), 202);
+            Await.until(HubFixture.BOUND, "the prepare for a payee whose server the hub cannot verify is dead-lettered",
+                    () -> TopicReader.readAll(hub.f.infra.bootstrap(), HubTopics.CALLBACK_DEAD_LETTERS, 1,
+                                    Duration.ofSeconds(5), Duration.ofMillis(200)).stream()
+                            .anyMatch(r -> q.id().equals(r.key()) && new String(r.headers().lastHeader("mizani.dlq.reason")
+                                    .value(), StandardCharsets.UTF_8).contains("after 2 attempts")));
+            assertThat(calls).noneMatch(c -> c.contains(q.id()));
+        } finally {
+            trusted.stop(0);
+            stranger.stop(0);
+        }
+    }
+
+    /** A DFSP's callback server over HTTPS with {@code key}'s certificate, requiring a client certificate from the CA. */
+    private static HttpsServer httpsDfsp(String key, List<String> calls) throws Exception {
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store(key + ".p12"), PASSWORD.toCharArray());
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(store("trust.p12"));
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+        HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        server.setHttpsConfigurator(new HttpsConfigurator(tls) {
+            @Override
+            public void configure(HttpsParameters params) {
+                SSLParameters parameters = getSSLContext().getDefaultSSLParameters();
+                parameters.setNeedClientAuth(true);
+                params.setSSLParameters(parameters);
+            }
+        });
+        server.createContext("/", exchange -> {
+            String client = MutualTls.participantOf(((HttpsExchange) exchange).getSSLSession().getPeerCertificates())
+                    .orElse("none");
+            calls.add("client " + client + ": " + exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath()
+                    + " " + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        server.start();
+        return server;
+    }
+
+    private static void registerHttps(Dfsp dfsp, HttpsServer server) throws Exception {
+        hub.registerEndpoints(dfsp.name(), "https://127.0.0.1:" + server.getAddress().getPort());
+        Await.until(HubFixture.BOUND, "the gateway knows " + dfsp.name() + "'s HTTPS endpoint", () -> hub.gateway.participants
+                .callbackUrl(dfsp.name(), "FSPIOP_CALLBACK_URL_TRANSFER_POST", "x").filter(u -> u.startsWith("https:")).isPresent());
     }
 
     private static HttpResponse<String> send(HttpClient client, String source, String body, String credential) throws Exception {
