@@ -11,7 +11,6 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -156,8 +155,9 @@ public final class CallbackNotifier implements AutoCloseable {
                     return;
                 }
                 reason = "HTTP " + status + " from " + url.get();
-            } catch (UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
-                // Helidon reports connection failures and timeouts unchecked; a malformed URL is the endpoint's fault
+            } catch (RuntimeException e) {
+                // Helidon reports connection failures, handshakes and timeouts unchecked, under several types; a
+                // malformed URL is the endpoint's fault. Whatever it is, the callback ends dead-lettered, not lost.
                 reason = withRootCause(e);
             }
             if (Thread.currentThread().isInterrupted()) {
