@@ -28,7 +28,7 @@ public final class Gateway implements AutoCloseable {
      */
     public record Settings(String host, int transfersPort, int adminPort, String operatorCredentialSha256, String hubName,
                            int rateLimitPerSecond, int rateLimitBurst, Duration sendTimeout, Duration adminWait,
-                           int callbacksInFlightMax, int callbackAttempts, Duration callbackBackoff,
+                           CallbackNotifier.Settings callbacks,
                            java.util.Optional<dev.mizani.gateway.security.MutualTls> mutualTls) {}
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
@@ -46,7 +46,7 @@ public final class Gateway implements AutoCloseable {
             ParticipantGuard guard = new ParticipantGuard(participants, new RateLimits(System::nanoTime),
                     s.rateLimitPerSecond(), s.rateLimitBurst());
             CallbackNotifier callbacks = started(new CallbackNotifier(bootstrap, registry, participants, clock,
-                    s.hubName(), s.callbacksInFlightMax(), s.callbackAttempts(), s.callbackBackoff(), s.mutualTls()));
+                    s.hubName(), s.callbacks(), s.mutualTls()));
             transfers = started(new TransfersGateway(s.host(), s.transfersPort(), bootstrap, registry, guard, clock,
                     s.sendTimeout(), new ReadQueries(readStore), callbacks, s.mutualTls()).start());
         } catch (RuntimeException e) {

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.mizani.embedded.Infrastructure;
 import dev.mizani.embedded.InfrastructureSettings;
 import dev.mizani.gateway.Gateway;
+import dev.mizani.gateway.callbacks.CallbackNotifier;
 import dev.mizani.gateway.security.MutualTls;
 import dev.mizani.projections.ProjectionHandler;
 import dev.mizani.projections.Rebuild;
@@ -127,8 +128,18 @@ public final class Main {
                 Credentials.sha256Hex(operator), env.getOrDefault("MIZANI_HUB_NAME", "Hub"), rate,
                 InfrastructureSettings.intOf(env, "MIZANI_RATE_LIMIT_BURST", rate), Duration.ofSeconds(10),
                 Duration.ofMillis(InfrastructureSettings.intOf(env, "MIZANI_ADMIN_WAIT_MS", 5_000)),
-                InfrastructureSettings.intOf(env, "MIZANI_CALLBACKS_IN_FLIGHT_MAX", 256), 3, Duration.ofMillis(200),
+                new CallbackNotifier.Settings(InfrastructureSettings.intOf(env, "MIZANI_CALLBACKS_IN_FLIGHT_MAX", 256), 3,
+                        Duration.ofMillis(200), InfrastructureSettings.intOf(env, "MIZANI_CALLBACKS_CONNECTIONS_PER_ENDPOINT", 32),
+                        selectorCallbacks(env.getOrDefault("MIZANI_CALLBACKS_CLIENT", "selector"))),
                 MutualTls.fromEnv(env));
+    }
+
+    private static boolean selectorCallbacks(String client) {
+        return switch (client) {
+            case "selector" -> true;
+            case "helidon" -> false;
+            default -> throw new IllegalArgumentException("MIZANI_CALLBACKS_CLIENT is " + client + ": selector or helidon");
+        };
     }
 
     private static String storedOperatorToken(Path file) {

@@ -2,6 +2,7 @@ package dev.mizani.gateway.callbacks;
 
 import dev.mizani.gateway.participants.ParticipantsView;
 import dev.mizani.gateway.security.MutualTls;
+import dev.mizani.platform.http.LoopHttp;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
@@ -11,6 +12,9 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,8 +26,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -39,8 +46,10 @@ import org.slf4j.LoggerFactory;
  * the ledger is unaffected. Offsets are committed once every callback of a poll has ended, so a crash
  * re-delivers callbacks rather than losing them: at least once, as FSPIOP clients expect.
  *
- * <p>Requests go out through Helidon's WebClient, the same stack as the hub's servers: blocking calls on
- * virtual threads over kept-alive HTTP/1.1 connections, cached per destination. Callbacks carry the hub's
+ * <p>{@code http} endpoints are called from one selector thread ({@link LoopHttp}: kept-alive HTTP/1.1
+ * connections, up to {@code connectionsPerEndpoint} per host and port), which costs the hub a fraction of a
+ * blocking call on a virtual thread; {@code Settings.selectorClient} false sends them through Helidon's WebClient
+ * instead. {@code https} endpoints always go through the WebClient. Callbacks carry the hub's
  * name as {@code FSPIOP-Source} unless they forward a participant's request (see {@link Callback}). With
  * mutual TLS, an {@code https} endpoint is called with the hub's own certificate as the client's, and its
  * server certificate must chain to the same authorities the hub trusts for its clients.
@@ -51,11 +60,26 @@ public final class CallbackNotifier implements AutoCloseable {
     private static final io.helidon.http.HeaderName FSPIOP_SOURCE = HeaderNames.create("FSPIOP-Source");
     private static final io.helidon.http.HeaderName FSPIOP_DESTINATION = HeaderNames.create("FSPIOP-Destination");
 
+    /**
+     * @param inFlightMax            callbacks being delivered at once; 0 turns callbacks off
+     * @param attemptsMax            attempts per callback before it is dead-lettered
+     * @param backoff                the wait before the second attempt, doubled before each further one
+     * @param connectionsPerEndpoint kept-alive connections the selector client opens to one host and port
+     * @param selectorClient         false sends {@code http} callbacks through Helidon's WebClient too
+     */
+    public record Settings(int inFlightMax, int attemptsMax, Duration backoff, int connectionsPerEndpoint,
+                           boolean selectorClient) {}
+
+    private static final int ORIGINS_CACHED_MAX = 1024;
+
     private final ParticipantsView endpoints;
     private final AvroWireCodec<TransferEventEnvelope> events;
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> deadLetters;
     private final WebClient http;
+    private final LoopHttp loop;
+    private final ScheduledExecutorService retries;
+    private final Map<String, LoopHttp.Origin> origins = new ConcurrentHashMap<>();
     private final String hubName;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Semaphore inFlight;
@@ -66,8 +90,8 @@ public final class CallbackNotifier implements AutoCloseable {
     private volatile boolean running = true;
 
     public CallbackNotifier(String bootstrap, CachedSchemaRegistry registry, ParticipantsView endpoints, Clock clock,
-                            String hubName, int inFlightMax, int attemptsMax, Duration backoff,
-                            Optional<MutualTls> mutualTls) {
+                            String hubName, Settings settings, Optional<MutualTls> mutualTls) {
+        int inFlightMax = settings.inFlightMax();
         this.hubName = hubName;
         this.endpoints = endpoints;
         this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
@@ -82,9 +106,17 @@ public final class CallbackNotifier implements AutoCloseable {
                 .shareConnectionCache(false);
         mutualTls.ifPresent(m -> client.tls(tls -> tls.sslContext(m.sslContext())));
         this.http = client.build();
+        try {
+            this.loop = settings.selectorClient() && inFlightMax > 0
+                    ? new LoopHttp("callback-http", null, settings.connectionsPerEndpoint(), 10_000, null, null) : null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the callback client's selector", e);
+        }
+        this.retries = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("callback-retry")
+                .daemon().unstarted(r));
         this.inFlight = new Semaphore(inFlightMax);
-        this.attemptsMax = attemptsMax;
-        this.backoff = backoff;
+        this.attemptsMax = settings.attemptsMax();
+        this.backoff = settings.backoff();
         this.clock = clock;
         this.thread = consumer == null ? null : Thread.ofPlatform().name("callback-notifier").start(this::run);
         if (consumer == null) {
@@ -107,8 +139,7 @@ public final class CallbackNotifier implements AutoCloseable {
                     }
                     for (Callback c : callbacks) {
                         inFlight.acquireUninterruptibly();
-                        pending.add(CompletableFuture.runAsync(() -> deliver(c), executor)
-                                .whenComplete((v, e) -> inFlight.release()));
+                        pending.add(deliver(c).whenComplete((v, e) -> inFlight.release()));
                     }
                 }
                 CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
@@ -131,30 +162,117 @@ public final class CallbackNotifier implements AutoCloseable {
         if (!inFlight.tryAcquire()) {
             return false;
         }
-        CompletableFuture.runAsync(() -> deliver(c), executor).whenComplete((v, e) -> inFlight.release());
+        deliver(c).whenComplete((v, e) -> inFlight.release());
         return true;
     }
 
-    private void deliver(Callback c) {
+    /** Completes when the callback was answered 2xx or dead-lettered; never exceptionally. */
+    private CompletableFuture<Void> deliver(Callback c) {
         var url = endpoints.callbackUrl(c.participant(), c.endpointType(), c.transferId());
         if (url.isEmpty()) {
             deadLetter(c, "participant " + c.participant() + " has no " + c.endpointType() + " endpoint");
+            return CompletableFuture.completedFuture(null);
+        }
+        if (loop != null && url.get().regionMatches(true, 0, "http://", 0, 7)) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            attempt(c, url.get(), 1, done);
+            return done;
+        }
+        return CompletableFuture.runAsync(() -> deliverBlocking(c, url.get()), executor);
+    }
+
+    /** One attempt through the selector client; its answer schedules the next attempt or ends the callback. */
+    private void attempt(Callback c, String url, int attempt, CompletableFuture<Void> done) {
+        LoopHttp.Origin origin;
+        String target;
+        String headers;
+        try {
+            URI uri = URI.create(url);
+            origin = origins.computeIfAbsent(uri.getRawAuthority(), a -> LoopHttp.Origin.of(uri));
+            if (origins.size() > ORIGINS_CACHED_MAX) {
+                origins.clear();
+            }
+            target = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
+                    + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+            headers = "Content-Type: " + CONTENT_TYPE + "\r\nAccept: " + CONTENT_TYPE + "\r\n"
+                    + header("FSPIOP-Source", c.from() == null ? hubName : c.from())
+                    + header("FSPIOP-Destination", c.participant()) + "Date: " + date() + "\r\n";
+        } catch (RuntimeException e) {
+            // a malformed URL, an unknown host, a name with a line break: the endpoint's fault, not worth a retry
+            retries.execute(() -> {
+                deadLetter(c, withRootCause(e) + " after 1 attempt");
+                done.complete(null);
+            });
             return;
         }
+        loop.send(origin, c.method(), target, headers, c.body().getBytes(StandardCharsets.UTF_8), (status, body, failure) -> {
+            if (status / 100 == 2) {
+                done.complete(null);
+                return;
+            }
+            String reason = failure != null ? failure + " (" + url + ")" : "HTTP " + status + " from " + url;
+            if (failure != null) {
+                origins.remove(uri(url)); // resolve the name again next time: the address may have moved
+            }
+            // off the loop thread: a dead letter is a Kafka send, which may block on metadata
+            if (attempt < attemptsMax) {
+                retries.schedule(() -> attempt(c, url, attempt + 1, done), backoff.toMillis() << (attempt - 1),
+                        TimeUnit.MILLISECONDS);
+            } else {
+                retries.execute(() -> {
+                    deadLetter(c, reason + " after " + attempt + " attempts");
+                    done.complete(null);
+                });
+            }
+        });
+    }
+
+    private static String uri(String url) {
+        try {
+            return URI.create(url).getRawAuthority();
+        } catch (RuntimeException e) {
+            return url;
+        }
+    }
+
+    private static String header(String name, String value) {
+        if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+            throw new IllegalArgumentException(name + " value with a line break");
+        }
+        return name + ": " + value + "\r\n";
+    }
+
+    private record Stamp(long second, String text) {}
+
+    private volatile Stamp date = new Stamp(Long.MIN_VALUE, "");
+
+    /** The Date header, formatted once per second rather than per callback. */
+    private String date() {
+        long now = clock.millis() / 1000;
+        Stamp d = date;
+        if (d.second() != now) {
+            d = new Stamp(now, DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                    java.time.Instant.ofEpochSecond(now).atOffset(ZoneOffset.UTC)));
+            date = d;
+        }
+        return d.text();
+    }
+
+    private void deliverBlocking(Callback c, String url) {
         String reason = "no attempt";
         for (int attempt = 1; attempt <= attemptsMax; attempt++) {
-            try (HttpClientResponse response = http.method(Method.create(c.method())).uri(url.get())
+            try (HttpClientResponse response = http.method(Method.create(c.method())).uri(url)
                     .header(HeaderNames.CONTENT_TYPE, CONTENT_TYPE)
                     .header(HeaderNames.ACCEPT, CONTENT_TYPE)
                     .header(FSPIOP_SOURCE, c.from() == null ? hubName : c.from())
                     .header(FSPIOP_DESTINATION, c.participant())
-                    .header(HeaderNames.DATE, DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().atOffset(ZoneOffset.UTC)))
+                    .header(HeaderNames.DATE, date())
                     .submit(c.body().getBytes(StandardCharsets.UTF_8))) {
                 int status = response.status().code();
                 if (status / 100 == 2) {
                     return;
                 }
-                reason = "HTTP " + status + " from " + url.get();
+                reason = "HTTP " + status + " from " + url;
             } catch (RuntimeException e) {
                 // Helidon reports connection failures, handshakes and timeouts unchecked, under several types; a
                 // malformed URL is the endpoint's fault. Whatever it is, the callback ends dead-lettered, not lost.
@@ -203,6 +321,10 @@ public final class CallbackNotifier implements AutoCloseable {
             consumer.wakeup();
             thread.join(30_000);
         }
+        if (loop != null) {
+            loop.close();
+        }
+        retries.shutdownNow();
         deadLetters.close(Duration.ofSeconds(5));
         executor.shutdownNow();
         http.closeResource();

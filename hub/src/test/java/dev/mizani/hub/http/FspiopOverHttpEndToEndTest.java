@@ -5,6 +5,7 @@ import static dev.mizani.hub.http.HttpHub.fulfilBody;
 import static dev.mizani.hub.http.HttpHub.prepareBody;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.mizani.hub.http.HttpHub.Dfsp;
 import dev.mizani.hub.http.HttpHub.Prepared;
 import dev.mizani.hub.http.HttpHub.Received;
@@ -12,9 +13,13 @@ import dev.mizani.hub.lifecycle.HubFixture;
 import dev.mizani.platform.testing.Await;
 import dev.mizani.platform.testing.TopicReader;
 import dev.mizani.schemas.HubTopics;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -243,5 +248,56 @@ class FspiopOverHttpEndToEndTest {
                 .stream().anyMatch(r -> p.id().equals(r.key()) && new String(r.headers().lastHeader("mizani.dlq.reason")
                         .value(), StandardCharsets.UTF_8).equals("participant " + silent.name()
                         + " has no FSPIOP_CALLBACK_URL_TRANSFER_ERROR endpoint")));
+    }
+    @Test
+    void aCallbackRefusedOnceIsDeliveredByItsRetryAndAnUnreachableOneIsDeadLettered() throws Exception {
+        // a payee whose server answers 503 to the first forwarded prepare, then 200
+        List<String> arrivals = new CopyOnWriteArrayList<>();
+        HttpServer flakyServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        flakyServer.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            arrivals.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
+            exchange.sendResponseHeaders(arrivals.size() == 1 ? 503 : 200, -1);
+            exchange.close();
+        });
+        flakyServer.start();
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        Dfsp flaky = null;
+        Dfsp unreachable = null;
+        try {
+            flaky = hub.onboard("flaky-" + RUN, "100000", "100000", false);
+            hub.registerEndpoints(flaky.name(), "http://127.0.0.1:" + flakyServer.getAddress().getPort());
+            unreachable = hub.onboard("unreachable-" + RUN, "100000", "100000", false);
+            hub.registerEndpoints(unreachable.name(), "http://127.0.0.1:" + closedPort);
+            hub.f.awaitDirectoryKnows(flaky.name(), unreachable.name());
+
+            Prepared p = prepare(payer, flaky, "1", Duration.ofSeconds(60));
+            Await.until(HubFixture.BOUND, "the prepare forwarded again after a 503", () -> arrivals.size() >= 2);
+            assertThat(arrivals).containsExactly("POST /transfers", "POST /transfers");
+
+            // the unreachable payer's prepare is refused by the payee, and the error callback has nowhere to go
+            Prepared q = prepare(unreachable, payee, "1", Duration.ofSeconds(60));
+            payee.awaitCallback("POST", "/transfers", q.id());
+            expect(hub.fspiop(payee, "PUT", "/transfers/" + q.id() + "/error",
+                    "{\"errorInformation\":{\"errorCode\":\"5100\",\"errorDescription\":\"no\"}}"), 202);
+            Await.until(HubFixture.BOUND, "the unreachable payer's error callback dead-lettered", () -> TopicReader.readAll(
+                    hub.f.infra.bootstrap(), HubTopics.CALLBACK_DEAD_LETTERS, 1, Duration.ofSeconds(5), Duration.ofMillis(200))
+                    .stream().anyMatch(r -> q.id().equals(r.key()) && new String(r.headers().lastHeader("mizani.dlq.reason")
+                            .value(), StandardCharsets.UTF_8).matches(".*Connection refused.*127\\.0\\.0\\.1:" + closedPort
+                            + "/transfers/" + q.id() + "/error.* after 2 attempts")));
+            assertThat(TopicReader.readAll(hub.f.infra.bootstrap(), HubTopics.CALLBACK_DEAD_LETTERS, 0, Duration.ofSeconds(5),
+                    Duration.ofMillis(200)).stream().map(r -> r.key())).as("the retried callback was not dead-lettered")
+                    .doesNotContain(p.id());
+        } finally {
+            flakyServer.stop(0);
+            for (Dfsp d : new Dfsp[] {flaky, unreachable}) {
+                if (d != null) {
+                    d.server().stop(0);
+                }
+            }
+        }
     }
 }

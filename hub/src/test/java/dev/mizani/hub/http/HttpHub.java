@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.mizani.gateway.Gateway;
+import dev.mizani.gateway.callbacks.CallbackNotifier;
 import dev.mizani.projections.ProjectionHandler;
 import dev.mizani.projections.Rebuild;
 import dev.mizani.query.QueryApi;
@@ -82,7 +83,7 @@ final class HttpHub implements AutoCloseable {
                 ProjectionHandler.Settings.defaults(), ProjectionHandler.Hooks.NONE).start();
         gateway = new Gateway(f.infra.bootstrap(), f.infra.registry, Clock.systemUTC(), new Gateway.Settings("127.0.0.1",
                 0, 0, Credentials.sha256Hex(OPERATOR), "Hub", rateLimitPerSecond, burst, Duration.ofSeconds(10),
-                Duration.ofSeconds(20), 64, 2, Duration.ofMillis(50), mutualTls), f.infra.dataSource);
+                Duration.ofSeconds(20), new CallbackNotifier.Settings(64, 2, Duration.ofMillis(50), 8, true), mutualTls), f.infra.dataSource);
         query = new QueryApi(f.infra.dataSource, projections::lag, () -> new Rebuild(f.infra.dataSource, projections),
                 new QueryApi.Settings("127.0.0.1", 0, Credentials.sha256Hex(OPERATOR), 50)).start();
     }

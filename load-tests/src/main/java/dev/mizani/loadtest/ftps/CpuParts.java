@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 final class CpuParts {
     /** The parts, in the order a report lists them. */
     enum Part {
-        HTTP("HTTP in and out (virtual threads: gateway, callbacks, query API)"),
+        HTTP("HTTP in and out (virtual threads: gateway, query API; the callback client's loop)"),
         POSTGRES("PostgreSQL"),
         BROKER("Kafka broker"),
         CLIENT_IO("Kafka clients' I/O threads"),
@@ -46,7 +46,7 @@ final class CpuParts {
     /** The part a hub thread's CPU belongs to, by its Linux name (the Java name's first 15 characters). */
     static Part partOf(String n) {
         if (n.startsWith("ForkJoinPool-") || n.equals("MasterPoller") || n.startsWith("VirtualThread-")
-                || n.endsWith("-Poller") || n.startsWith("helidon")) {
+                || n.endsWith("-Poller") || n.startsWith("helidon") || n.startsWith("callback-http")) {
             return Part.HTTP;
         }
         if (n.startsWith("kafka-producer-") || n.startsWith("kafka-coordinat") || n.startsWith("kafka-admin-cli")) {

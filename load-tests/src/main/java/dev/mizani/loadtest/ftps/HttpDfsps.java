@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mizani.loadtest.ftps.Flights.Flight;
 import dev.mizani.loadtest.ftps.Flights.Plan;
 import java.io.IOException;
+import dev.mizani.platform.http.LoopHttp;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,7 +45,7 @@ final class HttpDfsps implements TransferDriver {
 
     HttpDfsps(Flights flights, String gateway, int connections) throws IOException {
         this.flights = flights;
-        this.http = new LoopHttp(URI.create(gateway), connections, 30_000, "0.0.0.0", this::callback);
+        this.http = new LoopHttp("loop-http", URI.create(gateway), connections, 30_000, "0.0.0.0", this::callback);
     }
 
     /** Routes a callback by its path: {@code /{dfsp}/transfers}, {@code /{dfsp}/transfers/{id}} or {@code .../error}. */

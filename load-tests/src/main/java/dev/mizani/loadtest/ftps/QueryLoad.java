@@ -2,6 +2,7 @@ package dev.mizani.loadtest.ftps;
 
 import dev.mizani.loadtest.ftps.Flights.Flight;
 import java.io.IOException;
+import dev.mizani.platform.http.LoopHttp;
 import java.net.URI;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -43,7 +44,7 @@ final class QueryLoad implements AutoCloseable {
         this.flights = flights;
         this.names = names;
         this.credentials = credentials;
-        this.client = new LoopHttp(URI.create(queryApi), 256, 30_000, null, null);
+        this.client = new LoopHttp("loop-http-queries", URI.create(queryApi), 256, 30_000, null, null);
     }
 
     /** Starts the arrivals at {@code startNs}; those due in [windowStartNs, windowEndNs) are measured. */

@@ -1,4 +1,4 @@
-package dev.mizani.loadtest.ftps;
+package dev.mizani.platform.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,7 +24,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The generator's one-thread HTTP/1.1 against Helidon's server and client, the stack the hub runs. */
+/** The one-thread HTTP/1.1 against Helidon's server and client, the stack the hub runs. */
 class LoopHttpTest {
 
     record Answer(int status, String body, String failure) {}
@@ -49,7 +49,7 @@ class LoopHttpTest {
                             }
                         }))
                 .build().start();
-        try (LoopHttp http = new LoopHttp(URI.create("http://127.0.0.1:" + helidon.port()), 8, 10_000, "127.0.0.1",
+        try (LoopHttp http = new LoopHttp("loop-http", URI.create("http://127.0.0.1:" + helidon.port()), 8, 10_000, "127.0.0.1",
                 (m, p, b) -> { })) {
             int n = 2_000;
             Map<Integer, Answer> answers = new ConcurrentHashMap<>();
@@ -86,7 +86,7 @@ class LoopHttpTest {
     @Test
     void servesHelidonsClientOverKeptAliveConnections() throws Exception {
         List<String> received = new CopyOnWriteArrayList<>();
-        try (LoopHttp http = new LoopHttp(URI.create("http://127.0.0.1:1"), 1, 10_000, "127.0.0.1",
+        try (LoopHttp http = new LoopHttp("loop-http", URI.create("http://127.0.0.1:1"), 1, 10_000, "127.0.0.1",
                 (method, path, body) -> received.add(method + " " + path + " " + new String(body, StandardCharsets.UTF_8)))) {
             WebClient client = WebClient.builder().baseUri("http://127.0.0.1:" + http.port()).keepAlive(true)
                     .readTimeout(Duration.ofSeconds(10)).build();
@@ -106,7 +106,7 @@ class LoopHttpTest {
     @Test
     void answersPipelinedRequestsInOrderAndHonoursConnectionClose() throws Exception {
         List<String> received = new CopyOnWriteArrayList<>();
-        try (LoopHttp http = new LoopHttp(URI.create("http://127.0.0.1:1"), 1, 10_000, "127.0.0.1",
+        try (LoopHttp http = new LoopHttp("loop-http", URI.create("http://127.0.0.1:1"), 1, 10_000, "127.0.0.1",
                 (method, path, body) -> {
                     if (path.equals("/boom")) {
                         throw new IllegalStateException("handler failed");
@@ -135,8 +135,8 @@ class LoopHttpTest {
             closedPort = s.getLocalPort();
         }
         try (ServerSocket silent = new ServerSocket(0);
-             LoopHttp refused = new LoopHttp(URI.create("http://127.0.0.1:" + closedPort), 2, 10_000, "127.0.0.1", (m, p, b) -> { });
-             LoopHttp waiting = new LoopHttp(URI.create("http://127.0.0.1:" + silent.getLocalPort()), 2, 1_000, "127.0.0.1",
+             LoopHttp refused = new LoopHttp("loop-http", URI.create("http://127.0.0.1:" + closedPort), 2, 10_000, "127.0.0.1", (m, p, b) -> { });
+             LoopHttp waiting = new LoopHttp("loop-http", URI.create("http://127.0.0.1:" + silent.getLocalPort()), 2, 1_000, "127.0.0.1",
                      (m, p, b) -> { })) {
             CountDownLatch done = new CountDownLatch(2);
             Answer[] answers = new Answer[2];
@@ -153,6 +153,116 @@ class LoopHttpTest {
             assertThat(answers[0].failure()).contains("Connection refused");
             assertThat(answers[1]).isEqualTo(new Answer(-1, null, "timed out after 1000 ms"));
         }
+    }
+
+    @Test
+    void oneLoopCallsManyOriginsEachWithinItsOwnConnectionBound() throws Exception {
+        List<WebServer> servers = new java.util.ArrayList<>();
+        Map<String, Integer> peers = new ConcurrentHashMap<>();
+        for (int i = 0; i < 3; i++) {
+            int n = i;
+            servers.add(WebServer.builder().host("127.0.0.1").port(0)
+                    .routing(r -> r.put("/transfers/{id}", (req, res) -> {
+                        peers.merge(n + " " + req.remotePeer().address(), 1, Integer::sum);
+                        res.send("server " + n + " " + req.path().pathParameters().get("id") + " " + req.headers()
+                                .get(io.helidon.http.HeaderNames.HOST).get());
+                    }))
+                    .build().start());
+        }
+        try (LoopHttp http = new LoopHttp("loop-http", null, 2, 10_000, null, null)) {
+            int n = 600;
+            Map<Integer, Answer> answers = new ConcurrentHashMap<>();
+            CountDownLatch done = new CountDownLatch(n);
+            for (int i = 0; i < n; i++) {
+                int id = i;
+                var origin = LoopHttp.Origin.of(URI.create("http://127.0.0.1:" + servers.get(i % 3).port() + "/ignored"));
+                http.send(origin, "PUT", "/transfers/" + i, "", new byte[0], (status, body, failure) -> {
+                    answers.put(id, new Answer(status, body == null ? null : new String(body, StandardCharsets.UTF_8), failure));
+                    done.countDown();
+                });
+            }
+            assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+            for (int i = 0; i < n; i++) {
+                assertThat(answers.get(i)).isEqualTo(new Answer(200,
+                        "server " + i % 3 + " " + i + " 127.0.0.1:" + servers.get(i % 3).port(), null));
+            }
+            for (int s = 0; s < 3; s++) {
+                String prefix = s + " ";
+                assertThat(peers.keySet().stream().filter(k -> k.startsWith(prefix)).count())
+                        .as("connections to server " + s).isBetween(1L, 2L);
+            }
+        } finally {
+            servers.forEach(WebServer::stop);
+        }
+    }
+
+    @Test
+    void aRequestOnAConnectionTheServerClosedWhileIdleIsSentAgainOnce() throws Exception {
+        // answers one request per connection, keeps it open as if alive, then closes it when the next request comes
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (ServerSocket server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             LoopHttp http = new LoopHttp("loop-http", URI.create("http://127.0.0.1:" + server.getLocalPort()), 1, 10_000,
+                     null, null)) {
+            Thread serving = Thread.ofPlatform().daemon().start(() -> {
+                for (int connection = 0; ; connection++) {
+                    try (Socket s = server.accept()) {
+                        var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                                StandardCharsets.US_ASCII));
+                        String line = in.readLine();
+                        while (!in.readLine().isEmpty()) {
+                            // the rest of the head; the requests have no body
+                        }
+                        seen.add(connection + " " + line);
+                        s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                                .getBytes(StandardCharsets.US_ASCII));
+                        in.readLine(); // the next request's first line arrives: close without an answer
+                    } catch (IOException | NullPointerException e) {
+                        if (server.isClosed()) {
+                            return;
+                        }
+                    }
+                }
+            });
+            for (String path : List.of("/first", "/second")) {
+                CountDownLatch done = new CountDownLatch(1);
+                Answer[] answer = new Answer[1];
+                http.send("GET", path, "", new byte[0], (s, b, f) -> {
+                    answer[0] = new Answer(s, b == null ? null : new String(b, StandardCharsets.US_ASCII), f);
+                    done.countDown();
+                });
+                assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(answer[0]).isEqualTo(new Answer(200, "ok", null));
+            }
+            assertThat(seen).containsExactly("0 GET /first HTTP/1.1", "1 GET /second HTTP/1.1");
+            server.close();
+            serving.join(5_000);
+        }
+    }
+
+    @Test
+    void aRequestWaitingForABusyOriginTimesOutToo() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0);
+             LoopHttp http = new LoopHttp("loop-http", URI.create("http://127.0.0.1:" + silent.getLocalPort()), 1, 1_000,
+                     null, null)) {
+            CountDownLatch done = new CountDownLatch(2);
+            List<String> failures = new CopyOnWriteArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                http.send("POST", "/x", "", new byte[0], (s, b, f) -> {
+                    failures.add(s + " " + f);
+                    done.countDown();
+                });
+            }
+            assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(failures).containsExactlyInAnyOrder("-1 timed out after 1000 ms",
+                    "-1 timed out after 1000 ms waiting for a connection to 127.0.0.1:" + silent.getLocalPort());
+        }
+    }
+
+    @Test
+    void onlyPlainHttpOriginsAreAccepted() {
+        assertThatThrownBy(() -> LoopHttp.Origin.of(URI.create("https://127.0.0.1:8443/x")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an http URI");
+        assertThat(LoopHttp.Origin.of(URI.create("http://127.0.0.1/transfers")).host()).isEqualTo("127.0.0.1:80");
     }
 
     @Test

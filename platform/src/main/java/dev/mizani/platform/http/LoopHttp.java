@@ -1,4 +1,4 @@
-package dev.mizani.loadtest.ftps;
+package dev.mizani.platform.http;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -13,49 +13,94 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The simulated DFSPs' HTTP/1.1 on one thread, the way wrk and h2load drive load: a selector loop that keeps up
- * to {@code connectionsMax} kept-alive connections to one origin (one request at a time on each, queued while
- * all are busy) and serves the hub's callbacks on its own port, answering each 200 without a body once its
- * handler has returned. Blocking clients and servers on virtual threads cost the generator a poller
- * registration and a carrier wake-up per read; here one {@code epoll_wait} returns whatever is ready.
+ * HTTP/1.1 on one thread, the way wrk and h2load drive load: a selector loop that keeps up to
+ * {@code connectionsPerOrigin} kept-alive connections to each origin it is asked to call (one request at a time on
+ * each, queued while all are busy), and optionally serves requests on its own port, answering each 200 without a
+ * body once its handler has returned. Blocking clients and servers on virtual threads cost a poller registration
+ * and a carrier wake-up per read; here one {@code epoll_wait} returns whatever is ready. The load test's simulated
+ * DFSPs use it both ways; the hub's callback notifier uses its client for {@code http} endpoints.
  *
  * <p>Enough HTTP/1.1 for FSPIOP traffic: bodies by Content-Length or chunked, keep-alive and
  * {@code Connection: close}, pipelined requests on the server side. A response without either length header is
- * taken as bodiless. Handlers and response callbacks run on the loop thread and must not block.
+ * taken as bodiless. Plain TCP only: {@code https} is not spoken here. Every request ends within {@code timeoutMs}
+ * of being sent, waiting for a connection included, with a response or a failure. A request that a reused
+ * connection lost before any byte of its answer came back (the server had closed it while idle) is sent again
+ * once on another connection, as browsers do. Handlers and response callbacks run on the loop thread and must
+ * not block.
  */
-final class LoopHttp implements AutoCloseable {
+public final class LoopHttp implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LoopHttp.class);
     /** A message's head or body beyond this is a protocol error: the connection is closed. */
-    static final int MESSAGE_BYTES_MAX = 1 << 20;
+    public static final int MESSAGE_BYTES_MAX = 1 << 20;
     private static final byte[] OK = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] FAILED = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"
             .getBytes(StandardCharsets.US_ASCII);
 
     /** A request the server received, whole. Runs on the loop thread. */
-    interface Handler {
+    public interface Handler {
         void handle(String method, String path, byte[] body);
     }
 
     /** The answer to a client request: its status and body, or a failure (status -1) when none came. */
-    interface Response {
+    public interface Response {
         void completed(int status, byte[] body, String failure);
     }
 
-    private record Request(byte[] bytes, Response response) {}
+    /** Where requests go: the address, resolved by whoever made this, and the Host header that names it. */
+    public record Origin(InetSocketAddress address, String host) {
+        /** An {@code http://host[:port]} URI's origin; the name is resolved here, on the calling thread. */
+        public static Origin of(URI uri) {
+            if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+                throw new IllegalArgumentException("not an http URI with a host: " + uri);
+            }
+            int port = uri.getPort() < 0 ? 80 : uri.getPort();
+            return new Origin(new InetSocketAddress(uri.getHost(), port), uri.getHost() + ":" + port);
+        }
+    }
+
+    private static final class Request {
+        final Origin origin;
+        final byte[] bytes;
+        final Response response;
+        final long sentNs;
+        boolean resent;
+
+        Request(Origin origin, byte[] bytes, Response response, long sentNs) {
+            this.origin = origin;
+            this.bytes = bytes;
+            this.response = response;
+            this.sentNs = sentNs;
+        }
+    }
+
+    /** The connections to one origin and the requests waiting for one of them. Loop-thread state. */
+    private final class Pool {
+        final Origin origin;
+        final ArrayDeque<Request> waiting = new ArrayDeque<>();
+        final ArrayDeque<Client> idle = new ArrayDeque<>();
+        int open;
+
+        Pool(Origin origin) {
+            this.origin = origin;
+        }
+    }
 
     private final Selector selector;
     private final ServerSocketChannel server;
-    private final InetSocketAddress origin;
-    private final String hostHeader;
-    private final int connectionsMax;
+    private final Origin defaultOrigin;
+    private final int connectionsPerOrigin;
     private final long timeoutNs;
     private final Handler handler;
     private final ConcurrentLinkedQueue<Request> submitted = new ConcurrentLinkedQueue<>();
@@ -64,19 +109,20 @@ final class LoopHttp implements AutoCloseable {
     private volatile boolean running = true;
 
     // loop-thread state
-    private final ArrayDeque<Request> waiting = new ArrayDeque<>();
-    private final ArrayDeque<Client> idle = new ArrayDeque<>();
+    private final Map<Origin, Pool> pools = new HashMap<>();
+    private final Set<Pool> wanting = new LinkedHashSet<>();
     private final List<Client> clients = new ArrayList<>();
     private long nextTimeoutScanNs;
 
     /**
-     * @param origin the server requests go to ({@code http://host:port})
-     * @param bindHost the address the callback server listens on, on an ephemeral port; null for a client only
+     * @param name the loop thread's name
+     * @param defaultOrigin where {@link #send(String, String, String, byte[], Response)} sends; null if unused
+     * @param bindHost the address the server listens on, on an ephemeral port; null for a client only
      */
-    LoopHttp(URI origin, int connectionsMax, long timeoutMs, String bindHost, Handler handler) throws IOException {
-        this.origin = new InetSocketAddress(origin.getHost(), origin.getPort());
-        this.hostHeader = origin.getHost() + ":" + origin.getPort();
-        this.connectionsMax = connectionsMax;
+    public LoopHttp(String name, URI defaultOrigin, int connectionsPerOrigin, long timeoutMs, String bindHost,
+                    Handler handler) throws IOException {
+        this.defaultOrigin = defaultOrigin == null ? null : Origin.of(defaultOrigin);
+        this.connectionsPerOrigin = connectionsPerOrigin;
         this.timeoutNs = timeoutMs * 1_000_000L;
         this.handler = handler;
         this.selector = Selector.open();
@@ -86,23 +132,28 @@ final class LoopHttp implements AutoCloseable {
             server.configureBlocking(false);
             server.register(selector, SelectionKey.OP_ACCEPT);
         }
-        this.thread = Thread.ofPlatform().name("loop-http").daemon().start(this::run);
+        this.thread = Thread.ofPlatform().name(name).daemon().start(this::run);
     }
 
-    int port() {
+    public int port() {
         return server.socket().getLocalPort();
+    }
+
+    /** {@link #send(Origin, String, String, String, byte[], Response)} to the default origin. */
+    public void send(String method, String path, String headers, byte[] body, Response response) {
+        send(defaultOrigin, method, path, headers, body, response);
     }
 
     /**
      * Queues a request; thread-safe and never blocks. {@code headers} are whole lines ({@code "Name: value\r\n"});
      * Host and Content-Length are added here.
      */
-    void send(String method, String path, String headers, byte[] body, Response response) {
-        byte[] head = (method + " " + path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\n" + headers
+    public void send(Origin origin, String method, String path, String headers, byte[] body, Response response) {
+        byte[] head = (method + " " + path + " HTTP/1.1\r\nHost: " + origin.host() + "\r\n" + headers
                 + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
         byte[] bytes = Arrays.copyOf(head, head.length + body.length);
         System.arraycopy(body, 0, bytes, head.length, body.length);
-        submitted.add(new Request(bytes, response));
+        submitted.add(new Request(origin, bytes, response, System.nanoTime()));
         // the loop sets selecting before it looks at the queue, so one of the two always sees the other
         if (Thread.currentThread() != thread && selecting.get() && selecting.compareAndSet(true, false)) {
             selector.wakeup();
@@ -120,26 +171,27 @@ final class LoopHttp implements AutoCloseable {
                 }
                 selecting.set(false);
                 for (Request r; (r = submitted.poll()) != null; ) {
-                    waiting.add(r);
+                    enqueue(r);
                 }
                 dispatch();
                 long now = System.nanoTime();
                 if (now - nextTimeoutScanNs > 0) {
                     nextTimeoutScanNs = now + 1_000_000_000L;
-                    for (Client c : List.copyOf(clients)) {
-                        if (c.current != null && now - c.startedNs > timeoutNs) {
-                            c.fail("timed out after " + timeoutNs / 1_000_000 + " ms");
-                        }
-                    }
+                    failOverdue(now);
                 }
             } catch (IOException | RuntimeException e) {
-                log.error("loop-http: {}", e.toString(), e);
+                log.error("{}: {}", thread.getName(), e.toString(), e);
             }
         }
         for (Client c : List.copyOf(clients)) {
             c.fail("closed");
         }
-        for (Request r; (r = waiting.poll()) != null || (r = submitted.poll()) != null; ) {
+        for (Pool p : pools.values()) {
+            for (Request r; (r = p.waiting.poll()) != null; ) {
+                complete(r, -1, null, "closed");
+            }
+        }
+        for (Request r; (r = submitted.poll()) != null; ) {
             complete(r, -1, null, "closed");
         }
         for (SelectionKey key : selector.keys()) {
@@ -149,6 +201,28 @@ final class LoopHttp implements AutoCloseable {
                 // closing anyway
             }
         }
+    }
+
+    private void enqueue(Request r) {
+        Pool p = pools.computeIfAbsent(r.origin, Pool::new);
+        p.waiting.add(r);
+        wanting.add(p);
+    }
+
+    private void failOverdue(long now) {
+        String reason = "timed out after " + timeoutNs / 1_000_000 + " ms";
+        for (Client c : List.copyOf(clients)) {
+            if (c.current != null && now - c.current.sentNs > timeoutNs) {
+                c.fail(reason);
+            }
+        }
+        for (Pool p : pools.values()) {
+            while (!p.waiting.isEmpty() && now - p.waiting.peek().sentNs > timeoutNs) {
+                complete(p.waiting.poll(), -1, null, reason + " waiting for a connection to " + p.origin.host());
+            }
+        }
+        // an origin with nothing open and nothing waiting is forgotten, so pools do not pile up
+        pools.values().removeIf(p -> p.open == 0 && p.waiting.isEmpty());
     }
 
     private static SocketChannel nonBlocking(SocketChannel ch) throws IOException {
@@ -192,22 +266,28 @@ final class LoopHttp implements AutoCloseable {
         }
     }
 
-    /** Hands waiting requests to idle connections, opening new ones up to the bound. */
+    /** Hands waiting requests to idle connections, opening new ones up to each origin's bound. */
     private void dispatch() {
-        while (!waiting.isEmpty()) {
-            Client c = idle.pollFirst();
-            if (c == null) {
-                if (clients.size() >= connectionsMax) {
-                    return;
+        for (var it = wanting.iterator(); it.hasNext(); ) {
+            Pool p = it.next();
+            while (!p.waiting.isEmpty()) {
+                Client c = p.idle.pollFirst();
+                if (c == null) {
+                    if (p.open >= connectionsPerOrigin) {
+                        break;
+                    }
+                    try {
+                        c = new Client(p);
+                    } catch (IOException e) {
+                        complete(p.waiting.poll(), -1, null, "connect: " + e);
+                        continue;
+                    }
                 }
-                try {
-                    c = new Client();
-                } catch (IOException e) {
-                    complete(waiting.poll(), -1, null, "connect: " + e);
-                    continue;
-                }
+                c.start(p.waiting.poll());
             }
-            c.start(waiting.poll());
+            if (p.waiting.isEmpty()) {
+                it.remove();
+            }
         }
     }
 
@@ -284,16 +364,19 @@ final class LoopHttp implements AutoCloseable {
         }
     }
 
-    /** A connection to the origin, one request at a time. */
+    /** A connection to an origin, one request at a time. */
     private final class Client extends Connection {
+        final Pool pool;
         Request current;
-        long startedNs;
+        int answered;
         boolean connecting = true;
 
-        Client() throws IOException {
+        Client(Pool pool) throws IOException {
             super(nonBlocking(SocketChannel.open()), 0);
+            this.pool = pool;
+            pool.open++;
             clients.add(this);
-            if (channel.connect(origin)) {
+            if (channel.connect(pool.origin.address())) {
                 connecting = false;
                 key.interestOps(SelectionKey.OP_READ);
             } else {
@@ -303,7 +386,6 @@ final class LoopHttp implements AutoCloseable {
 
         void start(Request r) {
             current = r;
-            startedNs = System.nanoTime();
             out.add(ByteBuffer.wrap(r.bytes));
             if (!connecting) {
                 try {
@@ -329,11 +411,14 @@ final class LoopHttp implements AutoCloseable {
                 return false;
             }
             current = null;
+            answered++;
             if (m.close()) {
-                clients.remove(this);
-                close();
+                forget();
             } else {
-                idle.addLast(this);
+                pool.idle.addLast(this);
+                if (!pool.waiting.isEmpty()) {
+                    wanting.add(pool);
+                }
             }
             complete(r, m.status(), m.body(), null);
             return !m.close();
@@ -341,18 +426,36 @@ final class LoopHttp implements AutoCloseable {
 
         @Override
         void fail(String reason) {
-            clients.remove(this);
-            idle.remove(this);
-            close();
+            if (!clients.contains(this)) {
+                return;
+            }
             Request r = current;
             current = null;
-            if (r != null) {
+            forget();
+            if (r == null) {
+                return;
+            }
+            if (answered > 0 && in.position() == 0 && !r.resent) {
+                // the server closed this kept-alive connection while it was idle: nothing of the answer came back
+                r.resent = true;
+                enqueue(r);
+            } else {
                 complete(r, -1, null, reason);
+            }
+        }
+
+        private void forget() {
+            clients.remove(this);
+            pool.idle.remove(this);
+            pool.open--;
+            close();
+            if (!pool.waiting.isEmpty()) {
+                wanting.add(pool);
             }
         }
     }
 
-    /** A connection the hub opened to deliver callbacks. */
+    /** A connection a client opened to this loop's server. */
     private final class Served extends Connection {
         boolean closeAfter;
 
@@ -392,10 +495,10 @@ final class LoopHttp implements AutoCloseable {
      * One parsed request or response: its head's fields and body, and its length in the buffer.
      * {@code status} is 0 for a request; {@code method} and {@code path} are null for a response.
      */
-    record Message(String method, String path, int status, boolean close, byte[] body, int length) {
+    public record Message(String method, String path, int status, boolean close, byte[] body, int length) {
 
         /** The first whole message in {@code buffer}'s written part, or null while it is incomplete. */
-        static Message parse(ByteBuffer buffer) throws IOException {
+        public static Message parse(ByteBuffer buffer) throws IOException {
             byte[] a = buffer.array();
             int limit = buffer.position();
             int headEnd = indexOf(a, 0, limit, "\r\n\r\n");
