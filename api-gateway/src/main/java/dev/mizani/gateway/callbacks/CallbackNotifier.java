@@ -183,12 +183,17 @@ public final class CallbackNotifier implements AutoCloseable {
 
     /** One attempt through the selector client; its answer schedules the next attempt or ends the callback. */
     private void attempt(Callback c, String url, int attempt, CompletableFuture<Void> done) {
+        String authority;
         LoopHttp.Origin origin;
         String target;
         String headers;
         try {
             URI uri = URI.create(url);
-            origin = origins.computeIfAbsent(uri.getRawAuthority(), a -> LoopHttp.Origin.of(uri));
+            authority = uri.getRawAuthority();
+            if (authority == null) {
+                throw new IllegalArgumentException("no host in " + url);
+            }
+            origin = origins.computeIfAbsent(authority, a -> LoopHttp.Origin.of(uri));
             if (origins.size() > ORIGINS_CACHED_MAX) {
                 origins.clear();
             }
@@ -212,7 +217,7 @@ public final class CallbackNotifier implements AutoCloseable {
             }
             String reason = failure != null ? failure + " (" + url + ")" : "HTTP " + status + " from " + url;
             if (failure != null) {
-                origins.remove(uri(url)); // resolve the name again next time: the address may have moved
+                origins.remove(authority); // resolve the name again next time: the address may have moved
             }
             // off the loop thread: a dead letter is a Kafka send, which may block on metadata
             if (attempt < attemptsMax) {
@@ -225,14 +230,6 @@ public final class CallbackNotifier implements AutoCloseable {
                 });
             }
         });
-    }
-
-    private static String uri(String url) {
-        try {
-            return URI.create(url).getRawAuthority();
-        } catch (RuntimeException e) {
-            return url;
-        }
     }
 
     private static String header(String name, String value) {

@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 final class CpuParts {
     /** The parts, in the order a report lists them. */
     enum Part {
-        HTTP("HTTP in and out (virtual threads: gateway, query API; the callback client's loop)"),
+        HTTP("HTTP in and out (gateway, query API, callbacks)"),
         POSTGRES("PostgreSQL"),
         BROKER("Kafka broker"),
         CLIENT_IO("Kafka clients' I/O threads"),

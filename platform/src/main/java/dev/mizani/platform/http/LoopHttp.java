@@ -66,7 +66,11 @@ public final class LoopHttp implements AutoCloseable {
                 throw new IllegalArgumentException("not an http URI with a host: " + uri);
             }
             int port = uri.getPort() < 0 ? 80 : uri.getPort();
-            return new Origin(new InetSocketAddress(uri.getHost(), port), uri.getHost() + ":" + port);
+            var address = new InetSocketAddress(uri.getHost(), port);
+            if (address.isUnresolved()) {
+                throw new IllegalArgumentException("unknown host " + uri.getHost());
+            }
+            return new Origin(address, uri.getHost() + ":" + port);
         }
     }
 
@@ -278,7 +282,7 @@ public final class LoopHttp implements AutoCloseable {
                     }
                     try {
                         c = new Client(p);
-                    } catch (IOException e) {
+                    } catch (IOException | RuntimeException e) {
                         complete(p.waiting.poll(), -1, null, "connect: " + e);
                         continue;
                     }
@@ -369,19 +373,20 @@ public final class LoopHttp implements AutoCloseable {
         final Pool pool;
         Request current;
         int answered;
-        boolean connecting = true;
+        boolean connecting;
 
         Client(Pool pool) throws IOException {
             super(nonBlocking(SocketChannel.open()), 0);
             this.pool = pool;
+            try {
+                connecting = !channel.connect(pool.origin.address());
+            } catch (IOException | RuntimeException e) {
+                close();
+                throw e;
+            }
+            key.interestOps(connecting ? SelectionKey.OP_CONNECT : SelectionKey.OP_READ);
             pool.open++;
             clients.add(this);
-            if (channel.connect(pool.origin.address())) {
-                connecting = false;
-                key.interestOps(SelectionKey.OP_READ);
-            } else {
-                key.interestOps(SelectionKey.OP_CONNECT);
-            }
         }
 
         void start(Request r) {

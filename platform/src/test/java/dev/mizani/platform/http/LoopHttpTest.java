@@ -259,6 +259,31 @@ class LoopHttpTest {
     }
 
     @Test
+    void anOriginThatCannotBeConnectedFailsItsRequestAndLeavesTheLoopServingOthers() throws Exception {
+        WebServer helidon = WebServer.builder().host("127.0.0.1").port(0)
+                .routing(r -> r.get("/ok", (req, res) -> res.send("ok"))).build().start();
+        try (LoopHttp http = new LoopHttp("loop-http", null, 2, 5_000, null, null)) {
+            CountDownLatch done = new CountDownLatch(2);
+            List<String> answers = new CopyOnWriteArrayList<>();
+            // no name lookup: an address that was never resolved cannot be connected to
+            http.send(new LoopHttp.Origin(java.net.InetSocketAddress.createUnresolved("nowhere", 80), "nowhere:80"), "GET", "/",
+                    "", new byte[0], (s, b, f) -> {
+                        answers.add(s + " " + f);
+                        done.countDown();
+                    });
+            http.send(LoopHttp.Origin.of(URI.create("http://127.0.0.1:" + helidon.port())), "GET", "/ok", "", new byte[0],
+                    (s, b, f) -> {
+                        answers.add(s + " " + new String(b, StandardCharsets.UTF_8));
+                        done.countDown();
+                    });
+            assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(answers).containsExactlyInAnyOrder("-1 connect: java.nio.channels.UnresolvedAddressException", "200 ok");
+        } finally {
+            helidon.stop();
+        }
+    }
+
+    @Test
     void onlyPlainHttpOriginsAreAccepted() {
         assertThatThrownBy(() -> LoopHttp.Origin.of(URI.create("https://127.0.0.1:8443/x")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an http URI");
