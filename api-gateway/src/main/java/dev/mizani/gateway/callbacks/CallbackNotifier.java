@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,10 +32,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * Turns transfer events into FSPIOP callbacks to the participants' registered endpoints. Delivery is
  * concurrent up to {@code inFlightMax}, each callback retried {@code attemptsMax} times with doubling
  * backoff; one that still fails (or has no endpoint) goes to {@code callbacks.dlq} with the reason, and
- * the ledger is unaffected. Offsets are committed once every callback of a poll has ended, so a crash
- * re-delivers callbacks rather than losing them: at least once, as FSPIOP clients expect.
+ * the ledger is unaffected. Offsets are committed only after every callback of the polls before them has ended,
+ * every 200 ms, so a crash re-delivers callbacks rather than losing them: at least once, as FSPIOP clients expect.
  *
  * <p>{@code http} endpoints are called from one selector thread ({@link LoopHttp}: kept-alive HTTP/1.1
  * connections, up to {@code connectionsPerEndpoint} per host and port), which costs the hub a fraction of a
@@ -71,6 +74,8 @@ public final class CallbackNotifier implements AutoCloseable {
                            boolean selectorClient) {}
 
     private static final int ORIGINS_CACHED_MAX = 1024;
+    /** At most this much of callbacks is sent again after a crash. */
+    private static final long COMMIT_INTERVAL_NS = 200_000_000L;
 
     private final ParticipantsView endpoints;
     private final AvroWireCodec<TransferEventEnvelope> events;
@@ -88,6 +93,9 @@ public final class CallbackNotifier implements AutoCloseable {
     private final Clock clock;
     private final Thread thread;
     private volatile boolean running = true;
+    // notifier-thread state
+    private boolean uncommitted;
+    private long committedNs = System.nanoTime();
 
     public CallbackNotifier(String bootstrap, CachedSchemaRegistry registry, ParticipantsView endpoints, Clock clock,
                             String hubName, Settings settings, Optional<MutualTls> mutualTls) {
@@ -125,11 +133,23 @@ public final class CallbackNotifier implements AutoCloseable {
     }
 
     private void run() {
-        consumer.subscribe(List.of(HubTopics.TRANSFERS_EVENTS));
+        // Each poll's callbacks end before the next poll, so whatever the consumer's position is, every record before
+        // it has been called back: committing it, on revocation as at any other time, keeps delivery at least once.
+        consumer.subscribe(List.of(HubTopics.TRANSFERS_EVENTS), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                commit();
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            }
+        });
         try {
             while (running) {
                 List<CompletableFuture<Void>> pending = new ArrayList<>();
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                var records = consumer.poll(Duration.ofMillis(100));
+                for (ConsumerRecord<String, byte[]> r : records) {
                     List<Callback> callbacks;
                     try {
                         callbacks = TransferNotifications.callbacksFor(events.decode(r.value()).getPayload());
@@ -143,14 +163,32 @@ public final class CallbackNotifier implements AutoCloseable {
                     }
                 }
                 CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
-                if (!pending.isEmpty()) {
-                    consumer.commitSync();
+                uncommitted |= !records.isEmpty();
+                // an offset commit is a write to the broker's __consumer_offsets log: one per interval, not per poll
+                if (uncommitted && System.nanoTime() - committedNs >= COMMIT_INTERVAL_NS) {
+                    consumer.commitAsync();
+                    uncommitted = false;
+                    committedNs = System.nanoTime();
                 }
             }
         } catch (org.apache.kafka.common.errors.WakeupException e) {
             // closing
         } finally {
+            commit();
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void commit() {
+        if (!uncommitted) {
+            return;
+        }
+        try {
+            consumer.commitSync(Duration.ofSeconds(5));
+            uncommitted = false;
+            committedNs = System.nanoTime();
+        } catch (RuntimeException e) {
+            log.warn("could not commit the callbacks' offsets; those since the last commit will be sent again: {}", e.toString());
         }
     }
 
