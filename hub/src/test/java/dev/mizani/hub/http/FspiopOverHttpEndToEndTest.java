@@ -18,8 +18,13 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -298,6 +303,59 @@ class FspiopOverHttpEndToEndTest {
                     d.server().stop(0);
                 }
             }
+        }
+    }
+    @Test
+    void theNotifiersPositionNeverPassesACallbackStillBeingDeliveredAndFollowsOnceItEnds() throws Exception {
+        CountDownLatch arrived = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        HttpServer slowServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        slowServer.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            arrived.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        slowServer.start();
+        Dfsp slow = null;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", hub.f.infra.bootstrap()))) {
+            slow = hub.onboard("slow-" + RUN, "100000", "100000", false);
+            hub.registerEndpoints(slow.name(), "http://127.0.0.1:" + slowServer.getAddress().getPort());
+            hub.f.awaitDirectoryKnows(slow.name());
+            Prepared p = prepare(payer, slow, "1", Duration.ofSeconds(60));
+            assertThat(arrived.await(30, TimeUnit.SECONDS)).as("the forwarded prepare reached the slow payee").isTrue();
+            // the event that caused it: the transfer's latest event so far
+            var caused = TopicReader.readAll(hub.f.infra.bootstrap(), HubTopics.TRANSFERS_EVENTS, 1, Duration.ofSeconds(5),
+                    Duration.ofMillis(300)).stream().filter(r -> p.id().equals(r.key()))
+                    .max(java.util.Comparator.comparingLong(r -> r.offset())).orElseThrow();
+            TopicPartition partition = new TopicPartition(caused.topic(), caused.partition());
+            Thread.sleep(600); // three commit intervals
+            assertThat(committed(admin, partition)).as("committed position while the callback is in flight")
+                    .isLessThanOrEqualTo(caused.offset());
+            release.countDown();
+            Await.until(HubFixture.BOUND, "the notifier's position past the delivered callback's event",
+                    () -> committed(admin, partition) > caused.offset());
+        } finally {
+            release.countDown();
+            slowServer.stop(0);
+            if (slow != null) {
+                slow.server().stop(0);
+            }
+        }
+    }
+
+    private static long committed(Admin admin, TopicPartition partition) {
+        try {
+            var offset = admin.listConsumerGroupOffsets("api-gateway-notifier").partitionsToOffsetAndMetadata().get()
+                    .get(partition);
+            return offset == null ? -1 : offset.offset();
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("cannot read the notifier's committed offsets", e);
         }
     }
 }
