@@ -93,9 +93,13 @@ public final class CallbackNotifier implements AutoCloseable {
     private final Clock clock;
     private final Thread thread;
     private volatile boolean running = true;
+    /** The Date header's text and the second it names. */
+    private volatile Stamp date = new Stamp(Long.MIN_VALUE, "");
     // notifier-thread state
     private boolean uncommitted;
     private long committedNs = System.nanoTime();
+
+    private record Stamp(long second, String text) {}
 
     public CallbackNotifier(String bootstrap, CachedSchemaRegistry registry, ParticipantsView endpoints, Clock clock,
                             String hubName, Settings settings, Optional<MutualTls> mutualTls) {
@@ -276,10 +280,6 @@ public final class CallbackNotifier implements AutoCloseable {
         }
         return name + ": " + value + "\r\n";
     }
-
-    private record Stamp(long second, String text) {}
-
-    private volatile Stamp date = new Stamp(Long.MIN_VALUE, "");
 
     /** The Date header, formatted once per second rather than per callback. */
     private String date() {
