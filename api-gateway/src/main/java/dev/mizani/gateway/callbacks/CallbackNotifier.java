@@ -142,7 +142,7 @@ public final class CallbackNotifier implements AutoCloseable {
         consumer.subscribe(List.of(HubTopics.TRANSFERS_EVENTS), new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                commit();
+                commit(true);
             }
 
             @Override
@@ -169,26 +169,32 @@ public final class CallbackNotifier implements AutoCloseable {
                 CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
                 uncommitted |= !records.isEmpty();
                 // an offset commit is a write to the broker's __consumer_offsets log: one per interval, not per poll
-                if (uncommitted && System.nanoTime() - committedNs >= COMMIT_INTERVAL_NS) {
-                    consumer.commitAsync();
-                    uncommitted = false;
-                    committedNs = System.nanoTime();
+                if (System.nanoTime() - committedNs >= COMMIT_INTERVAL_NS) {
+                    commit(false);
                 }
             }
         } catch (org.apache.kafka.common.errors.WakeupException e) {
             // closing
         } finally {
-            commit();
+            commit(true);
             consumer.close(Duration.ofSeconds(5));
         }
     }
 
-    private void commit() {
+    /**
+     * Commits the consumer's position if a record was polled since the last commit. An async commit that fails is
+     * covered by the next one; at worst its callbacks are sent again after a crash.
+     */
+    private void commit(boolean sync) {
         if (!uncommitted) {
             return;
         }
         try {
-            consumer.commitSync(Duration.ofSeconds(5));
+            if (sync) {
+                consumer.commitSync(Duration.ofSeconds(5));
+            } else {
+                consumer.commitAsync();
+            }
             uncommitted = false;
             committedNs = System.nanoTime();
         } catch (RuntimeException e) {
