@@ -56,7 +56,9 @@ class CpuPartsTest {
         assertThat(cores.keySet()).startsWith(Arrays.stream(CpuParts.Part.values()).map(p -> p.label).toArray(String[]::new))
                 .endsWith(CpuParts.ENDED);
         assertThat(cores.get(CpuParts.Part.OTHER.label)).as("the test's thread, spun %.1f", x).isGreaterThan(0.1);
-        assertThat(cores.values().stream().mapToDouble(Double::doubleValue).sum()).isCloseTo(total, within(0.03));
+        // /proc counts each thread in 10 ms ticks and the two reads are not one instant: a few ticks either way, while
+        // counting the spin twice (or not at all) would be 0.3 off
+        assertThat(cores.values().stream().mapToDouble(Double::doubleValue).sum()).isCloseTo(total, within(0.1));
     }
 
     @Test
