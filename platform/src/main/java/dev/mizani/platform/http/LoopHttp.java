@@ -585,7 +585,7 @@ public final class LoopHttp implements AutoCloseable {
             return new Message(first[0], first[1], 0, close, body, end);
         }
 
-        private static int indexOf(byte[] a, int from, int to, String ascii) {
+        static int indexOf(byte[] a, int from, int to, String ascii) {
             outer:
             for (int i = from; i <= to - ascii.length(); i++) {
                 for (int j = 0; j < ascii.length(); j++) {
