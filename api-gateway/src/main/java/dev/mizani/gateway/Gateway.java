@@ -29,7 +29,8 @@ public final class Gateway implements AutoCloseable {
     public record Settings(String host, int transfersPort, int adminPort, String operatorCredentialSha256, String hubName,
                            int rateLimitPerSecond, int rateLimitBurst, Duration sendTimeout, Duration adminWait,
                            CallbackNotifier.Settings callbacks,
-                           java.util.Optional<dev.mizani.gateway.security.MutualTls> mutualTls) {}
+                           java.util.Optional<dev.mizani.gateway.security.MutualTls> mutualTls,
+                           TransfersGateway.Server transfersServer) {}
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     public final ParticipantsView participants;
@@ -48,7 +49,7 @@ public final class Gateway implements AutoCloseable {
             CallbackNotifier callbacks = started(new CallbackNotifier(bootstrap, registry, participants, clock,
                     s.hubName(), s.callbacks(), s.mutualTls()));
             transfers = started(new TransfersGateway(s.host(), s.transfersPort(), bootstrap, registry, guard, clock,
-                    s.sendTimeout(), new ReadQueries(readStore), callbacks, s.mutualTls()).start());
+                    s.sendTimeout(), new ReadQueries(readStore), callbacks, s.mutualTls(), s.transfersServer()).start());
         } catch (RuntimeException e) {
             close(); // a port already taken, say: what did start stops
             throw e;

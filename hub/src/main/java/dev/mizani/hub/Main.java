@@ -6,6 +6,7 @@ import dev.mizani.embedded.InfrastructureSettings;
 import dev.mizani.gateway.Gateway;
 import dev.mizani.gateway.callbacks.CallbackNotifier;
 import dev.mizani.gateway.security.MutualTls;
+import dev.mizani.gateway.transfers.TransfersGateway;
 import dev.mizani.projections.ProjectionHandler;
 import dev.mizani.projections.Rebuild;
 import dev.mizani.query.QueryApi;
@@ -131,7 +132,15 @@ public final class Main {
                 new CallbackNotifier.Settings(InfrastructureSettings.intOf(env, "MIZANI_CALLBACKS_IN_FLIGHT_MAX", 256), 3,
                         Duration.ofMillis(200), InfrastructureSettings.intOf(env, "MIZANI_CALLBACKS_CONNECTIONS_PER_ENDPOINT", 32),
                         selectorCallbacks(env.getOrDefault("MIZANI_CALLBACKS_CLIENT", "selector"))),
-                MutualTls.fromEnv(env));
+                MutualTls.fromEnv(env), transfersServer(env.getOrDefault("MIZANI_GATEWAY_SERVER", "selector")));
+    }
+
+    private static TransfersGateway.Server transfersServer(String server) {
+        return switch (server) {
+            case "selector" -> TransfersGateway.Server.SELECTOR;
+            case "helidon" -> TransfersGateway.Server.HELIDON;
+            default -> throw new IllegalArgumentException("MIZANI_GATEWAY_SERVER is " + server + ": selector or helidon");
+        };
     }
 
     private static boolean selectorCallbacks(String client) {

@@ -12,6 +12,8 @@ import dev.mizani.gateway.fspiop.TransferBodies;
 import dev.mizani.gateway.security.MutualTls;
 import dev.mizani.gateway.security.ParticipantGuard;
 import dev.mizani.platform.domain.FspiopError;
+import dev.mizani.platform.http.LoopServer;
+import dev.mizani.platform.http.LoopServer.Reply;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.projections.ReadQueries;
 import dev.mizani.schemas.HubTopics;
@@ -30,6 +32,7 @@ import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -37,12 +40,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * The FSPIOP v1.1 transfers resource: POST /transfers, PUT /transfers/{ID}, PUT /transfers/{ID}/error.
  * Every request is checked in full before anything is sent; a valid one becomes a command on
  * transfers.commands and is answered 202 only once the broker has acknowledged it. The gateway knows
- * only the Avro contract, none of the transfers context's code. Blocking handlers on virtual threads.
+ * only the Avro contract, none of the transfers context's code. Plain HTTP is served from one selector
+ * thread ({@link LoopServer}), HTTPS by Helidon on virtual threads; the routes are the same code.
  */
 public final class TransfersGateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransfersGateway.class);
@@ -60,12 +68,22 @@ public final class TransfersGateway implements AutoCloseable {
             "^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
     /** Bodies beyond this never reach a handler; up to it the handler answers 413 with an FSPIOP error. */
     private static final long SERVER_PAYLOAD_BYTES_MAX = 1 << 20;
+    /** The selector server's bounds: connections, request head, time to send a request, idle keep-alive. */
+    private static final int CONNECTIONS_MAX = 10_000;
+    private static final int HEAD_BYTES_MAX = 16 * 1024;
+    private static final long REQUEST_TIMEOUT_MS = 30_000;
+    private static final long IDLE_TIMEOUT_MS = 300_000;
+
+    private static final Reply ACCEPTED = new Reply(202, null, null, null);
+    private static final Reply UNRECORDED = reject(new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE,
+            "the hub could not record the request; retry"));
 
     private final AvroWireCodec<TransferCommandEnvelope> commands;
     private final KafkaProducer<String, byte[]> producer;
     private final Clock clock;
     private final Duration sendTimeout;
-    private final WebServer server;
+    private final WebServer helidon;
+    private final LoopServer loop;
     private final ParticipantGuard guard;
     private final ReadQueries reads;
     private final CallbackNotifier callbacks;
@@ -73,72 +91,105 @@ public final class TransfersGateway implements AutoCloseable {
     /** This API's OpenAPI document, served as is at /openapi.yaml without a credential. */
     private static final byte[] OPENAPI = openApiDocument();
 
-    /** @param mutualTls when present, the API is served over HTTPS to clients with a certificate it trusts only */
+    /** Which server carries the API: one selector thread (plain HTTP only) or Helidon on virtual threads. */
+    public enum Server { SELECTOR, HELIDON }
+
+    /**
+     * @param mutualTls when present, the API is served over HTTPS to clients with a certificate it trusts only,
+     *                  by Helidon whatever {@code server} says
+     */
     public TransfersGateway(String host, int port, String bootstrap, CachedSchemaRegistry registry, ParticipantGuard guard,
                             Clock clock, Duration sendTimeout, ReadQueries reads, CallbackNotifier callbacks,
-                            Optional<MutualTls> mutualTls) {
+                            Optional<MutualTls> mutualTls, Server server) {
         this.scheme = mutualTls.isPresent() ? "https" : "http";
         this.guard = guard;
         this.reads = reads;
         this.callbacks = callbacks;
         this.commands = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_COMMANDS),
                 TransferCommandEnvelope.getClassSchema());
-        this.producer = new KafkaProducer<>(KafkaClients.idempotentProducer(bootstrap, "api-gateway"));
         this.clock = clock;
         this.sendTimeout = sendTimeout;
-        var server = WebServer.builder();
-        mutualTls.ifPresent(m -> server.tls(tls -> tls.sslContext(m.sslContext()).clientAuth(TlsClientAuth.REQUIRED)));
-        this.server = server
+        if (server == Server.SELECTOR && mutualTls.isEmpty()) {
+            this.helidon = null;
+            // the producer never blocks the loop for long: past this, a send fails and is answered 503
+            Map<String, Object> producerSettings = new HashMap<>(KafkaClients.idempotentProducer(bootstrap, "api-gateway"));
+            producerSettings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.min(sendTimeout.toMillis(), 1_000L));
+            this.producer = new KafkaProducer<>(producerSettings);
+            try {
+                this.loop = new LoopServer(new LoopServer.Settings("fspiop-http", host, port, CONNECTIONS_MAX,
+                        HEAD_BYTES_MAX, (int) SERVER_PAYLOAD_BYTES_MAX, REQUEST_TIMEOUT_MS, sendTimeout.toMillis(),
+                        IDLE_TIMEOUT_MS), this::route, TransfersGateway::refusal);
+            } catch (java.io.IOException e) {
+                producer.close(Duration.ZERO);
+                throw new IllegalStateException("the FSPIOP transfers API cannot listen: " + e.getMessage(), e);
+            }
+            return;
+        }
+        this.loop = null;
+        this.producer = new KafkaProducer<>(KafkaClients.idempotentProducer(bootstrap, "api-gateway"));
+        var builder = WebServer.builder();
+        mutualTls.ifPresent(m -> builder.tls(tls -> tls.sslContext(m.sslContext()).clientAuth(TlsClientAuth.REQUIRED)));
+        this.helidon = builder
                 .host(host)
                 .port(port)
                 .maxPayloadSize(SERVER_PAYLOAD_BYTES_MAX)
                 .directHandlers(d -> ProtocolErrors.install(d, CONTENT_TYPE))
                 .routing(r -> r
-                        .post("/transfers", this::prepare)
-                        .put("/transfers/{id}/error", this::error)
-                        .put("/transfers/{id}", this::answer)
-                        .get("/transfers/{id}", this::lookup)
+                        .post("/transfers", (req, res) -> helidon(req, res, this::prepare))
+                        .put("/transfers/{id}/error", (req, res) -> helidon(req, res, this::error))
+                        .put("/transfers/{id}", (req, res) -> helidon(req, res, this::answer))
+                        .get("/transfers/{id}", (req, res) -> write(res, lookup(call(req))))
                         .get("/openapi.yaml", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "application/yaml")
                                 .send(OPENAPI))
                         .error(RuntimeException.class, (req, res, e) -> {
                             log.error("{} {} failed", req.prologue().method().text(), req.path().path(), e);
-                            reject(res, new FspiopRejection(500, FspiopError.INTERNAL_SERVER_ERROR, "see the hub's log"));
+                            write(res, reject(new FspiopRejection(500, FspiopError.INTERNAL_SERVER_ERROR, "see the hub's log")));
                         }))
                 .build();
     }
 
     public TransfersGateway start() {
-        server.start();
-        if (!server.isRunning()) { // Helidon logs a listener that cannot bind and returns, with no port
+        if (loop != null) {
+            log.info("FSPIOP transfers API on http://{}:{} (one selector thread)", "127.0.0.1", loop.port());
+            return this;
+        }
+        helidon.start();
+        if (!helidon.isRunning()) { // Helidon logs a listener that cannot bind and returns, with no port
             producer.close(Duration.ZERO);
             throw new IllegalStateException("the FSPIOP transfers API cannot listen; see the listener's error above");
         }
-        log.info("FSPIOP transfers API on {}://{}:{}", scheme, "127.0.0.1", server.port());
+        log.info("FSPIOP transfers API on {}://{}:{}", scheme, "127.0.0.1", helidon.port());
         return this;
     }
 
     public int port() {
-        return server.port();
+        return loop != null ? loop.port() : helidon.port();
     }
 
-    private void prepare(ServerRequest req, ServerResponse res) {
-        FspiopHeaders headers = FspiopHeaders.of(headers(req));
-        if (refused(req, res, headers, true)) {
+    /** One FSPIOP call as either server hands it over: the path's ID (or null), headers, identity and body. */
+    private record Call(String id, Map<String, List<String>> headers, String authorization, Optional<String> certified,
+                        byte[] body) {}
+
+    private void prepare(Call call, Consumer<Reply> reply) {
+        FspiopHeaders headers = FspiopHeaders.of(call.headers());
+        Reply refused = refused(call, headers, true);
+        if (refused != null) {
+            reply.accept(refused);
             return;
         }
-        switch (TransferBodies.prepare(body(req))) {
-            case TransferBodies.Rejected<PrepareRequest> r -> reject(res, r.rejection());
+        switch (TransferBodies.prepare(call.body())) {
+            case TransferBodies.Rejected<PrepareRequest> r -> reply.accept(reject(r.rejection()));
             case TransferBodies.Valid<PrepareRequest> v -> {
                 PrepareRequest p = v.request();
                 if (!p.payerFsp().equals(headers.source())) {
-                    reject(res, FspiopRejection.badRequest(FspiopError.GENERIC_VALIDATION_ERROR,
-                            "FSPIOP-Source " + headers.source() + " is not the payer " + p.payerFsp()));
+                    reply.accept(reject(FspiopRejection.badRequest(FspiopError.GENERIC_VALIDATION_ERROR,
+                            "FSPIOP-Source " + headers.source() + " is not the payer " + p.payerFsp())));
                 } else if (headers.destination() != null && !headers.destination().equals(p.payeeFsp())) {
-                    reject(res, FspiopRejection.badRequest(FspiopError.GENERIC_VALIDATION_ERROR,
-                            "FSPIOP-Destination " + headers.destination() + " is not the payee " + p.payeeFsp()));
+                    reply.accept(reject(FspiopRejection.badRequest(FspiopError.GENERIC_VALIDATION_ERROR,
+                            "FSPIOP-Destination " + headers.destination() + " is not the payee " + p.payeeFsp())));
                 } else {
-                    send(res, p.transferId(), new PrepareTransfer(p.transferId(), p.payerFsp(), p.payeeFsp(), p.amount(),
-                            p.currency(), p.ilpPacket(), p.condition(), p.expiration(), p.requestHash()));
+                    send(p.transferId(), new PrepareTransfer(p.transferId(), p.payerFsp(), p.payeeFsp(), p.amount(),
+                            p.currency(), p.ilpPacket(), p.condition(), p.expiration(), p.requestHash()), reply);
                 }
             }
         }
@@ -147,103 +198,175 @@ public final class TransfersGateway implements AutoCloseable {
     /**
      * GET /transfers/{ID}: 202, then the transfer's state as the read store holds it, as a callback to the
      * asker, who must be its payer or payee. The read store follows the events within milliseconds, so a
-     * transfer prepared an instant ago may not be found yet (3208), as FSPIOP allows.
+     * transfer prepared an instant ago may not be found yet (3208), as FSPIOP allows. Blocks on the read store.
      */
-    private void lookup(ServerRequest req, ServerResponse res) {
-        String id = req.path().pathParameters().get("id");
-        FspiopHeaders headers = FspiopHeaders.of(headers(req));
-        if (refused(req, res, headers, false)) {
-            return;
+    private Reply lookup(Call call) {
+        FspiopHeaders headers = FspiopHeaders.of(call.headers());
+        Reply refused = refused(call, headers, false);
+        if (refused != null) {
+            return refused;
         }
-        if (!TRANSFER_ID.matcher(id).matches()) {
-            reject(res, FspiopRejection.badRequest(FspiopError.GENERIC_VALIDATION_ERROR, "the transfer ID in the path must be a lower-case UUID"));
-            return;
+        if (!TRANSFER_ID.matcher(call.id()).matches()) {
+            return reject(FspiopRejection.badRequest(FspiopError.GENERIC_VALIDATION_ERROR, "the transfer ID in the path must be a lower-case UUID"));
         }
         Callback answer;
         try {
-            answer = TransferNotifications.lookup(headers.source(), id, reads.transfer(id));
+            answer = TransferNotifications.lookup(headers.source(), call.id(), reads.transfer(call.id()));
         } catch (java.sql.SQLException e) {
-            log.warn("read store unavailable for GET /transfers/{}: {}", id, e.toString());
-            reject(res, new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, "the hub cannot read transfers now; retry"));
-            return;
+            log.warn("read store unavailable for GET /transfers/{}: {}", call.id(), e.toString());
+            return reject(new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, "the hub cannot read transfers now; retry"));
         }
         if (!callbacks.submit(answer)) {
-            reject(res, new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, "too many callbacks in flight; retry"));
-            return;
+            return reject(new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, "too many callbacks in flight; retry"));
         }
-        res.status(Status.ACCEPTED_202).send();
+        return ACCEPTED;
     }
 
-    private void answer(ServerRequest req, ServerResponse res) {
-        answered(req, res, TransferBodies.answer(body(req)));
+    private void answer(Call call, Consumer<Reply> reply) {
+        answered(call, TransferBodies.answer(call.body()), reply);
     }
 
-    private void error(ServerRequest req, ServerResponse res) {
-        answered(req, res, TransferBodies.error(body(req)));
+    private void error(Call call, Consumer<Reply> reply) {
+        answered(call, TransferBodies.error(call.body()), reply);
     }
 
     /** The payee's answers; whether the source is the payee is the transfer's own rule, judged by its decider. */
-    private void answered(ServerRequest req, ServerResponse res, TransferBodies.Parsed<AnswerRequest> parsed) {
-        String id = req.path().pathParameters().get("id");
-        FspiopHeaders headers = FspiopHeaders.of(headers(req));
-        if (refused(req, res, headers, true)) {
+    private void answered(Call call, TransferBodies.Parsed<AnswerRequest> parsed, Consumer<Reply> reply) {
+        String id = call.id();
+        FspiopHeaders headers = FspiopHeaders.of(call.headers());
+        Reply refused = refused(call, headers, true);
+        if (refused != null) {
+            reply.accept(refused);
             return;
         }
         if (!TRANSFER_ID.matcher(id).matches()) {
-            reject(res, FspiopRejection.badRequest(FspiopError.GENERIC_VALIDATION_ERROR, "the transfer ID in the path must be a lower-case UUID"));
+            reply.accept(reject(FspiopRejection.badRequest(FspiopError.GENERIC_VALIDATION_ERROR, "the transfer ID in the path must be a lower-case UUID")));
             return;
         }
         String source = headers.source();
         switch (parsed) {
-            case TransferBodies.Rejected<AnswerRequest> r -> reject(res, r.rejection());
-            case TransferBodies.Valid<AnswerRequest> v -> send(res, id, switch (v.request()) {
+            case TransferBodies.Rejected<AnswerRequest> r -> reply.accept(reject(r.rejection()));
+            case TransferBodies.Valid<AnswerRequest> v -> send(id, switch (v.request()) {
                 case AnswerRequest.Fulfil f -> new FulfilTransfer(id, source, f.fulfilment(), f.requestHash(), f.payeeAskedForCommit());
                 case AnswerRequest.Abort a -> new AbortTransfer(id, source, a.requestHash());
                 case AnswerRequest.Reject r -> new RejectTransfer(id, source, r.errorCode(), r.errorDescription(), r.requestHash());
-            });
+            }, reply);
         }
     }
 
-    /** Headers well-formed, caller authenticated as FSPIOP-Source and within its rate; else answered here. */
-    private boolean refused(ServerRequest req, ServerResponse res, FspiopHeaders headers, boolean hasBody) {
+    /** Headers well-formed, caller authenticated as FSPIOP-Source and within its rate; else the refusal, else null. */
+    private Reply refused(Call call, FspiopHeaders headers, boolean hasBody) {
         var bad = headers.check(hasBody);
         if (bad.isPresent()) {
-            reject(res, bad.get());
-            return true;
+            return reject(bad.get());
         }
-        var refusal = guard.admit(headers.source(), req.headers().first(HeaderNames.AUTHORIZATION).orElse(null),
-                req.remotePeer().tlsCertificates().flatMap(MutualTls::participantOf));
+        var refusal = guard.admit(headers.source(), call.authorization(), call.certified());
         if (refusal.isPresent()) {
-            if (refusal.get().retryAfterSeconds() > 0) {
-                res.header(HeaderNames.RETRY_AFTER, Long.toString(refusal.get().retryAfterSeconds()));
-            }
-            reject(res, refusal.get().rejection());
-            return true;
+            long retryAfter = refusal.get().retryAfterSeconds();
+            Reply r = reject(refusal.get().rejection());
+            return retryAfter <= 0 ? r : new Reply(r.status(), r.contentType(), r.body(),
+                    Map.of(HeaderNames.RETRY_AFTER.defaultCase(), Long.toString(retryAfter)));
         }
-        return false;
+        return null;
     }
 
-    /** 202 once the command is durably in Kafka; 503 when the broker does not acknowledge in time. */
-    private void send(ServerResponse res, String transferId, SpecificRecord command) {
+    /** 202 once the command is durably in Kafka; 503 when the broker refuses it. The wait for it is the server's. */
+    private void send(String transferId, SpecificRecord command, Consumer<Reply> reply) {
         CommandMetadata metadata = new CommandMetadata(UUID.randomUUID().toString(), transferId, null, clock.instant());
         byte[] value = commands.encode(new TransferCommandEnvelope(metadata, command));
         try {
-            producer.send(new ProducerRecord<>(HubTopics.TRANSFERS_COMMANDS, transferId, value))
-                    .get(sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            res.status(Status.ACCEPTED_202).send();
-        } catch (ExecutionException | TimeoutException e) {
-            log.warn("command for transfer {} not acknowledged: {}", transferId, e.toString());
-            reject(res, new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, "the hub could not record the request; retry"));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            reject(res, new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, "interrupted"));
+            producer.send(new ProducerRecord<>(HubTopics.TRANSFERS_COMMANDS, transferId, value), (md, e) -> {
+                if (e == null) {
+                    reply.accept(ACCEPTED);
+                } else {
+                    log.warn("command for transfer {} not acknowledged: {}", transferId, e.toString());
+                    reply.accept(UNRECORDED);
+                }
+            });
+        } catch (RuntimeException e) { // a producer closing, or one that cannot reach the broker within max.block.ms
+            log.warn("command for transfer {} not sent: {}", transferId, e.toString());
+            reply.accept(UNRECORDED);
         }
     }
 
-    private static void reject(ServerResponse res, FspiopRejection rejection) {
-        res.status(Status.create(rejection.httpStatus()))
-                .header(HeaderNames.CONTENT_TYPE, CONTENT_TYPE)
-                .send(rejection.toJson());
+    private static Reply reject(FspiopRejection rejection) {
+        return new Reply(rejection.httpStatus(), CONTENT_TYPE, rejection.toJson().getBytes(StandardCharsets.UTF_8), null);
+    }
+
+    /** The selector server's own refusals (framing, bounds, timeouts), as Helidon's get them: FSPIOP errors. */
+    private static Reply refusal(int status, String reason) {
+        return reject(ProtocolErrors.of(status, reason));
+    }
+
+    // --- the selector server (plain HTTP)
+
+    /** Routes on the loop thread; only GET, which reads the read store, moves to a virtual thread. */
+    private void route(LoopServer.Request r, LoopServer.Exchange x) {
+        String path = r.path();
+        String method = r.method();
+        Consumer<Reply> reply = x::reply;
+        if (path.equals("/transfers")) {
+            if (method.equals("POST")) {
+                prepare(call(r, null), reply);
+                return;
+            }
+        } else if (path.startsWith("/transfers/") && path.length() > "/transfers/".length()) {
+            String rest = path.substring("/transfers/".length());
+            int slash = rest.indexOf('/');
+            if (slash < 0 && method.equals("PUT")) {
+                answer(call(r, rest), reply);
+                return;
+            }
+            if (slash < 0 && method.equals("GET")) {
+                Call call = call(r, rest);
+                Thread.ofVirtual().name("transfer-lookup").start(() -> x.reply(lookup(call)));
+                return;
+            }
+            if (slash > 0 && rest.substring(slash).equals("/error") && method.equals("PUT")) {
+                error(call(r, rest.substring(0, slash)), reply);
+                return;
+            }
+        } else if (path.equals("/openapi.yaml") && (method.equals("GET") || method.equals("HEAD"))) {
+            x.reply(new Reply(200, "application/yaml", OPENAPI, null));
+            return;
+        }
+        x.reply(refusal(404, "no resource " + method + " " + path));
+    }
+
+    private static Call call(LoopServer.Request r, String id) {
+        return new Call(id, r.headers(), r.header("Authorization"), Optional.empty(), r.body());
+    }
+
+    // --- Helidon (HTTPS with client certificates, or MIZANI_GATEWAY_SERVER=helidon)
+
+    private void helidon(ServerRequest req, ServerResponse res, BiConsumer<Call, Consumer<Reply>> route) {
+        CompletableFuture<Reply> answer = new CompletableFuture<>();
+        route.accept(call(req), answer::complete);
+        Reply reply;
+        try {
+            reply = answer.get(sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            reply = UNRECORDED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            reply = UNRECORDED;
+        }
+        write(res, reply);
+    }
+
+    private static Call call(ServerRequest req) {
+        String id = req.path().pathParameters().contains("id") ? req.path().pathParameters().get("id") : null;
+        return new Call(id, headers(req), req.headers().first(HeaderNames.AUTHORIZATION).orElse(null),
+                req.remotePeer().tlsCertificates().flatMap(MutualTls::participantOf), body(req));
+    }
+
+    private static void write(ServerResponse res, Reply reply) {
+        res.status(Status.create(reply.status()));
+        if (reply.contentType() != null) {
+            res.header(HeaderNames.CONTENT_TYPE, reply.contentType());
+        }
+        reply.headers().forEach((name, value) -> res.header(HeaderNames.create(name), value));
+        res.send(reply.body());
     }
 
     /** The request's bytes; a request without an entity has none (Helidon refuses to read an absent entity). */
@@ -261,7 +384,15 @@ public final class TransfersGateway implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop();
+        if (loop != null) {
+            try {
+                loop.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            helidon.stop();
+        }
         producer.close(Duration.ofSeconds(5));
     }
 

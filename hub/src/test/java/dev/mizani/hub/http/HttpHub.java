@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.mizani.gateway.Gateway;
 import dev.mizani.gateway.callbacks.CallbackNotifier;
+import dev.mizani.gateway.transfers.TransfersGateway;
 import dev.mizani.projections.ProjectionHandler;
 import dev.mizani.projections.Rebuild;
 import dev.mizani.query.QueryApi;
@@ -42,6 +43,9 @@ import java.util.function.Predicate;
 final class HttpHub implements AutoCloseable {
     static final String OPERATOR = "operator-credential-for-tests-0123456789";
     static final String TYPE = "application/vnd.interoperability.transfers+json;version=1.1";
+    /** The server of plain FSPIOP HTTP; -Dmizani.test.gatewayServer=HELIDON runs the HTTP tests against Helidon. */
+    private static final TransfersGateway.Server SERVER =
+            TransfersGateway.Server.valueOf(System.getProperty("mizani.test.gatewayServer", "SELECTOR"));
     static final ObjectMapper JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -83,7 +87,8 @@ final class HttpHub implements AutoCloseable {
                 ProjectionHandler.Settings.defaults(), ProjectionHandler.Hooks.NONE).start();
         gateway = new Gateway(f.infra.bootstrap(), f.infra.registry, Clock.systemUTC(), new Gateway.Settings("127.0.0.1",
                 0, 0, Credentials.sha256Hex(OPERATOR), "Hub", rateLimitPerSecond, burst, Duration.ofSeconds(10),
-                Duration.ofSeconds(20), new CallbackNotifier.Settings(64, 2, Duration.ofMillis(50), 8, true), mutualTls), f.infra.dataSource);
+                Duration.ofSeconds(20), new CallbackNotifier.Settings(64, 2, Duration.ofMillis(50), 8, true), mutualTls,
+                SERVER), f.infra.dataSource);
         query = new QueryApi(f.infra.dataSource, projections::lag, () -> new Rebuild(f.infra.dataSource, projections),
                 new QueryApi.Settings("127.0.0.1", 0, Credentials.sha256Hex(OPERATOR), 50)).start();
     }

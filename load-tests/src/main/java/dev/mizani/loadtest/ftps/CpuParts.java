@@ -46,7 +46,8 @@ final class CpuParts {
     /** The part a hub thread's CPU belongs to, by its Linux name (the Java name's first 15 characters). */
     static Part partOf(String n) {
         if (n.startsWith("ForkJoinPool-") || n.equals("MasterPoller") || n.startsWith("VirtualThread-")
-                || n.endsWith("-Poller") || n.startsWith("helidon") || n.startsWith("callback-http")) {
+                || n.endsWith("-Poller") || n.startsWith("helidon") || n.startsWith("callback-http")
+                || n.startsWith("fspiop-http") || n.startsWith("transfer-lookup")) {
             return Part.HTTP;
         }
         if (n.startsWith("kafka-producer-") || n.startsWith("kafka-coordinat") || n.startsWith("kafka-admin-cli")) {

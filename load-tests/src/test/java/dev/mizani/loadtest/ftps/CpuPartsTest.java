@@ -19,6 +19,9 @@ class CpuPartsTest {
         Map<String, CpuParts.Part> seen = Map.ofEntries(
                 Map.entry("ForkJoinPool-1-", CpuParts.Part.HTTP),
                 Map.entry("MasterPoller", CpuParts.Part.HTTP),
+                Map.entry("fspiop-http", CpuParts.Part.HTTP),
+                Map.entry("callback-http", CpuParts.Part.HTTP),
+                Map.entry("transfer-lookup", CpuParts.Part.HTTP),
                 Map.entry("data-plane-kafk", CpuParts.Part.BROKER),
                 Map.entry("ExpirationReape", CpuParts.Part.BROKER),
                 Map.entry("kafka-1-raft-io", CpuParts.Part.BROKER),
