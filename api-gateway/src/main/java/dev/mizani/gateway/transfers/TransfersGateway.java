@@ -68,9 +68,14 @@ public final class TransfersGateway implements AutoCloseable {
             "^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
     /** Bodies beyond this never reach a handler; up to it the handler answers 413 with an FSPIOP error. */
     private static final long SERVER_PAYLOAD_BYTES_MAX = 1 << 20;
-    /** The selector server's bounds: connections, request head, time to send a request, idle keep-alive. */
-    private static final int CONNECTIONS_MAX = 10_000;
+    /**
+     * The selector server's bounds: connections, request head and body, time to send a request, idle keep-alive.
+     * A body up to BODY_BYTES_MAX gets the body parser's own 413 (3104); beyond it the server refuses it unread, with
+     * the same error. Connections × (head + body) bounds what clients can make the server hold: about 350 MB.
+     */
+    private static final int CONNECTIONS_MAX = 4_096;
     private static final int HEAD_BYTES_MAX = 16 * 1024;
+    private static final int BODY_BYTES_MAX = 64 * 1024;
     private static final long REQUEST_TIMEOUT_MS = 30_000;
     private static final long IDLE_TIMEOUT_MS = 300_000;
 
@@ -117,7 +122,7 @@ public final class TransfersGateway implements AutoCloseable {
             this.producer = new KafkaProducer<>(producerSettings);
             try {
                 this.loop = new LoopServer(new LoopServer.Settings("fspiop-http", host, port, CONNECTIONS_MAX,
-                        HEAD_BYTES_MAX, (int) SERVER_PAYLOAD_BYTES_MAX, REQUEST_TIMEOUT_MS, sendTimeout.toMillis(),
+                        HEAD_BYTES_MAX, BODY_BYTES_MAX, REQUEST_TIMEOUT_MS, sendTimeout.toMillis(),
                         IDLE_TIMEOUT_MS), this::route, TransfersGateway::refusal);
             } catch (java.io.IOException e) {
                 producer.close(Duration.ZERO);

@@ -40,13 +40,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One request at a time per connection: a pipelined request waits in the buffer until the one before it
  * is answered, so answers leave in order. Bounded everywhere: connections (accepting pauses at the bound),
- * the head and body of a request, the time a request may take to arrive, the time a handler may take to
- * answer (then 503), and the time a connection may sit idle. Plain TCP only: TLS stays with Helidon.
+ * the head and body of a request (so the memory a connection can hold), the time a request may take to arrive,
+ * the time a handler may take to answer (then 503), and the time a connection may sit idle. Plain TCP only: TLS
+ * stays with Helidon.
  */
 public final class LoopServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LoopServer.class);
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int INITIAL_BUFFER_BYTES = 4096;
 
     /**
      * @param connectionsMax   connections open at once; accepting pauses at the bound
@@ -252,6 +254,14 @@ public final class LoopServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A connection's read buffer at most: one whole request and the start of the next. With the connection bound,
+     * this bounds the memory clients can make the server hold.
+     */
+    private int bufferBytesMax() {
+        return settings.headBytesMax() + settings.bodyBytesMax() + 8 * 1024;
+    }
+
     private String date() {
         long second = System.currentTimeMillis() / 1000;
         if (second != dateSecond) {
@@ -277,7 +287,7 @@ public final class LoopServer implements AutoCloseable {
         final SelectionKey key;
         final InetSocketAddress remote;
         final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
-        ByteBuffer in = ByteBuffer.allocate(4096);
+        ByteBuffer in = ByteBuffer.allocate(INITIAL_BUFFER_BYTES);
         Pending pending;
         boolean closeAfterWrites;
         boolean continueSent;
@@ -302,7 +312,7 @@ public final class LoopServer implements AutoCloseable {
                 return;
             }
             if (!in.hasRemaining()) {
-                int bound = settings.headBytesMax() + settings.bodyBytesMax() + 64 * 1024;
+                int bound = bufferBytesMax();
                 if (in.capacity() >= bound) {
                     key.interestOps(key.interestOps() & ~SelectionKey.OP_READ); // a pipelining client waits its turn
                     return;
@@ -366,6 +376,9 @@ public final class LoopServer implements AutoCloseable {
             }
             in.flip().position(p.length);
             in.compact();
+            if (in.capacity() > INITIAL_BUFFER_BYTES && in.position() <= INITIAL_BUFFER_BYTES) {
+                in = ByteBuffer.allocate(INITIAL_BUFFER_BYTES).put(in.flip()); // a large body's buffer is not kept
+            }
             requestStartNs = in.position() > 0 ? System.nanoTime() : 0;
             continueSent = false;
             if (p.close) {
