@@ -67,6 +67,8 @@ class BadInputEndToEndTest {
         prepare("truncated body", p, p.body().substring(0, p.body().length() / 2), 400, "3101");
         p = fresh();
         prepare("oversized body", p, p.body().replace("\"ilpPacket\":\"", "\"ilpPacket\":\"" + "A".repeat(60_000)), 413, "3104");
+        p = fresh(); // beyond the selector server's own bound: refused unread, with the same FSPIOP error
+        prepare("body beyond the server's bound", p, p.body().replace("\"ilpPacket\":\"", "\"ilpPacket\":\"" + "A".repeat(200_000)), 413, "3104");
         p = fresh();
         prepare("empty body", p, "", 400, "310");
         p = fresh();
