@@ -20,7 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,7 +107,7 @@ public final class LoopHttp implements AutoCloseable {
     private final long timeoutNs;
     private final Handler handler;
     private final ConcurrentLinkedQueue<Request> submitted = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean selecting = new AtomicBoolean();
+    private final SelectorWakeup wakeup;
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -130,6 +129,7 @@ public final class LoopHttp implements AutoCloseable {
         this.timeoutNs = timeoutMs * 1_000_000L;
         this.handler = handler;
         this.selector = Selector.open();
+        this.wakeup = new SelectorWakeup(selector);
         this.server = bindHost == null ? null : ServerSocketChannel.open();
         if (server != null) {
             server.bind(new InetSocketAddress(bindHost, 0), 8192);
@@ -158,22 +158,15 @@ public final class LoopHttp implements AutoCloseable {
         byte[] bytes = Arrays.copyOf(head, head.length + body.length);
         System.arraycopy(body, 0, bytes, head.length, body.length);
         submitted.add(new Request(origin, bytes, response, System.nanoTime()));
-        // the loop sets selecting before it looks at the queue, so one of the two always sees the other
-        if (Thread.currentThread() != thread && selecting.get() && selecting.compareAndSet(true, false)) {
-            selector.wakeup();
+        if (Thread.currentThread() != thread) {
+            wakeup.wake();
         }
     }
 
     private void run() {
         while (running) {
             try {
-                selecting.set(true);
-                if (submitted.isEmpty()) {
-                    selector.select(this::ready, 100);
-                } else {
-                    selector.selectNow(this::ready);
-                }
-                selecting.set(false);
+                wakeup.select(() -> !submitted.isEmpty(), this::ready);
                 for (Request r; (r = submitted.poll()) != null; ) {
                     enqueue(r);
                 }

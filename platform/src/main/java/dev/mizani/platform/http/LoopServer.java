@@ -101,7 +101,7 @@ public final class LoopServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final SelectionKey acceptKey;
     private final ConcurrentLinkedQueue<Answer> answered = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean selecting = new AtomicBoolean();
+    private final SelectorWakeup wakeup;
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -116,6 +116,7 @@ public final class LoopServer implements AutoCloseable {
         this.handler = handler;
         this.refusals = refusals;
         this.selector = Selector.open();
+        this.wakeup = new SelectorWakeup(selector);
         this.server = ServerSocketChannel.open();
         try {
             server.bind(new InetSocketAddress(settings.host(), settings.port()), 1024);
@@ -157,23 +158,14 @@ public final class LoopServer implements AutoCloseable {
                 return;
             }
             answered.add(new Answer(connection, this, reply));
-            // the loop sets selecting before it drains the queue, so one of the two always sees the other
-            if (selecting.get() && selecting.compareAndSet(true, false)) {
-                selector.wakeup();
-            }
+            wakeup.wake();
         }
     }
 
     private void run() {
         while (running) {
             try {
-                selecting.set(true);
-                if (answered.isEmpty()) {
-                    selector.select(this::ready, 100);
-                } else {
-                    selector.selectNow(this::ready);
-                }
-                selecting.set(false);
+                wakeup.select(() -> !answered.isEmpty(), this::ready);
                 for (Answer a; (a = answered.poll()) != null; ) {
                     a.connection().answer(a.pending(), a.reply());
                 }
