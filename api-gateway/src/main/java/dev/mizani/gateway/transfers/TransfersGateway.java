@@ -80,6 +80,8 @@ public final class TransfersGateway implements AutoCloseable {
     private static final long IDLE_TIMEOUT_MS = 300_000;
 
     private static final Reply ACCEPTED = new Reply(202, null, null, null);
+    private static final Reply BAD_ID = reject(FspiopRejection.badRequest(FspiopError.GENERIC_VALIDATION_ERROR,
+            "the transfer ID in the path must be a lower-case UUID"));
     private static final Reply UNRECORDED = reject(new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE,
             "the hub could not record the request; retry"));
 
@@ -94,7 +96,7 @@ public final class TransfersGateway implements AutoCloseable {
     private final CallbackNotifier callbacks;
     private final String scheme;
     /** This API's OpenAPI document, served as is at /openapi.yaml without a credential. */
-    private static final byte[] OPENAPI = openApiDocument();
+    private static final Reply OPENAPI = new Reply(200, "application/yaml", openApiDocument(), null);
 
     /** Which server carries the API: one selector thread (plain HTTP only) or Helidon on virtual threads. */
     public enum Server { SELECTOR, HELIDON }
@@ -144,8 +146,7 @@ public final class TransfersGateway implements AutoCloseable {
                         .put("/transfers/{id}/error", (req, res) -> helidon(req, res, this::error))
                         .put("/transfers/{id}", (req, res) -> helidon(req, res, this::answer))
                         .get("/transfers/{id}", (req, res) -> write(res, lookup(call(req))))
-                        .get("/openapi.yaml", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "application/yaml")
-                                .send(OPENAPI))
+                        .get("/openapi.yaml", (req, res) -> write(res, OPENAPI))
                         .error(RuntimeException.class, (req, res, e) -> {
                             log.error("{} {} failed", req.prologue().method().text(), req.path().path(), e);
                             write(res, reject(new FspiopRejection(500, FspiopError.INTERNAL_SERVER_ERROR, "see the hub's log")));
@@ -212,7 +213,7 @@ public final class TransfersGateway implements AutoCloseable {
             return refused;
         }
         if (!TRANSFER_ID.matcher(call.id()).matches()) {
-            return reject(FspiopRejection.badRequest(FspiopError.GENERIC_VALIDATION_ERROR, "the transfer ID in the path must be a lower-case UUID"));
+            return BAD_ID;
         }
         Callback answer;
         try {
@@ -245,7 +246,7 @@ public final class TransfersGateway implements AutoCloseable {
             return;
         }
         if (!TRANSFER_ID.matcher(id).matches()) {
-            reply.accept(reject(FspiopRejection.badRequest(FspiopError.GENERIC_VALIDATION_ERROR, "the transfer ID in the path must be a lower-case UUID")));
+            reply.accept(BAD_ID);
             return;
         }
         String source = headers.source();
@@ -332,7 +333,7 @@ public final class TransfersGateway implements AutoCloseable {
                 return;
             }
         } else if (path.equals("/openapi.yaml") && (method.equals("GET") || method.equals("HEAD"))) {
-            x.reply(new Reply(200, "application/yaml", OPENAPI, null));
+            x.reply(OPENAPI);
             return;
         }
         x.reply(refusal(404, "no resource " + method + " " + path));

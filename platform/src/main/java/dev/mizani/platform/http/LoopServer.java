@@ -62,8 +62,7 @@ public final class LoopServer implements AutoCloseable {
                            long requestTimeoutMs, long answerTimeoutMs, long idleTimeoutMs) {}
 
     /** A whole request. Its headers map is case-insensitive, each name with its values in the order they came. */
-    public record Request(String method, String path, String query, Map<String, List<String>> headers, byte[] body,
-                          InetSocketAddress remote) {
+    public record Request(String method, String path, String query, Map<String, List<String>> headers, byte[] body) {
         /** The first value of a header, by name in any case, or null. */
         public String header(String name) {
             List<String> values = headers.get(name);
@@ -277,7 +276,6 @@ public final class LoopServer implements AutoCloseable {
     private final class Connection {
         final SocketChannel channel;
         final SelectionKey key;
-        final InetSocketAddress remote;
         final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
         ByteBuffer in = ByteBuffer.allocate(INITIAL_BUFFER_BYTES);
         Pending pending;
@@ -291,7 +289,6 @@ public final class LoopServer implements AutoCloseable {
 
         Connection(SocketChannel channel) throws IOException {
             this.channel = channel;
-            this.remote = (InetSocketAddress) channel.getRemoteAddress();
             this.key = channel.register(selector, SelectionKey.OP_READ, this);
         }
 
@@ -377,7 +374,7 @@ public final class LoopServer implements AutoCloseable {
                 closeAfterWrites = true;
                 key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
             }
-            Request r = new Request(p.method, p.path, p.query, p.headers, p.body, remote);
+            Request r = new Request(p.method, p.path, p.query, p.headers, p.body);
             pending = new Pending(this, "HEAD".equals(p.method));
             try {
                 handler.handle(r, pending);
