@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +31,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         this.postgres = postgres;
     }
 
-    /** @param port 0 picks a free loopback port */
-    public static EmbeddedPostgresServer start(Path dataDir, int port) {
+    /**
+     * @param port 0 picks a free loopback port
+     * @param settings server settings on top of (and overriding) the ones below, e.g. for diagnosis
+     */
+    public static EmbeddedPostgresServer start(Path dataDir, int port, Map<String, String> settings) {
         try {
             Files.createDirectories(dataDir);
             boolean initialised = Files.exists(dataDir.resolve("PG_VERSION"));
@@ -54,6 +58,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setServerConfig("log_min_duration_statement", "1s")
                     .setServerConfig("log_lock_waits", "on")
                     .setOverrideWorkingDirectory(dataDir.getParent().resolve("pg-binaries").toFile());
+            settings.forEach(builder::setServerConfig);
             if (port > 0) {
                 builder.setPort(port);
             }

@@ -33,7 +33,7 @@ public final class Infrastructure implements AutoCloseable {
         try {
             EmbeddedPostgresServer postgres = null;
             if (s.dbUrl() == null) {
-                postgres = EmbeddedPostgresServer.start(s.dataDir().resolve("postgres"), s.dbPort());
+                postgres = EmbeddedPostgresServer.start(s.dataDir().resolve("postgres"), s.dbPort(), s.dbSettings());
                 started.push(postgres);
                 postgres.createDatabaseIfAbsent(HUB_DATABASE);
                 postgres.createDatabaseIfAbsent(REGISTRY_DATABASE);

@@ -1,7 +1,10 @@
 package dev.mizani.embedded;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Where the hub's Kafka, PostgreSQL and schema registry are. Each external address, when set, replaces
@@ -16,6 +19,8 @@ import java.util.Map;
  * <tr><td>MIZANI_DB_URL</td><td>(embedded)</td><td>external PostgreSQL JDBC URL</td></tr>
  * <tr><td>MIZANI_DB_USER / MIZANI_DB_PASSWORD</td><td>postgres / empty</td><td>its credentials</td></tr>
  * <tr><td>MIZANI_DB_PORT</td><td>15432</td><td>embedded PostgreSQL port, 0 for any free port</td></tr>
+ * <tr><td>MIZANI_DB_SETTINGS</td><td>(none)</td><td>extra embedded PostgreSQL server settings,
+ *     {@code name=value} separated by {@code ;}, e.g. {@code shared_preload_libraries=pg_stat_statements}</td></tr>
  * <tr><td>MIZANI_REGISTRY_URL</td><td>(embedded)</td><td>external Confluent-compatible registry base URL</td></tr>
  * <tr><td>MIZANI_REGISTRY_PORT</td><td>8081</td><td>embedded registry port, 0 for any free port</td></tr>
  * <tr><td>MIZANI_REGISTRY_HEAP_MB</td><td>384</td><td>embedded registry JVM heap</td></tr>
@@ -30,6 +35,7 @@ public record InfrastructureSettings(
         String dbUser,
         String dbPassword,
         int dbPort,
+        Map<String, String> dbSettings,
         String registryUrl,
         int registryPort,
         int registryHeapMb) {
@@ -44,6 +50,7 @@ public record InfrastructureSettings(
                 env.getOrDefault("MIZANI_DB_USER", EmbeddedPostgresServer.USER),
                 env.getOrDefault("MIZANI_DB_PASSWORD", ""),
                 intOf(env, "MIZANI_DB_PORT", 15432),
+                serverSettings(env.get("MIZANI_DB_SETTINGS")),
                 blankToNull(env.get("MIZANI_REGISTRY_URL")),
                 intOf(env, "MIZANI_REGISTRY_PORT", 8081),
                 intOf(env, "MIZANI_REGISTRY_HEAP_MB", 384));
@@ -51,7 +58,8 @@ public record InfrastructureSettings(
 
     /** Everything embedded on free ports in {@code dataDir}: what tests use. */
     public static InfrastructureSettings embeddedOnFreePorts(Path dataDir) {
-        return new InfrastructureSettings(dataDir, null, 0, 8, null, EmbeddedPostgresServer.USER, "", 0, null, 0, 384);
+        return new InfrastructureSettings(dataDir, null, 0, 8, null, EmbeddedPostgresServer.USER, "", 0, Map.of(), null, 0,
+                384);
     }
 
     public static int intOf(Map<String, String> env, String name, int fallback) {
@@ -64,6 +72,33 @@ public record InfrastructureSettings(
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + " must be an integer, was '" + value + "'", e);
         }
+    }
+
+    private static final Pattern SETTING_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
+
+    /**
+     * {@code name=value;name=value}: settings passed to the embedded server on top of its own (a name given
+     * here wins). A malformed pair fails start-up here, naming the variable; PostgreSQL itself refuses to start
+     * on a setting it does not know, with the reason in its log.
+     */
+    static Map<String, String> serverSettings(String value) {
+        if (value == null || value.isBlank()) {
+            return Map.of();
+        }
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String pair : value.split(";")) {
+            if (pair.isBlank()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? "" : pair.substring(0, eq).trim();
+            if (!SETTING_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("MIZANI_DB_SETTINGS must be name=value pairs separated by ';', "
+                        + "was '" + value + "'");
+            }
+            settings.put(name, pair.substring(eq + 1).trim());
+        }
+        return Collections.unmodifiableMap(settings);
     }
 
     private static String blankToNull(String value) {
