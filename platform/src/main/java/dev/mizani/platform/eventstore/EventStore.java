@@ -226,7 +226,8 @@ public final class EventStore {
      * Looks up derived command ids only (those with a ':', the only ones that can repeat). The predicate
      * repeats the partial index's condition: without it PostgreSQL cannot use that index and scans the
      * whole stream for each pair, which grew with every event of a hot participant's stream until the
-     * participants handler fell to a hundred commands a second under load.
+     * participants handler fell to a hundred commands a second under load. The index is a hash of the command id
+     * alone (V5); the stream id is compared on the rows it finds.
      */
     static final String CAUSED_BY = "select " + COLUMNS + " from events e"
             + " join unnest(?::text[], ?::text[]) as w(s, c) on e.stream_id = w.s and e.causation_id = w.c"

@@ -111,7 +111,7 @@ class EventStoreTest {
                     plan.append(rs.getString(1)).append('\n');
                 }
             }
-            assertThat(plan.toString()).contains("events_stream_derived_causation").doesNotContain("events_stream_version");
+            assertThat(plan.toString()).contains("events_derived_causation").doesNotContain("events_stream_version");
             Map<String, List<StoredEvent>> found = store.causedBy(c, List.of(stream, stream), List.of("reserve:t300", "reserve:t7"));
             assertThat(found).containsOnlyKeys(EventStore.commandKey(stream, "reserve:t300"));
         }
