@@ -9,6 +9,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -113,6 +114,19 @@ public final class SchemaRegistryClient {
         return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
+    /**
+     * Every call of this client is idempotent (registering a schema that is there returns its id), so a request that
+     * timed out is sent once more: a registry that paused for a moment (a collection, its own database) should not
+     * fail a service's start.
+     */
+    private HttpResponse<String> sendWithOneRetry(HttpRequest request) throws IOException, InterruptedException {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (HttpTimeoutException first) {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
     private JsonNode send(String method, String path, String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(baseUri.resolve(path))
                 .timeout(requestTimeout)
@@ -124,7 +138,7 @@ public final class SchemaRegistryClient {
         }
         HttpResponse<String> response;
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            response = sendWithOneRetry(request.build());
         } catch (IOException e) {
             throw new RegistryException(0, -1, method + " " + path + ": " + e, e);
         } catch (InterruptedException e) {
