@@ -78,8 +78,8 @@ class QueryApiEndToEndTest {
                 throw new IllegalStateException(e);
             }
             JsonNode usd = get(a, "/participants/" + a.name() + "/positions", 200).get("positions").get(0);
-            return new BigDecimal(usd.get("position").asText()).movePointRight(2).longValueExact() == admin[0]
-                    && new BigDecimal(usd.get("reserved").asText()).movePointRight(2).longValueExact() == admin[1];
+            return minor(usd, "position") == admin[0]
+                    && minor(usd, "reserved") == admin[1];
         });
     }
 
@@ -100,6 +100,11 @@ class QueryApiEndToEndTest {
         expect(hub.fspiop(to, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 202);
         from.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
         return p.id();
+    }
+
+    /** An amount field of a query answer in minor units (USD cents). */
+    private static long minor(JsonNode answer, String field) {
+        return new BigDecimal(answer.get(field).asText()).movePointRight(2).longValueExact();
     }
 
     private static JsonNode get(Dfsp as, String path, int status) {
@@ -174,8 +179,8 @@ class QueryApiEndToEndTest {
     void positionsAgreeWithTheAdminApiAndKeepTheirHistory() throws Exception {
         JsonNode usd = get(a, "/participants/" + a.name() + "/positions", 200).get("positions").get(0);
         long[] admin = hub.positionAndReserved(a.name());
-        assertThat(new BigDecimal(usd.get("position").asText()).movePointRight(2).longValueExact()).isEqualTo(admin[0]);
-        assertThat(new BigDecimal(usd.get("reserved").asText()).movePointRight(2).longValueExact()).isEqualTo(admin[1]);
+        assertThat(minor(usd, "position")).isEqualTo(admin[0]);
+        assertThat(minor(usd, "reserved")).isEqualTo(admin[1]);
         assertThat(usd.get("position").asText()).isEqualTo("26.25");
         BigDecimal headroom = new BigDecimal(usd.get("netDebitCap").asText())
                 .min(new BigDecimal(usd.get("liquidityCover").asText()).subtract(new BigDecimal(usd.get("fundsOutPending").asText())))
