@@ -5,9 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mizani.platform.security.Credentials;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -24,9 +23,11 @@ public final class CanonicalJson {
 
     public static String sha256Hex(JsonNode body) {
         try {
+            // through a String on purpose: its UTF-8 form turns a lone surrogate into '?', where Jackson's byte
+            // writer would refuse the body, and stored hashes were taken over exactly these bytes
             byte[] canonical = JSON.writeValueAsString(sorted(body)).getBytes(StandardCharsets.UTF_8);
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
-        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            return HexFormat.of().formatHex(Credentials.sha256(canonical));
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot hash a parsed JSON tree", e);
         }
     }

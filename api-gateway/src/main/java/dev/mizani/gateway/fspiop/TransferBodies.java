@@ -15,17 +15,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mizani.platform.domain.FspiopError;
 import dev.mizani.platform.domain.money.FspiopAmount;
 import java.io.IOException;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
  * Parses and checks FSPIOP v1.1 transfer bodies against the published definition (api-snippets
  * fspiop/v1_1): strict JSON (no duplicate keys, nothing after the object, bounded nesting and sizes),
  * no unknown elements, every element of the right type and pattern. The first problem found is the
- * answer, and it names the element.
+ * answer, and it names the element. The patterns below are the definition's own (checked against the OpenAPI
+ * document); the long or frequent ones are matched by {@link FspiopFormats}, which gives the same verdicts.
  */
 public final class TransferBodies {
     /** The ILP packet may be 32,768 characters; everything else fits in the rest. */
@@ -40,6 +41,10 @@ public final class TransferBodies {
             + "(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)|(?:[1-9]\\d(?:0[48]|[2468][048]|[13579][26])|"
             + "(?:[2468][048]|[13579][26])00)-02-29)T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:(\\.\\d{3}))"
             + "(?:Z|[+-][01]\\d:[0-5]\\d)$");
+    private static final Predicate<String> AMOUNT_FORMAT = AMOUNT.asMatchPredicate();
+    private static final Predicate<String> CURRENCY_FORMAT = CURRENCY.asMatchPredicate();
+    /** Elements the definition gives no pattern: any characters but control characters. */
+    private static final Predicate<String> ANY_TEXT = FspiopFormats::hasNoControlCharacter;
     static final Set<String> PREPARE_FIELDS = Set.of("transferId", "payeeFsp", "payerFsp", "amount",
             "ilpPacket", "condition", "expiration", "extensionList");
 
@@ -77,20 +82,22 @@ public final class TransferBodies {
                 throw new Invalid(400, GENERIC_VALIDATION_ERROR, "amount must be an object");
             }
             only(amount, Set.of("amount", "currency"), "amount.");
-            String value = string(amount, "amount", "amount.amount", AMOUNT, 32, "an FSPIOP amount");
-            String currency = string(amount, "currency", "amount.currency", CURRENCY, 3, "an ISO 4217 code");
+            String value = string(amount, "amount", "amount.amount", AMOUNT_FORMAT, 32, "an FSPIOP amount");
+            String currency = string(amount, "currency", "amount.currency", CURRENCY_FORMAT, 3, "an ISO 4217 code");
             if (FspiopAmount.parse(value, currency) instanceof FspiopAmount.Invalid invalid) {
                 throw new Invalid(400, GENERIC_VALIDATION_ERROR, invalid.reason());
             }
-            String expiration = string(root, "expiration", "expiration", DATE_TIME, 32, "an FSPIOP DateTime");
+            String expiration = string(root, "expiration", "expiration", FspiopFormats::isDateTime, 32,
+                    "an FSPIOP DateTime");
             return new Valid<>(new PrepareRequest(
-                    string(root, "transferId", "transferId", UUID, 36, "a lower-case UUID"),
-                    string(root, "payerFsp", "payerFsp", null, 32, "an FSP id of 1 to 32 characters"),
-                    string(root, "payeeFsp", "payeeFsp", null, 32, "an FSP id of 1 to 32 characters"),
+                    string(root, "transferId", "transferId", FspiopFormats::isUuid, 36, "a lower-case UUID"),
+                    string(root, "payerFsp", "payerFsp", ANY_TEXT, 32, "an FSP id of 1 to 32 characters"),
+                    string(root, "payeeFsp", "payeeFsp", ANY_TEXT, 32, "an FSP id of 1 to 32 characters"),
                     value, currency,
-                    string(root, "ilpPacket", "ilpPacket", ILP_PACKET, 32_768, "a base64url ILP packet"),
-                    string(root, "condition", "condition", CONDITION, 43, "a 43-character base64url SHA-256"),
-                    OffsetDateTime.parse(expiration).toInstant(),
+                    string(root, "ilpPacket", "ilpPacket", FspiopFormats::isIlpPacket, 32_768, "a base64url ILP packet"),
+                    string(root, "condition", "condition", FspiopFormats::isSha256Base64Url, 43,
+                            "a 43-character base64url SHA-256"),
+                    FspiopFormats.instantOf(expiration),
                     extensions(root),
                     CanonicalJson.sha256Hex(root)));
         } catch (Invalid e) {
@@ -100,22 +107,26 @@ public final class TransferBodies {
 
     static final Pattern FULFILMENT = CONDITION;
     static final Pattern ERROR_CODE = Pattern.compile("^[1-9]\\d{3}$");
+    private static final Predicate<String> ERROR_CODE_FORMAT = ERROR_CODE.asMatchPredicate();
     static final Pattern TRANSFER_STATE = Pattern.compile("^(RECEIVED|RESERVED|COMMITTED|ABORTED)$");
+    private static final Predicate<String> TRANSFER_STATE_FORMAT = TRANSFER_STATE.asMatchPredicate();
 
     /** PUT /transfers/{ID}: COMMITTED (or RESERVED) needs the fulfilment; ABORTED ends the transfer. */
     public static Parsed<AnswerRequest> answer(byte[] body) {
         try {
             JsonNode root = object(body, Set.of("fulfilment", "completedTimestamp", "transferState", "extensionList"));
-            String state = string(root, "transferState", "transferState", TRANSFER_STATE,
+            String state = string(root, "transferState", "transferState", TRANSFER_STATE_FORMAT,
                     9, "RESERVED, COMMITTED or ABORTED");
             if (root.has("completedTimestamp")) {
-                string(root, "completedTimestamp", "completedTimestamp", DATE_TIME, 32, "an FSPIOP DateTime");
+                string(root, "completedTimestamp", "completedTimestamp", FspiopFormats::isDateTime, 32,
+                        "an FSPIOP DateTime");
             }
             extensions(root);
             String hash = CanonicalJson.sha256Hex(root);
             return switch (state) {
                 case "COMMITTED", "RESERVED" -> new Valid<>(new AnswerRequest.Fulfil(
-                        string(root, "fulfilment", "fulfilment", FULFILMENT, 43, "a 43-character base64url fulfilment"), hash,
+                        string(root, "fulfilment", "fulfilment", FspiopFormats::isSha256Base64Url, 43,
+                                "a 43-character base64url fulfilment"), hash,
                         state.equals("RESERVED")));
                 case "ABORTED" -> new Valid<>(new AnswerRequest.Abort(hash));
                 default -> throw new Invalid(400, GENERIC_VALIDATION_ERROR,
@@ -135,8 +146,9 @@ public final class TransferBodies {
                 throw new Invalid(400, GENERIC_VALIDATION_ERROR, "errorInformation must be an object");
             }
             only(info, Set.of("errorCode", "errorDescription", "extensionList"), "errorInformation.");
-            String code = string(info, "errorCode", "errorInformation.errorCode", ERROR_CODE, 4, "a four-digit code");
-            String description = string(info, "errorDescription", "errorInformation.errorDescription", null, 128,
+            String code = string(info, "errorCode", "errorInformation.errorCode", ERROR_CODE_FORMAT, 4,
+                    "a four-digit code");
+            String description = string(info, "errorDescription", "errorInformation.errorDescription", ANY_TEXT, 128,
                     "1 to 128 characters");
             extensions(info);
             return new Valid<>(new AnswerRequest.Reject(Integer.parseInt(code), description, CanonicalJson.sha256Hex(root)));
@@ -183,8 +195,8 @@ public final class TransferBodies {
         return value;
     }
 
-    /** A required string element; {@code pattern} null means any characters but control characters. */
-    static String string(JsonNode node, String field, String path, Pattern pattern, int lengthMax, String what)
+    /** A required string element of at most {@code lengthMax} characters that {@code format} admits. */
+    static String string(JsonNode node, String field, String path, Predicate<String> format, int lengthMax, String what)
             throws Invalid {
         JsonNode value = node.get(field);
         if (value == null || value.isNull()) {
@@ -194,8 +206,7 @@ public final class TransferBodies {
             throw new Invalid(400, GENERIC_VALIDATION_ERROR, path + " must be a string, got " + value.getNodeType());
         }
         String s = value.asText();
-        boolean ok = !s.isEmpty() && s.length() <= lengthMax
-                && (pattern == null ? s.chars().noneMatch(Character::isISOControl) : pattern.matcher(s).matches());
+        boolean ok = !s.isEmpty() && s.length() <= lengthMax && format.test(s);
         if (!ok) {
             throw new Invalid(400, GENERIC_VALIDATION_ERROR, path + " must be " + what + ", got '"
                     + FspiopHeaders.abbreviate(s) + "'");
@@ -223,8 +234,8 @@ public final class TransferBodies {
             }
             only(item, Set.of("key", "value"), "extensionList.extension.");
             out.add(new PrepareRequest.Extension(
-                    string(item, "key", "extensionList.extension.key", null, 32, "1 to 32 characters"),
-                    string(item, "value", "extensionList.extension.value", null, 128, "1 to 128 characters")));
+                    string(item, "key", "extensionList.extension.key", ANY_TEXT, 32, "1 to 32 characters"),
+                    string(item, "value", "extensionList.extension.value", ANY_TEXT, 128, "1 to 128 characters")));
         }
         return List.copyOf(out);
     }

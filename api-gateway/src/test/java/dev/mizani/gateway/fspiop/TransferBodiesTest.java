@@ -51,6 +51,26 @@ class TransferBodiesTest {
                 .isNotEqualTo(hash);
     }
 
+    /** Stored request hashes are compared with later requests', so the canonical form may never change. */
+    @Test
+    void theHashIsTheSha256OfTheSortedCompactBody() throws Exception {
+        String canonical = ("{\"amount\":{\"amount\":\"123.45\",\"currency\":\"USD\"},\"condition\":\"%s\","
+                + "\"expiration\":\"2026-11-21T12:00:00.000Z\",\"extensionList\":{\"extension\":[{\"key\":\"k\",\"value\":\"v\"}]},"
+                + "\"ilpPacket\":\"AYIBgQAAAAAAAASw\",\"payeeFsp\":\"dfsp-b\",\"payerFsp\":\"dfsp-a\",\"transferId\":\"%s\"}")
+                .formatted(CONDITION, ID);
+        String expected = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(canonical.getBytes(StandardCharsets.UTF_8)));
+        assertThat(((TransferBodies.Valid<PrepareRequest>) parse(VALID)).request().requestHash()).isEqualTo(expected);
+    }
+
+    /** The definition allows offsets up to ±19:59, beyond java.time's ±18:00; the instant is still exact. */
+    @Test
+    void anExpirationWithALargeOffsetNamesItsInstant() {
+        PrepareRequest r = ((TransferBodies.Valid<PrepareRequest>) parse(
+                VALID.replace("2026-11-21T12:00:00.000Z", "2026-11-21T12:00:00.250+19:30"))).request();
+        assertThat(r.expiration()).isEqualTo(Instant.parse("2026-11-20T16:30:00.250Z"));
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "empty body                 | @EMPTY                                                  | 400 | 3101 | the body is empty",
