@@ -25,12 +25,14 @@ public final class Gateway implements AutoCloseable {
     /**
      * @param operatorCredentialSha256 hex SHA-256 of the operator's bearer credential
      * @param rateLimitPerSecond       a participant's request rate unless an operator set its own
+     * @param commandLingerMs          how long the transfers API's producer waits to fill a produce request
+     *                                 ({@link TransfersGateway#COMMAND_LINGER_MS_DEFAULT})
      */
     public record Settings(String host, int transfersPort, int adminPort, String operatorCredentialSha256, String hubName,
                            int rateLimitPerSecond, int rateLimitBurst, Duration sendTimeout, Duration adminWait,
                            CallbackNotifier.Settings callbacks,
                            java.util.Optional<dev.mizani.gateway.security.MutualTls> mutualTls,
-                           TransfersGateway.Server transfersServer) {}
+                           TransfersGateway.Server transfersServer, int commandLingerMs) {}
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     public final ParticipantsView participants;
@@ -49,7 +51,8 @@ public final class Gateway implements AutoCloseable {
             CallbackNotifier callbacks = started(new CallbackNotifier(bootstrap, registry, participants, clock,
                     s.hubName(), s.callbacks(), s.mutualTls()));
             transfers = started(new TransfersGateway(s.host(), s.transfersPort(), bootstrap, registry, guard, clock,
-                    s.sendTimeout(), new ReadQueries(readStore), callbacks, s.mutualTls(), s.transfersServer()).start());
+                    s.sendTimeout(), new ReadQueries(readStore), callbacks, s.mutualTls(), s.transfersServer(),
+                    s.commandLingerMs()).start());
         } catch (RuntimeException e) {
             close(); // a port already taken, say: what did start stops
             throw e;
