@@ -43,6 +43,9 @@ class InfrastructureRestartTest {
                  Statement st = c.createStatement()) {
                 st.execute("create table kept (v text)");
                 st.execute("insert into kept values ('before restart')");
+                assertThat(setting(st, "fsync")).isEqualTo("on");
+                // a new database gets statistics within seconds, before prepared statements settle on their plans
+                assertThat(setting(st, "autovacuum_naptime")).isEqualTo("5s");
             }
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", infra.kafkaBootstrap()))) {
                 admin.createTopics(List.of(new NewTopic("kept", 1, (short) 1))).all().get();
@@ -71,6 +74,13 @@ class InfrastructureRestartTest {
             SchemaRegistryClient registry = new SchemaRegistryClient(infra.registryUrl(), Duration.ofSeconds(10));
             assertThat(registry.subjects()).contains("kept-value");
             assertThat(registry.lookup("kept-value", SCHEMA).id()).isEqualTo(schemaId);
+        }
+    }
+
+    private static String setting(Statement st, String name) throws java.sql.SQLException {
+        try (ResultSet rs = st.executeQuery("show " + name)) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 
