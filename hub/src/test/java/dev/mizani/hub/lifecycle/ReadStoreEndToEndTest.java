@@ -135,6 +135,8 @@ class ReadStoreEndToEndTest {
                 // asked while commits flow; the handler carries it out between two polls
                 long window = firstWindow + (sent == TRANSFERS / 4 ? 0 : 1);
                 f.flush();
+                // a close that overtook every commit so far would leave its window empty and the split untested
+                awaitACommitIn(window);
                 windows.requestClose(window, "test close at " + sent, Duration.ZERO);
                 awaitWindowClosedOrHandlerDown(windows, window);
             }
@@ -387,6 +389,22 @@ class ReadStoreEndToEndTest {
     }
 
     // ---- waiting ----
+
+    private static void awaitACommitIn(long windowId) {
+        Await.until(HubFixture.BOUND, "a commit projected into window " + windowId, () -> {
+            try (Connection c = f.infra.dataSource.getConnection();
+                 PreparedStatement ps = c.prepareStatement("select exists (select 1 from read.transfers "
+                         + "where state = 'COMMITTED' and settlement_window_id = ?)")) {
+                ps.setLong(1, windowId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getBoolean(1);
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
 
     private static void awaitWindowClosedOrHandlerDown(SettlementWindows windows, long windowId) {
         Await.until(HubFixture.BOUND, "window " + windowId + " closed", () -> {
