@@ -9,10 +9,13 @@ import dev.mizani.participants.handler.ParticipantDirectory;
 import dev.mizani.participants.policy.TransferEventsTranslation;
 import dev.mizani.platform.commandloop.CommandProcessor;
 import dev.mizani.platform.commandloop.ProcessorHooks;
+import dev.mizani.platform.commandloop.ProcessorMetrics;
+import dev.mizani.platform.commandloop.TransactionalIndex;
 import dev.mizani.platform.commandloop.ProcessorSettings;
 import dev.mizani.platform.eventstore.Database;
 import dev.mizani.platform.eventstore.EventStore;
 import dev.mizani.platform.kafka.Topics;
+import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.platform.policy.PolicyStream;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
@@ -45,6 +48,8 @@ public final class HubServices implements AutoCloseable {
     private final Supervisor<ParticipantCommand, ParticipantEvent, Participant> participants;
     private final Supervisor<TransferCommand, TransferEvent, Transfer> transfers;
     public final ExpiryScheduler expiry;
+    /** Every service's figures, for the query API's {@code /metrics}; the embedding process may add its own. */
+    public final Metrics metrics = new Metrics();
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private static final int RESTARTS_MAX = 5;
     private static final Duration RESTART_WINDOW = Duration.ofMinutes(1);
@@ -62,12 +67,14 @@ public final class HubServices implements AutoCloseable {
         ProcessorSettings transferSettings = ProcessorSettings
                 .defaults("transfers", HubTopics.TRANSFERS_COMMANDS, HubTopics.TRANSFERS_EVENTS)
                 .withEnv("MIZANI_TRANSFERS", env);
+        ProcessorMetrics participantMetrics = new ProcessorMetrics(metrics, "participants");
+        ProcessorMetrics transferMetrics = new ProcessorMetrics(metrics, "transfers");
         participants = start(new Supervisor<>("participants", () -> new CommandProcessor<>(participantSettings,
-                new ParticipantDecider(), participantCodec, store, bootstrap, clock, ProcessorHooks.NONE, null),
-                RESTARTS_MAX, RESTART_WINDOW));
+                new ParticipantDecider(), participantCodec, store, bootstrap, clock, ProcessorHooks.NONE, null,
+                TransactionalIndex.NONE, participantMetrics), RESTARTS_MAX, RESTART_WINDOW, metrics));
         transfers = start(new Supervisor<>("transfers", () -> new CommandProcessor<>(transferSettings,
                 new TransferDecider(), transferCodec, store, bootstrap, clock, transfersHooks, null,
-                new TransferTimers()), RESTARTS_MAX, RESTART_WINDOW));
+                new TransferTimers(), transferMetrics), RESTARTS_MAX, RESTART_WINDOW, metrics));
         expiry = start(new ExpiryScheduler(dataSource, bootstrap, transferCodec, clock, Duration.ofMillis(100),
                 Duration.ofSeconds(5), 1_000).start());
         String guarantee = env.getOrDefault("MIZANI_POLICY_GUARANTEE", "at_least_once");

@@ -95,12 +95,13 @@ public final class Main {
                 settings.dataDir().resolve("streams"), env, ProcessorHooks.NONE);
         running.push(services);
         ProjectionHandler projections = new ProjectionHandler(dataSource, infrastructure.kafkaBootstrap(), registry,
-                ProjectionHandler.Settings.defaults().withEnv(env), ProjectionHandler.Hooks.NONE).start();
+                ProjectionHandler.Settings.defaults().withEnv(env), ProjectionHandler.Hooks.NONE).start().export(services.metrics);
         running.push(projections);
         Gateway.Settings gatewaySettings = gatewaySettings(env, settings);
         Gateway gateway = new Gateway(infrastructure.kafkaBootstrap(), registry, Clock.systemUTC(), gatewaySettings, dataSource);
         running.push(gateway);
         QueryApi query = new QueryApi(dataSource, projections::lag, () -> new Rebuild(dataSource, projections),
+                services.metrics,
                 new QueryApi.Settings(gatewaySettings.host(), InfrastructureSettings.intOf(env, "MIZANI_QUERY_PORT", 3002),
                         gatewaySettings.operatorCredentialSha256(),
                         InfrastructureSettings.intOf(env, "MIZANI_QUERY_PAGE_SIZE_MAX", 500))).start();

@@ -1,6 +1,7 @@
 package dev.mizani.hub;
 
 import dev.mizani.platform.commandloop.CommandProcessor;
+import dev.mizani.platform.metrics.Metrics;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -25,9 +26,15 @@ final class Supervisor<C, E, S> implements AutoCloseable {
     private final Thread thread;
     private volatile CommandProcessor<C, E, S> current;
     private volatile boolean running = true;
+    private final Metrics.Counter restartCount;
 
-    Supervisor(String name, Supplier<CommandProcessor<C, E, S>> factory, int restartsMax, Duration window) {
+    Supervisor(String name, Supplier<CommandProcessor<C, E, S>> factory, int restartsMax, Duration window,
+               Metrics metrics) {
         this.name = name;
+        this.restartCount = metrics.counter("mizani_processor_restarts_total",
+                "Handler instances replaced after stopping on an error or being fenced", "processor", name);
+        metrics.gauge("mizani_processor_up", "1 while the handler runs, 0 when it has stopped or is left down",
+                () -> current.status() == CommandProcessor.Status.RUNNING ? 1 : 0, "processor", name);
         this.factory = factory;
         this.restartsMax = restartsMax;
         this.window = window;
@@ -66,6 +73,7 @@ final class Supervisor<C, E, S> implements AutoCloseable {
             }
             log.warn("{} is {} ({}); starting a new instance", name, status, String.valueOf(current.failure()));
             restarts.addLast(now);
+            restartCount.inc();
             current.close();
             current = factory.get().start();
         }

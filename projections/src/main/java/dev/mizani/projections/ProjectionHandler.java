@@ -2,6 +2,7 @@ package dev.mizani.projections;
 
 import dev.mizani.platform.eventstore.DeadLetters;
 import dev.mizani.platform.kafka.KafkaClients;
+import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.common.EventMetadata;
 import dev.mizani.schemas.participant.ParticipantEventEnvelope;
@@ -145,6 +146,22 @@ public final class ProjectionHandler implements AutoCloseable {
         // than the old 256 KiB floor, which ended fetches early. This floor still ends the wait when far behind.
         config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, FETCH_BYTES_MIN);
         return config;
+    }
+
+    /** Registers this handler's lag and progress as gauges, read from {@link #lag()} at each scrape. */
+    public ProjectionHandler export(Metrics metrics) {
+        metrics.gauge("mizani_projection_lag_events", "Events on the topic not yet in the read store (NaN until measured)",
+                () -> unknownIfNegative(lag.transfersEvents()), "topic", HubTopics.TRANSFERS_EVENTS);
+        metrics.gauge("mizani_projection_lag_events", "Events on the topic not yet in the read store (NaN until measured)",
+                () -> unknownIfNegative(lag.participantsEvents()), "topic", HubTopics.PARTICIPANTS_EVENTS);
+        metrics.gauge("mizani_projection_events_applied", "Events this projection handler applied since it started",
+                () -> lag.eventsApplied());
+        metrics.gauge("mizani_projection_up", "1 while the projection handler runs", () -> isRunning() ? 1 : 0);
+        return this;
+    }
+
+    private static double unknownIfNegative(long v) {
+        return v < 0 ? Double.NaN : v;
     }
 
     public Lag lag() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mizani.platform.domain.money.Currencies;
+import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.platform.security.Credentials;
 import dev.mizani.projections.ProjectionHandler;
 import dev.mizani.projections.ReadQueries;
@@ -63,6 +64,7 @@ public final class QueryApi implements AutoCloseable {
     private final SettlementWindows windows;
     private final Supplier<ProjectionHandler.Lag> lag;
     private final Supplier<Rebuild> rebuilds;
+    private final Metrics metrics;
     private final Settings settings;
     private final WebServer server;
     private final ConcurrentHashMap<String, Identity> identities = new ConcurrentHashMap<>();
@@ -88,7 +90,10 @@ public final class QueryApi implements AutoCloseable {
         }
     }
 
-    public QueryApi(DataSource dataSource, Supplier<ProjectionHandler.Lag> lag, Supplier<Rebuild> rebuilds, Settings settings) {
+    /** @param metrics the hub's figures, served at {@code /metrics} to the operator */
+    public QueryApi(DataSource dataSource, Supplier<ProjectionHandler.Lag> lag, Supplier<Rebuild> rebuilds,
+                    Metrics metrics, Settings settings) {
+        this.metrics = metrics;
         this.reads = new ReadQueries(dataSource);
         this.windows = new SettlementWindows(dataSource);
         this.lag = lag;
@@ -119,6 +124,7 @@ public final class QueryApi implements AutoCloseable {
                 .get("/participants/{name}/positions/history", guarded(this::positionHistory))
                 .get("/settlementWindows", guarded(this::windows))
                 .get("/settlementWindows/{id}", guarded(this::window))
+                .get("/metrics", guarded(this::metrics))
                 .post("/projections/rebuild", guarded(this::startRebuild))
                 .get("/projections/rebuild", guarded(this::rebuildStatus))
                 .any((req, res) -> send(res, 404, error("no such query: " + req.prologue().method().text() + " "
@@ -359,9 +365,19 @@ public final class QueryApi implements AutoCloseable {
         return rows;
     }
 
+    private void metrics(ServerRequest req, ServerResponse res, Identity who) {
+        operatorOnly(who, "only the operator may read the hub's metrics");
+        res.status(Status.OK_200).header(HeaderNames.CONTENT_TYPE, Metrics.CONTENT_TYPE);
+        res.send(metrics.scrape().getBytes(StandardCharsets.UTF_8));
+    }
+
     private static void operatorOnly(Identity who) {
+        operatorOnly(who, "only the operator may rebuild the read store");
+    }
+
+    private static void operatorOnly(Identity who, String why) {
         if (!who.operator()) {
-            throw new Refusal(403, "only the operator may rebuild the read store");
+            throw new Refusal(403, why);
         }
     }
 

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mizani.hub.http.HttpHub.Dfsp;
 import dev.mizani.hub.http.HttpHub.Prepared;
 import dev.mizani.hub.lifecycle.HubFixture;
+import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.platform.testing.Await;
 import java.math.BigDecimal;
 import java.net.URLEncoder;
@@ -231,6 +232,35 @@ class QueryApiEndToEndTest {
         assertThat(sum).isEqualByComparingTo(BigDecimal.ZERO);
         assertThat(get(a, "/settlementWindows?state=CLOSED", 200).get("settlementWindows").size()).isPositive();
         get(a, "/settlementWindows/999999", 404);
+    }
+
+    @Test
+    void theOperatorReadsTheHubsMetricsAndNobodyElse() throws Exception {
+        var response = expect(hub.query(HttpHub.OPERATOR, "/metrics"), 200);
+        assertThat(response.headers().firstValue("content-type")).hasValue(Metrics.CONTENT_TYPE);
+        String text = response.body();
+        // this hub's own handlers decided every command of the transfers made above: 16 prepares at least
+        assertThat(value(text, "mizani_processor_commands_total{processor=\"transfers\"}")).isGreaterThanOrEqualTo(16);
+        assertThat(value(text, "mizani_processor_commands_total{processor=\"participants\"}")).isGreaterThanOrEqualTo(16);
+        assertThat(value(text, "mizani_processor_events_total{processor=\"transfers\"}")).isGreaterThanOrEqualTo(16);
+        for (String stage : new String[] {"poll", "decide", "commit", "publish"}) {
+            String series = "mizani_processor_stage_seconds_count{processor=\"transfers\",stage=\"" + stage + "\"}";
+            assertThat(value(text, series)).as(series).isGreaterThan(0);
+        }
+        assertThat(value(text, "mizani_processor_up{processor=\"transfers\"}")).isEqualTo(1);
+        assertThat(value(text, "mizani_processor_restarts_total{processor=\"transfers\"}")).isZero();
+        assertThat(value(text, "mizani_projection_up")).isEqualTo(1);
+        assertThat(value(text, "mizani_projection_events_applied")).isGreaterThanOrEqualTo(16);
+        assertThat(text).contains("# TYPE mizani_processor_stage_seconds histogram");
+
+        assertThat(hub.query(a.credential(), "/metrics").statusCode()).isEqualTo(403);
+        assertThat(hub.query("not-a-credential-" + RUN, "/metrics").statusCode()).isEqualTo(401);
+    }
+
+    /** The value of one series in a Prometheus text answer; fails when the series is absent. */
+    private static double value(String text, String series) {
+        return text.lines().filter(l -> l.startsWith(series + " ")).map(l -> Double.parseDouble(l.substring(series.length() + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError("no series " + series + " in\n" + text));
     }
 
     @Test

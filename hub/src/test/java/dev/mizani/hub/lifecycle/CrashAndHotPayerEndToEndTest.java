@@ -67,6 +67,8 @@ class CrashAndHotPayerEndToEndTest {
         String payee = "crash-payee-" + RUN;
         onboardPair(payer, payee);
         int restartsBefore = f.hub.transfersRestarts();
+        double restartsCountedBefore = scraped("mizani_processor_restarts_total{processor=\"transfers\"}");
+        double republishedBefore = scraped("mizani_processor_republished_events_total{processor=\"transfers\"}");
         ARMED.set(true);
         List<HubFixture.Prepared> transfers = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
@@ -85,6 +87,10 @@ class CrashAndHotPayerEndToEndTest {
         assertThat(BATCHES.get()).as("both crash points were reached").isGreaterThanOrEqualTo(4);
         assertThat(f.hub.transfersRestarts() - restartsBefore).as("the supervisor replaced the killed handler twice")
                 .isEqualTo(2);
+        assertThat(scraped("mizani_processor_restarts_total{processor=\"transfers\"}") - restartsCountedBefore)
+                .as("restarts in the hub's metrics").isEqualTo(2);
+        assertThat(scraped("mizani_processor_republished_events_total{processor=\"transfers\"}") - republishedBefore)
+                .as("events committed before the crash and published by the replacement").isPositive();
         for (HubFixture.Prepared p : transfers) {
             List<TransferEvent> stream = transferStream(p.id());
             assertThat(stream).as("stream of %s", p.id()).hasSize(3);
@@ -93,6 +99,12 @@ class CrashAndHotPayerEndToEndTest {
         ParticipantEvent last = lastPositionEvent(payer);
         assertThat(((ParticipantEvent.PayerFundsCommitted) last).positionMinor()).isEqualTo(300 * 100);
         assertThat(((ParticipantEvent.PayerFundsCommitted) last).reservedMinor()).isZero();
+    }
+
+    private static double scraped(String series) {
+        return f.hub.metrics.scrape().lines().filter(l -> l.startsWith(series + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1))).findFirst()
+                .orElseThrow(() -> new AssertionError("no series " + series));
     }
 
     /**

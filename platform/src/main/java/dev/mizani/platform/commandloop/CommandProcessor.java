@@ -53,6 +53,7 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
                         long redeliveredSkipped, long repeatedCommands) {}
 
     private final ProcessorSettings settings;
+    private final ProcessorMetrics metrics;
     private final AggregateCodec<C, E, S> codec;
     private final EventStore store;
     private final DataSource dataSource;
@@ -98,7 +99,17 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
     public CommandProcessor(ProcessorSettings settings, Decider<C, E, S> decider, AggregateCodec<C, E, S> codec,
                             EventStore store, String kafkaBootstrap, Clock clock, ProcessorHooks hooks,
                             List<Integer> manualPartitions, TransactionalIndex<? super E> index) {
+        this(settings, decider, codec, store, kafkaBootstrap, clock, hooks, manualPartitions, index,
+                ProcessorMetrics.unregistered(settings.name()));
+    }
+
+    /** @param metrics where each batch's stage times and counts go; shared by the instances that replace this one */
+    public CommandProcessor(ProcessorSettings settings, Decider<C, E, S> decider, AggregateCodec<C, E, S> codec,
+                            EventStore store, String kafkaBootstrap, Clock clock, ProcessorHooks hooks,
+                            List<Integer> manualPartitions, TransactionalIndex<? super E> index,
+                            ProcessorMetrics metrics) {
         this.settings = settings;
+        this.metrics = metrics;
         this.codec = codec;
         this.store = store;
         this.dataSource = store.dataSource();
@@ -182,10 +193,13 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
                 if (redeliver != null) {
                     redeliver.forEach(consumer::seek);
                 }
+                long polledFrom = System.nanoTime();
                 ConsumerRecords<String, byte[]> records = consumer.poll(settings.pollTimeout());
                 if (records.isEmpty()) {
                     clearPublishedMarks();
                 } else {
+                    metrics.poll.observeNanos(System.nanoTime() - polledFrom);
+                    metrics.batchCommands.observe(records.count());
                     process(records);
                 }
                 failures = 0;
@@ -199,6 +213,7 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
                 long pauseMs = settings.retryBackoff().toMillis() << Math.min(failures - 1, 8);
                 log.warn("{}: batch rewound after a transient failure ({} of {}), retrying in {} ms: {}",
                         settings.name(), failures, settings.retriesMax(), pauseMs, e.toString());
+                metrics.rewound.inc();
                 sleep(pauseMs);
                 cache.clear();
                 recover(consumer.assignment());
@@ -208,8 +223,13 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
 
     private void process(ConsumerRecords<String, byte[]> records) throws SQLException {
         DecidedBatch<S> batch;
+        long decidedAt;
+        long committedAt;
+        long startedAt = System.nanoTime();
         try (Connection c = dataSource.getConnection()) {
             batch = batchDecider.decide(c, records, cache, storedOffsets, clock.instant());
+            decidedAt = System.nanoTime();
+            metrics.decide.observeNanos(decidedAt - startedAt);
             if (batch.nextOffsets().isEmpty()) {
                 redeliveredSkipped.addAndGet(batch.redeliveredSkipped());
                 return;
@@ -218,6 +238,8 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
             // Dead letters go out before the commit: at least once on the topic, exactly once in the table.
             publisher.publishDeadLetters(batch.deadLetters());
             storedOffsets.putAll(transaction.commit(c, batch, storedOffsets));
+            committedAt = System.nanoTime();
+            metrics.commit.observeNanos(committedAt - decidedAt);
         }
         batch.streams().forEach(cache::put);
         hooks.at(ProcessorHooks.Point.AFTER_COMMIT);
@@ -225,6 +247,10 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
         if (!batch.reEmitted().isEmpty()) {
             publisher.republish(batch.reEmitted(), codec.streamPrefix());
         }
+        metrics.publish.observeNanos(System.nanoTime() - committedAt);
+        metrics.commands.add(batch.commandCount());
+        metrics.events.add(batch.events().size());
+        metrics.deadLetters.add(batch.deadLetters().size());
         batch.events().forEach(e -> listedUnpublished.add(e.source()));
         batches.incrementAndGet();
         commands.addAndGet(batch.commandCount());
@@ -273,6 +299,7 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
                     publisher.republish(pending, codec.streamPrefix());
                     offsets.advance(c, Map.of(tp, new ProcessorOffsets.Advance(next, next, new long[0])));
                     republished.addAndGet(pending.size());
+                    metrics.republished.add(pending.size());
                     log.info("{}: republished {} events of {} committed before the last stop", settings.name(),
                             pending.size(), tp);
                 }
