@@ -110,7 +110,8 @@ public final class LoadRun {
             try {
                 QueryLoad queries = s.queries() == 0 ? null : new QueryLoad(query, s.queries(), flights, dfsps.names, dfsps.credentials);
                 try {
-                    return measure(hub, flights, dfsps, driver, queries, admin, token, jdbc, before, out, totalSeconds);
+                    return measure(hub, flights, dfsps, driver, queries, new HandlerLoops(query, token), admin, token,
+                            jdbc, before, out, totalSeconds);
                 } finally {
                     if (queries != null) {
                         queries.close();
@@ -125,7 +126,7 @@ public final class LoadRun {
     }
 
     private boolean measure(HubProcess hub, Flights flights, HttpDfsps dfsps, TransferDriver driver,
-                            QueryLoad queries, String admin, String token, String jdbc,
+                            QueryLoad queries, HandlerLoops loops, String admin, String token, String jdbc,
                             long[][] before, Path out, int totalSeconds) throws Exception {
         preflight(flights, driver);
 
@@ -138,6 +139,7 @@ public final class LoadRun {
         }
         double[] cpu = new double[4];
         List<Map<String, CpuParts.Counter>> cpuParts = new ArrayList<>(List.of(Map.of(), Map.of())); // window start, end
+        List<Map<String, Double>> loopReadings = new ArrayList<>(List.of(Map.of(), Map.of())); // the same
         Progress progress = new Progress(flights, hub, os, startNs, s.rate());
         Thread progressThread = Thread.ofPlatform().daemon().name("progress").start(progress);
 
@@ -168,6 +170,7 @@ public final class LoadRun {
                     cpu[0] = hub == null ? 0 : hub.cpuSeconds();
                     cpu[1] = os.getProcessCpuTime() / 1e9;
                     cpuParts.set(0, hub == null ? Map.of() : hub.cpuSecondsByPart());
+                    loopReadings.set(0, loops.read());
                 }
                 start(flights, driver, random, due, due >= windowStartNs && due < windowEndNs, -1);
                 i++;
@@ -176,6 +179,7 @@ public final class LoadRun {
             cpu[2] = hub == null ? 0 : hub.cpuSeconds();
             cpu[3] = os.getProcessCpuTime() / 1e9;
             cpuParts.set(1, hub == null ? Map.of() : hub.cpuSecondsByPart());
+            loopReadings.set(1, loops.read());
         }
         if (queries != null) {
             queries.close();
@@ -188,7 +192,8 @@ public final class LoadRun {
         progress.stop();
         progressThread.join();
 
-        Results results = new Results(s, flights, queries, planned, cpu, cpuParts, progress.p99PerSecond);
+        Results results = new Results(s, flights, queries, planned, cpu, cpuParts, progress.p99PerSecond,
+                HandlerLoops.between(loopReadings.get(0), loopReadings.get(1), s.seconds()));
         Gates gates = new Gates();
         gates.check("every started transfer ended", flights.inFlight.isEmpty(),
                 flights.inFlight.size() + " still in flight after the drain");

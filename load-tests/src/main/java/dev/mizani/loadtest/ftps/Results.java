@@ -32,13 +32,17 @@ final class Results {
     /** Cores each part of the hub used over the window (see {@link CpuParts}); empty without /proc. */
     final Map<String, Double> hubCoresByPart;
     final long committedInWindow;
+    /** Each command handler's loop over the window (see {@link HandlerLoops}); empty when not read. */
+    final Map<String, HandlerLoops.Loop> loops;
 
     /**
      * @param queries the query load, or null when the run sent no queries
      * @param cpuParts the hub's CPU counters by thread and process at the window's start and at its end
+     * @param loops    the command handlers' loops over the window, from the hub's metrics
      */
     Results(LoadSettings s, Flights f, QueryLoad queries, Map<Plan, Long> planned, double[] cpu,
-            List<Map<String, CpuParts.Counter>> cpuParts, List<Double> p99PerSecond) {
+            List<Map<String, CpuParts.Counter>> cpuParts, List<Double> p99PerSecond, Map<String, HandlerLoops.Loop> loops) {
+        this.loops = loops;
         this.s = s;
         this.f = f;
         this.queries = queries;
@@ -96,6 +100,10 @@ final class Results {
                 b.append(String.format("%n  hub: %-66s %.2f cores %5.0f us/transfer", part, cores, cpuMicrosPerTransfer(cores)));
             }
         });
+        if (!loops.isEmpty()) {
+            b.append(String.format("%nhandler loops, share of the window per stage:"));
+            loops.forEach((processor, loop) -> b.append('\n').append(HandlerLoops.describe(processor, loop)));
+        }
         return b.toString();
     }
 
@@ -141,6 +149,12 @@ final class Results {
         ObjectNode parts = ((ObjectNode) root.get("cpu")).putObject("hubByPart");
         hubCoresByPart.forEach((part, cores) -> parts.putObject(part).put("cores", cores)
                 .put("microsPerTransfer", cpuMicrosPerTransfer(cores)));
+        ObjectNode loopNode = root.putObject("handlerLoops");
+        loops.forEach((processor, loop) -> {
+            ObjectNode n = loopNode.putObject(processor);
+            n.set("stageShare", JSON.valueToTree(loop.stageShare()));
+            n.put("working", loop.working()).put("batchesPerSecond", loop.batchesPerSecond()).put("meanBatch", loop.meanBatch());
+        });
         ArrayNode gateArray = root.putArray("gates");
         for (String[] g : gates.results) {
             gateArray.addObject().put("gate", g[0]).put("result", g[1]).put("detail", g[2]);

@@ -1,0 +1,115 @@
+package dev.mizani.loadtest.ftps;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where each command handler's loop spent the measured window, from the hub's {@code /metrics} read at the
+ * window's start and end: the share of wall time in each stage (waiting for a poll to fill, deciding,
+ * committing, publishing), batches per second and their mean size. A loop that works on batches (decide,
+ * commit, publish) nearly all the time is saturated, whether or not the machine has idle CPU: each handler is
+ * one thread with one batch at a time.
+ */
+final class HandlerLoops {
+    private static final Pattern STAGE = Pattern.compile(
+            "^mizani_processor_stage_seconds_(sum|count)\\{processor=\"([^\"]+)\",stage=\"([^\"]+)\"} (\\S+)$");
+    private static final Pattern BATCH = Pattern.compile(
+            "^mizani_processor_batch_records_(sum|count)\\{processor=\"([^\"]+)\"} (\\S+)$");
+    static final String[] STAGES = {"poll", "decide", "commit", "publish"};
+
+    /** One handler over the window. */
+    record Loop(Map<String, Double> stageShare, double batchesPerSecond, double meanBatch) {
+        /** The share of the window spent on a batch in hand: everything but waiting for the poll. */
+        double working() {
+            return stageShare.get("decide") + stageShare.get("commit") + stageShare.get("publish");
+        }
+    }
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final String query;
+    private final String token;
+
+    /** @param query the query API's base URL, or null when unknown (nothing is then read or reported) */
+    HandlerLoops(String query, String token) {
+        this.query = query;
+        this.token = token;
+    }
+
+    /** The counters now, by series; empty when the hub cannot be asked (then the report says nothing). */
+    Map<String, Double> read() {
+        if (query == null) {
+            return Map.of();
+        }
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(query + "/metrics"))
+                    .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(5)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                System.out.printf("cannot read the hub's metrics (HTTP %d); no handler-loop figures%n", r.statusCode());
+                return Map.of();
+            }
+            return parse(r.body());
+        } catch (Exception e) {
+            System.out.printf("cannot read the hub's metrics (%s); no handler-loop figures%n", e);
+            return Map.of();
+        }
+    }
+
+    static Map<String, Double> parse(String text) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        text.lines().forEach(line -> {
+            Matcher m = STAGE.matcher(line);
+            if (m.matches()) {
+                out.put(m.group(2) + "/" + m.group(3) + "/" + m.group(1), Double.parseDouble(m.group(4)));
+                return;
+            }
+            m = BATCH.matcher(line);
+            if (m.matches()) {
+                out.put(m.group(2) + "/batch/" + m.group(1), Double.parseDouble(m.group(3)));
+            }
+        });
+        return out;
+    }
+
+    /** Each handler's loop between two readings {@code seconds} apart; empty if either reading is. */
+    static Map<String, Loop> between(Map<String, Double> start, Map<String, Double> end, double seconds) {
+        Map<String, Loop> out = new TreeMap<>();
+        if (start.isEmpty() || end.isEmpty()) {
+            return out;
+        }
+        for (String key : end.keySet()) {
+            if (!key.endsWith("/batch/count")) {
+                continue;
+            }
+            String processor = key.substring(0, key.indexOf('/'));
+            Map<String, Double> shares = new LinkedHashMap<>();
+            for (String stage : STAGES) {
+                shares.put(stage, delta(start, end, processor + "/" + stage + "/sum") / seconds);
+            }
+            double batches = delta(start, end, key);
+            double records = delta(start, end, processor + "/batch/sum");
+            out.put(processor, new Loop(shares, batches / seconds, batches == 0 ? 0 : records / batches));
+        }
+        return out;
+    }
+
+    private static double delta(Map<String, Double> start, Map<String, Double> end, String key) {
+        return end.getOrDefault(key, 0.0) - start.getOrDefault(key, 0.0);
+    }
+
+    /** One line per handler, as printed in the summary. */
+    static String describe(String processor, Loop loop) {
+        StringBuilder b = new StringBuilder(String.format("  loop: %-12s", processor));
+        loop.stageShare().forEach((stage, share) -> b.append(String.format(" %s %3.0f%%", stage, share * 100)));
+        return b.append(String.format("  (working %3.0f%%);  %.1f batches/s of %.0f records", loop.working() * 100,
+                loop.batchesPerSecond(), loop.meanBatch())).toString();
+    }
+}
