@@ -1,5 +1,6 @@
 package dev.mizani.hub;
 
+import dev.mizani.embedded.InfrastructureSettings;
 import dev.mizani.participants.domain.Participant;
 import dev.mizani.participants.domain.ParticipantCommand;
 import dev.mizani.participants.domain.ParticipantDecider;
@@ -31,6 +32,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,8 +49,8 @@ public final class HubServices implements AutoCloseable {
     public final ParticipantDirectory directory;
     public final ParticipantCodec participantCodec;
     public final TransferCodec transferCodec;
-    private final Supervisor<ParticipantCommand, ParticipantEvent, Participant> participants;
-    private final Supervisor<TransferCommand, TransferEvent, Transfer> transfers;
+    private final List<Supervisor<ParticipantCommand, ParticipantEvent, Participant>> participants;
+    private final List<Supervisor<TransferCommand, TransferEvent, Transfer>> transfers;
     public final ExpiryScheduler expiry;
     /** Every service's figures, for the query API's {@code /metrics}; the embedding process may add its own. */
     public final Metrics metrics = new Metrics();
@@ -69,12 +73,12 @@ public final class HubServices implements AutoCloseable {
                 .withEnv("MIZANI_TRANSFERS", env);
         ProcessorMetrics participantMetrics = new ProcessorMetrics(metrics, "participants");
         ProcessorMetrics transferMetrics = new ProcessorMetrics(metrics, "transfers");
-        participants = start(new Supervisor<>("participants", () -> new CommandProcessor<>(participantSettings,
-                new ParticipantDecider(), participantCodec, store, bootstrap, clock, ProcessorHooks.NONE, null,
-                TransactionalIndex.NONE, participantMetrics), RESTARTS_MAX, RESTART_WINDOW, metrics));
-        transfers = start(new Supervisor<>("transfers", () -> new CommandProcessor<>(transferSettings,
-                new TransferDecider(), transferCodec, store, bootstrap, clock, transfersHooks, null,
-                new TransferTimers(), transferMetrics), RESTARTS_MAX, RESTART_WINDOW, metrics));
+        participants = supervised("participants", instances(env, "MIZANI_PARTICIPANTS_INSTANCES"),
+                () -> new CommandProcessor<>(participantSettings, new ParticipantDecider(), participantCodec, store,
+                        bootstrap, clock, ProcessorHooks.NONE, null, TransactionalIndex.NONE, participantMetrics));
+        transfers = supervised("transfers", instances(env, "MIZANI_TRANSFERS_INSTANCES"),
+                () -> new CommandProcessor<>(transferSettings, new TransferDecider(), transferCodec, store, bootstrap,
+                        clock, transfersHooks, null, new TransferTimers(), transferMetrics));
         expiry = start(new ExpiryScheduler(dataSource, bootstrap, transferCodec, clock, Duration.ofMillis(100),
                 Duration.ofSeconds(5), 1_000).start());
         String guarantee = env.getOrDefault("MIZANI_POLICY_GUARANTEE", "at_least_once");
@@ -86,13 +90,34 @@ public final class HubServices implements AutoCloseable {
                 stateDir.resolve("transfers-policy"), guarantee).start());
     }
 
-    public CommandProcessor<TransferCommand, TransferEvent, Transfer> transfers() {
-        return transfers.current();
+    /** How often an instance of the transfers handler was replaced after stopping on an error, in the last minute. */
+    public int transfersRestarts() {
+        return transfers.stream().mapToInt(Supervisor::restarts).sum();
     }
 
-    /** How often the transfers handler was replaced after stopping on an error. */
-    public int transfersRestarts() {
-        return transfers.restarts();
+    /**
+     * Instances of one handler in one consumer group, each under its own supervisor. The group splits the command
+     * topic's partitions among them, and each partition keeps a single writer: more instances commit to PostgreSQL
+     * side by side, where one instance's loop waits for each commit before its next batch.
+     */
+    private <C, E, S> List<Supervisor<C, E, S>> supervised(String name, int instances,
+                                                         Supplier<CommandProcessor<C, E, S>> factory) {
+        List<Supervisor<C, E, S>> supervisors = new ArrayList<>();
+        for (int i = 0; i < instances; i++) {
+            supervisors.add(start(new Supervisor<>(name, factory, RESTARTS_MAX, RESTART_WINDOW, metrics)));
+        }
+        metrics.gauge("mizani_processor_up", "Instances of the handler running",
+                () -> supervisors.stream().filter(s -> s.current().status() == CommandProcessor.Status.RUNNING).count(),
+                "processor", name);
+        return List.copyOf(supervisors);
+    }
+
+    private static int instances(Map<String, String> env, String variable) {
+        int n = InfrastructureSettings.intOf(env, variable, 1);
+        if (n < 1 || n > 16) {
+            throw new IllegalArgumentException(variable + " is " + n + ": 1 to 16 instances");
+        }
+        return n;
     }
 
     /** The event store's and the contexts' tables, then the topics (with their dead-letter topics). */

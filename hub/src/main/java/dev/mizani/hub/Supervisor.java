@@ -33,8 +33,7 @@ final class Supervisor<C, E, S> implements AutoCloseable {
         this.name = name;
         this.restartCount = metrics.counter("mizani_processor_restarts_total",
                 "Handler instances replaced after stopping on an error or being fenced", "processor", name);
-        metrics.gauge("mizani_processor_up", "1 while the handler runs, 0 when it has stopped or is left down",
-                () -> current.status() == CommandProcessor.Status.RUNNING ? 1 : 0, "processor", name);
+
         this.factory = factory;
         this.restartsMax = restartsMax;
         this.window = window;

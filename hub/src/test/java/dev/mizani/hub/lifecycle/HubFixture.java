@@ -34,9 +34,14 @@ public final class HubFixture implements AutoCloseable {
     record Prepared(String id, String fulfilment, TransferCommand.PrepareTransfer command) {}
 
     public HubFixture(ProcessorHooks transfersHooks) throws Exception {
+        this(transfersHooks, Map.of());
+    }
+
+    /** @param env the hub's environment variables, as {@link HubServices} reads them */
+    public HubFixture(ProcessorHooks transfersHooks, Map<String, String> env) throws Exception {
         HubServices.prepare(infra.dataSource, infra.bootstrap(), 4);
         hub = new HubServices(infra.bootstrap(), infra.dataSource, infra.registry, Clock.systemUTC(),
-                Files.createTempDirectory("mizani-streams-"), Map.of(), transfersHooks);
+                Files.createTempDirectory("mizani-streams-"), env, transfersHooks);
         events = new EventCollector(infra.bootstrap(), infra.registry);
         producer = new KafkaProducer<>(KafkaClients.idempotentProducer(infra.bootstrap(), "fixture-" + UUID.randomUUID()));
     }
