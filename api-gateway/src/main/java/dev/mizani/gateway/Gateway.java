@@ -1,5 +1,6 @@
 package dev.mizani.gateway;
 
+import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.gateway.admin.AdminApi;
 import dev.mizani.gateway.callbacks.CallbackNotifier;
 import dev.mizani.gateway.participants.ParticipantCommands;
@@ -40,7 +41,9 @@ public final class Gateway implements AutoCloseable {
     public final AdminApi admin;
 
     /** @param readStore the read store's database: GET /transfers/{ID} and settlement windows are answered from it */
-    public Gateway(String bootstrap, CachedSchemaRegistry registry, Clock clock, Settings s, DataSource readStore) {
+    /** @param metrics where the transfers API counts its answers and the notifier its callbacks */
+    public Gateway(String bootstrap, CachedSchemaRegistry registry, Clock clock, Settings s, DataSource readStore,
+                   Metrics metrics) {
         try {
             participants = started(new ParticipantsView(bootstrap, registry));
             ParticipantCommands commands = started(new ParticipantCommands(bootstrap, registry, participants, clock, s.adminWait()));
@@ -49,10 +52,10 @@ public final class Gateway implements AutoCloseable {
             ParticipantGuard guard = new ParticipantGuard(participants, new RateLimits(System::nanoTime),
                     s.rateLimitPerSecond(), s.rateLimitBurst());
             CallbackNotifier callbacks = started(new CallbackNotifier(bootstrap, registry, participants, clock,
-                    s.hubName(), s.callbacks(), s.mutualTls()));
+                    s.hubName(), s.callbacks(), s.mutualTls(), metrics));
             transfers = started(new TransfersGateway(s.host(), s.transfersPort(), bootstrap, registry, guard, clock,
                     s.sendTimeout(), new ReadQueries(readStore), callbacks, s.mutualTls(), s.transfersServer(),
-                    s.commandLingerMs()).start());
+                    s.commandLingerMs(), metrics).start());
         } catch (RuntimeException e) {
             close(); // a port already taken, say: what did start stops
             throw e;

@@ -98,7 +98,8 @@ public final class Main {
                 ProjectionHandler.Settings.defaults().withEnv(env), ProjectionHandler.Hooks.NONE).start().export(services.metrics);
         running.push(projections);
         Gateway.Settings gatewaySettings = gatewaySettings(env, settings);
-        Gateway gateway = new Gateway(infrastructure.kafkaBootstrap(), registry, Clock.systemUTC(), gatewaySettings, dataSource);
+        Gateway gateway = new Gateway(infrastructure.kafkaBootstrap(), registry, Clock.systemUTC(), gatewaySettings, dataSource,
+                services.metrics);
         running.push(gateway);
         QueryApi query = new QueryApi(dataSource, projections::lag, () -> new Rebuild(dataSource, projections),
                 services.metrics,

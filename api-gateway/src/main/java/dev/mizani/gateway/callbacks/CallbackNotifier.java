@@ -1,5 +1,6 @@
 package dev.mizani.gateway.callbacks;
 
+import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.gateway.participants.ParticipantsView;
 import dev.mizani.gateway.security.MutualTls;
 import dev.mizani.platform.http.LoopHttp;
@@ -88,6 +89,9 @@ public final class CallbackNotifier implements AutoCloseable {
     private final String hubName;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Semaphore inFlight;
+    private final Metrics.Counter delivered;
+    private final Metrics.Counter deadLettered;
+    private final Metrics.Counter retried;
     private final int attemptsMax;
     private final Duration backoff;
     private final Clock clock;
@@ -102,8 +106,14 @@ public final class CallbackNotifier implements AutoCloseable {
     private record Stamp(long second, String text) {}
 
     public CallbackNotifier(String bootstrap, CachedSchemaRegistry registry, ParticipantsView endpoints, Clock clock,
-                            String hubName, Settings settings, Optional<MutualTls> mutualTls) {
+                            String hubName, Settings settings, Optional<MutualTls> mutualTls, Metrics metrics) {
         int inFlightMax = settings.inFlightMax();
+        String outcomes = "mizani_callbacks_total";
+        String outcomesHelp = "Callbacks that ended: delivered (answered 2xx) or dead_lettered (on callbacks.dlq)";
+        this.delivered = metrics.counter(outcomes, outcomesHelp, "outcome", "delivered");
+        this.deadLettered = metrics.counter(outcomes, outcomesHelp, "outcome", "dead_lettered");
+        this.retried = metrics.counter("mizani_callback_retries_total", "Callback attempts after the first");
+
         this.hubName = hubName;
         this.endpoints = endpoints;
         this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
@@ -127,6 +137,9 @@ public final class CallbackNotifier implements AutoCloseable {
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("callback-retry")
                 .daemon().unstarted(r));
         this.inFlight = new Semaphore(inFlightMax);
+        Semaphore permits = inFlight;
+        metrics.gauge("mizani_callbacks_in_flight", "Callbacks being delivered now (at most MIZANI_CALLBACKS_IN_FLIGHT_MAX)",
+                () -> inFlightMax - permits.availablePermits());
         this.attemptsMax = settings.attemptsMax();
         this.backoff = settings.backoff();
         this.clock = clock;
@@ -260,6 +273,7 @@ public final class CallbackNotifier implements AutoCloseable {
         }
         loop.send(origin, c.method(), target, headers, c.body().getBytes(StandardCharsets.UTF_8), (status, body, failure) -> {
             if (status / 100 == 2) {
+                delivered.inc();
                 done.complete(null);
                 return;
             }
@@ -269,6 +283,7 @@ public final class CallbackNotifier implements AutoCloseable {
             }
             // off the loop thread: a dead letter is a Kafka send, which may block on metadata
             if (attempt < attemptsMax) {
+                retried.inc();
                 retries.schedule(() -> attempt(c, url, attempt + 1, done), backoff.toMillis() << (attempt - 1),
                         TimeUnit.MILLISECONDS);
             } else {
@@ -311,6 +326,7 @@ public final class CallbackNotifier implements AutoCloseable {
                     .submit(c.body().getBytes(StandardCharsets.UTF_8))) {
                 int status = response.status().code();
                 if (status / 100 == 2) {
+                    delivered.inc();
                     return;
                 }
                 reason = "HTTP " + status + " from " + url;
@@ -323,7 +339,10 @@ public final class CallbackNotifier implements AutoCloseable {
                 reason = "interrupted";
                 break;
             }
-            sleep(backoff.toMillis() << (attempt - 1));
+            if (attempt < attemptsMax) {
+                retried.inc();
+                sleep(backoff.toMillis() << (attempt - 1));
+            }
         }
         deadLetter(c, reason + " after " + attemptsMax + " attempts");
     }
@@ -338,6 +357,7 @@ public final class CallbackNotifier implements AutoCloseable {
     }
 
     private void deadLetter(Callback c, String reason) {
+        deadLettered.inc();
         log.warn("callback {} {} to {} failed: {}", c.method(), c.transferId(), c.participant(), reason);
         RecordHeaders headers = new RecordHeaders();
         headers.add("mizani.dlq.reason", reason.getBytes(StandardCharsets.UTF_8));

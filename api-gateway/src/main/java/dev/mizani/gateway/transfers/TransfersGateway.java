@@ -1,5 +1,6 @@
 package dev.mizani.gateway.transfers;
 
+import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.gateway.callbacks.Callback;
 import dev.mizani.gateway.callbacks.CallbackNotifier;
 import dev.mizani.gateway.callbacks.TransferNotifications;
@@ -93,6 +94,7 @@ public final class TransfersGateway implements AutoCloseable {
     private final ParticipantGuard guard;
     private final ReadQueries reads;
     private final CallbackNotifier callbacks;
+    private final Answers answers;
     private final String scheme;
     /** This API's OpenAPI document, served as is at /openapi.yaml without a credential. */
     private static final Reply OPENAPI = new Reply(200, "application/yaml", openApiDocument(), null);
@@ -112,10 +114,12 @@ public final class TransfersGateway implements AutoCloseable {
      *                        by Helidon whatever {@code server} says
      * @param commandLingerMs how long the producer of commands waits to fill a produce request (0 to 100 ms); each
      *                        accepted request waits for its command's acknowledgement, so this adds to its latency
+     * @param metrics         where the answers are counted, by route and status
      */
     public TransfersGateway(String host, int port, String bootstrap, CachedSchemaRegistry registry, ParticipantGuard guard,
                             Clock clock, Duration sendTimeout, ReadQueries reads, CallbackNotifier callbacks,
-                            Optional<MutualTls> mutualTls, Server server, int commandLingerMs) {
+                            Optional<MutualTls> mutualTls, Server server, int commandLingerMs, Metrics metrics) {
+        this.answers = new Answers(metrics);
         if (commandLingerMs < 0 || commandLingerMs > 100) {
             throw new IllegalArgumentException("the command producer's linger is 0 to 100 ms, got " + commandLingerMs);
         }
@@ -153,14 +157,15 @@ public final class TransfersGateway implements AutoCloseable {
                 .maxPayloadSize(SERVER_PAYLOAD_BYTES_MAX)
                 .directHandlers(d -> ProtocolErrors.install(d, CONTENT_TYPE))
                 .routing(r -> r
-                        .post("/transfers", (req, res) -> helidon(req, res, this::prepare))
-                        .put("/transfers/{id}/error", (req, res) -> helidon(req, res, this::error))
-                        .put("/transfers/{id}", (req, res) -> helidon(req, res, this::answer))
-                        .get("/transfers/{id}", (req, res) -> write(res, lookup(call(req))))
-                        .get("/openapi.yaml", (req, res) -> write(res, OPENAPI))
+                        .post("/transfers", (req, res) -> helidon(req, res, this::prepare, Answers.PREPARE))
+                        .put("/transfers/{id}/error", (req, res) -> helidon(req, res, this::error, Answers.ERROR))
+                        .put("/transfers/{id}", (req, res) -> helidon(req, res, this::answer, Answers.ANSWER))
+                        .get("/transfers/{id}", (req, res) -> write(res, answers.count(Answers.LOOKUP, lookup(call(req)))))
+                        .get("/openapi.yaml", (req, res) -> write(res, answers.count(Answers.OTHER, OPENAPI)))
                         .error(RuntimeException.class, (req, res, e) -> {
                             log.error("{} {} failed", req.prologue().method().text(), req.path().path(), e);
-                            write(res, reject(new FspiopRejection(500, FspiopError.INTERNAL_SERVER_ERROR, "see the hub's log")));
+                            write(res, answers.count(Answers.OTHER,
+                                    reject(new FspiopRejection(500, FspiopError.INTERNAL_SERVER_ERROR, "see the hub's log"))));
                         }))
                 .build();
     }
@@ -338,33 +343,32 @@ public final class TransfersGateway implements AutoCloseable {
     private void route(LoopServer.Request r, LoopServer.Exchange x) {
         String path = r.path();
         String method = r.method();
-        Consumer<Reply> reply = x::reply;
         if (path.equals("/transfers")) {
             if (method.equals("POST")) {
-                prepare(call(r, null), reply);
+                prepare(call(r, null), reply -> x.reply(answers.count(Answers.PREPARE, reply)));
                 return;
             }
         } else if (path.startsWith("/transfers/") && path.length() > "/transfers/".length()) {
             String rest = path.substring("/transfers/".length());
             int slash = rest.indexOf('/');
             if (slash < 0 && method.equals("PUT")) {
-                answer(call(r, rest), reply);
+                answer(call(r, rest), reply -> x.reply(answers.count(Answers.ANSWER, reply)));
                 return;
             }
             if (slash < 0 && method.equals("GET")) {
                 Call call = call(r, rest);
-                Thread.ofVirtual().name("transfer-lookup").start(() -> x.reply(lookup(call)));
+                Thread.ofVirtual().name("transfer-lookup").start(() -> x.reply(answers.count(Answers.LOOKUP, lookup(call))));
                 return;
             }
             if (slash > 0 && rest.substring(slash).equals("/error") && method.equals("PUT")) {
-                error(call(r, rest.substring(0, slash)), reply);
+                error(call(r, rest.substring(0, slash)), reply -> x.reply(answers.count(Answers.ERROR, reply)));
                 return;
             }
         } else if (path.equals("/openapi.yaml") && (method.equals("GET") || method.equals("HEAD"))) {
-            x.reply(OPENAPI);
+            x.reply(answers.count(Answers.OTHER, OPENAPI));
             return;
         }
-        x.reply(refusal(404, "no resource " + method + " " + path));
+        x.reply(answers.count(Answers.OTHER, refusal(404, "no resource " + method + " " + path)));
     }
 
     private static Call call(LoopServer.Request r, String id) {
@@ -373,7 +377,7 @@ public final class TransfersGateway implements AutoCloseable {
 
     // --- Helidon (HTTPS with client certificates, or MIZANI_GATEWAY_SERVER=helidon)
 
-    private void helidon(ServerRequest req, ServerResponse res, BiConsumer<Call, Consumer<Reply>> route) {
+    private void helidon(ServerRequest req, ServerResponse res, BiConsumer<Call, Consumer<Reply>> route, int counted) {
         CompletableFuture<Reply> answer = new CompletableFuture<>();
         route.accept(call(req), answer::complete);
         Reply reply;
@@ -385,7 +389,7 @@ public final class TransfersGateway implements AutoCloseable {
             Thread.currentThread().interrupt();
             reply = UNRECORDED;
         }
-        write(res, reply);
+        write(res, answers.count(counted, reply));
     }
 
     private static Call call(ServerRequest req) {

@@ -11,6 +11,7 @@ import dev.mizani.hub.http.HttpHub.Prepared;
 import dev.mizani.hub.http.HttpHub.Received;
 import dev.mizani.hub.lifecycle.HubFixture;
 import dev.mizani.platform.testing.Await;
+import dev.mizani.platform.testing.MetricsText;
 import dev.mizani.platform.testing.TopicReader;
 import dev.mizani.schemas.HubTopics;
 import java.net.InetSocketAddress;
@@ -254,6 +255,10 @@ class FspiopOverHttpEndToEndTest {
                         .value(), StandardCharsets.UTF_8).equals("participant " + silent.name()
                         + " has no FSPIOP_CALLBACK_URL_TRANSFER_ERROR endpoint")));
     }
+    private static double scraped(String series) {
+        return MetricsText.value(hub.f.hub.metrics.scrape(), series);
+    }
+
     @Test
     void aCallbackRefusedOnceIsDeliveredByItsRetryAndAnUnreachableOneIsDeadLettered() throws Exception {
         // a payee whose server answers 503 to the first forwarded prepare, then 200
@@ -279,6 +284,8 @@ class FspiopOverHttpEndToEndTest {
             hub.registerEndpoints(unreachable.name(), "http://127.0.0.1:" + closedPort);
             hub.f.awaitDirectoryKnows(flaky.name(), unreachable.name());
 
+            double retriedBefore = scraped("mizani_callback_retries_total");
+            double deadBefore = scraped("mizani_callbacks_total{outcome=\"dead_lettered\"}");
             Prepared p = prepare(payer, flaky, "1", Duration.ofSeconds(60));
             Await.until(HubFixture.BOUND, "the prepare forwarded again after a 503", () -> arrivals.size() >= 2);
             assertThat(arrivals).containsExactly("POST /transfers", "POST /transfers");
@@ -296,6 +303,9 @@ class FspiopOverHttpEndToEndTest {
             assertThat(TopicReader.readAll(hub.f.infra.bootstrap(), HubTopics.CALLBACK_DEAD_LETTERS, 0, Duration.ofSeconds(5),
                     Duration.ofMillis(200)).stream().map(r -> r.key())).as("the retried callback was not dead-lettered")
                     .doesNotContain(p.id());
+            // the 503 and the refused connection's first attempt were retried; the second attempt was dead-lettered
+            assertThat(scraped("mizani_callback_retries_total") - retriedBefore).isGreaterThanOrEqualTo(2);
+            assertThat(scraped("mizani_callbacks_total{outcome=\"dead_lettered\"}") - deadBefore).isGreaterThanOrEqualTo(1);
         } finally {
             flakyServer.stop(0);
             for (Dfsp d : new Dfsp[] {flaky, unreachable}) {

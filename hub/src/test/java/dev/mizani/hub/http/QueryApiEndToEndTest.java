@@ -3,6 +3,7 @@ package dev.mizani.hub.http;
 import static dev.mizani.hub.http.HttpHub.expect;
 import static dev.mizani.hub.http.HttpHub.fulfilBody;
 import static dev.mizani.hub.http.HttpHub.prepareBody;
+import static dev.mizani.platform.testing.MetricsText.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -252,15 +253,14 @@ class QueryApiEndToEndTest {
         assertThat(value(text, "mizani_projection_up")).isEqualTo(1);
         assertThat(value(text, "mizani_projection_events_applied")).isGreaterThanOrEqualTo(16);
         assertThat(text).contains("# TYPE mizani_processor_stage_seconds histogram");
+        assertThat(value(text, "mizani_gateway_answers_total{route=\"POST /transfers\",status=\"202\"}")).isGreaterThanOrEqualTo(16);
+        assertThat(value(text, "mizani_gateway_answers_total{route=\"PUT /transfers/{ID}\",status=\"202\"}")).isGreaterThanOrEqualTo(15);
+        assertThat(value(text, "mizani_gateway_answers_total{route=\"PUT /transfers/{ID}/error\",status=\"202\"}")).isGreaterThanOrEqualTo(1);
+        // each committed transfer called its payee (the prepare) and its payer (the commit)
+        assertThat(value(text, "mizani_callbacks_total{outcome=\"delivered\"}")).isGreaterThanOrEqualTo(2 * 15);
 
         assertThat(hub.query(a.credential(), "/metrics").statusCode()).isEqualTo(403);
         assertThat(hub.query("not-a-credential-" + RUN, "/metrics").statusCode()).isEqualTo(401);
-    }
-
-    /** The value of one series in a Prometheus text answer; fails when the series is absent. */
-    private static double value(String text, String series) {
-        return text.lines().filter(l -> l.startsWith(series + " ")).map(l -> Double.parseDouble(l.substring(series.length() + 1)))
-                .findFirst().orElseThrow(() -> new AssertionError("no series " + series + " in\n" + text));
     }
 
     @Test

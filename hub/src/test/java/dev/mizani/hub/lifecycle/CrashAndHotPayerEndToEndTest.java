@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mizani.platform.commandloop.ProcessorHooks;
 import dev.mizani.platform.eventstore.StoredEvent;
 import dev.mizani.platform.testing.Await;
+import dev.mizani.platform.testing.MetricsText;
 import dev.mizani.platform.testing.TopicReader;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.participants.domain.ParticipantEvent;
@@ -115,9 +116,7 @@ class CrashAndHotPayerEndToEndTest {
     }
 
     private static double scraped(String series) {
-        return f.hub.metrics.scrape().lines().filter(l -> l.startsWith(series + " "))
-                .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1))).findFirst()
-                .orElseThrow(() -> new AssertionError("no series " + series));
+        return MetricsText.value(f.hub.metrics.scrape(), series);
     }
 
     /**
