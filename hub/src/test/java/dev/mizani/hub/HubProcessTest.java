@@ -78,6 +78,19 @@ class HubProcessTest {
                         dev.mizani.schemas.transfer.TransferEventEnvelope.getClassSchema().toString()).id())
                 .isEqualTo(schemaId);
         assertThat(java.nio.file.Files.readString(operatorToken)).as("the same credential after a restart").isEqualTo(credential);
+        // every service of the process reports into the query API's /metrics
+        java.util.regex.Pattern queryPort = java.util.regex.Pattern.compile("query API on port (\\d+)");
+        dev.mizani.platform.testing.Await.until(Duration.ofSeconds(10), "the query API's port in the log",
+                () -> queryPort.matcher(second.printed()).find());
+        java.util.regex.Matcher port = queryPort.matcher(second.printed());
+        assertThat(port.find()).isTrue();
+        var metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + port.group(1) + "/metrics"))
+                .header("Authorization", "Bearer " + credential.trim()).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("mizani_processor_up{processor=\"transfers\"}",
+                "mizani_processor_up{processor=\"participants\"}", "mizani_processor_stage_seconds_count{processor=\"transfers\",stage=\"commit\"}",
+                "mizani_projection_lag_events{topic=", "mizani_callbacks_in_flight ");
         second.interruptAndAwaitExit();
     }
 
