@@ -102,6 +102,7 @@ public final class ProjectionHandler implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Lag lag;
+    private volatile Figures figures = Figures.of(new Metrics());
     private volatile Throwable failure;
     private KafkaConsumer<String, byte[]> consumer;
     private long batches;
@@ -148,8 +149,22 @@ public final class ProjectionHandler implements AutoCloseable {
         return config;
     }
 
-    /** Registers this handler's lag and progress as gauges, read from {@link #lag()} at each scrape. */
+    /** What each batch costs; registered nowhere until {@link #export} moves them into the hub's metrics. */
+    private record Figures(Metrics.Histogram batchSeconds, Metrics.Histogram batchRecords, Metrics.Counter deadLetters,
+                           Metrics.Counter replays) {
+        static Figures of(Metrics m) {
+            return new Figures(
+                    m.histogram("mizani_projection_batch_seconds", "Time to apply a polled batch to the read store and "
+                            + "commit it", Metrics.SECONDS),
+                    m.histogram("mizani_projection_batch_records", "Events per polled batch", Metrics.BATCH_SIZES),
+                    m.counter("mizani_projection_dead_letters_total", "Events that could not be decoded, kept in dead_letters"),
+                    m.counter("mizani_projection_replays_total", "Batches rolled back after a database failure and replayed"));
+        }
+    }
+
+    /** Registers this handler's lag, progress and batch figures, read from {@link #lag()} at each scrape. */
     public ProjectionHandler export(Metrics metrics) {
+        figures = Figures.of(metrics);
         metrics.gauge("mizani_projection_lag_events", "Events on the topic not yet in the read store (NaN until measured)",
                 () -> unknownIfNegative(lag.transfersEvents()), "topic", HubTopics.TRANSFERS_EVENTS);
         metrics.gauge("mizani_projection_lag_events", "Events on the topic not yet in the read store (NaN until measured)",
@@ -203,9 +218,14 @@ public final class ProjectionHandler implements AutoCloseable {
                     continue;
                 }
                 try {
+                    long startedAt = System.nanoTime();
                     applyLive(records);
+                    Figures f = figures;
+                    f.batchSeconds().observeNanos(System.nanoTime() - startedAt);
+                    f.batchRecords().observe(records.count());
                     failures = 0;
                 } catch (SQLException e) {
+                    figures.replays().inc();
                     if (++failures > settings.retriesMax()) {
                         throw e;
                     }
@@ -264,6 +284,7 @@ public final class ProjectionHandler implements AutoCloseable {
             }
         }
         if (!dead.isEmpty()) {
+            figures.deadLetters().add(dead.size());
             log.warn("{} records could not be decoded; kept in dead_letters: {}", dead.size(), dead.getFirst().reason());
         }
     }

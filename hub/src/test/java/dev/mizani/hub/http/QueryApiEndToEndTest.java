@@ -254,6 +254,8 @@ class QueryApiEndToEndTest {
         assertThat(value(text, "mizani_processor_restarts_total{processor=\"transfers\"}")).isZero();
         assertThat(value(text, "mizani_projection_up")).isEqualTo(1);
         assertThat(value(text, "mizani_projection_events_applied")).isGreaterThanOrEqualTo(16);
+        assertThat(value(text, "mizani_projection_batch_records_sum")).isGreaterThanOrEqualTo(16);
+        assertThat(value(text, "mizani_projection_batch_seconds_count")).isPositive();
         assertThat(text).contains("# TYPE mizani_processor_stage_seconds histogram");
         assertThat(value(text, "mizani_gateway_answers_total{route=\"POST /transfers\",status=\"202\"}")).isGreaterThanOrEqualTo(16);
         assertThat(value(text, "mizani_gateway_answers_total{route=\"PUT /transfers/{ID}\",status=\"202\"}")).isGreaterThanOrEqualTo(15);
