@@ -90,7 +90,7 @@ public final class HubServices implements AutoCloseable {
                 stateDir.resolve("transfers-policy"), guarantee).start());
     }
 
-    /** How often an instance of the transfers handler was replaced after stopping on an error, in the last minute. */
+    /** How often an instance of the transfers handler was replaced after stopping on an error (within the restart window). */
     public int transfersRestarts() {
         return transfers.stream().mapToInt(Supervisor::restarts).sum();
     }

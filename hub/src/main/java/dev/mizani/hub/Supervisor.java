@@ -33,7 +33,6 @@ final class Supervisor<C, E, S> implements AutoCloseable {
         this.name = name;
         this.restartCount = metrics.counter("mizani_processor_restarts_total",
                 "Handler instances replaced after stopping on an error or being fenced", "processor", name);
-
         this.factory = factory;
         this.restartsMax = restartsMax;
         this.window = window;
