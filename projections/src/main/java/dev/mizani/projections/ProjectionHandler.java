@@ -165,10 +165,11 @@ public final class ProjectionHandler implements AutoCloseable {
     /** Registers this handler's lag, progress and batch figures, read from {@link #lag()} at each scrape. */
     public ProjectionHandler export(Metrics metrics) {
         figures = Figures.of(metrics);
-        metrics.gauge("mizani_projection_lag_events", "Events on the topic not yet in the read store (NaN until measured)",
-                () -> unknownIfNegative(lag.transfersEvents()), "topic", HubTopics.TRANSFERS_EVENTS);
-        metrics.gauge("mizani_projection_lag_events", "Events on the topic not yet in the read store (NaN until measured)",
-                () -> unknownIfNegative(lag.participantsEvents()), "topic", HubTopics.PARTICIPANTS_EVENTS);
+        String lagHelp = "Events on the topic not yet in the read store (NaN until measured)";
+        metrics.gauge("mizani_projection_lag_events", lagHelp, () -> unknownIfNegative(lag.transfersEvents()),
+                "topic", HubTopics.TRANSFERS_EVENTS);
+        metrics.gauge("mizani_projection_lag_events", lagHelp, () -> unknownIfNegative(lag.participantsEvents()),
+                "topic", HubTopics.PARTICIPANTS_EVENTS);
         metrics.gauge("mizani_projection_events_applied", "Events this projection handler applied since it started",
                 () -> lag.eventsApplied());
         metrics.gauge("mizani_projection_up", "1 while the projection handler runs", () -> isRunning() ? 1 : 0);
