@@ -1,5 +1,6 @@
 package dev.mizani.gateway;
 
+import dev.mizani.platform.health.Health;
 import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.gateway.admin.AdminApi;
 import dev.mizani.gateway.callbacks.CallbackNotifier;
@@ -42,20 +43,21 @@ public final class Gateway implements AutoCloseable {
 
     /** @param readStore the read store's database: GET /transfers/{ID} and settlement windows are answered from it */
     /** @param metrics where the transfers API counts its answers and the notifier its callbacks */
+    /** @param health the process's checks, which every API serves at {@code GET /health} */
     public Gateway(String bootstrap, CachedSchemaRegistry registry, Clock clock, Settings s, DataSource readStore,
-                   Metrics metrics) {
+                   Metrics metrics, Health health) {
         try {
             participants = started(new ParticipantsView(bootstrap, registry));
             ParticipantCommands commands = started(new ParticipantCommands(bootstrap, registry, participants, clock, s.adminWait()));
             admin = started(new AdminApi(s.host(), s.adminPort(), participants, commands, s.operatorCredentialSha256(),
-                    s.hubName(), new SettlementWindows(readStore), s.adminWait()).start());
+                    s.hubName(), new SettlementWindows(readStore), s.adminWait(), health).start());
             ParticipantGuard guard = new ParticipantGuard(participants, new RateLimits(System::nanoTime),
                     s.rateLimitPerSecond(), s.rateLimitBurst());
             CallbackNotifier callbacks = started(new CallbackNotifier(bootstrap, registry, participants, clock,
                     s.hubName(), s.callbacks(), s.mutualTls(), metrics));
             transfers = started(new TransfersGateway(s.host(), s.transfersPort(), bootstrap, registry, guard, clock,
                     s.sendTimeout(), new ReadQueries(readStore), callbacks, s.mutualTls(), s.transfersServer(),
-                    s.commandLingerMs(), metrics).start());
+                    s.commandLingerMs(), metrics, health).start());
         } catch (RuntimeException e) {
             close(); // a port already taken, say: what did start stops
             throw e;

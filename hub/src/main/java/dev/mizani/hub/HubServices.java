@@ -16,6 +16,7 @@ import dev.mizani.platform.commandloop.ProcessorSettings;
 import dev.mizani.platform.eventstore.Database;
 import dev.mizani.platform.eventstore.EventStore;
 import dev.mizani.platform.kafka.Topics;
+import dev.mizani.platform.health.Health;
 import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.platform.policy.PolicyStream;
 import dev.mizani.schemas.HubTopics;
@@ -54,6 +55,8 @@ public final class HubServices implements AutoCloseable {
     public final ExpiryScheduler expiry;
     /** Every service's figures, for the query API's {@code /metrics}; the embedding process may add its own. */
     public final Metrics metrics = new Metrics();
+    /** Every service's checks, served at each API's {@code /health}; the embedding process may add its own. */
+    public final Health health = new Health();
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private static final int RESTARTS_MAX = 5;
     private static final Duration RESTART_WINDOW = Duration.ofMinutes(1);
@@ -109,7 +112,19 @@ public final class HubServices implements AutoCloseable {
         metrics.gauge("mizani_processor_up", "Instances of the handler running",
                 () -> supervisors.stream().filter(s -> s.current().status() == CommandProcessor.Status.RUNNING).count(),
                 "processor", name);
+        health.register(name + "-handler", () -> handlerHealth(supervisors));
         return List.copyOf(supervisors);
+    }
+
+    /** Up while every instance runs; a supervisor that gave up leaves its instance stopped, and this says why. */
+    private static Health.Check handlerHealth(List<? extends Supervisor<?, ?, ?>> supervisors) {
+        for (Supervisor<?, ?, ?> s : supervisors) {
+            CommandProcessor<?, ?, ?> current = s.current();
+            if (current.status() != CommandProcessor.Status.RUNNING && current.status() != CommandProcessor.Status.CREATED) {
+                return Health.Check.down(current.status() + ": " + current.failure());
+            }
+        }
+        return Health.Check.up(supervisors.size() + " instance(s) running");
     }
 
     private static int instances(Map<String, String> env, String variable) {

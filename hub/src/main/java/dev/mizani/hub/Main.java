@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import dev.mizani.platform.commandloop.ProcessorHooks;
 import dev.mizani.platform.eventstore.Database;
+import dev.mizani.platform.health.Health;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.registry.SchemaRegistryClient;
@@ -98,11 +99,13 @@ public final class Main {
                 ProjectionHandler.Settings.defaults().withEnv(env), ProjectionHandler.Hooks.NONE).start().export(services.metrics);
         running.push(projections);
         Gateway.Settings gatewaySettings = gatewaySettings(env, settings);
+        services.health.register("projection", () -> projections.isRunning() ? Health.Check.up("running")
+                : Health.Check.down("stopped; the read store no longer follows the events"));
         Gateway gateway = new Gateway(infrastructure.kafkaBootstrap(), registry, Clock.systemUTC(), gatewaySettings, dataSource,
-                services.metrics);
+                services.metrics, services.health);
         running.push(gateway);
         QueryApi query = new QueryApi(dataSource, projections::lag, () -> new Rebuild(dataSource, projections),
-                services.metrics,
+                services.metrics, services.health,
                 new QueryApi.Settings(gatewaySettings.host(), InfrastructureSettings.intOf(env, "MIZANI_QUERY_PORT", 3002),
                         gatewaySettings.operatorCredentialSha256(),
                         InfrastructureSettings.intOf(env, "MIZANI_QUERY_PAGE_SIZE_MAX", 500))).start();
@@ -110,9 +113,22 @@ public final class Main {
 
         log.info("{} in {} ms: kafka={} db={} registry={}", READY_LINE, (System.nanoTime() - startNs) / 1_000_000,
                 infrastructure.kafkaBootstrap(), infrastructure.jdbcUrl(), infrastructure.registryUrl());
-        log.info("Running: FSPIOP transfers API on port {}, admin API on port {}, query API on port {}; callbacks, "
-                + "transfers and participants handlers, both policies, expiry scheduler, projections. Ctrl-C stops.",
-                gateway.transfers.port(), gateway.admin.port(), query.port());
+        log.info(banner(env, settings, gatewaySettings.host(), gateway.transfers.port(), gateway.admin.port(), query.port()));
+    }
+
+    /** What a new user does next: where each API is, where the operator's credential is, the first-transfer script. */
+    static String banner(Map<String, String> env, InfrastructureSettings settings, String host, int transfersPort,
+                         int adminPort, int queryPort) {
+        String token = env.get("MIZANI_OPERATOR_TOKEN") != null && !env.get("MIZANI_OPERATOR_TOKEN").isBlank()
+                ? "MIZANI_OPERATOR_TOKEN (as set)" : settings.dataDir().resolve("operator-token").toString();
+        return String.join(System.lineSeparator(), "",
+                "  FSPIOP transfers API   http://" + host + ":" + transfersPort + "   for DFSPs (GET /health, /openapi.yaml)",
+                "  admin API              http://" + host + ":" + adminPort + "   central-ledger's routes, operator only",
+                "  query API              http://" + host + ":" + queryPort + "   read store, /metrics (operator)",
+                "  operator credential    " + token + "   send it as Authorization: Bearer <credential>",
+                "  data                   " + settings.dataDir() + "   broker, database and registry state",
+                "  first transfer         java scripts/FirstTransfer.java   (onboards two DFSPs and commits one transfer)",
+                "  Ctrl-C stops the hub.");
     }
 
     /**

@@ -91,6 +91,20 @@ class HubProcessTest {
         assertThat(metrics.body()).contains("mizani_processor_up{processor=\"transfers\"}",
                 "mizani_processor_up{processor=\"participants\"}", "mizani_processor_stage_seconds_count{processor=\"transfers\",stage=\"commit\"}",
                 "mizani_projection_lag_events{topic=", "mizani_callbacks_in_flight ");
+        // the banner tells a new user where everything is, and every API answers /health without a credential
+        assertThat(second.printed()).contains("first transfer         java scripts/FirstTransfer.java",
+                "operator credential    " + operatorToken);
+        for (String api : List.of("FSPIOP transfers API   http://127.0.0.1:(\\d+)", "admin API              http://127.0.0.1:(\\d+)",
+                "query API              http://127.0.0.1:(\\d+)")) {
+            java.util.regex.Matcher banner = java.util.regex.Pattern.compile(api).matcher(second.printed());
+            assertThat(banner.find()).as("banner line %s", api).isTrue();
+            var health = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + banner.group(1) + "/health")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).as("%s /health: %s", api, health.body()).isEqualTo(200);
+            assertThat(health.body()).startsWith("{\"status\":\"UP\"").contains("\"transfers-handler\":{\"status\":\"UP\"",
+                    "\"participants-handler\":{\"status\":\"UP\"", "\"projection\":{\"status\":\"UP\"");
+        }
         second.interruptAndAwaitExit();
     }
 

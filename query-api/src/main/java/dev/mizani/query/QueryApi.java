@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mizani.platform.domain.money.Currencies;
+import dev.mizani.platform.health.Health;
 import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.platform.security.Credentials;
 import dev.mizani.projections.ProjectionHandler;
@@ -67,6 +68,7 @@ public final class QueryApi implements AutoCloseable {
     private final Supplier<ProjectionHandler.Lag> lag;
     private final Supplier<Rebuild> rebuilds;
     private final Metrics metrics;
+    private final Health health;
     private final Settings settings;
     private final WebServer server;
     private final ConcurrentHashMap<String, Identity> identities = new ConcurrentHashMap<>();
@@ -92,10 +94,14 @@ public final class QueryApi implements AutoCloseable {
         }
     }
 
-    /** @param metrics the hub's figures, served at {@code /metrics} to the operator */
+    /**
+     * @param metrics the hub's figures, served at {@code /metrics} to the operator
+     * @param health  the process's checks, served without a credential at {@code /health}
+     */
     public QueryApi(DataSource dataSource, Supplier<ProjectionHandler.Lag> lag, Supplier<Rebuild> rebuilds,
-                    Metrics metrics, Settings settings) {
+                    Metrics metrics, Health health, Settings settings) {
         this.metrics = metrics;
+        this.health = health;
         this.reads = new ReadQueries(dataSource);
         this.windows = new SettlementWindows(dataSource);
         this.lag = lag;
@@ -119,7 +125,11 @@ public final class QueryApi implements AutoCloseable {
     }
 
     private void routes(HttpRouting.Builder r) {
-        r.get("/health", (req, res) -> send(res, 200, JSON.createObjectNode()))
+        r.get("/health", (req, res) -> {
+                    Health.Report report = health.report();
+                    res.status(Status.create(report.httpStatus())).header(HeaderNames.CONTENT_TYPE, "application/json")
+                            .send(report.toJson());
+                })
                 .get("/transfers/{id}", guarded(this::transfer))
                 .get("/participants/{name}/transfers", guarded(this::transfersOf))
                 .get("/participants/{name}/positions", guarded(this::positions))

@@ -14,6 +14,7 @@ import dev.mizani.gateway.participants.ParticipantCommands.NotRecorded;
 import dev.mizani.gateway.participants.ParticipantsView;
 import dev.mizani.gateway.participants.ParticipantsView.Account;
 import dev.mizani.gateway.participants.ParticipantsView.Participant;
+import dev.mizani.platform.health.Health;
 import dev.mizani.platform.security.Credentials;
 import dev.mizani.platform.domain.FspiopError;
 import dev.mizani.schemas.participant.*;
@@ -62,9 +63,13 @@ public final class AdminApi implements AutoCloseable {
     private final WebServer server;
     private final SettlementWindows windows;
     private final Duration closeWait;
+    private final Health health;
 
+    /** @param health served without a credential at {@code GET /health} */
     public AdminApi(String host, int port, ParticipantsView view, ParticipantCommands commands,
-                    String operatorCredentialSha256, String hubName, SettlementWindows windows, Duration closeWait) {
+                    String operatorCredentialSha256, String hubName, SettlementWindows windows, Duration closeWait,
+                    Health health) {
+        this.health = health;
         this.windows = windows;
         this.closeWait = closeWait;
         this.view = view;
@@ -77,7 +82,12 @@ public final class AdminApi implements AutoCloseable {
     }
 
     private void routes(HttpRouting.Builder r) {
-        r.any(this::operatorOnly)
+        r.get("/health", (req, res) -> {
+                    Health.Report report = health.report();
+                    res.status(Status.create(report.httpStatus())).header(HeaderNames.CONTENT_TYPE, "application/json")
+                            .send(report.toJson());
+                })
+                .any(this::operatorOnly)
                 .get("/participants", guarded(this::list))
                 .post("/participants", guarded(this::create))
                 .get("/participants/limits", guarded(this::allLimits))

@@ -1,5 +1,6 @@
 package dev.mizani.gateway.transfers;
 
+import dev.mizani.platform.health.Health;
 import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.gateway.callbacks.Callback;
 import dev.mizani.gateway.callbacks.CallbackNotifier;
@@ -96,6 +97,7 @@ public final class TransfersGateway implements AutoCloseable {
     private final CallbackNotifier callbacks;
     private final Answers answers;
     private final String scheme;
+    private final Health health;
     /** This API's OpenAPI document, served as is at /openapi.yaml without a credential. */
     private static final Reply OPENAPI = new Reply(200, "application/yaml", openApiDocument(), null);
 
@@ -118,8 +120,10 @@ public final class TransfersGateway implements AutoCloseable {
      */
     public TransfersGateway(String host, int port, String bootstrap, CachedSchemaRegistry registry, ParticipantGuard guard,
                             Clock clock, Duration sendTimeout, ReadQueries reads, CallbackNotifier callbacks,
-                            Optional<MutualTls> mutualTls, Server server, int commandLingerMs, Metrics metrics) {
+                            Optional<MutualTls> mutualTls, Server server, int commandLingerMs, Metrics metrics,
+                            Health health) {
         this.answers = new Answers(metrics);
+        this.health = health;
         if (commandLingerMs < 0 || commandLingerMs > 100) {
             throw new IllegalArgumentException("the command producer's linger is 0 to 100 ms, got " + commandLingerMs);
         }
@@ -162,6 +166,7 @@ public final class TransfersGateway implements AutoCloseable {
                         .put("/transfers/{id}", (req, res) -> helidon(req, res, this::answer, Answers.ANSWER))
                         .get("/transfers/{id}", (req, res) -> write(res, answers.count(Answers.LOOKUP, lookup(call(req)))))
                         .get("/openapi.yaml", (req, res) -> write(res, answers.count(Answers.OTHER, OPENAPI)))
+                        .get("/health", (req, res) -> write(res, answers.count(Answers.OTHER, health())))
                         .error(RuntimeException.class, (req, res, e) -> {
                             log.error("{} {} failed", req.prologue().method().text(), req.path().path(), e);
                             write(res, answers.count(Answers.OTHER,
@@ -367,8 +372,18 @@ public final class TransfersGateway implements AutoCloseable {
         } else if (path.equals("/openapi.yaml") && (method.equals("GET") || method.equals("HEAD"))) {
             x.reply(answers.count(Answers.OTHER, OPENAPI));
             return;
+        } else if (path.equals("/health") && method.equals("GET")) {
+            // the checks may ask the database: off the selector thread
+            Thread.ofVirtual().name("health").start(() -> x.reply(answers.count(Answers.OTHER, health())));
+            return;
         }
         x.reply(answers.count(Answers.OTHER, refusal(404, "no resource " + method + " " + path)));
+    }
+
+    /** The process's health, as every API serves it: 200 when every check is up, else 503. */
+    private Reply health() {
+        Health.Report report = health.report();
+        return new Reply(report.httpStatus(), "application/json", report.toJson().getBytes(StandardCharsets.UTF_8), null);
     }
 
     private static Call call(LoopServer.Request r, String id) {

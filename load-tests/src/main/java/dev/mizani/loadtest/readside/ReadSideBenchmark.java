@@ -107,7 +107,7 @@ public final class ReadSideBenchmark {
             }
 
             QueryApi query = new QueryApi(ds, projections::lag, () -> new Rebuild(ds, projections),
-                    hub.metrics,
+                    hub.metrics, hub.health,
                     new QueryApi.Settings("127.0.0.1", 0, Credentials.sha256Hex(OPERATOR), 500)).start();
             List<String> ids = traffic.committedIds();
             List<Double> p99ById = new ArrayList<>();
