@@ -58,10 +58,22 @@ public final class ParticipantsView implements AutoCloseable {
     private final AvroWireCodec<ParticipantEventEnvelope> events;
     private final TopicFollower follower;
 
+    /** Each participant's stream version last applied: an event at or below it is a repeat and changes nothing. */
+    private final Map<String, Long> versions = new HashMap<>();
+
+    /** Follows participants.events from the beginning. */
     public ParticipantsView(String bootstrap, CachedSchemaRegistry registry) {
         this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS),
                 ParticipantEventEnvelope.getClassSchema());
-        this.follower = new TopicFollower("participants-view", bootstrap, List.of(HubTopics.PARTICIPANTS_EVENTS), this::apply);
+        this.follower = new TopicFollower("participants-view", bootstrap, List.of(HubTopics.PARTICIPANTS_EVENTS),
+                r -> apply(r.partition(), r.offset(), r.value()));
+    }
+
+    /** Fed by the caller through {@link #apply}, record by record in each partition's order. */
+    public ParticipantsView(CachedSchemaRegistry registry) {
+        this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS),
+                ParticipantEventEnvelope.getClassSchema());
+        this.follower = null;
     }
 
     public Optional<Participant> participant(String name) {
@@ -98,17 +110,27 @@ public final class ParticipantsView implements AutoCloseable {
         awaited.remove(commandId);
     }
 
-    private void apply(ConsumerRecord<String, byte[]> record) {
+    /**
+     * Applies one record of participants.events. Events come again (a handler republishes after a crash; a
+     * repeated command's stored outcome is published again, long after newer events of the same stream): each
+     * participant's stream version decides, so the view never goes back to an older state. A waiting caller
+     * still learns its command's outcome from a repeat.
+     */
+    public void apply(int partition, long offset, byte[] value) {
         ParticipantEventEnvelope envelope;
         try {
-            envelope = events.decode(record.value());
+            envelope = events.decode(value);
         } catch (RuntimeException e) {
-            log.warn("participants.events {}-{} is unreadable here: {}", record.partition(), record.offset(), e.toString());
+            log.warn("participants.events {}-{} is unreadable here: {}", partition, offset, e.toString());
             return;
         }
         Instant at = envelope.getMetadata().getRecordedAt();
         synchronized (this) {
-            evolve(envelope.getPayload(), at);
+            long version = envelope.getMetadata().getVersion();
+            if (version > versions.getOrDefault(envelope.getMetadata().getStreamId(), 0L)) {
+                versions.put(envelope.getMetadata().getStreamId(), version);
+                evolve(envelope.getPayload(), at);
+            }
         }
         String causation = envelope.getMetadata().getCausationId();
         if (causation != null) {
@@ -228,6 +250,8 @@ public final class ParticipantsView implements AutoCloseable {
 
     @Override
     public void close() {
-        follower.close();
+        if (follower != null) {
+            follower.close();
+        }
     }
 }

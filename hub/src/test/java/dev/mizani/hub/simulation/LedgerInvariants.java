@@ -3,7 +3,6 @@ package dev.mizani.hub.simulation;
 import dev.mizani.participants.domain.Participant;
 import dev.mizani.participants.domain.ParticipantDecider;
 import dev.mizani.participants.domain.ParticipantEvent;
-import dev.mizani.transfers.avro.TransferAvro;
 import dev.mizani.transfers.domain.Transfer;
 import dev.mizani.transfers.domain.TransferEvent;
 import java.util.ArrayList;
@@ -21,18 +20,28 @@ final class LedgerInvariants {
 
     private final LedgerSimulation sim;
     private final List<String> violations = new ArrayList<>();
+    private final Map<String, List<ParticipantEvent>> participantLogs;
+    private final Map<String, Participant> participantStates;
+    private final Map<String, List<TransferEvent>> transferLogs;
+    private final Map<String, Transfer> transferStates;
 
     private LedgerInvariants(LedgerSimulation sim) {
         this.sim = sim;
+        this.participantLogs = sim.participants.logs();
+        this.participantStates = sim.participants.states();
+        this.transferLogs = sim.transfers.logs();
+        this.transferStates = sim.transfers.states();
     }
 
     static Tally check(LedgerSimulation sim) {
         LedgerInvariants check = new LedgerInvariants(sim);
+        check.streamIntegrity();
         check.conservation();
         check.capsAndReservations();
         Tally tally = check.lifecycle();
         check.idempotency();
         check.commitsPaired();
+        check.viewsAgree();
         if (!check.violations.isEmpty()) {
             throw new AssertionError("ledger invariants broken with seed " + sim.seed + " (replay: -Dsim.seed="
                     + sim.seed + "), " + check.violations.size() + " violations, first: "
@@ -47,7 +56,7 @@ final class LedgerInvariants {
         Map<String, Long> liquidity = new HashMap<>();
         Map<String, Long> initial = new HashMap<>();
         Map<String, Long> funds = new HashMap<>();
-        sim.participants.states.values().forEach(state -> {
+        participantStates.values().forEach(state -> {
             if (state instanceof Participant.Registered p) {
                 p.accounts().forEach((currency, a) -> {
                     positions.merge(currency, a.positionMinor(), Long::sum);
@@ -55,7 +64,7 @@ final class LedgerInvariants {
                 });
             }
         });
-        sim.participants.logs.values().forEach(log -> log.forEach(e -> {
+        participantLogs.values().forEach(log -> log.forEach(e -> {
             switch (e) {
                 case ParticipantEvent.InitialPositionSet i -> initial.merge(i.currency(), i.positionMinor(), Long::sum);
                 case ParticipantEvent.FundsRecordedIn f -> funds.merge(f.currency(), f.amountMinor(), Long::sum);
@@ -81,7 +90,7 @@ final class LedgerInvariants {
 
     private void capsAndReservations() {
         ParticipantDecider decider = new ParticipantDecider();
-        sim.participants.logs.forEach((name, log) -> {
+        participantLogs.forEach((name, log) -> {
             Participant state = decider.initialState();
             for (ParticipantEvent e : log) {
                 long before = exposure(state, e);
@@ -140,7 +149,7 @@ final class LedgerInvariants {
     /** Exactly one terminal event per transfer, nothing after it but notifications and a late release; no commit at or after expiry. */
     private Tally lifecycle() {
         int committed = 0, aborted = 0, expired = 0, rejected = 0;
-        for (var entry : sim.transfers.logs.entrySet()) {
+        for (var entry : transferLogs.entrySet()) {
             int terminals = 0;
             java.time.Instant expiration = null;
             for (TransferEvent e : entry.getValue()) {
@@ -167,14 +176,14 @@ final class LedgerInvariants {
             }
             if (terminals != 1) {
                 violations.add("terminal: transfer " + entry.getKey() + " has " + terminals + " terminal events, state "
-                        + sim.transfers.state(entry.getKey()));
+                        + transferStates.get(entry.getKey()));
             }
-            Transfer state = sim.transfers.state(entry.getKey());
+            Transfer state = transferStates.get(entry.getKey());
             if (state instanceof Transfer.Received || state instanceof Transfer.Reserved) {
                 violations.add("stuck: " + entry.getKey() + " is " + state.getClass().getSimpleName() + " after expiry");
             }
         }
-        int capRejections = (int) sim.participants.logs.values().stream().flatMap(List::stream)
+        int capRejections = (int) participantLogs.values().stream().flatMap(List::stream)
                 .filter(e -> e instanceof ParticipantEvent.PayerFundsReservationRejected r
                         && (r.errorCode() == 4001 || r.errorCode() == 4200)).count();
         return new Tally(committed, aborted, expired, rejected, capRejections, fundsOut, fundsOutAborted);
@@ -183,8 +192,7 @@ final class LedgerInvariants {
     /** A repeated prepare with the same body reports the outcome again; with a changed body it is refused with 3106. */
     private void idempotency() {
         for (SimDfsps.DuplicatePrepare d : sim.dfsps.duplicatePrepares) {
-            List<TransferEvent> outcome = sim.transfers.outcome(d.transferId(), d.commandId()).stream()
-                    .map(m -> TransferAvro.event(m.payload())).toList();
+            List<TransferEvent> outcome = sim.transfers.outcome(d.transferId(), d.commandId());
             boolean ok = d.sameBody()
                     ? outcome.size() == 1 && outcome.getFirst() instanceof TransferEvent.TransferDuplicateReported
                     : outcome.size() == 1 && outcome.getFirst() instanceof TransferEvent.TransferRequestRefused r
@@ -199,21 +207,72 @@ final class LedgerInvariants {
     private void commitsPaired() {
         Map<String, Integer> payerCommits = new HashMap<>();
         Map<String, Integer> payeeCredits = new HashMap<>();
-        sim.participants.logs.values().forEach(log -> log.forEach(e -> {
+        participantLogs.values().forEach(log -> log.forEach(e -> {
             if (e instanceof ParticipantEvent.PayerFundsCommitted c) {
                 payerCommits.merge(c.transferId(), 1, Integer::sum);
             } else if (e instanceof ParticipantEvent.PayeeFundsCommitted c) {
                 payeeCredits.merge(c.transferId(), 1, Integer::sum);
             }
         }));
-        for (String id : sim.transferIds()) {
-            boolean committed = sim.transfers.state(id) instanceof Transfer.Committed;
+        for (String id : transferStates.keySet()) {
+            boolean committed = transferStates.get(id) instanceof Transfer.Committed;
             int expected = committed ? 1 : 0;
             if (payerCommits.getOrDefault(id, 0) != expected || payeeCredits.getOrDefault(id, 0) != expected) {
-                violations.add("pairing: " + id + " (" + sim.transfers.state(id).getClass().getSimpleName()
+                violations.add("pairing: " + id + " (" + transferStates.get(id).getClass().getSimpleName()
                         + ") has " + payerCommits.getOrDefault(id, 0) + " payer commits and "
                         + payeeCredits.getOrDefault(id, 0) + " payee credits");
             }
         }
+    }
+
+    /** Every stream's versions run 1..n with no gap and no repeat: one writer, every batch all or nothing. */
+    private void streamIntegrity() {
+        for (SimStore store : List.of(sim.transfers.store, sim.participants.store)) {
+            store.streams.forEach((stream, events) -> {
+                for (int i = 0; i < events.size(); i++) {
+                    if (events.get(i).version() != i + 1) {
+                        violations.add("stream " + stream + ": version " + events.get(i).version() + " at " + (i + 1));
+                        return;
+                    }
+                }
+            });
+        }
+    }
+
+    /**
+     * The views folded from participants.events, once caught up, equal the aggregates: the gateway's (what the
+     * admin API shows) and the payee directory (what reservations are decided on), though events came again,
+     * late and out of date.
+     */
+    private void viewsAgree() {
+        participantStates.forEach((name, state) -> {
+            if (!(state instanceof Participant.Registered p)) {
+                return;
+            }
+            var viewed = sim.gatewayView.participant(name);
+            if (viewed.isEmpty()) {
+                violations.add("gateway view: " + name + " missing");
+                return;
+            }
+            if (viewed.get().active() != p.active()) {
+                violations.add("gateway view: " + name + " active " + viewed.get().active() + ", aggregate " + p.active());
+            }
+            p.accounts().forEach((currency, a) -> {
+                var account = viewed.get().account(currency);
+                if (account.isEmpty() || account.get().positionMinor() != a.positionMinor()
+                        || account.get().reservedMinor() != a.reservedMinor()
+                        || account.get().netDebitCapMinor() != a.netDebitCapMinor()
+                        || account.get().liquidityCoverMinor() != a.liquidityCoverMinor()) {
+                    violations.add("gateway view: " + name + " " + currency + " shows " + account.orElse(null)
+                            + ", aggregate position " + a.positionMinor() + " reserved " + a.reservedMinor()
+                            + " NDC " + a.netDebitCapMinor() + " cover " + a.liquidityCoverMinor());
+                }
+                var facts = sim.payees.payee(new dev.mizani.schemas.participant.ReservePayerFunds("x", name, "t", 1L, currency));
+                if (!facts.known() || facts.active() != p.active() || !facts.currencyEnabled()) {
+                    violations.add("payee directory: " + name + " " + currency + " gives " + facts + ", aggregate active "
+                            + p.active());
+                }
+            });
+        });
     }
 }

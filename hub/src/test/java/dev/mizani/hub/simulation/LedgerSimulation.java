@@ -1,74 +1,194 @@
 package dev.mizani.hub.simulation;
 
-import dev.mizani.hub.simulation.SimHandler.Message;
-import dev.mizani.participants.avro.ParticipantAvro;
+import dev.mizani.gateway.participants.ParticipantsView;
 import dev.mizani.participants.domain.Participant;
 import dev.mizani.participants.domain.ParticipantCommand;
 import dev.mizani.participants.domain.ParticipantDecider;
 import dev.mizani.participants.domain.ParticipantEvent;
-import dev.mizani.participants.policy.TransferEventsPolicy;
-import dev.mizani.platform.policy.PolicyCommand;
+import dev.mizani.participants.handler.ParticipantCodec;
+import dev.mizani.participants.handler.PayeeDirectory;
+import dev.mizani.participants.policy.TransferEventsTranslation;
+import dev.mizani.platform.avro.Envelopes;
+import dev.mizani.platform.commandloop.ProcessorSettings;
+import dev.mizani.platform.policy.PolicyStream;
+import dev.mizani.schemas.HubTopics;
+import dev.mizani.schemas.participant.AbortFundsOut;
 import dev.mizani.schemas.participant.AddCurrency;
+import dev.mizani.schemas.participant.CommitFundsOut;
 import dev.mizani.schemas.participant.CreateParticipant;
+import dev.mizani.schemas.participant.ParticipantCommandEnvelope;
+import dev.mizani.schemas.participant.ParticipantEventEnvelope;
 import dev.mizani.schemas.participant.RecordFundsIn;
 import dev.mizani.schemas.participant.RecordFundsOut;
 import dev.mizani.schemas.participant.ReserveFundsOut;
-import dev.mizani.schemas.participant.CommitFundsOut;
-import dev.mizani.schemas.participant.AbortFundsOut;
 import dev.mizani.schemas.participant.SetInitialPosition;
 import dev.mizani.schemas.participant.SetNetDebitCap;
-import dev.mizani.schemas.transfer.ExpireTransfer;
+import dev.mizani.schemas.registry.CachedSchemaRegistry;
+import dev.mizani.schemas.transfer.TransferCommandEnvelope;
+import dev.mizani.schemas.transfer.TransferEventEnvelope;
 import dev.mizani.schemas.transfer.TransferReserved;
-import dev.mizani.transfers.avro.TransferAvro;
+import dev.mizani.schemas.wire.AvroWireCodec;
 import dev.mizani.transfers.domain.Transfer;
 import dev.mizani.transfers.domain.TransferCommand;
 import dev.mizani.transfers.domain.TransferDecider;
 import dev.mizani.transfers.domain.TransferEvent;
-import dev.mizani.transfers.policy.ParticipantEventsPolicy;
+import dev.mizani.transfers.handler.TransferCodec;
+import dev.mizani.transfers.policy.ParticipantEventsTranslation;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
-import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.streams.KeyValue;
 
 /**
- * Both aggregates, both policies and the Avro mappings, over buses that drop (with redelivery),
- * duplicate and reorder across keys, with handlers crashing between commit and publish. Driven by one
- * seed, so any run replays exactly. {@link LedgerInvariants} checks the outcome.
+ * The hub's choreography on the production code, in one thread, driven by one seed: both command handlers are
+ * the production {@link dev.mizani.platform.commandloop.CommandLoop} on an in-memory store and topics, both
+ * policies the production translations, the payee directory and the gateway's participants view the
+ * production folds. Faults come from {@link SimFaults}: store calls that fail, commits whose outcome is lost,
+ * the database or broker away, sends half done, handlers dying between any two side effects, the whole process
+ * dying (policies go back to their last commit, views are rebuilt from the start), rebalances, and views
+ * trailing their streams. {@link LedgerInvariants} checks the outcome; any run replays from its seed.
  */
 final class LedgerSimulation {
-    record Faults(double dropRate, double duplicateRate, double crashRate) {}
+    /**
+     * @param faults      the store's and broker's faults
+     * @param hubCrash    chance per step that the whole process dies
+     * @param policyCrash chance per step that a policy dies and translates again from its last commit
+     * @param rebalance   chance per step that a handler's group rebalances
+     */
+    record Faults(SimFaults.Rates faults, double hubCrash, double policyCrash, double rebalance) {
+        static final Faults NONE = new Faults(SimFaults.Rates.NONE, 0, 0, 0);
+    }
 
     static final List<String> DFSPS = List.of("dfsp-a", "dfsp-b", "dfsp-c", "dfsp-d", "dfsp-e");
+    private static final int PARTITIONS = 4;
+    private static final long REFIRE_AFTER_MS = 5_000;
 
     final long seed;
     final Random random;
     final SimClock clock = new SimClock();
     final Faults faults;
-    final SimBus transferBus;
-    final SimBus participantBus;
+    final SimFaults injected;
+    final CachedSchemaRegistry registry = new CachedSchemaRegistry(new SimRegistry());
+    final Map<String, SimTopic> topics = new LinkedHashMap<>();
     final SimHandler<TransferCommand, TransferEvent, Transfer> transfers;
     final SimHandler<ParticipantCommand, ParticipantEvent, Participant> participants;
     final SimDfsps dfsps;
-    private final Set<String> expirySent = new HashSet<>();
+    private final AvroWireCodec<TransferCommandEnvelope> transferCommands;
+    private final AvroWireCodec<ParticipantCommandEnvelope> participantCommands;
+    private final AvroWireCodec<ParticipantEventEnvelope> participantEvents;
+    private final AvroWireCodec<TransferEventEnvelope> transferEvents;
+    private final PolicyStream.Translation participantsPolicy;
+    private final PolicyStream.Translation transfersPolicy;
+    private final Map<String, Instant> timers = new HashMap<>();
+    private final Map<String, Instant> firedAt = new HashMap<>();
+    /** The views of participants.events, rebuilt from the start whenever the process restarts. */
+    PayeeDirectory payees = new PayeeDirectory();
+    ParticipantsView gatewayView;
+    private final List<Policy> policies = new ArrayList<>();
+    private final List<SimFollower> views = new ArrayList<>();
+    private SimFollower notifier;
+    long hubCrashes;
+    long policyCrashes;
+    long rebalances;
     private long adminSeq;
+
+    /** A policy at least once: its position in memory, its last commit durable. */
+    private record Policy(SimFollower follower, Map<Integer, Long> committed) {}
 
     LedgerSimulation(long seed, Faults faults) {
         this.seed = seed;
         this.random = new Random(seed);
         this.faults = faults;
-        this.transferBus = new SimBus(random, faults.duplicateRate());
-        this.participantBus = new SimBus(random, faults.duplicateRate());
-        this.transfers = new SimHandler<>(new TransferDecider(),
-                (m, clock) -> TransferAvro.command(m.payload(), clock.now()), TransferAvro::event);
-        this.participants = new SimHandler<>(new ParticipantDecider(),
-                (m, clock) -> ParticipantAvro.command(m.payload(), c -> SimDirectory.payee(participantsHandler(), c)),
-                ParticipantAvro::event);
+        this.injected = new SimFaults(random, faults.faults());
+        for (String t : List.of(HubTopics.TRANSFERS_COMMANDS, HubTopics.TRANSFERS_EVENTS, HubTopics.PARTICIPANTS_COMMANDS,
+                HubTopics.PARTICIPANTS_EVENTS)) {
+            topics.put(t, new SimTopic(t, PARTITIONS));
+            topics.put(HubTopics.deadLetters(t), new SimTopic(HubTopics.deadLetters(t), 1));
+        }
+        transferCommands = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_COMMANDS),
+                TransferCommandEnvelope.getClassSchema());
+        participantCommands = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_COMMANDS),
+                ParticipantCommandEnvelope.getClassSchema());
+        participantEvents = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS),
+                ParticipantEventEnvelope.getClassSchema());
+        transferEvents = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
+                TransferEventEnvelope.getClassSchema());
+        participantsPolicy = TransferEventsTranslation.create(registry);
+        transfersPolicy = ParticipantEventsTranslation.create(registry);
+        // Small caches and frequent snapshots, so evictions, reloads and snapshot + tail are exercised too.
+        transfers = new SimHandler<>(settings("transfers", HubTopics.TRANSFERS_COMMANDS, HubTopics.TRANSFERS_EVENTS),
+                new TransferDecider(), new TransferCodec(registry), new SimStore(injected, this::index),
+                topics.get(HubTopics.TRANSFERS_COMMANDS), topics, injected, clock, 40);
+        participants = new SimHandler<>(settings("participants", HubTopics.PARTICIPANTS_COMMANDS,
+                HubTopics.PARTICIPANTS_EVENTS), new ParticipantDecider(),
+                new ParticipantCodec(registry, reserve -> payees.payee(reserve)), new SimStore(injected, events -> { }),
+                topics.get(HubTopics.PARTICIPANTS_COMMANDS), topics, injected, clock, 40);
         this.dfsps = new SimDfsps(this);
+        startProcess();
     }
 
-    private SimHandler<ParticipantCommand, ParticipantEvent, Participant> participantsHandler() {
-        return participants;
+    private static ProcessorSettings settings(String name, String commands, String events) {
+        return ProcessorSettings.defaults(name, commands, events).withCacheSizeMax(16).withSnapshotEvery(4);
+    }
+
+    /** The process (re)starts: views read their stream from the start, policies resume at their last commit. */
+    private void startProcess() {
+        payees = new PayeeDirectory();
+        gatewayView = new ParticipantsView(registry);
+        views.clear();
+        views.add(new SimFollower(topics.get(HubTopics.PARTICIPANTS_EVENTS),
+                r -> payees.apply(participantEvents.decode(r.value()))));
+        views.add(new SimFollower(topics.get(HubTopics.PARTICIPANTS_EVENTS),
+                r -> gatewayView.apply(r.partition(), r.offset(), r.value())));
+        if (notifier == null) {
+            notifier = new SimFollower(topics.get(HubTopics.TRANSFERS_EVENTS), this::notify);
+        }
+        List<Map<Integer, Long>> committed = policies.stream().map(Policy::committed).toList();
+        policies.clear();
+        policies.add(policy(HubTopics.TRANSFERS_EVENTS, HubTopics.PARTICIPANTS_COMMANDS, participantsPolicy,
+                committed.isEmpty() ? new HashMap<>() : committed.get(0)));
+        policies.add(policy(HubTopics.PARTICIPANTS_EVENTS, HubTopics.TRANSFERS_COMMANDS, transfersPolicy,
+                committed.isEmpty() ? new HashMap<>() : committed.get(1)));
+        // As the hub does, the participants handler starts once the payee directory has read what was there.
+        views.getFirst().step(Integer.MAX_VALUE, random);
+        transfers.start();
+        participants.start();
+    }
+
+    private Policy policy(String from, String to, PolicyStream.Translation translation, Map<Integer, Long> committed) {
+        SimFollower follower = new SimFollower(topics.get(from), r -> {
+            for (KeyValue<String, byte[]> c : translation.commandsFor(r.value())) {
+                topics.get(to).append(c.key, c.value);
+            }
+        });
+        follower.rewindTo(committed);
+        return new Policy(follower, committed);
+    }
+
+    /** The transfers handler's expiry timers, kept with each batch as {@code TransferTimers} keeps its table. */
+    private void index(List<Object> events) {
+        for (Object e : events) {
+            switch (e) {
+                case TransferEvent.TransferPrepareAccepted a -> timers.putIfAbsent(a.transferId(), a.expiration());
+                case TransferEvent.TransferCommitted t -> timers.remove(t.transferId());
+                case TransferEvent.TransferAborted a -> timers.remove(a.transferId());
+                case TransferEvent.TransferExpired x -> timers.remove(x.transferId());
+                default -> { }
+            }
+        }
+    }
+
+    /** The callback notifier: a reserved prepare reaches its payee (at least once). */
+    private void notify(ConsumerRecord<String, byte[]> r) {
+        if (transferEvents.decode(r.value()).getPayload() instanceof TransferReserved reserved) {
+            dfsps.payeeReceived(reserved);
+        }
     }
 
     void onboard() {
@@ -86,8 +206,20 @@ final class LedgerSimulation {
         admin("dfsp-f", new CreateParticipant("dfsp-f"));
     }
 
-    void admin(String key, org.apache.avro.specific.SpecificRecord command) {
-        participantBus.send(new Message(key, "admin-" + (++adminSeq), command));
+    /** An operator's command through the admin API: recorded on the topic (the broker is up for the operator). */
+    void admin(String key, SpecificRecord command) {
+        topics.get(HubTopics.PARTICIPANTS_COMMANDS).append(key, participantCommands.encode(new ParticipantCommandEnvelope(
+                Envelopes.issued("admin-" + (++adminSeq), "admin-" + adminSeq, clock.now()), command)));
+    }
+
+    /** A DFSP's request through the gateway: on the topic, or refused (503) while the broker is away. */
+    boolean send(String key, String commandId, SpecificRecord command) {
+        if (injected.brokerDown) {
+            return false;
+        }
+        topics.get(HubTopics.TRANSFERS_COMMANDS).append(key, transferCommands.encode(new TransferCommandEnvelope(
+                Envelopes.issued(commandId, key, clock.now()), command)));
+        return true;
     }
 
     void fundsAction() {
@@ -109,91 +241,129 @@ final class LedgerSimulation {
         }
     }
 
-    private final java.util.List<String[]> fundsOutOpen = new java.util.ArrayList<>();
+    private final List<String[]> fundsOutOpen = new ArrayList<>();
 
-    /** One turn: maybe restart a crashed handler, deliver some records, fire due timers, let time pass. */
+    /** One turn of the world: faults, clients, both handlers, both policies, the views, the timers, time. */
     void step(boolean clientsActive) {
-        if (transfers.down && random.nextInt(4) == 0) {
-            transfers.restart().forEach(this::onTransferEvent);
+        injected.weather();
+        if (injected.chance(faults.hubCrash())) {
+            hubCrashes++;
+            transfers.crash();
+            participants.crash();
         }
-        if (participants.down && random.nextInt(4) == 0) {
-            participants.restart().forEach(this::onParticipantEvent);
+        if (transfers.down() && participants.down() && random.nextInt(3) == 0) {
+            startProcess();
+        } else {
+            restartMaybe(transfers);
+            restartMaybe(participants);
+        }
+        if (injected.chance(faults.rebalance())) {
+            rebalances++;
+            SimHandler<?, ?, ?> handler = random.nextBoolean() ? transfers : participants;
+            if (random.nextBoolean()) {
+                handler.rebalance();
+            } else {
+                handler.zombify();
+            }
         }
         if (clientsActive) {
             dfsps.act();
         }
         dfsps.answerDue();
-        for (int i = 0; i < 4 + random.nextInt(12); i++) {
-            if (random.nextBoolean()) {
-                deliver(transferBus, transfers, true);
-            } else {
-                deliver(participantBus, participants, false);
+        for (int i = random.nextInt(4); i >= 0; i--) {
+            transfers.turn();
+            participants.turn();
+        }
+        for (Policy p : policies) {
+            if (injected.chance(faults.policyCrash())) {
+                policyCrashes++;
+                p.follower().rewindTo(p.committed());
+            }
+            if (!injected.brokerDown) {
+                p.follower().step(random.nextInt(30), random);
+                if (random.nextInt(4) == 0) { // at least once: the commit interval passed
+                    p.committed().clear();
+                    p.committed().putAll(p.follower().position());
+                }
             }
         }
+        views.forEach(v -> v.step(random.nextInt(12), random));
+        notifier.step(random.nextInt(30), random);
         fireExpiryTimers();
         clock.advanceMs(random.nextInt(25));
     }
 
-    private <C, E, S> void deliver(SimBus bus, SimHandler<C, E, S> handler, boolean isTransfers) {
-        Message m = bus.take();
-        if (m == null) {
-            return;
-        }
-        if (handler.down || random.nextDouble() < faults.dropRate()) {
-            bus.redeliver(m);
-            return;
-        }
-        List<Message> published = handler.process(m, clock, random.nextDouble() < faults.crashRate());
-        published.forEach(isTransfers ? this::onTransferEvent : this::onParticipantEvent);
-    }
-
-    private void onTransferEvent(Message event) {
-        for (PolicyCommand c : TransferEventsPolicy.commandsFor(event.payload())) {
-            participantBus.send(new Message(c.key(), c.commandId(), c.payload()));
-        }
-        if (event.payload() instanceof TransferReserved reserved) {
-            dfsps.payeeReceived(reserved);
+    /** A handler that died alone (its supervisor replaces it); the payee directory outlives it in the process. */
+    private void restartMaybe(SimHandler<?, ?, ?> handler) {
+        if (handler.down() && !(transfers.down() && participants.down()) && random.nextInt(4) == 0) {
+            handler.start();
         }
     }
 
-    private void onParticipantEvent(Message event) {
-        for (PolicyCommand c : ParticipantEventsPolicy.commandsFor(event.payload())) {
-            transferBus.send(new Message(c.key(), c.commandId(), c.payload()));
-        }
-    }
-
-    /** The transfer handler's timer: every live transfer whose expiration passed gets one ExpireTransfer. */
+    /** The expiry scheduler: each due timer fires ExpireTransfer, and again if nothing ended it within a while. */
     private void fireExpiryTimers() {
-        for (var entry : transfers.states.entrySet()) {
-            Transfer.Terms terms = switch (entry.getValue()) {
-                case Transfer.Received r -> r.terms();
-                case Transfer.Reserved r -> r.terms();
-                default -> null;
-            };
-            if (terms != null && !clock.now().isBefore(terms.expiration()) && expirySent.add(entry.getKey())) {
-                transferBus.send(new Message(entry.getKey(), "expire:" + entry.getKey(), new ExpireTransfer(entry.getKey())));
+        Instant now = clock.now();
+        for (Map.Entry<String, Instant> t : List.copyOf(timers.entrySet())) {
+            Instant fired = firedAt.get(t.getKey());
+            if (!now.isBefore(t.getValue()) && (fired == null || fired.plusMillis(REFIRE_AFTER_MS).isBefore(now))
+                    && !injected.databaseDown && !injected.brokerDown) {
+                String id = t.getKey();
+                topics.get(HubTopics.TRANSFERS_COMMANDS).append(id, ((TransferCodec) transfers.codec)
+                        .encodeCommand("expire:" + id, id, now, new TransferCommand.ExpireTransfer(id, now)));
+                firedAt.put(id, now);
             }
         }
     }
 
-    /** Stop new work, let every expiration pass, and run until nothing is in flight anywhere. */
+    /** Stop new work and every fault, let every expiration pass, and run until nothing is in flight anywhere. */
     void drain() {
+        injected.rates = SimFaults.Rates.NONE;
+        injected.databaseDown = false;
+        injected.brokerDown = false;
+        Faults quiet = Faults.NONE;
         clock.advanceMs(120_000);
         for (int guard = 0; guard < 1_000_000; guard++) {
-            if (transferBus.isEmpty() && participantBus.isEmpty() && transfers.idle() && participants.idle()
-                    && dfsps.idle()) {
-                fireExpiryTimers();
-                if (transferBus.isEmpty()) {
-                    return;
-                }
+            if (transfers.down() && participants.down()) {
+                startProcess();
             }
-            step(false);
+            restartMaybe(transfers);
+            restartMaybe(participants);
+            if (quietNow()) {
+                return;
+            }
+            stepQuietly(quiet);
             clock.advanceMs(200);
         }
-        throw new AssertionError("simulation did not drain; seed " + seed);
+        throw new AssertionError("simulation did not drain; seed " + seed + "; " + injected + "; transfers idle "
+                + transfers.idle() + " (down " + transfers.down() + "), participants idle " + participants.idle()
+                + " (down " + participants.down() + "), clients idle " + dfsps.idle() + ", timers " + timers.size()
+                + ", policies at end " + policies.stream().map(p -> p.follower().atEnd()).toList() + ", views at end "
+                + views.stream().map(SimFollower::atEnd).toList() + ", notifier at end " + notifier.atEnd());
     }
 
-    List<String> transferIds() {
-        return new ArrayList<>(transfers.states.keySet());
+    private void stepQuietly(Faults quiet) {
+        dfsps.answerDue();
+        transfers.turn();
+        participants.turn();
+        policies.forEach(p -> {
+            p.follower().step(Integer.MAX_VALUE, random);
+            p.committed().clear();
+            p.committed().putAll(p.follower().position());
+        });
+        views.forEach(v -> v.step(Integer.MAX_VALUE, random));
+        notifier.step(Integer.MAX_VALUE, random);
+        fireExpiryTimers();
+    }
+
+    private boolean quietNow() {
+        return transfers.idle() && participants.idle() && dfsps.idle() && timers.isEmpty()
+                && policies.stream().allMatch(p -> p.follower().atEnd()) && views.stream().allMatch(SimFollower::atEnd)
+                && notifier.atEnd();
+    }
+
+    String summary() {
+        return injected + ", " + hubCrashes + " process crashes, " + policyCrashes + " policy crashes, " + rebalances
+                + " rebalances (" + (transfers.zombies + participants.zombies) + " leaving a stale instance writing), "
+                + "handler restarts " + transfers.restarts + "/" + participants.restarts;
     }
 }

@@ -7,13 +7,17 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The seeded simulation: thousands of random transfers through both deciders, both policies and the
- * Avro mappings under drops, duplicates, reordering and crashes; then every ledger invariant. Fixed
- * seeds by default so CI is repeatable; {@code -Dsim.seed=N} replays one seed, {@code -Dsim.seeds=N}
- * adds N random seeds (each printed) for a longer search.
+ * The seeded simulation: thousands of random transfers through the production command loop of both handlers,
+ * both deciders, both policies, the Avro mappings and the views, under failing store calls, lost commit
+ * outcomes, database and broker outages, half-done sends, crashes between any two side effects, process
+ * restarts, policy redelivery, rebalances and lagging views; then every ledger invariant. Fixed seeds by
+ * default so CI is repeatable; {@code -Dsim.seed=N} replays one seed, {@code -Dsim.seeds=N} adds N random seeds
+ * (each printed) for a longer search.
  */
 class LedgerSimulationTest {
-    private static final LedgerSimulation.Faults HOSTILE = new LedgerSimulation.Faults(0.05, 0.05, 0.02);
+    /** Per store or broker call, per step: failing calls, lost commit outcomes, crashes, half-done sends, outages. */
+    static final LedgerSimulation.Faults HOSTILE = new LedgerSimulation.Faults(
+            new SimFaults.Rates(0.02, 0.01, 0.005, 0.01, 0.005), 0.002, 0.02, 0.01);
 
     @Test
     void ledgerInvariantsHoldUnderDropsDuplicatesReorderingAndCrashes() {
@@ -22,7 +26,7 @@ class LedgerSimulationTest {
         if (replay != null) {
             seeds.add(replay);
         } else {
-            seeds.addAll(List.of(1L, 2L, 3L, 4L, 5L));
+            seeds.addAll(List.of(2L, 3L, 5L, 6L, 7L));
             for (int i = 0; i < Integer.getInteger("sim.seeds", 0); i++) {
                 seeds.add(System.nanoTime() ^ (i * 0x9E3779B97F4A7C15L));
             }
@@ -50,10 +54,26 @@ class LedgerSimulationTest {
         assertThat(fundsOutAborted).as("funds out aborted").isGreaterThan(10);
     }
 
+    /**
+     * Two seeds that failed before their fixes, kept as they are: with seed 1 the participants handler credited
+     * payees twice (a derived command repeated three times in one batch, one copy already applied, slipped past
+     * the already-applied check: money created); with seed 4 the gateway's view of participants ended on an older
+     * version of an account (a repeated command's stored outcome was published again after newer events, and the
+     * view applied its absolute balances). A change to the simulation's draws can move these traces to other
+     * seeds; the default seeds and {@code -Dsim.seeds} keep searching.
+     */
+    @Test
+    void theSeedsThatFoundTheDoubleCreditAndTheStaleViewStayGreen() {
+        LedgerInvariants.Tally doubleCredit = run(1, 2_000, HOSTILE);
+        LedgerInvariants.Tally staleView = run(4, 2_000, HOSTILE);
+        assertThat(doubleCredit.committed()).isGreaterThan(500);
+        assertThat(staleView.committed()).isGreaterThan(500);
+    }
+
     @Test
     void withoutFaultsTheSameSeedGivesTheSameLedger() {
-        LedgerInvariants.Tally a = run(42, 500, new LedgerSimulation.Faults(0, 0, 0));
-        LedgerInvariants.Tally b = run(42, 500, new LedgerSimulation.Faults(0, 0, 0));
+        LedgerInvariants.Tally a = run(42, 500, LedgerSimulation.Faults.NONE);
+        LedgerInvariants.Tally b = run(42, 500, LedgerSimulation.Faults.NONE);
         assertThat(a).isEqualTo(b);
     }
 
@@ -68,7 +88,10 @@ class LedgerSimulationTest {
                 throw new AssertionError("simulation made no progress; seed " + seed);
             }
         }
+        String injected = sim.summary();
         sim.drain();
-        return LedgerInvariants.check(sim);
+        LedgerInvariants.Tally tally = LedgerInvariants.check(sim);
+        System.out.println("  seed " + seed + ": " + injected);
+        return tally;
     }
 }

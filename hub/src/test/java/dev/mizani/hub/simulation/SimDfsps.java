@@ -1,6 +1,5 @@
 package dev.mizani.hub.simulation;
 
-import dev.mizani.hub.simulation.SimHandler.Message;
 import dev.mizani.schemas.participant.SetParticipantActive;
 import dev.mizani.schemas.transfer.AbortTransfer;
 import dev.mizani.schemas.transfer.FulfilTransfer;
@@ -30,7 +29,7 @@ import org.apache.avro.specific.SpecificRecord;
 final class SimDfsps {
     record DuplicatePrepare(String transferId, String commandId, boolean sameBody) {}
 
-    private record Scheduled(Instant due, Message message) {}
+    private record Scheduled(Instant due, String key, String commandId, SpecificRecord payload) {}
 
     private final LedgerSimulation sim;
     private final Random random;
@@ -95,9 +94,10 @@ final class SimDfsps {
         PrepareTransfer body = new PrepareTransfer(id, payer, payee, amount, currency, "ilp-" + id, condition,
                 expiration, "");
         body.setRequestHash(hash(body.toString()));
-        prepared.put(id, body);
-        preparedIds.add(id);
-        send(id, body);
+        if (send(id, body) != null) {
+            prepared.put(id, body);
+            preparedIds.add(id);
+        }
     }
 
     private static String two(long cents) {
@@ -113,7 +113,10 @@ final class SimDfsps {
             again.setAmount(again.getAmount().equals("7") ? "8" : "7");
             again.setRequestHash(hash(again.toString()));
         }
-        duplicatePrepares.add(new DuplicatePrepare(id, send(id, again), same));
+        String commandId = send(id, again);
+        if (commandId != null) {
+            duplicatePrepares.add(new DuplicatePrepare(id, commandId, same));
+        }
     }
 
     /** The payee saw the prepare: decide now how (and whether) it will answer, and when. */
@@ -155,12 +158,12 @@ final class SimDfsps {
         }
     }
 
+    /** Answers whose time came; one the gateway refused (503) is sent again at the next step. */
     void answerDue() {
         reactivateDue();
         for (Iterator<Scheduled> it = scheduled.iterator(); it.hasNext(); ) {
             Scheduled s = it.next();
-            if (!s.due().isAfter(sim.clock.now())) {
-                sim.transferBus.send(s.message());
+            if (!s.due().isAfter(sim.clock.now()) && sim.send(s.key(), s.commandId(), s.payload())) {
                 it.remove();
             }
         }
@@ -171,13 +174,13 @@ final class SimDfsps {
     }
 
     private void schedule(Instant due, String key, SpecificRecord payload) {
-        scheduled.add(new Scheduled(due, new Message(key, "gw-" + (++commandSeq), payload)));
+        scheduled.add(new Scheduled(due, key, "gw-" + (++commandSeq), payload));
     }
 
+    /** The command id the request was recorded under, or null when the gateway refused it. */
     private String send(String key, SpecificRecord payload) {
         String commandId = "gw-" + (++commandSeq);
-        sim.transferBus.send(new Message(key, commandId, payload));
-        return commandId;
+        return sim.send(key, commandId, payload) ? commandId : null;
     }
 
     private static void setHash(SpecificRecord answer) {

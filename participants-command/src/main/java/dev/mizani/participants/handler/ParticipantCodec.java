@@ -11,20 +11,24 @@ import dev.mizani.schemas.participant.ParticipantCommandEnvelope;
 import dev.mizani.schemas.participant.ParticipantEventEnvelope;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.wire.AvroWireCodec;
+import dev.mizani.participants.domain.ParticipantCommand.PayeeFacts;
+import dev.mizani.schemas.participant.ReservePayerFunds;
 import java.time.Instant;
+import java.util.function.Function;
 
 /** The participant aggregate's bytes: Avro envelopes on the topics, {@link ParticipantSnapshots} in the store. */
 public final class ParticipantCodec implements AggregateCodec<ParticipantCommand, ParticipantEvent, Participant> {
     private final AvroWireCodec<ParticipantCommandEnvelope> commands;
     private final AvroWireCodec<ParticipantEventEnvelope> events;
-    private final ParticipantDirectory directory;
+    private final Function<ReservePayerFunds, PayeeFacts> payees;
 
-    public ParticipantCodec(CachedSchemaRegistry registry, ParticipantDirectory directory) {
+    /** @param payees the facts of a reservation's payee, from a view that trails the payee's own stream */
+    public ParticipantCodec(CachedSchemaRegistry registry, Function<ReservePayerFunds, PayeeFacts> payees) {
         this.commands = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_COMMANDS),
                 ParticipantCommandEnvelope.getClassSchema());
         this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS),
                 ParticipantEventEnvelope.getClassSchema());
-        this.directory = directory;
+        this.payees = payees;
     }
 
     @Override
@@ -35,7 +39,7 @@ public final class ParticipantCodec implements AggregateCodec<ParticipantCommand
     @Override
     public DecodedCommand<ParticipantCommand> decodeCommand(String key, byte[] value, Instant hubTime) {
         ParticipantCommandEnvelope envelope = commands.decode(value);
-        ParticipantCommand command = ParticipantAvro.command(envelope.getPayload(), directory::payee);
+        ParticipantCommand command = ParticipantAvro.command(envelope.getPayload(), payees);
         if (!command.participant().equals(key)) {
             throw new IllegalArgumentException("record key '" + key + "' is not the command's participant '"
                     + command.participant() + "'");

@@ -10,7 +10,6 @@ import dev.mizani.platform.eventstore.StateBytes;
 import dev.mizani.platform.eventstore.StoredEvent;
 import dev.mizani.platform.policy.PolicyCommand;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,15 +33,12 @@ final class BatchDecider<C, E, S> {
     private final String processor;
     private final Decider<C, E, S> decider;
     private final AggregateCodec<C, E, S> codec;
-    private final EventStore store;
     private final int snapshotEvery;
 
-    BatchDecider(String processor, Decider<C, E, S> decider, AggregateCodec<C, E, S> codec, EventStore store,
-                 int snapshotEvery) {
+    BatchDecider(String processor, Decider<C, E, S> decider, AggregateCodec<C, E, S> codec, int snapshotEvery) {
         this.processor = processor;
         this.decider = decider;
         this.codec = codec;
-        this.store = store;
         this.snapshotEvery = snapshotEvery;
     }
 
@@ -53,7 +49,7 @@ final class BatchDecider<C, E, S> {
      * @param storedOffsets the committed position of each partition: a record below it was applied
      *                      already (a redelivery) and is skipped, never decided twice
      */
-    DecidedBatch<S> decide(Connection c, ConsumerRecords<String, byte[]> records, AggregateCache<S> cache,
+    DecidedBatch<S> decide(CommandStore.Session c, ConsumerRecords<String, byte[]> records, AggregateCache<S> cache,
                            Map<TopicPartition, Long> storedOffsets, Instant hubTime) throws SQLException {
         List<Decoded<C>> decoded = new ArrayList<>(records.count());
         List<DecidedBatch.DeadLetter> dead = new ArrayList<>();
@@ -87,10 +83,15 @@ final class BatchDecider<C, E, S> {
         List<DecidedBatch.PendingEvent> events = new ArrayList<>();
         for (Decoded<C> d : decoded) {
             String commandKey = EventStore.commandKey(d.streamId(), d.command().commandId());
-            if (applied.containsKey(commandKey) || !seenInBatch.add(commandKey)) {
-                // Applied before (its stored outcome goes out again) or earlier in this batch (going out now).
-                reEmitted.addAll(applied.getOrDefault(commandKey, List.of()));
-                applied.remove(commandKey);
+            if (!seenInBatch.add(commandKey)) {
+                // A second copy in this batch: the first one's outcome (decided now, or stored) goes out once.
+                repeated++;
+                continue;
+            }
+            List<StoredEvent> before = applied.get(commandKey);
+            if (before != null) {
+                // Applied by an earlier batch: its stored outcome goes out again, and nothing is decided.
+                reEmitted.addAll(before);
                 repeated++;
                 continue;
             }
@@ -133,7 +134,8 @@ final class BatchDecider<C, E, S> {
      * Commands of this batch that an earlier batch already applied, with the events they caused. Only
      * derived commands can repeat by id (see {@link PolicyCommand}); others are not looked up.
      */
-    private Map<String, List<StoredEvent>> alreadyApplied(Connection c, List<Decoded<C>> decoded) throws SQLException {
+    private Map<String, List<StoredEvent>> alreadyApplied(CommandStore.Session c, List<Decoded<C>> decoded)
+            throws SQLException {
         List<String> streams = new ArrayList<>(decoded.size());
         List<String> commandIds = new ArrayList<>(decoded.size());
         for (Decoded<C> d : decoded) {
@@ -142,11 +144,12 @@ final class BatchDecider<C, E, S> {
                 commandIds.add(d.command().commandId());
             }
         }
-        return store.causedBy(c, streams, commandIds);
+        return c.causedBy(streams, commandIds);
     }
 
     /** Current state of every aggregate the batch touches: from the cache, else snapshot + tail in one query. */
-    private Map<String, AggregateCache.Cached<S>> load(Connection c, List<Decoded<C>> decoded, AggregateCache<S> cache)
+    private Map<String, AggregateCache.Cached<S>> load(CommandStore.Session c, List<Decoded<C>> decoded,
+                                                       AggregateCache<S> cache)
             throws SQLException {
         Map<String, AggregateCache.Cached<S>> working = new HashMap<>();
         Set<String> missing = new LinkedHashSet<>();
@@ -159,21 +162,21 @@ final class BatchDecider<C, E, S> {
             }
         }
         if (!missing.isEmpty()) {
-            for (LoadedStream loaded : store.load(c, missing).values()) {
-                working.put(loaded.streamId(), rebuild(loaded));
+            for (LoadedStream loaded : c.load(missing).values()) {
+                working.put(loaded.streamId(), rebuild(c, loaded));
             }
         }
         return working;
     }
 
-    AggregateCache.Cached<S> rebuild(LoadedStream loaded) throws SQLException {
+    AggregateCache.Cached<S> rebuild(CommandStore.Session c, LoadedStream loaded) throws SQLException {
         S state = decider.initialState();
         if (loaded.snapshot() != null) {
             try {
                 state = codec.decodeState(loaded.snapshot().state());
             } catch (StateBytes.FormatMismatch e) {
                 // Written by an older state format: ignore the snapshot and replay the whole stream.
-                return rebuild(new LoadedStream(loaded.streamId(), null, store.readStream(loaded.streamId())));
+                return rebuild(c, new LoadedStream(loaded.streamId(), null, c.readStream(loaded.streamId())));
             }
         }
         long version = loaded.snapshot() == null ? 0 : loaded.snapshot().version();

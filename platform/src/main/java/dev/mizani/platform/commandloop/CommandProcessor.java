@@ -2,27 +2,13 @@ package dev.mizani.platform.commandloop;
 
 import dev.mizani.platform.domain.Decider;
 import dev.mizani.platform.eventstore.EventStore;
-import dev.mizani.platform.eventstore.StoredEvent;
 import dev.mizani.platform.kafka.KafkaClients;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.sql.DataSource;
-import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
@@ -31,14 +17,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A batched command handler with exactly-once effects. One thread, one consumer, one producer:
- * poll a bounded batch, decide it in memory ({@link BatchDecider}), commit events + snapshots + offsets
- * in one PostgreSQL transaction ({@link BatchTransaction}), then publish and wait for the acks.
- *
- * <p>Offsets live in PostgreSQL, not Kafka: on every assignment the processor seeks to them and first
- * republishes events committed but not acknowledged before the last stop. A stale instance is fenced by
- * the stream version or the offset guard, and stops. A database or broker failure rewinds the whole
- * batch and retries with backoff; a record that cannot be decoded or decided is dead-lettered.
+ * A batched command handler with exactly-once effects: a {@link CommandLoop} on Kafka and PostgreSQL, turned on
+ * its own thread. A database or broker failure rewinds the batch and retries with backoff; past
+ * {@code retriesMax} consecutive failures the processor stops ({@link Status#FAILED}, {@link #failedTransiently})
+ * so its supervisor can start a fresh one with fresh clients. A stale instance is fenced and stops
+ * ({@link Status#FENCED}); any other exception is a bug, and it stops rather than continue on corrupt state.
  */
 public final class CommandProcessor<C, E, S> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CommandProcessor.class);
@@ -53,33 +36,16 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
                         long redeliveredSkipped, long repeatedCommands) {}
 
     private final ProcessorSettings settings;
-    private final ProcessorMetrics metrics;
-    private final AggregateCodec<C, E, S> codec;
-    private final EventStore store;
-    private final DataSource dataSource;
-    private final Clock clock;
-    private final ProcessorHooks hooks;
     private final List<Integer> manualPartitions;
-    private final BatchDecider<C, E, S> batchDecider;
-    private final BatchTransaction transaction;
-    private final ProcessorOffsets offsets;
-    private final Consumer<String, byte[]> consumer;
-    private final Producer<String, byte[]> producer;
-    private final EventPublisher publisher;
-    private final AggregateCache<S> cache;
-    private final Map<TopicPartition, Long> storedOffsets = new HashMap<>();
-    private final Set<TopicPartition> listedUnpublished = new HashSet<>();
+    private final CommandSource source;
+    private final EventSink sink;
+    private final CommandLoop<C, E, S> loop;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Status status = Status.CREATED;
+    /** {@link System#nanoTime()} of the first of the current run of failed batches, 0 while batches succeed. */
+    private volatile long failingSinceNs;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private final AtomicLong batches = new AtomicLong();
-    private final AtomicLong commands = new AtomicLong();
-    private final AtomicLong events = new AtomicLong();
-    private final AtomicLong deadLetters = new AtomicLong();
-    private final AtomicLong republished = new AtomicLong();
-    private final AtomicLong redeliveredSkipped = new AtomicLong();
-    private final AtomicLong repeatedCommands = new AtomicLong();
     private final AtomicReference<Map<TopicPartition, Long>> redeliveryRequest = new AtomicReference<>();
     private static final long PROGRESS_INTERVAL_NS = 30_000_000_000L;
     private long progressAtNs = System.nanoTime();
@@ -92,37 +58,24 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
     public CommandProcessor(ProcessorSettings settings, Decider<C, E, S> decider, AggregateCodec<C, E, S> codec,
                             EventStore store, String kafkaBootstrap, Clock clock, ProcessorHooks hooks,
                             List<Integer> manualPartitions) {
-        this(settings, decider, codec, store, kafkaBootstrap, clock, hooks, manualPartitions, TransactionalIndex.NONE);
-    }
-
-    /** @param index written in each batch's transaction with the batch's new events */
-    public CommandProcessor(ProcessorSettings settings, Decider<C, E, S> decider, AggregateCodec<C, E, S> codec,
-                            EventStore store, String kafkaBootstrap, Clock clock, ProcessorHooks hooks,
-                            List<Integer> manualPartitions, TransactionalIndex<? super E> index) {
-        this(settings, decider, codec, store, kafkaBootstrap, clock, hooks, manualPartitions, index,
+        this(settings, decider, codec, store, kafkaBootstrap, clock, hooks, manualPartitions, TransactionalIndex.NONE,
                 ProcessorMetrics.unregistered(settings.name()));
     }
 
-    /** @param metrics where each batch's stage times and counts go; shared by the instances that replace this one */
+    /**
+     * @param index   written in each batch's transaction with the batch's new events
+     * @param metrics where each batch's stage times and counts go; shared by the instances that replace this one
+     */
     public CommandProcessor(ProcessorSettings settings, Decider<C, E, S> decider, AggregateCodec<C, E, S> codec,
                             EventStore store, String kafkaBootstrap, Clock clock, ProcessorHooks hooks,
                             List<Integer> manualPartitions, TransactionalIndex<? super E> index,
                             ProcessorMetrics metrics) {
         this.settings = settings;
-        this.metrics = metrics;
-        this.codec = codec;
-        this.store = store;
-        this.dataSource = store.dataSource();
-        this.clock = clock;
-        this.hooks = hooks;
         this.manualPartitions = manualPartitions;
-        this.batchDecider = new BatchDecider<>(settings.name(), decider, codec, store, settings.snapshotEvery());
-        this.offsets = new ProcessorOffsets(settings.name());
-        this.transaction = new BatchTransaction(store, offsets, settings.name(), hooks, index);
-        this.consumer = new KafkaConsumer<>(KafkaClients.processorConsumer(kafkaBootstrap, settings));
-        this.producer = new KafkaProducer<>(KafkaClients.idempotentProducer(kafkaBootstrap, settings.name()));
-        this.publisher = new EventPublisher(producer, settings.eventTopic(), settings.deadLetterTopic(), settings.name());
-        this.cache = new AggregateCache<>(settings.cacheSizeMax());
+        this.source = new KafkaCommandSource(KafkaClients.processorConsumer(kafkaBootstrap, settings));
+        this.sink = new KafkaEventSink(KafkaClients.idempotentProducer(kafkaBootstrap, settings.name()));
+        this.loop = new CommandLoop<>(settings, decider, codec, new JdbcCommandStore(store, settings.name(), index, hooks),
+                source, sink, clock, hooks, metrics);
         this.thread = new Thread(this::run, "processor-" + settings.name());
     }
 
@@ -139,9 +92,19 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
         return failure.get();
     }
 
+    /** True when it stopped on database or broker failures it could not get past, not on a bug. */
+    public boolean failedTransiently() {
+        return status == Status.FAILED && isTransient(failure.get());
+    }
+
+    /** How long its batches have been failing without one succeeding; zero while they succeed. */
+    public Duration failingFor() {
+        long since = failingSinceNs;
+        return since == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - since);
+    }
+
     public Stats stats() {
-        return new Stats(batches.get(), commands.get(), events.get(), deadLetters.get(), republished.get(),
-                redeliveredSkipped.get(), repeatedCommands.get());
+        return loop.stats();
     }
 
     /**
@@ -152,18 +115,24 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
         redeliveryRequest.set(Map.copyOf(offsets));
     }
 
+    /** A failure of the database or the broker, which a retry or a fresh instance can get past. */
+    public static boolean isTransient(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof FencedException) {
+                return false;
+            }
+            if (c instanceof SQLException || c instanceof KafkaException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void run() {
         try {
-            if (manualPartitions != null) {
-                List<TopicPartition> parts = manualPartitions.stream()
-                        .map(p -> new TopicPartition(settings.commandTopic(), p)).toList();
-                consumer.assign(parts);
-                recover(parts);
-            } else {
-                consumer.subscribe(List.of(settings.commandTopic()), new Rebalance());
-            }
+            loop.start(manualPartitions);
             status = Status.RUNNING;
-            loop();
+            turnUntilClosed();
             status = Status.STOPPED;
         } catch (WakeupException | InterruptException e) {
             status = running ? fail(e) : Status.STOPPED;
@@ -174,8 +143,8 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
         } catch (Throwable t) {
             status = fail(t);
         } finally {
-            consumer.close(Duration.ofSeconds(5));
-            producer.close(Duration.ofSeconds(5));
+            source.close();
+            sink.close();
         }
     }
 
@@ -185,84 +154,38 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
         return Status.FAILED;
     }
 
-    private void loop() throws SQLException {
+    private void turnUntilClosed() throws SQLException {
         int failures = 0;
         while (running) {
             try {
                 Map<TopicPartition, Long> redeliver = redeliveryRequest.getAndSet(null);
                 if (redeliver != null) {
-                    redeliver.forEach(consumer::seek);
+                    loop.seek(redeliver);
                 }
-                long polledFrom = System.nanoTime();
-                ConsumerRecords<String, byte[]> records = consumer.poll(settings.pollTimeout());
-                if (records.isEmpty()) {
-                    clearPublishedMarks();
-                } else {
-                    metrics.poll.observeNanos(System.nanoTime() - polledFrom);
-                    metrics.batchCommands.observe(records.count());
-                    process(records);
-                }
+                loop.turn();
                 failures = 0;
+                failingSinceNs = 0;
                 logProgress();
             } catch (FencedException | WakeupException | InterruptException e) {
                 throw e;
             } catch (SQLException | KafkaException e) {
+                if (failures == 0) {
+                    failingSinceNs = System.nanoTime();
+                }
                 if (++failures > settings.retriesMax()) {
                     throw e;
                 }
-                long pauseMs = settings.retryBackoff().toMillis() << Math.min(failures - 1, 8);
+                long pauseMs = Math.min(settings.retryBackoff().toMillis() << Math.min(failures - 1, 8),
+                        RETRY_PAUSE_MAX_MS);
                 log.warn("{}: batch rewound after a transient failure ({} of {}), retrying in {} ms: {}",
                         settings.name(), failures, settings.retriesMax(), pauseMs, e.toString());
-                metrics.rewound.inc();
                 sleep(pauseMs);
-                cache.clear();
-                recover(consumer.assignment());
             }
         }
     }
 
-    private void process(ConsumerRecords<String, byte[]> records) throws SQLException {
-        DecidedBatch<S> batch;
-        long decidedAt;
-        long committedAt;
-        long startedAt = System.nanoTime();
-        try (Connection c = dataSource.getConnection()) {
-            batch = batchDecider.decide(c, records, cache, storedOffsets, clock.instant());
-            decidedAt = System.nanoTime();
-            metrics.decide.observeNanos(decidedAt - startedAt);
-            if (batch.nextOffsets().isEmpty()) {
-                redeliveredSkipped.addAndGet(batch.redeliveredSkipped());
-                return;
-            }
-            hooks.at(ProcessorHooks.Point.BEFORE_TRANSACTION);
-            // Dead letters go out before the commit: at least once on the topic, exactly once in the table.
-            publisher.publishDeadLetters(batch.deadLetters());
-            storedOffsets.putAll(transaction.commit(c, batch, storedOffsets));
-            committedAt = System.nanoTime();
-            metrics.commit.observeNanos(committedAt - decidedAt);
-        }
-        batch.streams().forEach(cache::put);
-        hooks.at(ProcessorHooks.Point.AFTER_COMMIT);
-        publisher.publish(batch.events());
-        if (!batch.reEmitted().isEmpty()) {
-            publisher.republish(batch.reEmitted(), codec.streamPrefix());
-        }
-        metrics.publish.observeNanos(System.nanoTime() - committedAt);
-        metrics.commands.add(batch.commandCount());
-        metrics.events.add(batch.events().size());
-        metrics.deadLetters.add(batch.deadLetters().size());
-        batch.events().forEach(e -> listedUnpublished.add(e.source()));
-        batches.incrementAndGet();
-        commands.addAndGet(batch.commandCount());
-        events.addAndGet(batch.events().size());
-        deadLetters.addAndGet(batch.deadLetters().size());
-        redeliveredSkipped.addAndGet(batch.redeliveredSkipped());
-        repeatedCommands.addAndGet(batch.repeatedCommands());
-        if (!batch.deadLetters().isEmpty()) {
-            batch.deadLetters().forEach(d -> log.warn("{}: dead-lettered {}/{}/{}: {}", settings.name(),
-                    d.record().topic(), d.record().partition(), d.record().offset(), d.reason()));
-        }
-    }
+    /** Longest pause between two attempts: a database back after a restart is used within this. */
+    private static final long RETRY_PAUSE_MAX_MS = 2_000;
 
     /** Every 30 s with work done: the rate since the last line, so an operator sees a handler is alive and how fast. */
     private void logProgress() {
@@ -270,92 +193,15 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
         if (now - progressAtNs < PROGRESS_INTERVAL_NS) {
             return;
         }
-        long done = commands.get();
-        if (done > progressCommands) {
+        Stats stats = loop.stats();
+        if (stats.commands() > progressCommands) {
             log.info("{}: {} commands/s over the last {} s; totals: {} commands, {} events, {} dead letters; {} aggregates cached",
-                    settings.name(), String.format("%.1f", (done - progressCommands) * 1e9 / (now - progressAtNs)),
-                    (now - progressAtNs) / 1_000_000_000L, done, events.get(), deadLetters.get(), cache.size());
+                    settings.name(), String.format("%.1f", (stats.commands() - progressCommands) * 1e9 / (now - progressAtNs)),
+                    (now - progressAtNs) / 1_000_000_000L, stats.commands(), stats.events(), stats.deadLetters(),
+                    loop.cachedAggregates());
         }
         progressAtNs = now;
-        progressCommands = done;
-    }
-
-    /**
-     * Takes over partitions: reads their stored offsets, republishes events committed but never
-     * acknowledged, and seeks there. Runs on every assignment and after every rewound batch.
-     */
-    private void recover(Collection<TopicPartition> partitions) throws SQLException {
-        if (partitions.isEmpty()) {
-            return;
-        }
-        try (Connection c = dataSource.getConnection()) {
-            Map<TopicPartition, ProcessorOffsets.Stored> stored = offsets.read(c, partitions);
-            for (Map.Entry<TopicPartition, ProcessorOffsets.Stored> e : stored.entrySet()) {
-                TopicPartition tp = e.getKey();
-                long next = e.getValue().nextOffset();
-                long[] unpublished = e.getValue().unpublishedPositions();
-                if (unpublished.length > 0) {
-                    List<StoredEvent> pending = store.readByPositions(c, unpublished);
-                    publisher.republish(pending, codec.streamPrefix());
-                    offsets.advance(c, Map.of(tp, new ProcessorOffsets.Advance(next, next, new long[0])));
-                    republished.addAndGet(pending.size());
-                    metrics.republished.add(pending.size());
-                    log.info("{}: republished {} events of {} committed before the last stop", settings.name(),
-                            pending.size(), tp);
-                }
-                storedOffsets.put(tp, next);
-                listedUnpublished.remove(tp);
-                if (next == ProcessorOffsets.FROM_BEGINNING) {
-                    consumer.seekToBeginning(List.of(tp));
-                } else {
-                    consumer.seek(tp, next);
-                }
-            }
-            log.info("{}: owns {} resuming at {}", settings.name(), partitions, storedOffsets);
-        }
-    }
-
-    /** When idle, forgets publication marks of batches already acknowledged, so a restart republishes nothing. */
-    private void clearPublishedMarks() throws SQLException {
-        if (listedUnpublished.isEmpty()) {
-            return;
-        }
-        Map<TopicPartition, ProcessorOffsets.Advance> clear = new HashMap<>();
-        for (TopicPartition tp : listedUnpublished) {
-            long next = storedOffsets.get(tp);
-            clear.put(tp, new ProcessorOffsets.Advance(next, next, new long[0]));
-        }
-        try (Connection c = dataSource.getConnection()) {
-            offsets.advance(c, clear);
-        }
-        listedUnpublished.clear();
-    }
-
-    private final class Rebalance implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            forget(partitions);
-        }
-
-        @Override
-        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            forget(partitions);
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            try {
-                recover(partitions);
-            } catch (SQLException e) {
-                throw new KafkaException("cannot take over " + partitions + ": " + e.getMessage(), e);
-            }
-        }
-
-        private void forget(Collection<TopicPartition> partitions) {
-            cache.clear();
-            partitions.forEach(storedOffsets::remove);
-            listedUnpublished.removeAll(partitions);
-        }
+        progressCommands = stats.commands();
     }
 
     private static void sleep(long ms) {
@@ -370,7 +216,7 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        consumer.wakeup();
+        source.wakeup();
         try {
             thread.join(Duration.ofSeconds(30));
         } catch (InterruptedException e) {

@@ -17,11 +17,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class ProcessorOffsets {
     /** Stored before any record of the partition was processed: start from the earliest offset. */
-    static final long FROM_BEGINNING = -1;
-
-    record Stored(long nextOffset, long[] unpublishedPositions) {}
-
-    record Advance(long expectedOffset, long nextOffset, long[] unpublishedPositions) {}
+    static final long FROM_BEGINNING = CommandStore.FROM_BEGINNING;
 
     private final String processor;
 
@@ -30,7 +26,7 @@ final class ProcessorOffsets {
     }
 
     /** Reads (creating where absent) the stored position of each partition. */
-    Map<TopicPartition, Stored> read(Connection c, Collection<TopicPartition> partitions) throws SQLException {
+    Map<TopicPartition, CommandStore.StoredOffset> read(Connection c, Collection<TopicPartition> partitions) throws SQLException {
         try (PreparedStatement insert = c.prepareStatement("""
                 insert into processor_offsets (processor, topic, partition, next_offset)
                 values (?, ?, ?, ?) on conflict do nothing""")) {
@@ -43,7 +39,7 @@ final class ProcessorOffsets {
             }
             insert.executeBatch();
         }
-        Map<TopicPartition, Stored> stored = new HashMap<>();
+        Map<TopicPartition, CommandStore.StoredOffset> stored = new HashMap<>();
         try (PreparedStatement select = c.prepareStatement("""
                 select next_offset, unpublished_positions from processor_offsets
                  where processor = ? and topic = ? and partition = ?""")) {
@@ -53,7 +49,7 @@ final class ProcessorOffsets {
                 select.setInt(3, tp.partition());
                 try (ResultSet rs = select.executeQuery()) {
                     rs.next();
-                    stored.put(tp, new Stored(rs.getLong(1), unbox((Long[]) rs.getArray(2).getArray())));
+                    stored.put(tp, new CommandStore.StoredOffset(rs.getLong(1), unbox((Long[]) rs.getArray(2).getArray())));
                 }
             }
         }
@@ -61,15 +57,15 @@ final class ProcessorOffsets {
     }
 
     /** Moves each partition's offset, in the caller's transaction; throws {@link FencedException} on a stale expectation. */
-    void advance(Connection c, Map<TopicPartition, Advance> advances) throws SQLException {
+    void advance(Connection c, Map<TopicPartition, CommandStore.OffsetAdvance> advances) throws SQLException {
         if (advances.isEmpty()) {
             return;
         }
         try (PreparedStatement update = c.prepareStatement("""
                 update processor_offsets set next_offset = ?, unpublished_positions = ?, updated_at = now()
                  where processor = ? and topic = ? and partition = ? and next_offset = ?""")) {
-            for (Map.Entry<TopicPartition, Advance> e : advances.entrySet()) {
-                Advance a = e.getValue();
+            for (Map.Entry<TopicPartition, CommandStore.OffsetAdvance> e : advances.entrySet()) {
+                CommandStore.OffsetAdvance a = e.getValue();
                 Array positions = c.createArrayOf("bigint", box(a.unpublishedPositions()));
                 update.setLong(1, a.nextOffset());
                 update.setArray(2, positions);

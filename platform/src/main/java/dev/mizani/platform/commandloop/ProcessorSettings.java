@@ -15,6 +15,9 @@ import java.util.Map;
  * @param snapshotEvery    events per stream between snapshots
  * @param retriesMax       consecutive transient failures (database, publish) before the processor gives up
  * @param retryBackoff     first pause after a transient failure, doubled each time, at most 30 times
+ * @param groupInstanceId  the consumer's static group membership ({@code group.instance.id}), or null: an instance
+ *                         restarted under the same id gets its partitions back at once, not after the dead
+ *                         member's session expires
  */
 public record ProcessorSettings(
         String name,
@@ -28,7 +31,8 @@ public record ProcessorSettings(
         int snapshotEvery,
         int retriesMax,
         Duration retryBackoff,
-        Duration pollTimeout) {
+        Duration pollTimeout,
+        String groupInstanceId) {
 
     public ProcessorSettings {
         require(batchSizeMax >= 1 && batchSizeMax <= 100_000, "batchSizeMax in 1..100000");
@@ -41,7 +45,7 @@ public record ProcessorSettings(
 
     public static ProcessorSettings defaults(String name, String commandTopic, String eventTopic) {
         return new ProcessorSettings(name, commandTopic, eventTopic, commandTopic + ".dlq",
-                1_000, 20, 64 * 1024, 100_000, 100, 10, Duration.ofMillis(100), Duration.ofMillis(200));
+                1_000, 20, 64 * 1024, 100_000, 100, 10, Duration.ofMillis(100), Duration.ofMillis(200), null);
     }
 
     /** Overrides from {@code <PREFIX>_BATCH_SIZE_MAX}, {@code _LINGER_MS}, {@code _CACHE_SIZE_MAX}, {@code _SNAPSHOT_EVERY}. */
@@ -52,22 +56,27 @@ public record ProcessorSettings(
                 lingerBytesMin,
                 intOf(env, prefix + "_CACHE_SIZE_MAX", cacheSizeMax),
                 intOf(env, prefix + "_SNAPSHOT_EVERY", snapshotEvery),
-                retriesMax, retryBackoff, pollTimeout);
+                retriesMax, retryBackoff, pollTimeout, groupInstanceId);
     }
 
     public ProcessorSettings withBatchSizeMax(int value) {
         return new ProcessorSettings(name, commandTopic, eventTopic, deadLetterTopic, value, lingerMs, lingerBytesMin,
-                cacheSizeMax, snapshotEvery, retriesMax, retryBackoff, pollTimeout);
+                cacheSizeMax, snapshotEvery, retriesMax, retryBackoff, pollTimeout, groupInstanceId);
     }
 
     public ProcessorSettings withCacheSizeMax(int value) {
         return new ProcessorSettings(name, commandTopic, eventTopic, deadLetterTopic, batchSizeMax, lingerMs,
-                lingerBytesMin, value, snapshotEvery, retriesMax, retryBackoff, pollTimeout);
+                lingerBytesMin, value, snapshotEvery, retriesMax, retryBackoff, pollTimeout, groupInstanceId);
     }
 
     public ProcessorSettings withSnapshotEvery(int value) {
         return new ProcessorSettings(name, commandTopic, eventTopic, deadLetterTopic, batchSizeMax, lingerMs,
-                lingerBytesMin, cacheSizeMax, value, retriesMax, retryBackoff, pollTimeout);
+                lingerBytesMin, cacheSizeMax, value, retriesMax, retryBackoff, pollTimeout, groupInstanceId);
+    }
+
+    public ProcessorSettings withGroupInstanceId(String value) {
+        return new ProcessorSettings(name, commandTopic, eventTopic, deadLetterTopic, batchSizeMax, lingerMs,
+                lingerBytesMin, cacheSizeMax, snapshotEvery, retriesMax, retryBackoff, pollTimeout, value);
     }
 
     private static int intOf(Map<String, String> env, String key, int fallback) {

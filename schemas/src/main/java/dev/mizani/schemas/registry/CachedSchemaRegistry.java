@@ -10,16 +10,12 @@ import org.apache.avro.Schema;
  * Both maps are bounded by the number of schemas the hub knows, a few dozen.
  */
 public final class CachedSchemaRegistry {
-    private final SchemaRegistryClient client;
+    private final SchemaLookup client;
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
     private final Map<String, Integer> idsBySubjectAndSchema = new ConcurrentHashMap<>();
 
-    public CachedSchemaRegistry(SchemaRegistryClient client) {
+    public CachedSchemaRegistry(SchemaLookup client) {
         this.client = client;
-    }
-
-    public SchemaRegistryClient client() {
-        return client;
     }
 
     /** Registers (idempotently) and returns the schema's global id. */

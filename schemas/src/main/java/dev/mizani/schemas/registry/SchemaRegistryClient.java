@@ -20,7 +20,7 @@ import java.util.List;
  * Works against Confluent's registry and against Apicurio's {@code /apis/ccompat/v7} endpoint.
  * Stateless and thread-safe; {@link CachedSchemaRegistry} puts a cache in front of it.
  */
-public final class SchemaRegistryClient {
+public final class SchemaRegistryClient implements SchemaLookup {
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -36,6 +36,7 @@ public final class SchemaRegistryClient {
     }
 
     /** Registers the schema under the subject (or finds it if already there) and returns its global id. */
+    @Override
     public int register(String subject, String avroSchema) {
         JsonNode reply = send("POST", "subjects/" + encode(subject) + "/versions", schemaBody(avroSchema));
         return reply.get("id").asInt();
@@ -46,6 +47,7 @@ public final class SchemaRegistryClient {
         return subjectVersion(send("POST", "subjects/" + encode(subject), schemaBody(avroSchema)));
     }
 
+    @Override
     public String schemaById(int id) {
         return send("GET", "schemas/ids/" + id, null).get("schema").asText();
     }
