@@ -43,9 +43,13 @@ public final class Gateway implements AutoCloseable {
 
     /** @param readStore the read store's database: GET /transfers/{ID} and settlement windows are answered from it */
     /** @param metrics where the transfers API counts its answers and the notifier its callbacks */
-    /** @param health the process's checks, which every API serves at {@code GET /health} */
+    /**
+     * @param health      the process's checks, which every API serves at {@code GET /health}
+     * @param unavailable why the hub cannot commit transfers now, or null when it can: FSPIOP requests are then
+     *                    refused with 503 instead of accepted
+     */
     public Gateway(String bootstrap, CachedSchemaRegistry registry, Clock clock, Settings s, DataSource readStore,
-                   Metrics metrics, Health health) {
+                   Metrics metrics, Health health, java.util.function.Supplier<String> unavailable) {
         try {
             participants = started(new ParticipantsView(bootstrap, registry));
             ParticipantCommands commands = started(new ParticipantCommands(bootstrap, registry, participants, clock, s.adminWait()));
@@ -57,7 +61,7 @@ public final class Gateway implements AutoCloseable {
                     s.hubName(), s.callbacks(), s.mutualTls(), metrics));
             transfers = started(new TransfersGateway(s.host(), s.transfersPort(), bootstrap, registry, guard, clock,
                     s.sendTimeout(), new ReadQueries(readStore), callbacks, s.mutualTls(), s.transfersServer(),
-                    s.commandLingerMs(), metrics, health).start());
+                    s.commandLingerMs(), metrics, health, unavailable).start());
         } catch (RuntimeException e) {
             close(); // a port already taken, say: what did start stops
             throw e;

@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicLong;
 import java.time.Duration;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -25,10 +26,22 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
     public static final String USER = "postgres";
 
-    private final EmbeddedPostgres postgres;
+    private final Path dataDir;
+    private final Map<String, String> settings;
+    private final int port;
+    private volatile EmbeddedPostgres postgres;
+    private volatile long postmasterPid;
+    private volatile boolean closing;
+    private final Thread watchdog;
+    private final AtomicLong restarts = new AtomicLong();
 
-    private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
+    private EmbeddedPostgresServer(EmbeddedPostgres postgres, Path dataDir, Map<String, String> settings) {
         this.postgres = postgres;
+        this.dataDir = dataDir;
+        this.settings = settings;
+        this.port = postgres.getPort();
+        this.postmasterPid = postmasterPid(dataDir);
+        this.watchdog = Thread.ofPlatform().daemon().name("postgres-watchdog").unstarted(this::watch);
     }
 
     /**
@@ -40,40 +53,111 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             Files.createDirectories(dataDir);
             boolean initialised = Files.exists(dataDir.resolve("PG_VERSION"));
             stopLeftover(dataDir);
-            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
-                    .setDataDirectory(dataDir)
-                    .setCleanDataDirectory(false)
-                    .setPGStartupWait(Duration.ofSeconds(60))
-                    .setServerConfig("listen_addresses", "127.0.0.1")
-                    .setServerConfig("fsync", "on")
-                    .setServerConfig("synchronous_commit", "on")
-                    .setServerConfig("full_page_writes", "on")
-                    .setServerConfig("max_connections", "200")
-                    .setServerConfig("shared_buffers", "256MB")
-                    .setServerConfig("max_wal_size", "2GB")
-                    // A new database's first statistics come from autovacuum's first ANALYZE. At the default one-minute
-                    // naptime, the hub's prepared statements spent their first minute on generic plans made while the
-                    // tables were empty: sequential scans of a growing event store (212 million rows read in 95 s of a
-                    // cold core run), the backlog every cold load run built in its warm-up.
-                    .setServerConfig("autovacuum_naptime", "5s")
-                    // its own log, in <data>/postgres/log: checkpoints, long autovacuums and statements, lock waits
-                    .setServerConfig("logging_collector", "on")
-                    .setServerConfig("log_checkpoints", "on")
-                    .setServerConfig("log_autovacuum_min_duration", "1s")
-                    .setServerConfig("log_min_duration_statement", "1s")
-                    .setServerConfig("log_lock_waits", "on")
-                    .setOverrideWorkingDirectory(dataDir.getParent().resolve("pg-binaries").toFile());
-            settings.forEach(builder::setServerConfig);
-            if (port > 0) {
-                builder.setPort(port);
-            }
-            EmbeddedPostgres postgres = builder.start();
+            EmbeddedPostgres postgres = builder(dataDir, port, settings).start();
             ZonkyShutdownHook.remove();
             log.info("PostgreSQL listening on 127.0.0.1:{} with data in {} ({})", postgres.getPort(), dataDir,
                     initialised ? "existing data" : "new cluster");
-            return new EmbeddedPostgresServer(postgres);
+            EmbeddedPostgresServer server = new EmbeddedPostgresServer(postgres, dataDir, settings);
+            server.watchdog.start();
+            return server;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start embedded PostgreSQL in " + dataDir, e);
+        }
+    }
+
+    private static EmbeddedPostgres.Builder builder(Path dataDir, int port, Map<String, String> settings) {
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                .setDataDirectory(dataDir)
+                .setCleanDataDirectory(false)
+                .setPGStartupWait(Duration.ofSeconds(60))
+                .setServerConfig("listen_addresses", "127.0.0.1")
+                .setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
+                .setServerConfig("full_page_writes", "on")
+                .setServerConfig("max_connections", "200")
+                .setServerConfig("shared_buffers", "256MB")
+                .setServerConfig("max_wal_size", "2GB")
+                // A new database's first statistics come from autovacuum's first ANALYZE. At the default one-minute
+                // naptime, the hub's prepared statements spent their first minute on generic plans made while the
+                // tables were empty: sequential scans of a growing event store (212 million rows read in 95 s of a
+                // cold core run), the backlog every cold load run built in its warm-up.
+                .setServerConfig("autovacuum_naptime", "5s")
+                // its own log, in <data>/postgres/log: checkpoints, long autovacuums and statements, lock waits
+                .setServerConfig("logging_collector", "on")
+                .setServerConfig("log_checkpoints", "on")
+                .setServerConfig("log_autovacuum_min_duration", "1s")
+                .setServerConfig("log_min_duration_statement", "1s")
+                .setServerConfig("log_lock_waits", "on")
+                .setOverrideWorkingDirectory(dataDir.getParent().resolve("pg-binaries").toFile());
+        settings.forEach(builder::setServerConfig);
+        if (port > 0) {
+            builder.setPort(port);
+        }
+        return builder;
+    }
+
+    /**
+     * Once a second: is the postmaster alive? If it died (killed, out of memory), start it again on the same port
+     * and data directory, retrying until it is up: crash recovery replays the WAL, so nothing committed is lost,
+     * and the hub's connections come back through the pool. A single backend killed needs nothing from here: the
+     * postmaster itself resets its backends.
+     */
+    private void watch() {
+        while (!closing) {
+            try {
+                Thread.sleep(1_000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long pid = postmasterPid;
+            if (closing || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                continue;
+            }
+            log.warn("PostgreSQL (postmaster {}) is gone; starting it again on port {}", pid, port);
+            long startedNs = System.nanoTime();
+            // releases zonky's lock on the data directory; zonky then logs that it "could not stop" the server: it is gone
+            closeQuietly(postgres);
+            while (!closing) {
+                try {
+                    postgres = builder(dataDir, port, settings).start();
+                    ZonkyShutdownHook.remove();
+                    postmasterPid = postmasterPid(dataDir);
+                    restarts.incrementAndGet();
+                    log.info("PostgreSQL is back on port {} after {} ms (restart {})", port,
+                            (System.nanoTime() - startedNs) / 1_000_000, restarts.get());
+                    break;
+                } catch (IOException | RuntimeException e) {
+                    // its old backends may still hold the shared memory for a moment
+                    log.warn("PostgreSQL did not start again yet: {}", e.toString());
+                    try {
+                        Thread.sleep(1_000);
+                    } catch (InterruptedException interrupted) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    private static void closeQuietly(EmbeddedPostgres dead) {
+        try {
+            dead.close();
+        } catch (IOException | RuntimeException e) {
+            log.debug("the dead server's handle did not close cleanly: {}", e.toString());
+        }
+    }
+
+    /** Times the watchdog started the server again since the hub started it. */
+    public long restarts() {
+        return restarts.get();
+    }
+
+    /** The postmaster's process id, from the first line of its lock file; 0 when there is none. */
+    public static long postmasterPid(Path dataDir) {
+        try {
+            return Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).getFirst().trim());
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 
@@ -110,7 +194,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
 
     public int port() {
-        return postgres.getPort();
+        return port;
     }
 
     public String jdbcUrl(String database) {
@@ -140,6 +224,13 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
+        watchdog.interrupt();
+        try {
+            watchdog.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             postgres.close();
         } catch (IOException e) {

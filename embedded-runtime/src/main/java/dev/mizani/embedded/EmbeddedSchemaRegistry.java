@@ -91,6 +91,11 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         }
     }
 
+    /** The file holding the child's process id while it runs. */
+    Path pidFile() {
+        return pidFile;
+    }
+
     /** Base URL of the Confluent-compatible API. */
     public String url() {
         return "http://127.0.0.1:" + port + CCOMPAT_PATH;

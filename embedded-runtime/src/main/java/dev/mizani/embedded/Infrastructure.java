@@ -50,6 +50,11 @@ public final class Infrastructure implements AutoCloseable {
             } else {
                 this.registryUrl = s.registryUrl();
             }
+            if (postgres != null || registryProcess != null) {
+                // stopped last, after what it would stop
+                started.addLast(Reaper.watch(postgres != null ? s.dataDir().resolve("postgres") : null,
+                        registryProcess != null ? registryProcess.pidFile() : null));
+            }
             if (broker != null) {
                 EmbeddedKafkaBroker kafka = broker.join();
                 started.push(kafka);

@@ -15,7 +15,9 @@ import dev.mizani.platform.commandloop.TransactionalIndex;
 import dev.mizani.platform.commandloop.ProcessorSettings;
 import dev.mizani.platform.eventstore.Database;
 import dev.mizani.platform.eventstore.EventStore;
+import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.platform.kafka.Topics;
+import dev.mizani.platform.health.DatabaseProbe;
 import dev.mizani.platform.health.Health;
 import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.platform.policy.PolicyStream;
@@ -35,7 +37,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.function.IntFunction;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -58,6 +60,9 @@ public final class HubServices implements AutoCloseable {
     /** Every service's checks, served at each API's {@code /health}; the embedding process may add its own. */
     public final Health health = new Health();
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private final DatabaseProbe database;
+    /** How long the database may be silent, or a handler fail every batch, before transfers are refused. */
+    private static final Duration UNAVAILABLE_AFTER = Duration.ofSeconds(2);
     private static final int RESTARTS_MAX = 5;
     private static final Duration RESTART_WINDOW = Duration.ofMinutes(1);
 
@@ -65,8 +70,11 @@ public final class HubServices implements AutoCloseable {
     public HubServices(String bootstrap, DataSource dataSource, CachedSchemaRegistry registry, Clock clock,
                        Path stateDir, Map<String, String> env, ProcessorHooks transfersHooks) {
         EventStore store = new EventStore(dataSource);
+        database = start(new DatabaseProbe(dataSource, Duration.ofMillis(500), UNAVAILABLE_AFTER).start());
+        health.register("database", database::check);
+        String instanceId = KafkaClients.instanceId(env, stateDir);
         directory = start(new ParticipantDirectory(bootstrap, registry).start());
-        participantCodec = new ParticipantCodec(registry, directory);
+        participantCodec = new ParticipantCodec(registry, directory::payee);
         transferCodec = new TransferCodec(registry);
         ProcessorSettings participantSettings = ProcessorSettings
                 .defaults("participants", HubTopics.PARTICIPANTS_COMMANDS, HubTopics.PARTICIPANTS_EVENTS)
@@ -77,23 +85,46 @@ public final class HubServices implements AutoCloseable {
         ProcessorMetrics participantMetrics = new ProcessorMetrics(metrics, "participants");
         ProcessorMetrics transferMetrics = new ProcessorMetrics(metrics, "transfers");
         participants = supervised("participants", instances(env, "MIZANI_PARTICIPANTS_INSTANCES"),
-                () -> new CommandProcessor<>(participantSettings, new ParticipantDecider(), participantCodec, store,
-                        bootstrap, clock, ProcessorHooks.NONE, null, TransactionalIndex.NONE, participantMetrics));
+                i -> new CommandProcessor<>(participantSettings.withGroupInstanceId(instanceId + "-participants-" + i),
+                        new ParticipantDecider(), participantCodec, store, bootstrap, clock, ProcessorHooks.NONE, null,
+                        TransactionalIndex.NONE, participantMetrics));
         transfers = supervised("transfers", instances(env, "MIZANI_TRANSFERS_INSTANCES"),
-                () -> new CommandProcessor<>(transferSettings, new TransferDecider(), transferCodec, store, bootstrap,
-                        clock, transfersHooks, null, new TransferTimers(), transferMetrics));
+                i -> new CommandProcessor<>(transferSettings.withGroupInstanceId(instanceId + "-transfers-" + i),
+                        new TransferDecider(), transferCodec, store, bootstrap, clock, transfersHooks, null,
+                        new TransferTimers(), transferMetrics));
         expiry = start(new ExpiryScheduler(dataSource, bootstrap, transferCodec, clock, Duration.ofMillis(100),
                 Duration.ofSeconds(5), 1_000).start());
         String guarantee = env.getOrDefault("MIZANI_POLICY_GUARANTEE", "at_least_once");
         start(new PolicyStream("participants-policy", bootstrap, HubTopics.TRANSFERS_EVENTS,
                 HubTopics.PARTICIPANTS_COMMANDS, TransferEventsTranslation.create(registry),
-                stateDir.resolve("participants-policy"), guarantee).start());
+                stateDir.resolve("participants-policy"), guarantee, instanceId).start());
         start(new PolicyStream("transfers-policy", bootstrap, HubTopics.PARTICIPANTS_EVENTS,
                 HubTopics.TRANSFERS_COMMANDS, ParticipantEventsTranslation.create(registry),
-                stateDir.resolve("transfers-policy"), guarantee).start());
+                stateDir.resolve("transfers-policy"), guarantee, instanceId).start());
     }
 
-    /** How often an instance of the transfers handler was replaced after stopping on an error (within the restart window). */
+    /**
+     * Why nothing can be committed now, or null when transfers can be: the database has not answered for a while,
+     * or a handler has no instance running or keeps failing its batches. The gateway refuses new FSPIOP requests
+     * with 503 (2003) meanwhile, rather than accept what it cannot carry out before it expires.
+     */
+    public String commitsBlocked() {
+        if (!database.up()) {
+            return "the database is unavailable";
+        }
+        for (var handler : List.of(transfers, participants)) {
+            for (Supervisor<?, ?, ?> s : handler) {
+                CommandProcessor<?, ?, ?> p = s.current();
+                if ((p.status() != CommandProcessor.Status.RUNNING && p.status() != CommandProcessor.Status.CREATED)
+                        || p.failingFor().compareTo(UNAVAILABLE_AFTER) > 0) {
+                    return "a command handler cannot commit (" + p.status() + ")";
+                }
+            }
+        }
+        return null;
+    }
+
+    /** How often an instance of the transfers handler was replaced after it stopped. */
     public int transfersRestarts() {
         return transfers.stream().mapToInt(Supervisor::restarts).sum();
     }
@@ -104,10 +135,12 @@ public final class HubServices implements AutoCloseable {
      * side by side, where one instance's loop waits for each commit before its next batch.
      */
     private <C, E, S> List<Supervisor<C, E, S>> supervised(String name, int instances,
-                                                         Supplier<CommandProcessor<C, E, S>> factory) {
+                                                         IntFunction<CommandProcessor<C, E, S>> factory) {
         List<Supervisor<C, E, S>> supervisors = new ArrayList<>();
         for (int i = 0; i < instances; i++) {
-            supervisors.add(start(new Supervisor<>(name, factory, RESTARTS_MAX, RESTART_WINDOW, metrics)));
+            int instance = i;
+            supervisors.add(start(new Supervisor<>(name, () -> factory.apply(instance), RESTARTS_MAX, RESTART_WINDOW,
+                    metrics)));
         }
         metrics.gauge("mizani_processor_up", "Instances of the handler running",
                 () -> supervisors.stream().filter(s -> s.current().status() == CommandProcessor.Status.RUNNING).count(),
@@ -122,6 +155,9 @@ public final class HubServices implements AutoCloseable {
             CommandProcessor<?, ?, ?> current = s.current();
             if (current.status() != CommandProcessor.Status.RUNNING && current.status() != CommandProcessor.Status.CREATED) {
                 return Health.Check.down(current.status() + ": " + current.failure());
+            }
+            if (current.failingFor().compareTo(UNAVAILABLE_AFTER) > 0) {
+                return Health.Check.down("every batch failing for " + current.failingFor().toMillis() + " ms");
             }
         }
         return Health.Check.up(supervisors.size() + " instance(s) running");

@@ -19,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import dev.mizani.platform.commandloop.ProcessorHooks;
 import dev.mizani.platform.eventstore.Database;
 import dev.mizani.platform.health.Health;
+import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.registry.SchemaRegistryClient;
@@ -85,12 +86,12 @@ public final class Main {
         running.push(dataSource);
 
         HubServices.prepare(dataSource, infrastructure.kafkaBootstrap(), settings.kafkaPartitions());
-        CachedSchemaRegistry registry = new CachedSchemaRegistry(
-                new SchemaRegistryClient(infrastructure.registryUrl(), Duration.ofSeconds(10)));
+        SchemaRegistryClient registryClient = new SchemaRegistryClient(infrastructure.registryUrl(), Duration.ofSeconds(10));
+        CachedSchemaRegistry registry = new CachedSchemaRegistry(registryClient);
         // Pinned per subject: an external registry may default to NONE, and its global level is not ours to change.
         HubTopics.envelopes().forEach((topic, schema) -> {
             registry.register(HubTopics.valueSubject(topic), schema);
-            registry.client().setSubjectCompatibility(HubTopics.valueSubject(topic), "BACKWARD");
+            registryClient.setSubjectCompatibility(HubTopics.valueSubject(topic), "BACKWARD");
         });
         HubServices services = new HubServices(infrastructure.kafkaBootstrap(), dataSource, registry, Clock.systemUTC(),
                 settings.dataDir().resolve("streams"), env, ProcessorHooks.NONE);
@@ -99,10 +100,14 @@ public final class Main {
                 ProjectionHandler.Settings.defaults().withEnv(env), ProjectionHandler.Hooks.NONE).start().export(services.metrics);
         running.push(projections);
         Gateway.Settings gatewaySettings = gatewaySettings(env, settings);
-        services.health.register("projection", () -> projections.isRunning() ? Health.Check.up("running")
-                : Health.Check.down("stopped; the read store no longer follows the events"));
+        services.health.register("projection", () -> !projections.isRunning()
+                ? Health.Check.down("stopped; the read store no longer follows the events")
+                : projections.failingFor().toSeconds() >= 10
+                ? Health.Check.down("every batch failing for " + projections.failingFor().toSeconds() + " s")
+                : Health.Check.up("running"));
+        services.health.register("ledger", projections.audit()::check);
         Gateway gateway = new Gateway(infrastructure.kafkaBootstrap(), registry, Clock.systemUTC(), gatewaySettings, dataSource,
-                services.metrics, services.health);
+                services.metrics, services.health, services::commitsBlocked);
         running.push(gateway);
         QueryApi query = new QueryApi(dataSource, projections::lag, () -> new Rebuild(dataSource, projections),
                 services.metrics, services.health,
@@ -149,7 +154,8 @@ public final class Main {
                 Duration.ofMillis(InfrastructureSettings.intOf(env, "MIZANI_ADMIN_WAIT_MS", 5_000)),
                 new CallbackNotifier.Settings(InfrastructureSettings.intOf(env, "MIZANI_CALLBACKS_IN_FLIGHT_MAX", 256), 3,
                         Duration.ofMillis(200), InfrastructureSettings.intOf(env, "MIZANI_CALLBACKS_CONNECTIONS_PER_ENDPOINT", 32),
-                        selectorCallbacks(env.getOrDefault("MIZANI_CALLBACKS_CLIENT", "selector"))),
+                        selectorCallbacks(env.getOrDefault("MIZANI_CALLBACKS_CLIENT", "selector")),
+                        KafkaClients.instanceId(env, settings.dataDir().resolve("streams")) + "-notifier"),
                 MutualTls.fromEnv(env), transfersServer(env.getOrDefault("MIZANI_GATEWAY_SERVER", "selector")),
                 InfrastructureSettings.intOf(env, "MIZANI_GATEWAY_LINGER_MS", TransfersGateway.COMMAND_LINGER_MS_DEFAULT));
     }

@@ -11,9 +11,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps one command handler running: a handler that stopped on an error or was fenced is replaced by a
- * new one, which resumes from the offsets and events in PostgreSQL. At most {@code restartsMax} restarts
- * per {@code window}; past that the handler stays down and says so, since a deterministic bug would
- * otherwise crash-loop.
+ * new one, which resumes from the offsets and events in PostgreSQL. One that stopped because the database or
+ * the broker was away is replaced however often it takes, with a growing pause; one that stopped on a bug at
+ * most {@code restartsMax} times per {@code window}, after which the handler stays down and says so, since a
+ * deterministic bug would otherwise crash-loop.
  */
 final class Supervisor<C, E, S> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
@@ -23,6 +24,7 @@ final class Supervisor<C, E, S> implements AutoCloseable {
     private final int restartsMax;
     private final Duration window;
     private final Deque<Long> restarts = new ArrayDeque<>();
+    private final java.util.concurrent.atomic.AtomicInteger replaced = new java.util.concurrent.atomic.AtomicInteger();
     private final Thread thread;
     private volatile CommandProcessor<C, E, S> current;
     private volatile boolean running = true;
@@ -44,37 +46,58 @@ final class Supervisor<C, E, S> implements AutoCloseable {
         return current;
     }
 
+    /** Instances replaced since start, whatever stopped them. */
     int restarts() {
-        return restarts.size();
+        return replaced.get();
     }
 
     private void watch() {
+        long pauseMs = 0;
         while (running) {
             try {
-                Thread.sleep(250);
+                Thread.sleep(250 + pauseMs);
             } catch (InterruptedException e) {
                 return;
             }
             CommandProcessor.Status status = current.status();
             if (status != CommandProcessor.Status.FAILED && status != CommandProcessor.Status.FENCED) {
+                pauseMs = 0;
                 continue;
             }
-            long now = System.nanoTime();
-            while (!restarts.isEmpty() && now - restarts.peekFirst() > window.toNanos()) {
-                restarts.pollFirst();
-            }
-            if (restarts.size() >= restartsMax) {
-                log.error("{} is {} and was restarted {} times within {}; leaving it down: {}", name, status,
-                        restarts.size(), window, String.valueOf(current.failure()));
+            if (status == CommandProcessor.Status.FENCED || current.failedTransiently()) {
+                // The database or broker is away, or a rebalance moved partitions: a fresh instance with fresh
+                // clients resumes from PostgreSQL once they are back. Never give up on these, but do not spin.
+                log.warn("{} is {} ({}); starting a new instance", name, status, String.valueOf(current.failure()));
+                pauseMs = Math.min(Math.max(pauseMs * 2, 500), TRANSIENT_PAUSE_MAX_MS);
+            } else if (!withinRestartBudget(status)) {
                 running = false;
                 return;
+            } else {
+                log.warn("{} is {} ({}); starting a new instance", name, status, String.valueOf(current.failure()));
             }
-            log.warn("{} is {} ({}); starting a new instance", name, status, String.valueOf(current.failure()));
-            restarts.addLast(now);
             restartCount.inc();
+            replaced.incrementAndGet();
             current.close();
             current = factory.get().start();
         }
+    }
+
+    /** Longest pause between replacements of an instance that keeps stopping on the database or the broker. */
+    private static final long TRANSIENT_PAUSE_MAX_MS = 10_000;
+
+    /** A bug makes every replacement fail alike: at most {@code restartsMax} per window, then the handler stays down. */
+    private boolean withinRestartBudget(CommandProcessor.Status status) {
+        long now = System.nanoTime();
+        while (!restarts.isEmpty() && now - restarts.peekFirst() > window.toNanos()) {
+            restarts.pollFirst();
+        }
+        if (restarts.size() >= restartsMax) {
+            log.error("{} is {} and was restarted {} times within {}; leaving it down: {}", name, status,
+                    restarts.size(), window, String.valueOf(current.failure()));
+            return false;
+        }
+        restarts.addLast(now);
+        return true;
     }
 
     @Override

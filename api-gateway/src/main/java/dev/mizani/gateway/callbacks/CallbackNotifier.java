@@ -71,8 +71,9 @@ public final class CallbackNotifier implements AutoCloseable {
      * @param connectionsPerEndpoint kept-alive connections the selector client opens to one host and port
      * @param selectorClient         false sends {@code http} callbacks through Helidon's WebClient too
      */
+    /** @param groupInstanceId static membership of the notifier's consumer group ({@link KafkaClients#staticMember}), or null */
     public record Settings(int inFlightMax, int attemptsMax, Duration backoff, int connectionsPerEndpoint,
-                           boolean selectorClient) {}
+                           boolean selectorClient, String groupInstanceId) {}
 
     private static final int ORIGINS_CACHED_MAX = 1024;
     /** At most this much of callbacks is sent again after a crash. */
@@ -120,6 +121,7 @@ public final class CallbackNotifier implements AutoCloseable {
                 TransferEventEnvelope.getClassSchema());
         Map<String, Object> props = KafkaClients.followerConsumer(bootstrap, "api-gateway-notifier");
         props.put("max.poll.records", Math.max(1, inFlightMax));
+        KafkaClients.staticMember(props, settings.groupInstanceId());
         // inFlightMax 0 turns callbacks off: the core-mode load test measures the handlers without them
         this.consumer = inFlightMax == 0 ? null : new KafkaConsumer<>(props);
         this.deadLetters = new KafkaProducer<>(KafkaClients.idempotentProducer(bootstrap, "callback-dead-letters"));

@@ -50,6 +50,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -98,6 +99,7 @@ public final class TransfersGateway implements AutoCloseable {
     private final Answers answers;
     private final String scheme;
     private final Health health;
+    private final Supplier<String> unavailable;
     /** This API's OpenAPI document, served as is at /openapi.yaml without a credential. */
     private static final Reply OPENAPI = new Reply(200, "application/yaml", openApiDocument(), null);
 
@@ -121,9 +123,10 @@ public final class TransfersGateway implements AutoCloseable {
     public TransfersGateway(String host, int port, String bootstrap, CachedSchemaRegistry registry, ParticipantGuard guard,
                             Clock clock, Duration sendTimeout, ReadQueries reads, CallbackNotifier callbacks,
                             Optional<MutualTls> mutualTls, Server server, int commandLingerMs, Metrics metrics,
-                            Health health) {
+                            Health health, Supplier<String> unavailable) {
         this.answers = new Answers(metrics);
         this.health = health;
+        this.unavailable = unavailable;
         if (commandLingerMs < 0 || commandLingerMs > 100) {
             throw new IllegalArgumentException("the command producer's linger is 0 to 100 ms, got " + commandLingerMs);
         }
@@ -303,8 +306,16 @@ public final class TransfersGateway implements AutoCloseable {
         return null;
     }
 
-    /** 202 once the command is durably in Kafka; 503 when the broker refuses it. The wait for it is the server's. */
+    /**
+     * 202 once the command is durably in Kafka; 503 when the broker refuses it, or when nothing could commit it now
+     * (the database away, a handler down): a prepare accepted then would only expire. The wait is the server's.
+     */
     private void send(String transferId, SpecificRecord command, Consumer<Reply> reply) {
+        String why = unavailable.get();
+        if (why != null) {
+            reply.accept(reject(new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, why + "; retry")));
+            return;
+        }
         CommandMetadata metadata = new CommandMetadata(commandId(), transferId, null, clock.instant());
         byte[] value = commands.encode(new TransferCommandEnvelope(metadata, command));
         try {

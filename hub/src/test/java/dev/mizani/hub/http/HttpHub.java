@@ -87,8 +87,9 @@ final class HttpHub implements AutoCloseable {
                 ProjectionHandler.Settings.defaults(), ProjectionHandler.Hooks.NONE).start().export(f.hub.metrics);
         gateway = new Gateway(f.infra.bootstrap(), f.infra.registry, Clock.systemUTC(), new Gateway.Settings("127.0.0.1",
                 0, 0, Credentials.sha256Hex(OPERATOR), "Hub", rateLimitPerSecond, burst, Duration.ofSeconds(10),
-                Duration.ofSeconds(20), new CallbackNotifier.Settings(64, 2, Duration.ofMillis(50), 8, true), mutualTls,
-                SERVER, TransfersGateway.COMMAND_LINGER_MS_DEFAULT), f.infra.dataSource, f.hub.metrics, f.hub.health);
+                Duration.ofSeconds(20), new CallbackNotifier.Settings(64, 2, Duration.ofMillis(50), 8, true, null), mutualTls,
+                SERVER, TransfersGateway.COMMAND_LINGER_MS_DEFAULT), f.infra.dataSource, f.hub.metrics, f.hub.health,
+                f.hub::commitsBlocked);
         query = new QueryApi(f.infra.dataSource, projections::lag, () -> new Rebuild(f.infra.dataSource, projections),
                 f.hub.metrics, f.hub.health,
                 new QueryApi.Settings("127.0.0.1", 0, Credentials.sha256Hex(OPERATOR), 50)).start();

@@ -54,7 +54,47 @@ public final class KafkaClients {
         p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        staticMember(p, settings.groupInstanceId());
         return p;
+    }
+
+    /**
+     * How long the group waits for a member that stopped heartbeating before it gives its partitions to others:
+     * the failover time when an instance dies for good. Kafka's default is 45 s.
+     */
+    public static final int SESSION_TIMEOUT_MS = 10_000;
+
+    /**
+     * Static group membership under {@code instanceId} (when not null) and a {@link #SESSION_TIMEOUT_MS} session. A
+     * consumer that comes back under the same id (a process restarted after kill -9, a supervisor's replacement)
+     * takes its partitions back at once instead of waiting out the dead member's session; offsets of the command
+     * loop live in PostgreSQL and stale writers are fenced there, so nothing relies on the rebalance for safety.
+     * Two live consumers must never share an id: the older one is fenced.
+     */
+    public static void staticMember(Map<String, Object> consumer, String instanceId) {
+        consumer.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS);
+        if (instanceId != null) {
+            consumer.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId);
+        }
+    }
+
+    /**
+     * This process's name in consumer groups, stable across its restarts: {@code MIZANI_INSTANCE_ID} when set (a
+     * StatefulSet's pod name, say), else the host name and the process's state directory, which no two processes
+     * of one deployment share.
+     */
+    public static String instanceId(Map<String, String> env, java.nio.file.Path stateDir) {
+        String configured = env.get("MIZANI_INSTANCE_ID");
+        if (configured != null && !configured.isBlank()) {
+            return configured.trim();
+        }
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "localhost";
+        }
+        return host + "-" + Integer.toHexString(stateDir.toAbsolutePath().normalize().toString().hashCode());
     }
 
     /**

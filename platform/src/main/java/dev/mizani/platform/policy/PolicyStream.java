@@ -47,9 +47,13 @@ public final class PolicyStream implements AutoCloseable {
     private final KafkaStreams streams;
     private final String applicationId;
 
-    /** @param guarantee {@link StreamsConfig#EXACTLY_ONCE_V2} or {@link StreamsConfig#AT_LEAST_ONCE} */
+    /**
+     * @param guarantee  {@link StreamsConfig#EXACTLY_ONCE_V2} or {@link StreamsConfig#AT_LEAST_ONCE}
+     * @param instanceId this process's stable name in consumer groups ({@link KafkaClients#instanceId}): restarted
+     *                   under it, the policy gets its partitions back at once
+     */
     public PolicyStream(String applicationId, String bootstrap, String sourceTopic, String targetTopic,
-                        Translation translation, Path stateDir, String guarantee) {
+                        Translation translation, Path stateDir, String guarantee, String instanceId) {
         this.applicationId = applicationId;
         Topology topology = new Topology();
         topology.addSource("events", new StringDeserializer(), new ByteArrayDeserializer(), sourceTopic);
@@ -74,7 +78,8 @@ public final class PolicyStream implements AutoCloseable {
         p.put(StreamsConfig.producerPrefix("compression.type"), KafkaClients.COMPRESSION);
         p.put(StreamsConfig.consumerPrefix("max.poll.records"), 2_000);
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
-        p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10_000);
+        p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), KafkaClients.SESSION_TIMEOUT_MS);
+        p.put(StreamsConfig.consumerPrefix("group.instance.id"), instanceId + "-" + applicationId);
         Map<String, Object> fetch = new HashMap<>();
         KafkaClients.lingering(fetch);
         fetch.forEach((key, value) -> p.put(StreamsConfig.consumerPrefix(key), value));
