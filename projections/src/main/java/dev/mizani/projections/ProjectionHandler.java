@@ -61,7 +61,7 @@ public final class ProjectionHandler implements AutoCloseable {
 
     /**
      * @param batchSizeMax     records per poll, hence per transaction
-     * @param retriesMax       consecutive database failures before the handler stops
+     * @param retriesMax       consecutive database failures logged one by one; after them every tenth (it never stops)
      * @param closeCheckEvery  how often pending settlement window close requests are looked for
      * @param lingerMs         how long the broker may hold a fetch to fill a poll (fetch.max.wait.ms). Each poll is one
      *                         read-store transaction, and a transfer's events within one poll cost one row write
@@ -104,6 +104,11 @@ public final class ProjectionHandler implements AutoCloseable {
     private volatile Lag lag;
     private volatile Figures figures = Figures.of(new Metrics());
     private volatile Throwable failure;
+    private volatile long failingSinceNs;
+    /** A commit with a side missing this long means positions do not net to zero: the audit says so. */
+    private static final long HALF_COMMITTED_AFTER_NS = 30_000_000_000L;
+    private final LedgerAudit audit = new LedgerAudit(HALF_COMMITTED_AFTER_NS);
+    private long nextAuditCheckNs;
     private KafkaConsumer<String, byte[]> consumer;
     private long batches;
     private long eventsApplied;
@@ -173,7 +178,13 @@ public final class ProjectionHandler implements AutoCloseable {
         metrics.gauge("mizani_projection_events_applied", "Events this projection handler applied since it started",
                 () -> lag.eventsApplied());
         metrics.gauge("mizani_projection_up", "1 while the projection handler runs", () -> isRunning() ? 1 : 0);
+        audit.export(metrics);
         return this;
+    }
+
+    /** The ledger checked as the events are applied: money created or destroyed, positions that do not add up. */
+    public LedgerAudit audit() {
+        return audit;
     }
 
     private static double unknownIfNegative(long v) {
@@ -187,6 +198,12 @@ public final class ProjectionHandler implements AutoCloseable {
     /** Why the handler stopped, or null while it runs. */
     public Throwable failure() {
         return failure;
+    }
+
+    /** How long its batches have been failing on the database without one succeeding; zero while they succeed. */
+    public Duration failingFor() {
+        long since = failingSinceNs;
+        return since == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - since);
     }
 
     public boolean isRunning() {
@@ -206,33 +223,45 @@ public final class ProjectionHandler implements AutoCloseable {
 
     private void run() {
         try {
-            ensurePartitionRows();
-            consumer.assign(partitions);
-            seekToStored();
+            boolean seekDue = true;
             int failures = 0;
+            consumer.assign(partitions);
             while (running) {
-                runTasks();
-                closeRequestedWindows();
-                refreshLag();
-                ConsumerRecords<String, byte[]> records = consumer.poll(settings.pollTimeout());
-                if (records.isEmpty()) {
-                    continue;
-                }
                 try {
+                    if (seekDue) {
+                        ensurePartitionRows();
+                        seekToStored();
+                        seekDue = false;
+                    }
+                    runTasks();
+                    closeRequestedWindows();
+                    auditStaleSides();
+                    refreshLag();
+                    ConsumerRecords<String, byte[]> records = consumer.poll(settings.pollTimeout());
+                    if (records.isEmpty()) {
+                        continue;
+                    }
                     long startedAt = System.nanoTime();
                     applyLive(records);
                     Figures f = figures;
                     f.batchSeconds().observeNanos(System.nanoTime() - startedAt);
                     f.batchRecords().observe(records.count());
                     failures = 0;
+                    failingSinceNs = 0;
                 } catch (SQLException e) {
+                    // The database is away (restarting, say): the poll is read again from the stored positions once it
+                    // is back, however long that takes. Nothing is lost, the read store only falls behind.
                     figures.replays().inc();
-                    if (++failures > settings.retriesMax()) {
-                        throw e;
+                    if (failures++ == 0) {
+                        failingSinceNs = System.nanoTime();
                     }
-                    log.warn("projection batch failed ({} of {}), replaying it: {}", failures, settings.retriesMax(), e.toString());
-                    Thread.sleep(settings.retryBackoff().toMillis() * failures);
-                    seekToStored();
+                    long pauseMs = Math.min(settings.retryBackoff().toMillis() << Math.min(failures - 1, 8), 5_000);
+                    if (failures <= settings.retriesMax() || failures % 10 == 0) {
+                        log.warn("projection batch failed ({} in a row), replaying it in {} ms: {}", failures, pauseMs,
+                                e.toString());
+                    }
+                    Thread.sleep(pauseMs);
+                    seekDue = true;
                 }
             }
         } catch (WakeupException e) {
@@ -278,6 +307,7 @@ public final class ProjectionHandler implements AutoCloseable {
                 throw e;
             }
         }
+        audit.apply(events, System.nanoTime());
         for (ReadModel.Event e : events) {
             Instant at = e.metadata().getRecordedAt();
             if (lastEventAt == null || at.isAfter(lastEventAt)) {
@@ -415,6 +445,37 @@ public final class ProjectionHandler implements AutoCloseable {
     }
 
     // ---- settlement windows ----
+
+    /**
+     * Every few seconds: commit sides the audit holds without their commit for too long are looked up in the read
+     * store. Committed there: the commit was applied before this process started. Aborted: money moved for a
+     * transfer that never committed. Not yet known or still in flight: asked again later.
+     */
+    private void auditStaleSides() throws SQLException {
+        long now = System.nanoTime();
+        if (now < nextAuditCheckNs) {
+            return;
+        }
+        nextAuditCheckNs = now + 5_000_000_000L;
+        List<String> stale = audit.staleSides(now, 500);
+        if (stale.isEmpty()) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select transfer_id, state, amount_minor from "
+                     + ReadStore.LIVE + ".transfers where transfer_id = any(?)")) {
+            ps.setArray(1, c.createArrayOf("text", stale.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    switch (rs.getString(2)) {
+                        case "COMMITTED" -> audit.resolve(rs.getString(1), rs.getLong(3));
+                        case "ABORTED" -> audit.resolve(rs.getString(1), -1);
+                        default -> { } // still in flight in the read store: later
+                    }
+                }
+            }
+        }
+    }
 
     private void closeRequestedWindows() throws SQLException {
         long now = System.nanoTime();

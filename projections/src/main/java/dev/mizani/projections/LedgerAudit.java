@@ -1,0 +1,271 @@
+package dev.mizani.projections;
+
+import dev.mizani.platform.health.Health;
+import dev.mizani.platform.metrics.Metrics;
+import dev.mizani.schemas.participant.InitialPositionSet;
+import dev.mizani.schemas.participant.PayeeFundsCommitted;
+import dev.mizani.schemas.participant.PayerFundsCommitted;
+import dev.mizani.schemas.participant.PayerFundsReleased;
+import dev.mizani.schemas.participant.PayerFundsReserved;
+import dev.mizani.schemas.transfer.TransferCommitted;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The ledger checked as its events flow, by the projection after each batch it applies, so an operator hears of
+ * money created or destroyed within seconds rather than at month end. Three checks:
+ * <ul>
+ *   <li><b>each commit moves money once on each side</b>: a {@code TransferCommitted} expects exactly one
+ *       {@code PayerFundsCommitted} and one {@code PayeeFundsCommitted} of its amount. A side applied twice, or with
+ *       another amount, is money created (a payee credited twice) or destroyed; its amount goes into the currency's
+ *       imbalance, which must stay zero;</li>
+ *   <li><b>a position is its previous value plus what moved it</b>: each participant event's absolute position
+ *       equals the last one plus the commit's amount (conservation within the stream);</li>
+ *   <li><b>nothing stays half committed</b>: a commit whose two sides have not both arrived within
+ *       {@code halfCommittedAfterNs} means positions do not net to zero (a handler down, or a side lost).</li>
+ * </ul>
+ * Events come again (republished after a crash, a repeated command's outcome published again): each participant
+ * stream's version makes the audit count an event once. Its memory is bounded: open commits, the last
+ * {@link #CLOSED_MAX} closed ones (a repeat of an older one shows up as a side that never matches), one position
+ * per account. It starts empty with the process; a side whose commit it saw before a restart is checked against
+ * the read store's transfer row instead (see {@link #staleSides}).
+ */
+public final class LedgerAudit {
+    static final int CLOSED_MAX = 100_000;
+
+    private static final class Commit {
+        String currency;
+        long anchoredAmount = -1;
+        long payerAmount;
+        long payeeAmount;
+        int payerSides;
+        int payeeSides;
+        final long firstSeenNs;
+
+        Commit(long firstSeenNs) {
+            this.firstSeenNs = firstSeenNs;
+        }
+
+        boolean complete() {
+            return anchoredAmount >= 0 && payerSides == 1 && payeeSides == 1;
+        }
+    }
+
+    private final long halfCommittedAfterNs;
+    private final Map<String, Commit> open = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Boolean> closed = new LinkedHashMap<>(1 << 16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > CLOSED_MAX;
+        }
+    };
+    private final Map<String, Long> streamVersions = new HashMap<>();
+    private final Map<String, Long> positions = new HashMap<>();
+    private final Map<String, Long> imbalance = new ConcurrentHashMap<>();
+    private volatile long doubled;
+    private volatile long positionMismatches;
+    private volatile long unverified;
+    private volatile long halfCommitted;
+    private volatile String firstProblem;
+    private Metrics metrics;
+
+    public LedgerAudit(long halfCommittedAfterNs) {
+        this.halfCommittedAfterNs = halfCommittedAfterNs;
+    }
+
+    /** Registers the audit's series: the imbalance per currency, doubled sides, position mismatches, half commits. */
+    public LedgerAudit export(Metrics m) {
+        metrics = m;
+        m.gauge("mizani_ledger_doubled_sides", "Commit sides applied more than once or with another amount than the commit's",
+                () -> doubled);
+        m.gauge("mizani_ledger_position_mismatches", "Participant events whose position is not the previous one plus the amount moved",
+                () -> positionMismatches);
+        m.gauge("mizani_ledger_half_committed", "Commits whose payer and payee sides have not both been applied for too long",
+                () -> halfCommitted);
+        m.gauge("mizani_ledger_unverified_sides", "Commit sides whose other side was applied before the audit started",
+                () -> unverified);
+        imbalance.keySet().forEach(this::exportCurrency);
+        return this;
+    }
+
+    private void exportCurrency(String currency) {
+        if (metrics != null) {
+            metrics.gauge("mizani_ledger_imbalance_minor", "Money created (positive) or destroyed (negative) per currency, "
+                    + "in minor units: payee credits less payer debits beyond what commits moved. Must be 0",
+                    () -> imbalance.getOrDefault(currency, 0L), "currency", currency);
+        }
+    }
+
+    /** Up while no money was created or destroyed, every position adds up, and no commit stays half applied. */
+    public Health.Check check() {
+        long created = imbalance.values().stream().mapToLong(Math::abs).sum();
+        if (created != 0 || doubled != 0 || positionMismatches != 0 || halfCommitted != 0) {
+            return Health.Check.down("imbalance " + imbalance + ", " + doubled + " doubled sides, " + positionMismatches
+                    + " position mismatches, " + halfCommitted + " half-committed transfers; first: " + firstProblem);
+        }
+        return Health.Check.up(open.size() + " commits in flight, " + unverified + " sides unverifiable across a restart");
+    }
+
+    /** Audits one applied batch, in the order the projection applied it. */
+    public synchronized void apply(List<ReadModel.Event> events, long nowNs) {
+        for (ReadModel.Event e : events) {
+            switch (e.payload()) {
+                case TransferCommitted t -> anchor(t, nowNs);
+                case PayerFundsCommitted p when firstTime(e) -> {
+                    position(p.getParticipant(), p.getCurrency(), p.getPositionMinor(), p.getAmountMinor(), p.getTransferId());
+                    side(p.getTransferId(), p.getCurrency(), p.getAmountMinor(), true, nowNs);
+                }
+                case PayeeFundsCommitted p when firstTime(e) -> {
+                    position(p.getParticipant(), p.getCurrency(), p.getPositionMinor(), -p.getAmountMinor(), p.getTransferId());
+                    side(p.getTransferId(), p.getCurrency(), p.getAmountMinor(), false, nowNs);
+                }
+                case PayerFundsReserved r when firstTime(e) ->
+                        position(r.getParticipant(), r.getCurrency(), r.getPositionMinor(), 0, r.getTransferId());
+                case InitialPositionSet i when firstTime(e) ->
+                        positions.put(i.getParticipant() + '\u0000' + i.getCurrency(), i.getPositionMinor());
+                case PayerFundsReleased r when firstTime(e) -> { }
+                default -> firstTime(e);
+            }
+        }
+        long stale = 0;
+        for (Commit c : open.values()) {
+            if (c.anchoredAmount >= 0 && nowNs - c.firstSeenNs > halfCommittedAfterNs) {
+                stale++;
+            }
+        }
+        halfCommitted = stale;
+    }
+
+    /**
+     * Sides open for longer than the half-commit bound without their commit: the commit was read before the audit
+     * started (a restart), or there is none. The caller looks each transfer up in the read store and answers through
+     * {@link #resolve}.
+     */
+    public synchronized List<String> staleSides(long nowNs, int max) {
+        List<String> stale = new ArrayList<>();
+        for (Map.Entry<String, Commit> e : open.entrySet()) {
+            if (e.getValue().anchoredAmount < 0 && nowNs - e.getValue().firstSeenNs > halfCommittedAfterNs) {
+                stale.add(e.getKey());
+                if (stale.size() == max) {
+                    break;
+                }
+            }
+        }
+        return stale;
+    }
+
+    /**
+     * What the read store says of a transfer with sides but no commit seen: committed with this amount (its commit
+     * was read before the audit started; the side's partner may have been too, so it is counted as unverified), or
+     * not committed at all (-1): money moved for a transfer that never committed.
+     */
+    public synchronized void resolve(String transferId, long committedAmount) {
+        Commit c = open.remove(transferId);
+        if (c == null) {
+            return;
+        }
+        if (committedAmount < 0) {
+            problem("sides applied for transfer " + transferId + ", which is not committed", c.currency,
+                    c.payeeAmount - c.payerAmount);
+            doubled += c.payerSides + c.payeeSides;
+        } else if (c.payerSides > 1 || c.payeeSides > 1 || (c.payerSides == 1 && c.payerAmount != committedAmount)
+                || (c.payeeSides == 1 && c.payeeAmount != committedAmount)) {
+            problem("transfer " + transferId + " moved " + c.payerAmount + " from its payer and " + c.payeeAmount
+                    + " to its payee, committed " + committedAmount, c.currency, c.payeeAmount - c.payerAmount
+                    - (committedAmount * (c.payeeSides - c.payerSides)));
+            doubled++;
+        } else {
+            unverified++;
+        }
+        closed.put(transferId, Boolean.TRUE);
+    }
+
+    private boolean firstTime(ReadModel.Event e) {
+        String stream = e.metadata().getStreamId();
+        long version = e.metadata().getVersion();
+        Long before = streamVersions.get(stream);
+        if (before != null && version <= before) {
+            return false;
+        }
+        streamVersions.put(stream, version);
+        return true;
+    }
+
+    private void anchor(TransferCommitted t, long nowNs) {
+        if (closed.containsKey(t.getTransferId())) {
+            return;
+        }
+        Commit c = open.computeIfAbsent(t.getTransferId(), id -> new Commit(nowNs));
+        if (c.anchoredAmount < 0) {
+            c.anchoredAmount = t.getAmountMinor();
+            c.currency = t.getCurrency();
+            settle(t.getTransferId(), c);
+        }
+    }
+
+    private void side(String transferId, String currency, long amount, boolean payer, long nowNs) {
+        if (closed.containsKey(transferId)) {
+            problem((payer ? "payer" : "payee") + " side of transfer " + transferId + " applied again", currency,
+                    payer ? -amount : amount);
+            doubled++;
+            return;
+        }
+        Commit c = open.computeIfAbsent(transferId, id -> new Commit(nowNs));
+        c.currency = currency;
+        if (payer) {
+            c.payerSides++;
+            c.payerAmount += amount;
+        } else {
+            c.payeeSides++;
+            c.payeeAmount += amount;
+        }
+        settle(transferId, c);
+    }
+
+    /** A commit both of whose sides came, each once, closes; one with a side twice or of another amount is a problem. */
+    private void settle(String transferId, Commit c) {
+        if (c.anchoredAmount < 0) {
+            return;
+        }
+        boolean bothCame = c.payerSides >= 1 && c.payeeSides >= 1;
+        if (c.complete() && c.payerAmount == c.anchoredAmount && c.payeeAmount == c.anchoredAmount) {
+            open.remove(transferId);
+            closed.put(transferId, Boolean.TRUE);
+        } else if (c.payerSides > 1 || c.payeeSides > 1 || (bothCame && (c.payerAmount != c.anchoredAmount
+                || c.payeeAmount != c.anchoredAmount))) {
+            problem("transfer " + transferId + " committed " + c.anchoredAmount + " moved " + c.payerAmount
+                    + " from its payer (" + c.payerSides + " times) and " + c.payeeAmount + " to its payee ("
+                    + c.payeeSides + " times)", c.currency, c.payeeAmount - c.payerAmount);
+            doubled++;
+            open.remove(transferId);
+            closed.put(transferId, Boolean.TRUE);
+        }
+    }
+
+    private void position(String participant, String currency, long after, long moved, String transferId) {
+        Long before = positions.put(participant + '\u0000' + currency, after);
+        if (before != null && before + moved != after) {
+            positionMismatches++;
+            problem(participant + " " + currency + " position " + before + " moved by " + moved + " for " + transferId
+                    + " became " + after, currency, 0);
+        }
+    }
+
+    private void problem(String what, String currency, long created) {
+        if (firstProblem == null) {
+            firstProblem = what;
+        }
+        if (created != 0 && imbalance.merge(currency, created, Long::sum) == created) {
+            exportCurrency(currency); // the currency's first problem: its series appears
+        }
+    }
+
+    /** Transfers whose commit was seen and whose sides are still open. */
+    synchronized long inFlight() {
+        return open.values().stream().filter(c -> c.anchoredAmount >= 0).count();
+    }
+}

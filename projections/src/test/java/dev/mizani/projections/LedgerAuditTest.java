@@ -1,0 +1,113 @@
+package dev.mizani.projections;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mizani.platform.metrics.Metrics;
+import dev.mizani.schemas.common.EventMetadata;
+import dev.mizani.schemas.participant.InitialPositionSet;
+import dev.mizani.schemas.participant.PayeeFundsCommitted;
+import dev.mizani.schemas.participant.PayerFundsCommitted;
+import dev.mizani.schemas.transfer.TransferCommitted;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LedgerAuditTest {
+    private static final long HALF_AFTER_NS = 30_000_000_000L;
+    private final LedgerAudit audit = new LedgerAudit(HALF_AFTER_NS);
+    private final Map<String, Long> versions = new HashMap<>();
+    private long now = 1_000;
+
+    @Test
+    void aCommitWhoseSidesMoveItsAmountOnceEachKeepsTheLedgerBalanced() {
+        audit.apply(List.of(initial("payer", 0), initial("payee", 0)), now);
+        audit.apply(List.of(committed("t1", 500), payer("t1", 500, 500), payee("t1", 500, -500)), now);
+        assertThat(audit.check().up()).as(audit.check().detail()).isTrue();
+        assertThat(audit.inFlight()).isZero();
+    }
+
+    @Test
+    void aPayeeCreditedTwiceIsMoneyCreatedAndTheHealthSaysSo() {
+        Metrics metrics = new Metrics();
+        audit.export(metrics);
+        audit.apply(List.of(initial("payer", 0), initial("payee", 0)), now);
+        audit.apply(List.of(committed("t1", 500), payer("t1", 500, 500), payee("t1", 500, -500)), now);
+        audit.apply(List.of(payee("t1", 500, -1_000)), now); // a second credit, at a new stream version
+        assertThat(audit.check().up()).isFalse();
+        assertThat(audit.check().detail()).contains("imbalance {USD=500}", "1 doubled sides", "payee side of transfer t1 applied again");
+        assertThat(metrics.scrape()).contains("mizani_ledger_imbalance_minor{currency=\"USD\"} 500", "mizani_ledger_doubled_sides 1");
+    }
+
+    @Test
+    void anEventPublishedAgainAtTheSameVersionIsCountedOnce() {
+        ReadModel.Event credit = payee("t1", 500, -500);
+        audit.apply(List.of(committed("t1", 500), payer("t1", 500, 500), credit), now);
+        audit.apply(List.of(credit, credit), now);
+        assertThat(audit.check().up()).as(audit.check().detail()).isTrue();
+    }
+
+    @Test
+    void aSideBeforeItsCommitWaitsForIt() {
+        audit.apply(List.of(payee("t1", 500, -500), payer("t1", 500, 500)), now);
+        audit.apply(List.of(committed("t1", 500)), now);
+        assertThat(audit.inFlight()).isZero();
+        assertThat(audit.check().up()).isTrue();
+    }
+
+    @Test
+    void aCommitMissingASideForTooLongIsHalfCommitted() {
+        audit.apply(List.of(committed("t1", 500), payer("t1", 500, 500)), now);
+        assertThat(audit.check().up()).isTrue();
+        audit.apply(List.of(), now + HALF_AFTER_NS + 1);
+        assertThat(audit.check().up()).isFalse();
+        assertThat(audit.check().detail()).contains("1 half-committed");
+        audit.apply(List.of(payee("t1", 500, -500)), now + HALF_AFTER_NS + 2);
+        assertThat(audit.check().up()).as(audit.check().detail()).isTrue();
+    }
+
+    @Test
+    void sidesWithoutACommitAreLookedUpInTheReadStore() {
+        audit.apply(List.of(payee("t1", 500, -500), payee("t2", 700, -1_200)), now);
+        long later = now + HALF_AFTER_NS + 1;
+        assertThat(audit.staleSides(later, 10)).containsExactly("t1", "t2");
+        audit.resolve("t1", 500); // committed before the audit started: its payer side cannot be checked
+        assertThat(audit.check().up()).isTrue();
+        audit.resolve("t2", -1); // aborted, yet money moved
+        assertThat(audit.check().up()).isFalse();
+        assertThat(audit.check().detail()).contains("not committed");
+    }
+
+    @Test
+    void aPositionThatIsNotThePreviousOnePlusTheAmountIsAMismatch() {
+        audit.apply(List.of(initial("payer", 100), committed("t1", 500), payer("t1", 500, 700)), now);
+        assertThat(audit.check().up()).isFalse();
+        assertThat(audit.check().detail()).contains("1 position mismatches", "position 100 moved by 500");
+    }
+
+    private ReadModel.Event event(String participant, Object payload) {
+        long version = versions.merge(participant, 1L, Long::sum);
+        return new ReadModel.Event(-1, new EventMetadata("e-" + participant + version, "participant-" + participant,
+                version, "c", "x", Instant.EPOCH), payload);
+    }
+
+    private ReadModel.Event initial(String participant, long position) {
+        return event(participant, new InitialPositionSet(participant, "USD", position));
+    }
+
+    private ReadModel.Event payer(String transferId, long amount, long positionAfter) {
+        return event("payer", new PayerFundsCommitted("payer", transferId, amount, "USD", positionAfter, 0L));
+    }
+
+    private ReadModel.Event payee(String transferId, long amount, long positionAfter) {
+        return event("payee", new PayeeFundsCommitted("payee", transferId, amount, "USD", positionAfter));
+    }
+
+    private static ReadModel.Event committed(String transferId, long amount) {
+        return new ReadModel.Event(0, new EventMetadata("e-" + transferId, "transfer-" + transferId, 3L, "c", "x",
+                Instant.EPOCH), TransferCommitted.newBuilder().setTransferId(transferId).setPayerFsp("payer")
+                .setPayeeFsp("payee").setAmountMinor(amount).setCurrency("USD")
+                .setCompletedAt(Instant.EPOCH).setFulfilment("f").setRequestHash("h").build());
+    }
+}
