@@ -21,22 +21,24 @@ import java.util.stream.Stream;
  * free ports: the load generator's CPU and the hub's are then measured apart, and a hub crash cannot take the
  * generator's figures with it.
  */
-final class HubProcess implements AutoCloseable {
+public final class HubProcess implements AutoCloseable {
     private static final Pattern READY = Pattern.compile(Pattern.quote(Main.READY_LINE) + " in \\d+ ms: kafka=(\\S+) db=(\\S+) registry=(\\S+)");
 
     final Process process;
-    final String gateway;
-    final String admin;
-    final String query;
-    final String kafkaBootstrap;
-    final String jdbcUrl;
-    final String registryUrl;
-    final String operatorToken;
+    public final String gateway;
+    public final String admin;
+    public final String query;
+    public final String kafkaBootstrap;
+    public final String jdbcUrl;
+    public final String registryUrl;
+    public final String operatorToken;
     private final Path dataDir;
+    private final Config config;
 
-    private HubProcess(Path dataDir, Process process, String gateway, String admin, String query, String kafka, String jdbc,
+    private HubProcess(Config config, Process process, String gateway, String admin, String query, String kafka, String jdbc,
                        String registry, String token) {
-        this.dataDir = dataDir;
+        this.config = config;
+        this.dataDir = config.dataDir();
         this.process = process;
         this.gateway = gateway;
         this.admin = admin;
@@ -48,23 +50,41 @@ final class HubProcess implements AutoCloseable {
     }
 
     /** @param callbacks false for core mode: the hub then calls no participant back */
-    static HubProcess start(Path dataDir, String heap, String jvmOptions, int partitions, boolean callbacks) throws Exception {
+    public static HubProcess start(Path dataDir, String heap, String jvmOptions, int partitions, boolean callbacks) throws Exception {
         // told to the hub before it binds them, so they must differ from each other
-        int[] ports = FreePorts.distinct(5);
-        int gatewayPort = ports[0];
-        int adminPort = ports[1];
-        int queryPort = ports[2];
-        String token = "load-test-operator-" + java.util.UUID.randomUUID();
+        return launch(new Config(dataDir, heap, jvmOptions, partitions, callbacks, FreePorts.distinct(6),
+                "load-test-operator-" + java.util.UUID.randomUUID(), Map.of()));
+    }
+
+    /**
+     * How a hub is launched, kept so that it can be launched again on the same data directory and ports after it was
+     * killed: what a restart with the README's command does.
+     *
+     * @param ports gateway, admin, query, database, registry, broker
+     * @param env   further environment variables of the hub
+     */
+    record Config(Path dataDir, String heap, String jvmOptions, int partitions, boolean callbacks, int[] ports,
+                  String token, Map<String, String> env) {}
+
+    /** A new hub process on the same data directory and ports, after this one ended (killed or stopped). */
+    public HubProcess restart() throws Exception {
+        return launch(config);
+    }
+
+    static HubProcess launch(Config c) throws Exception {
+        int gatewayPort = c.ports()[0];
+        int adminPort = c.ports()[1];
+        int queryPort = c.ports()[2];
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + c.heap(),
                 "--add-opens=java.base/java.lang=ALL-UNNAMED",
                 "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=java.lang,java.math,java.util,org.apache.avro,dev.mizani"));
         // the hub's own default collector, unless the run picks another (hubOpts=-XX:+UseZGC)
-        if (!jvmOptions.matches(".*-XX:\\+Use\\w+GC.*")) {
+        if (!c.jvmOptions().matches(".*-XX:\\+Use\\w+GC.*")) {
             // as hub/pom.xml launches it: no full collection at start-up or when the JIT's code grows
             command.addAll(java.util.List.of("-XX:+UseParallelGC", "-XX:MetaspaceSize=128m", "-XX:SweeperThreshold=50"));
         }
-        for (String option : jvmOptions.split(";")) {
+        for (String option : c.jvmOptions().split(";")) {
             if (!option.isBlank()) {
                 command.add(option.trim());
             }
@@ -76,28 +96,30 @@ final class HubProcess implements AutoCloseable {
         command.addAll(java.util.List.of("-cp", classPath, Main.class.getName()));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         var env = pb.environment();
-        env.put("MIZANI_DATA_DIR", dataDir.toString());
-        env.put("MIZANI_KAFKA_PORT", "0");
-        env.put("MIZANI_KAFKA_PARTITIONS", Integer.toString(partitions));
-        env.put("MIZANI_DB_PORT", Integer.toString(ports[3]));
-        env.put("MIZANI_REGISTRY_PORT", Integer.toString(ports[4]));
+        env.put("MIZANI_DATA_DIR", c.dataDir().toString());
+        env.put("MIZANI_KAFKA_PORT", Integer.toString(c.ports()[5]));
+        env.put("MIZANI_KAFKA_PARTITIONS", Integer.toString(c.partitions()));
+        env.put("MIZANI_DB_PORT", Integer.toString(c.ports()[3]));
+        env.put("MIZANI_REGISTRY_PORT", Integer.toString(c.ports()[4]));
         env.put("MIZANI_GATEWAY_PORT", Integer.toString(gatewayPort));
         env.put("MIZANI_ADMIN_PORT", Integer.toString(adminPort));
         env.put("MIZANI_QUERY_PORT", Integer.toString(queryPort));
-        env.put("MIZANI_OPERATOR_TOKEN", token);
+        env.put("MIZANI_OPERATOR_TOKEN", c.token());
         env.putIfAbsent("MIZANI_RATE_LIMIT_PER_SECOND", "1000000");
-        if (callbacks) {
+        if (c.callbacks()) {
             env.putIfAbsent("MIZANI_CALLBACKS_IN_FLIGHT_MAX", "1024");
         } else {
             env.put("MIZANI_CALLBACKS_IN_FLIGHT_MAX", "0");
         }
-        Files.createDirectories(dataDir);
+        env.putAll(c.env());
+        Files.createDirectories(c.dataDir());
         Process process = pb.start();
-        Path log = dataDir.resolve("hub.log");
+        Path log = c.dataDir().resolve("hub.log");
         CompletableFuture<Matcher> ready = new CompletableFuture<>();
         Thread.ofPlatform().daemon().name("hub-output").start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-                 var w = Files.newBufferedWriter(log)) {
+                 var w = Files.newBufferedWriter(log, java.nio.file.StandardOpenOption.CREATE,
+                         java.nio.file.StandardOpenOption.APPEND)) {
                 for (String line; (line = r.readLine()) != null; ) {
                     w.write(line);
                     w.newLine();
@@ -105,7 +127,7 @@ final class HubProcess implements AutoCloseable {
                     if (m.find()) {
                         ready.complete(m);
                     }
-                    if (line.contains(" ERROR ") || line.contains("Exception")) {
+                    if (line.contains(" ERROR ") || line.contains(" WARN ") || line.contains("Exception")) {
                         w.flush();
                     }
                 }
@@ -115,8 +137,8 @@ final class HubProcess implements AutoCloseable {
             ready.completeExceptionally(new IllegalStateException("the hub exited before it was ready; see " + log));
         });
         Matcher m = ready.get(180, TimeUnit.SECONDS);
-        return new HubProcess(dataDir, process, "http://127.0.0.1:" + gatewayPort, "http://127.0.0.1:" + adminPort,
-                "http://127.0.0.1:" + queryPort, m.group(1), m.group(2), m.group(3), token);
+        return new HubProcess(c, process, "http://127.0.0.1:" + gatewayPort, "http://127.0.0.1:" + adminPort,
+                "http://127.0.0.1:" + queryPort, m.group(1), m.group(2), m.group(3), c.token());
     }
 
     /**
@@ -147,11 +169,17 @@ final class HubProcess implements AutoCloseable {
         return stat == null ? 0 : CpuParts.seconds(stat);
     }
 
-    @Override
-    public void close() throws Exception {
-        List<ProcessHandle> children = process.descendants().toList();
+    /** kill -9 of the hub's JVM: no shutdown hook runs; its database and registry are left to their own watchers. */
+    public void kill() throws Exception {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, and the wait for the hub's orderly stop. */
+    public void stop() throws Exception {
         // SIGTERM, not SIGINT: a shell starts background jobs with SIGINT ignored, the JVM then installs no handler
         // for it, and a hub that never hears the signal is killed after a minute, leaving PostgreSQL running
+        List<ProcessHandle> children = process.descendants().toList();
         process.destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             System.out.println("the hub did not stop within 60 s; killing it, its registry and its database");
@@ -162,6 +190,16 @@ final class HubProcess implements AutoCloseable {
         for (ProcessHandle child : children) {
             child.onExit().get(30, TimeUnit.SECONDS);
         }
+    }
+
+    /** The embedded PostgreSQL's postmaster, by its lock file; 0 when none runs. */
+    public long postmasterPid() {
+        return dev.mizani.embedded.EmbeddedPostgresServer.postmasterPid(dataDir.resolve("postgres"));
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop();
         // the run's data (broker log, database) is hundreds of MB; only the hub's log is kept with the reports
         try (Stream<Path> all = Files.walk(dataDir)) {
             all.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(dataDir) && !p.endsWith("hub.log"))

@@ -1,0 +1,37 @@
+package dev.mizani.loadtest.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.EnumSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real stack under faults, bounded for the default test command: the embedded hub in its own JVM under FSPIOP
+ * load over HTTP, while its JVM is killed and restarted, a PostgreSQL backend and the postmaster are killed, and it
+ * is stopped gracefully and restarted; then every ledger check from the event store, the admin API and the query
+ * API, and the hub's own audit. The long run is {@code ChaosRun} with {@code seconds=1800}.
+ */
+class ChaosRunTest {
+    @TempDir
+    Path out;
+
+    @Test
+    void everyTransferEndsOnceAndTheLedgerAgreesAfterEveryKindOfFault() throws Exception {
+        ChaosRun.Report report = new ChaosRun(ChaosRun.Settings.parse(new String[] {
+                "seconds=70", "rate=40", "dfsps=4", "faultGapMs=4000", "expiresInMs=20000", "seed=7", "heap=1g",
+                "out=" + out})).run();
+        System.out.println(report.summary());
+
+        assertThat(report.ledger().violations()).as("ledger violations").isEmpty();
+        assertThat(report.auditUp()).as("the hub's ledger audit: %s", report.auditDetail()).isTrue();
+        EnumSet<ChaosRun.Fault> injected = EnumSet.noneOf(ChaosRun.Fault.class);
+        report.recoveries().forEach(r -> injected.add(r.fault()));
+        assertThat(injected).as("every kind of fault happened").isEqualTo(EnumSet.allOf(ChaosRun.Fault.class));
+        assertThat(report.recoveries()).as("the hub committed new transfers after every fault")
+                .allSatisfy(r -> assertThat(r.firstCommitMs()).as(r.toString()).isNotNegative());
+        assertThat(report.ledger().committed()).as("transfers committed").isGreaterThan(200);
+        assertThat(report.accepted()).as("prepares accepted").isGreaterThan(500);
+    }
+}
