@@ -60,6 +60,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.put("share.coordinator.state.topic.min.isr", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("log.retention.hours", "168");
+        // After a kill -9 the controller (this same process) still holds the dead incarnation's registration and
+        // waited out its 9 s session before the broker could serve: the bulk of a restarted hub's start-up.
+        props.put("broker.session.timeout.ms", "2000");
+        props.put("broker.heartbeat.interval.ms", "500");
         // Kafka's defaults (3 network, 8 I/O threads) are sized for many cores; on 2 cores fewer threads
         // contend less with the hub and PostgreSQL. Not tuned by measurement yet.
         props.put("num.network.threads", "2");
