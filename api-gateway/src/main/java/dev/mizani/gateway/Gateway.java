@@ -1,6 +1,8 @@
 package dev.mizani.gateway;
 
+import dev.mizani.platform.eventstore.EventStore;
 import dev.mizani.platform.health.Health;
+import dev.mizani.platform.security.CredentialKey;
 import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.gateway.admin.AdminApi;
 import dev.mizani.gateway.callbacks.CallbackNotifier;
@@ -34,16 +36,17 @@ public final class Gateway implements AutoCloseable {
                            int rateLimitPerSecond, int rateLimitBurst, Duration sendTimeout, Duration adminWait,
                            CallbackNotifier.Settings callbacks,
                            java.util.Optional<dev.mizani.gateway.security.MutualTls> mutualTls,
-                           TransfersGateway.Server transfersServer, int commandLingerMs) {}
+                           TransfersGateway.Server transfersServer, int commandLingerMs, CredentialKey credentialKey) {}
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     public final ParticipantsView participants;
     public final TransfersGateway transfers;
     public final AdminApi admin;
 
-    /** @param readStore the read store's database: GET /transfers/{ID} and settlement windows are answered from it */
-    /** @param metrics where the transfers API counts its answers and the notifier its callbacks */
     /**
+     * @param readStore   the hub's database: GET /transfers/{ID} and settlement windows are answered from its read
+     *                    store, and the participants view starts from the participants' streams in its event store
+     * @param metrics     where the transfers API counts its answers and the notifier its callbacks
      * @param health      the process's checks, which every API serves at {@code GET /health}
      * @param unavailable why the hub cannot commit transfers now, or null when it can: FSPIOP requests are then
      *                    refused with 503 instead of accepted
@@ -51,11 +54,11 @@ public final class Gateway implements AutoCloseable {
     public Gateway(String bootstrap, CachedSchemaRegistry registry, Clock clock, Settings s, DataSource readStore,
                    Metrics metrics, Health health, java.util.function.Supplier<String> unavailable) {
         try {
-            participants = started(new ParticipantsView(bootstrap, registry));
+            participants = started(new ParticipantsView(bootstrap, registry, new EventStore(readStore)));
             ParticipantCommands commands = started(new ParticipantCommands(bootstrap, registry, participants, clock, s.adminWait()));
             admin = started(new AdminApi(s.host(), s.adminPort(), participants, commands, s.operatorCredentialSha256(),
-                    s.hubName(), new SettlementWindows(readStore), s.adminWait(), health).start());
-            ParticipantGuard guard = new ParticipantGuard(participants, new RateLimits(System::nanoTime),
+                    s.hubName(), new SettlementWindows(readStore), s.adminWait(), health, s.credentialKey()).start());
+            ParticipantGuard guard = new ParticipantGuard(participants, s.credentialKey(), new RateLimits(System::nanoTime),
                     s.rateLimitPerSecond(), s.rateLimitBurst());
             CallbackNotifier callbacks = started(new CallbackNotifier(bootstrap, registry, participants, clock,
                     s.hubName(), s.callbacks(), s.mutualTls(), metrics));

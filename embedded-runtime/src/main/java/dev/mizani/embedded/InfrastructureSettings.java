@@ -63,12 +63,20 @@ public record InfrastructureSettings(
     }
 
     public static int intOf(Map<String, String> env, String name, int fallback) {
+        long value = longOf(env, name, fallback);
+        if (value != (int) value) {
+            throw new IllegalArgumentException(name + " must be at most " + Integer.MAX_VALUE + ", was " + value);
+        }
+        return (int) value;
+    }
+
+    public static long longOf(Map<String, String> env, String name, long fallback) {
         String value = env.get(name);
         if (value == null || value.isBlank()) {
             return fallback;
         }
         try {
-            return Integer.parseInt(value.trim());
+            return Long.parseLong(value.trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + " must be an integer, was '" + value + "'", e);
         }

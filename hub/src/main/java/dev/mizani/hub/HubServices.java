@@ -73,7 +73,7 @@ public final class HubServices implements AutoCloseable {
         database = start(new DatabaseProbe(dataSource, Duration.ofMillis(500), UNAVAILABLE_AFTER).start());
         health.register("database", database::check);
         String instanceId = KafkaClients.instanceId(env, stateDir);
-        directory = start(new ParticipantDirectory(bootstrap, registry).start());
+        directory = start(new ParticipantDirectory(bootstrap, registry, store).start());
         participantCodec = new ParticipantCodec(registry, directory::payee);
         transferCodec = new TransferCodec(registry);
         ProcessorSettings participantSettings = ProcessorSettings
@@ -171,8 +171,21 @@ public final class HubServices implements AutoCloseable {
         return n;
     }
 
+    /** How long the hub's topics keep their records by default: a week. */
+    public static final long TOPIC_RETENTION_MS_DEFAULT = 7L * 24 * 3600 * 1000;
+
     /** The event store's and the contexts' tables, then the topics (with their dead-letter topics). */
     public static void prepare(DataSource dataSource, String bootstrap, int partitions) {
+        prepare(dataSource, bootstrap, partitions, TOPIC_RETENTION_MS_DEFAULT);
+    }
+
+    /**
+     * @param retentionMs how long the topics the hub creates keep records (deleted after, never compacted). The event
+     *                    store is the system of record and every view starts from it, so retention only bounds how
+     *                    far back a consumer can read the feed, and how long a stopped handler may stay stopped before
+     *                    commands sent meanwhile are gone
+     */
+    public static void prepare(DataSource dataSource, String bootstrap, int partitions, long retentionMs) {
         Database.migrate(dataSource);
         Database.migrate(dataSource, "classpath:db/transfers", "flyway_history_transfers");
         Map<String, Integer> topics = new LinkedHashMap<>();
@@ -183,7 +196,8 @@ public final class HubServices implements AutoCloseable {
             topics.put(HubTopics.deadLetters(commands), 1);
         }
         topics.put(HubTopics.CALLBACK_DEAD_LETTERS, 1);
-        Topics.ensure(bootstrap, topics, (short) 1);
+        Topics.ensure(bootstrap, topics, (short) 1, Map.of("cleanup.policy", "delete",
+                "retention.ms", Long.toString(retentionMs)));
     }
 
     private <T extends AutoCloseable> T start(T service) {

@@ -59,7 +59,7 @@ class HubProcessTest {
                     + "values ('restart-check', 't', 0, 0, 'kept across restart')");
         }
         assertThat(new SchemaRegistryClient(registryUrl, Duration.ofSeconds(5))
-                .subjectCompatibility(HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS))).isEqualTo("BACKWARD");
+                .subjectCompatibility(HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS))).isEqualTo("BACKWARD_TRANSITIVE");
         first.interruptAndAwaitExit();
         Path operatorToken = dataDir.resolve("operator-token");
         assertThat(java.nio.file.Files.getPosixFilePermissions(operatorToken)).as("generated operator credential, owner-only")
@@ -106,6 +106,102 @@ class HubProcessTest {
                     "\"participants-handler\":{\"status\":\"UP\"", "\"projection\":{\"status\":\"UP\"");
         }
         second.interruptAndAwaitExit();
+    }
+
+    /**
+     * Kafka's retention drops a topic's oldest records; the views the hub rebuilds at start (the gateway's
+     * participants, the payee directory) must not need them. Here participants.events loses every record before
+     * the restart, as it would a week after onboarding, and the restarted hub still knows the participant, its
+     * endpoint, its limit and its credential.
+     */
+    @Test
+    void aRestartedHubKnowsEveryParticipantAfterRetentionDroppedTheirEvents() throws Exception {
+        int[] ports = FreePorts.distinct(2);
+        Hub first = Hub.start(dataDir, ports[0], ports[1]);
+        String operator = java.nio.file.Files.readString(dataDir.resolve("operator-token")).trim();
+        String admin = "http://127.0.0.1:" + first.port("admin API              http://127.0.0.1:(\\d+)");
+        call("POST", admin + "/participants", operator, "{\"name\":\"aged\",\"currency\":\"USD\"}", 201);
+        call("POST", admin + "/participants/aged/initialPositionAndLimits", operator,
+                "{\"currency\":\"USD\",\"limit\":{\"type\":\"NET_DEBIT_CAP\",\"value\":1234},\"initialPosition\":0}", 201);
+        call("POST", admin + "/participants/aged/endpoints", operator,
+                "{\"type\":\"FSPIOP_CALLBACK_URL_TRANSFER_POST\",\"value\":\"http://127.0.0.1:9/aged\"}", 201);
+        String credential = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                call("POST", admin + "/participants/aged/credentials", operator, null, 201)).get("credential").asText();
+        String kafka = first.matching("kafka=(\\S+) db=");
+        try (var kafkaAdmin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", kafka))) {
+            var partitions = kafkaAdmin.describeTopics(List.of(dev.mizani.schemas.HubTopics.PARTICIPANTS_EVENTS))
+                    .allTopicNames().get().values().iterator().next().partitions().stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(dev.mizani.schemas.HubTopics.PARTICIPANTS_EVENTS,
+                            p.partition())).toList();
+            var ends = kafkaAdmin.listOffsets(partitions.stream().collect(java.util.stream.Collectors.toMap(tp -> tp,
+                    tp -> org.apache.kafka.clients.admin.OffsetSpec.latest()))).all().get();
+            kafkaAdmin.deleteRecords(ends.entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey,
+                    e -> org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(e.getValue().offset())))).all().get();
+            var starts = kafkaAdmin.listOffsets(partitions.stream().collect(java.util.stream.Collectors.toMap(tp -> tp,
+                    tp -> org.apache.kafka.clients.admin.OffsetSpec.earliest()))).all().get();
+            assertThat(starts.values().stream().mapToLong(o -> o.offset()).sum()).as("records aged out of the topic")
+                    .isEqualTo(ends.values().stream().mapToLong(o -> o.offset()).sum()).isPositive();
+        }
+        first.interruptAndAwaitExit();
+
+        Hub second = Hub.start(dataDir, ports[0], ports[1]);
+        String adminAgain = "http://127.0.0.1:" + second.port("admin API              http://127.0.0.1:(\\d+)");
+        assertThat(call("GET", adminAgain + "/participants", operator, null, 200)).contains("\"name\":\"aged\"");
+        assertThat(call("GET", adminAgain + "/participants/aged/endpoints", operator, null, 200))
+                .contains("http://127.0.0.1:9/aged");
+        assertThat(call("GET", adminAgain + "/participants/aged/limits", operator, null, 200)).contains("1234");
+        String transfers = "http://127.0.0.1:" + second.port("FSPIOP transfers API   http://127.0.0.1:(\\d+)");
+        String type = "application/vnd.interoperability.transfers+json;version=1.1";
+        for (String[] presented : new String[][] {{credential, "202"}, {credential + "x", "401"}}) {
+            var answer = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(transfers + "/transfers/" + java.util.UUID.randomUUID()))
+                    .header("Accept", type).header("Content-Type", type).header("FSPIOP-Source", "aged")
+                    .header("Date", java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                            java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)))
+                    .header("Authorization", "Bearer " + presented[0]).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).as("GET /transfers with %s: %s", presented[1], answer.body())
+                    .isEqualTo(Integer.parseInt(presented[1]));
+        }
+        second.interruptAndAwaitExit();
+    }
+
+    /** kill -9 runs no shutdown hook: the watcher the hub leaves behind stops its PostgreSQL and registry instead. */
+    @Test
+    void aHubKilledWithSigkillTakesItsDatabaseAndRegistryWithIt() throws Exception {
+        int[] ports = FreePorts.distinct(2);
+        Hub hub = Hub.start(dataDir, ports[0], ports[1]);
+        long postgres = dev.mizani.embedded.EmbeddedPostgresServer.postmasterPid(dataDir.resolve("postgres"));
+        long registry = Long.parseLong(java.nio.file.Files.readString(dataDir.resolve("registry/registry.pid")).trim());
+        assertThat(ProcessHandle.of(postgres)).as("PostgreSQL runs").isPresent();
+        assertThat(ProcessHandle.of(registry)).as("the registry runs").isPresent();
+        hub.process.destroyForcibly();
+        assertThat(hub.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        for (long pid : new long[] {postgres, registry}) {
+            ProcessHandle.of(pid).ifPresent(p -> {
+                try {
+                    p.onExit().get(20, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new AssertionError("process " + pid + " still runs 20 s after the hub was killed", e);
+                }
+            });
+        }
+        for (int port : ports) {
+            try (Socket probe = new Socket()) {
+                assertThatThrownBy(() -> probe.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1_000))
+                        .as("nothing listens on %d any more", port).isInstanceOf(ConnectException.class);
+            }
+        }
+    }
+
+    private static String call(String method, String url, String operator, String json, int expected) throws Exception {
+        var answer = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .header("Authorization", "Bearer " + operator).header("Content-Type", "application/json")
+                .method(method, json == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                        : java.net.http.HttpRequest.BodyPublishers.ofString(json)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as("%s %s: %s", method, url, answer.body()).isEqualTo(expected);
+        return answer.body();
     }
 
     @Test
@@ -180,6 +276,19 @@ class HubProcessTest {
                 ready.complete(false);
             });
             return new Hub(process, output, ready);
+        }
+
+        /** The first group of the first printed line matching the pattern. */
+        String matching(String pattern) throws Exception {
+            java.util.regex.Pattern p = java.util.regex.Pattern.compile(pattern);
+            dev.mizani.platform.testing.Await.until(Duration.ofSeconds(10), pattern + " printed", () -> p.matcher(printed()).find());
+            java.util.regex.Matcher m = p.matcher(printed());
+            assertThat(m.find()).isTrue();
+            return m.group(1);
+        }
+
+        int port(String pattern) throws Exception {
+            return Integer.parseInt(matching(pattern));
         }
 
         String printed() {

@@ -1,5 +1,6 @@
 package dev.mizani.gateway.participants;
 
+import dev.mizani.platform.eventstore.EventStore;
 import dev.mizani.platform.kafka.TopicFollower;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.participant.*;
@@ -15,7 +16,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,12 +61,23 @@ public final class ParticipantsView implements AutoCloseable {
     /** Each participant's stream version last applied: an event at or below it is a repeat and changes nothing. */
     private final Map<String, Long> versions = new HashMap<>();
 
-    /** Follows participants.events from the beginning. */
-    public ParticipantsView(String bootstrap, CachedSchemaRegistry registry) {
+    /**
+     * Reads every participant's stream from the event store, then follows participants.events from where it ended
+     * when this started: the view never needs the topic's history, so no retention setting can make the gateway
+     * forget a participant, its credential or its endpoints.
+     */
+    public ParticipantsView(String bootstrap, CachedSchemaRegistry registry, EventStore store) {
         this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS),
                 ParticipantEventEnvelope.getClassSchema());
-        this.follower = new TopicFollower("participants-view", bootstrap, List.of(HubTopics.PARTICIPANTS_EVENTS),
+        this.follower = TopicFollower.fromEnd("participants-view", bootstrap, List.of(HubTopics.PARTICIPANTS_EVENTS),
                 r -> apply(r.partition(), r.offset(), r.value()));
+        try {
+            store.forEachInStreams("participant-", e -> apply(-1, e.globalPosition(), e.payload()));
+        } catch (java.sql.SQLException e) {
+            follower.close();
+            throw new IllegalStateException("cannot read the participants' streams: " + e.getMessage(), e);
+        }
+        follower.start();
     }
 
     /** Fed by the caller through {@link #apply}, record by record in each partition's order. */

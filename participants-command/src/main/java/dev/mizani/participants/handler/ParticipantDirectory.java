@@ -1,6 +1,7 @@
 package dev.mizani.participants.handler;
 
 import dev.mizani.participants.domain.ParticipantCommand.PayeeFacts;
+import dev.mizani.platform.eventstore.EventStore;
 import dev.mizani.platform.kafka.TopicFollower;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.participant.ParticipantEventEnvelope;
@@ -12,25 +13,43 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The participants handler's {@link PayeeDirectory}, following participants.events from the beginning. */
+/**
+ * The participants handler's {@link PayeeDirectory}: read from the participants' streams in the event store when it
+ * starts, then kept up from participants.events. It never needs the topic's history, so no retention setting can
+ * make it forget a participant.
+ */
 public final class ParticipantDirectory implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ParticipantDirectory.class);
 
     private final PayeeDirectory payees = new PayeeDirectory();
     private final AvroWireCodec<ParticipantEventEnvelope> events;
     private final String bootstrap;
+    private final EventStore store;
     private TopicFollower follower;
 
-    public ParticipantDirectory(String bootstrap, CachedSchemaRegistry registry) {
+    public ParticipantDirectory(String bootstrap, CachedSchemaRegistry registry, EventStore store) {
         this.bootstrap = bootstrap;
+        this.store = store;
         this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS),
                 ParticipantEventEnvelope.getClassSchema());
     }
 
+    /** Returns once every participant the event store holds is known; the topic is followed from then on. */
     public ParticipantDirectory start() {
-        follower = new TopicFollower("participant-directory", bootstrap, List.of(HubTopics.PARTICIPANTS_EVENTS), this::apply);
+        follower = TopicFollower.fromEnd("participant-directory", bootstrap, List.of(HubTopics.PARTICIPANTS_EVENTS),
+                this::apply);
+        try {
+            store.forEachInStreams(STREAM_PREFIX, e -> payees.apply(events.decode(e.payload())));
+        } catch (java.sql.SQLException e) {
+            follower.close();
+            throw new IllegalStateException("cannot read the participants' streams: " + e.getMessage(), e);
+        }
+        follower.start();
         return this;
     }
+
+    /** The participants' event streams, {@code participant-<name>}. */
+    private static final String STREAM_PREFIX = "participant-";
 
     public PayeeFacts payee(ReservePayerFunds reserve) {
         return payees.payee(reserve);

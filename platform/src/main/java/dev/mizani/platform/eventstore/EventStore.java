@@ -269,6 +269,39 @@ public final class EventStore {
         }
     }
 
+    /** Events read per round trip by {@link #forEachInStreams}: memory stays bounded however long the streams. */
+    private static final int PAGE_EVENTS = 10_000;
+
+    /**
+     * Every event of the streams whose id starts with {@code prefix}, stream by stream in version order, paged by
+     * (stream id, version) on the table's unique index: how a view that folds a context's streams starts from the
+     * system of record rather than from a topic whose retention may have dropped the oldest events.
+     */
+    public void forEachInStreams(String prefix, java.util.function.Consumer<StoredEvent> each) throws SQLException {
+        String upper = prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
+        String afterStream = prefix;
+        long afterVersion = 0;
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select " + COLUMNS + " from events"
+                     + " where (stream_id, version) > (?, ?) and stream_id < ? order by stream_id, version limit ?")) {
+            while (true) {
+                ps.setString(1, afterStream);
+                ps.setLong(2, afterVersion);
+                ps.setString(3, upper);
+                ps.setInt(4, PAGE_EVENTS);
+                List<StoredEvent> page = readEvents(ps);
+                for (StoredEvent e : page) {
+                    each.accept(e);
+                }
+                if (page.size() < PAGE_EVENTS) {
+                    return;
+                }
+                afterStream = page.getLast().streamId();
+                afterVersion = page.getLast().version();
+            }
+        }
+    }
+
     public List<StoredEvent> readByPositions(Connection c, long[] positions) throws SQLException {
         Long[] boxed = new Long[positions.length];
         for (int i = 0; i < positions.length; i++) {

@@ -21,6 +21,17 @@ public final class TopicFollower implements AutoCloseable {
     private volatile boolean running = true;
 
     public TopicFollower(String name, String bootstrap, List<String> topics, Consumer<ConsumerRecord<String, byte[]>> apply) {
+        this(name, bootstrap, topics, apply, false);
+        start();
+    }
+
+    /**
+     * @param fromEnd follow from the end offsets as they are now, not from the beginning: for a view that first
+     *                reads what it needs from the event store. Every event is stored before it is published, so what
+     *                the topic held at this moment is in the store by the time the view reads it.
+     */
+    private TopicFollower(String name, String bootstrap, List<String> topics, Consumer<ConsumerRecord<String, byte[]>> apply,
+                          boolean fromEnd) {
         this.consumer = new KafkaConsumer<>(KafkaClients.followerConsumer(bootstrap, null));
         this.apply = apply;
         List<TopicPartition> partitions = new ArrayList<>();
@@ -28,8 +39,27 @@ public final class TopicFollower implements AutoCloseable {
             consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
         }
         consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        this.thread = Thread.ofPlatform().daemon().name(name).start(this::run);
+        if (fromEnd) {
+            consumer.endOffsets(partitions).forEach(consumer::seek);
+        } else {
+            consumer.seekToBeginning(partitions);
+        }
+        this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this::run);
+    }
+
+    /**
+     * A follower positioned at the topics' current ends and not yet started: read the store, then {@link #start} it,
+     * so nothing of the topic is applied before what the store holds (a view keyed by stream version would otherwise
+     * skip the store's older events).
+     */
+    public static TopicFollower fromEnd(String name, String bootstrap, List<String> topics,
+                                        Consumer<ConsumerRecord<String, byte[]>> apply) {
+        return new TopicFollower(name, bootstrap, topics, apply, true);
+    }
+
+    public synchronized TopicFollower start() {
+        thread.start();
+        return this;
     }
 
     private void run() {
@@ -45,8 +75,12 @@ public final class TopicFollower implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         running = false;
+        if (thread.getState() == Thread.State.NEW) { // never started: nothing else holds the consumer
+            consumer.close(Duration.ofSeconds(5));
+            return;
+        }
         consumer.wakeup();
         try {
             thread.join(10_000);

@@ -26,12 +26,18 @@ public final class Topics {
     private Topics() {}
 
     public static void ensure(String bootstrap, Map<String, Integer> partitionsByTopic, short replication) {
+        ensure(bootstrap, partitionsByTopic, replication, Map.of());
+    }
+
+    /** @param configs topic settings (retention, cleanup policy) of the topics it creates; existing ones keep theirs */
+    public static void ensure(String bootstrap, Map<String, Integer> partitionsByTopic, short replication,
+                              Map<String, String> configs) {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();
             partitionsByTopic.forEach((topic, partitions) -> {
                 if (!existing.contains(topic)) {
-                    missing.add(new NewTopic(topic, partitions, replication));
+                    missing.add(new NewTopic(topic, partitions, replication).configs(configs));
                 }
             });
             if (!missing.isEmpty()) {
