@@ -10,6 +10,7 @@ import dev.mizani.gateway.transfers.TransfersGateway;
 import dev.mizani.projections.ProjectionHandler;
 import dev.mizani.projections.Rebuild;
 import dev.mizani.query.QueryApi;
+import dev.mizani.platform.security.CredentialKey;
 import dev.mizani.platform.security.Credentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -85,13 +86,14 @@ public final class Main {
                 infrastructure.dbPassword(), InfrastructureSettings.intOf(env, "MIZANI_DB_POOL_SIZE_MAX", 16));
         running.push(dataSource);
 
-        HubServices.prepare(dataSource, infrastructure.kafkaBootstrap(), settings.kafkaPartitions());
+        HubServices.prepare(dataSource, infrastructure.kafkaBootstrap(), settings.kafkaPartitions(),
+                InfrastructureSettings.longOf(env, "MIZANI_TOPIC_RETENTION_MS", HubServices.TOPIC_RETENTION_MS_DEFAULT));
         SchemaRegistryClient registryClient = new SchemaRegistryClient(infrastructure.registryUrl(), Duration.ofSeconds(10));
         CachedSchemaRegistry registry = new CachedSchemaRegistry(registryClient);
         // Pinned per subject: an external registry may default to NONE, and its global level is not ours to change.
         HubTopics.envelopes().forEach((topic, schema) -> {
             registry.register(HubTopics.valueSubject(topic), schema);
-            registryClient.setSubjectCompatibility(HubTopics.valueSubject(topic), "BACKWARD");
+            registryClient.setSubjectCompatibility(HubTopics.valueSubject(topic), HubTopics.COMPATIBILITY);
         });
         HubServices services = new HubServices(infrastructure.kafkaBootstrap(), dataSource, registry, Clock.systemUTC(),
                 settings.dataDir().resolve("streams"), env, ProcessorHooks.NONE);
@@ -113,7 +115,8 @@ public final class Main {
                 services.metrics, services.health,
                 new QueryApi.Settings(gatewaySettings.host(), InfrastructureSettings.intOf(env, "MIZANI_QUERY_PORT", 3002),
                         gatewaySettings.operatorCredentialSha256(),
-                        InfrastructureSettings.intOf(env, "MIZANI_QUERY_PAGE_SIZE_MAX", 500))).start();
+                        InfrastructureSettings.intOf(env, "MIZANI_QUERY_PAGE_SIZE_MAX", 500),
+                        gatewaySettings.credentialKey())).start();
         running.push(query);
 
         log.info("{} in {} ms: kafka={} db={} registry={}", READY_LINE, (System.nanoTime() - startNs) / 1_000_000,
@@ -157,7 +160,8 @@ public final class Main {
                         selectorCallbacks(env.getOrDefault("MIZANI_CALLBACKS_CLIENT", "selector")),
                         KafkaClients.instanceId(env, settings.dataDir().resolve("streams")) + "-notifier"),
                 MutualTls.fromEnv(env), transfersServer(env.getOrDefault("MIZANI_GATEWAY_SERVER", "selector")),
-                InfrastructureSettings.intOf(env, "MIZANI_GATEWAY_LINGER_MS", TransfersGateway.COMMAND_LINGER_MS_DEFAULT));
+                InfrastructureSettings.intOf(env, "MIZANI_GATEWAY_LINGER_MS", TransfersGateway.COMMAND_LINGER_MS_DEFAULT),
+                CredentialKey.load(env, settings.dataDir().resolve("credential-key")));
     }
 
     private static TransfersGateway.Server transfersServer(String server) {

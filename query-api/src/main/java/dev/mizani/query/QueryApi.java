@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mizani.platform.domain.money.Currencies;
 import dev.mizani.platform.health.Health;
+import dev.mizani.platform.security.CredentialKey;
 import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.platform.security.Credentials;
 import dev.mizani.projections.ProjectionHandler;
@@ -59,7 +60,9 @@ public final class QueryApi implements AutoCloseable {
     /**
      * @param pageSizeMax most rows one page may ask for; also the default
      */
-    public record Settings(String host, int port, String operatorCredentialSha256, int pageSizeMax) {}
+    /** @param credentialKey the hub's key for participants' credentials, as the admin API stored them */
+    public record Settings(String host, int port, String operatorCredentialSha256, int pageSizeMax,
+                           CredentialKey credentialKey) {}
 
     private static final java.time.format.DateTimeFormatter TIME =
             java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSX").withZone(java.time.ZoneOffset.UTC);
@@ -175,8 +178,16 @@ public final class QueryApi implements AutoCloseable {
         if (identities.size() > 10_000) {
             identities.clear();
         }
-        String participant = reads.participantWithCredential(hash)
-                .orElseThrow(() -> new Refusal(401, "the credential is not a participant's or the operator's"));
+        String participant = null;
+        for (String stored : settings.credentialKey().storedForms(credential)) {
+            participant = reads.participantWithCredential(stored).orElse(null);
+            if (participant != null) {
+                break;
+            }
+        }
+        if (participant == null) {
+            throw new Refusal(401, "the credential is not a participant's or the operator's");
+        }
         Identity identity = new Identity(participant, now);
         identities.put(hash, identity);
         return identity;

@@ -15,6 +15,7 @@ import dev.mizani.gateway.participants.ParticipantsView;
 import dev.mizani.gateway.participants.ParticipantsView.Account;
 import dev.mizani.gateway.participants.ParticipantsView.Participant;
 import dev.mizani.platform.health.Health;
+import dev.mizani.platform.security.CredentialKey;
 import dev.mizani.platform.security.Credentials;
 import dev.mizani.platform.domain.FspiopError;
 import dev.mizani.schemas.participant.*;
@@ -64,12 +65,14 @@ public final class AdminApi implements AutoCloseable {
     private final SettlementWindows windows;
     private final Duration closeWait;
     private final Health health;
+    private final CredentialKey credentialKey;
 
     /** @param health served without a credential at {@code GET /health} */
     public AdminApi(String host, int port, ParticipantsView view, ParticipantCommands commands,
                     String operatorCredentialSha256, String hubName, SettlementWindows windows, Duration closeWait,
-                    Health health) {
+                    Health health, CredentialKey credentialKey) {
         this.health = health;
+        this.credentialKey = credentialKey;
         this.windows = windows;
         this.closeWait = closeWait;
         this.view = view;
@@ -562,8 +565,9 @@ public final class AdminApi implements AutoCloseable {
         setCredential(res, p, credential);
     }
 
+    /** Only the credential's keyed hash leaves this method (onto the participant's stream): see {@link CredentialKey}. */
     private void setCredential(ServerResponse res, Participant p, String credential) {
-        String hash = Credentials.sha256Hex(credential);
+        String hash = credentialKey.digest(credential);
         answer(res, submit(p.name(), new SetCredential(p.name(), hash),
                 () -> view.holderOf(hash).map(p.name()::equals).orElse(false)), 201,
                 () -> AdminJson.object().put("name", p.name()).put("credential", credential));

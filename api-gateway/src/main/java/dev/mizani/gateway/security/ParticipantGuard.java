@@ -3,6 +3,7 @@ package dev.mizani.gateway.security;
 import dev.mizani.gateway.fspiop.FspiopRejection;
 import dev.mizani.gateway.participants.ParticipantsView;
 import dev.mizani.platform.domain.FspiopError;
+import dev.mizani.platform.security.CredentialKey;
 import dev.mizani.platform.security.Credentials;
 import java.util.Optional;
 
@@ -16,12 +17,15 @@ public final class ParticipantGuard {
     public record Refusal(FspiopRejection rejection, long retryAfterSeconds) {}
 
     private final ParticipantsView view;
+    private final CredentialKey credentialKey;
     private final RateLimits limits;
     private final int defaultRequestsPerSecond;
     private final int defaultBurst;
 
-    public ParticipantGuard(ParticipantsView view, RateLimits limits, int defaultRequestsPerSecond, int defaultBurst) {
+    public ParticipantGuard(ParticipantsView view, CredentialKey credentialKey, RateLimits limits,
+                            int defaultRequestsPerSecond, int defaultBurst) {
         this.view = view;
+        this.credentialKey = credentialKey;
         this.limits = limits;
         this.defaultRequestsPerSecond = defaultRequestsPerSecond;
         this.defaultBurst = defaultBurst;
@@ -49,7 +53,7 @@ public final class ParticipantGuard {
         if (credential.isEmpty()) {
             return refuse(401, "an Authorization: Bearer credential issued to " + source + " is required");
         }
-        var holder = view.holderOf(Credentials.sha256Hex(credential.get()));
+        var holder = holderOf(credential.get());
         if (holder.isEmpty()) {
             return refuse(401, "the credential is not recognised");
         }
@@ -57,6 +61,17 @@ public final class ParticipantGuard {
             return refuse(403, "the credential is " + holder.get() + "'s, not FSPIOP-Source " + source + "'s");
         }
         return withinRate(source);
+    }
+
+    /** The keyed hash first; a credential set before the hub had a key is stored as its plain SHA-256. */
+    private Optional<String> holderOf(String credential) {
+        for (String stored : credentialKey.storedForms(credential)) {
+            Optional<String> holder = view.holderOf(stored);
+            if (holder.isPresent()) {
+                return holder;
+            }
+        }
+        return Optional.empty();
     }
 
     private Optional<Refusal> withinRate(String source) {

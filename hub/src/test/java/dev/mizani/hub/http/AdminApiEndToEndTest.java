@@ -209,5 +209,20 @@ class AdminApiEndToEndTest {
         assertThat(hub.fspiop(new Dfsp(payer.name(), chosen, null, null), "POST", "/transfers", p.body()).statusCode())
                 .isEqualTo(202);
         expect(hub.admin("PUT", "/participants/" + payer.name() + "/credentials", "{\"credential\":\"short\"}"), 400);
+
+        // What travels on participants.events, which integrators read, is the credential's keyed hash only.
+        var events = new dev.mizani.schemas.wire.AvroWireCodec<dev.mizani.schemas.participant.ParticipantEventEnvelope>(
+                hub.f.infra.registry,
+                dev.mizani.schemas.HubTopics.valueSubject(dev.mizani.schemas.HubTopics.PARTICIPANTS_EVENTS),
+                dev.mizani.schemas.participant.ParticipantEventEnvelope.getClassSchema());
+        java.util.List<String> stored = dev.mizani.platform.testing.TopicReader.readAll(hub.f.infra.bootstrap(),
+                        dev.mizani.schemas.HubTopics.PARTICIPANTS_EVENTS, 1, Duration.ofSeconds(30), Duration.ofMillis(500))
+                .stream().map(r -> events.decode(r.value()).getPayload())
+                .filter(e -> e instanceof dev.mizani.schemas.participant.CredentialSet c && c.getParticipant().equals(payer.name()))
+                .map(e -> ((dev.mizani.schemas.participant.CredentialSet) e).getCredentialSha256()).toList();
+        assertThat(stored).as("credentials set for %s", payer.name()).hasSizeGreaterThanOrEqualTo(2)
+                .allMatch(h -> h.startsWith("hmac-sha256:"))
+                .contains(HttpHub.CREDENTIAL_KEY.digest(chosen))
+                .doesNotContain(dev.mizani.platform.security.Credentials.sha256Hex(chosen));
     }
 }

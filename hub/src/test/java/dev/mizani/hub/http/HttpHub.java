@@ -42,6 +42,9 @@ import java.util.function.Predicate;
  */
 final class HttpHub implements AutoCloseable {
     static final String OPERATOR = "operator-credential-for-tests-0123456789";
+    /** The hub's key for participants' credentials in these tests. */
+    static final dev.mizani.platform.security.CredentialKey CREDENTIAL_KEY =
+            new dev.mizani.platform.security.CredentialKey("credential-key-for-tests-0123456789abcdef");
     static final String TYPE = "application/vnd.interoperability.transfers+json;version=1.1";
     /** The server of plain FSPIOP HTTP; -Dmizani.test.gatewayServer=HELIDON runs the HTTP tests against Helidon. */
     private static final TransfersGateway.Server SERVER =
@@ -88,11 +91,11 @@ final class HttpHub implements AutoCloseable {
         gateway = new Gateway(f.infra.bootstrap(), f.infra.registry, Clock.systemUTC(), new Gateway.Settings("127.0.0.1",
                 0, 0, Credentials.sha256Hex(OPERATOR), "Hub", rateLimitPerSecond, burst, Duration.ofSeconds(10),
                 Duration.ofSeconds(20), new CallbackNotifier.Settings(64, 2, Duration.ofMillis(50), 8, true, null), mutualTls,
-                SERVER, TransfersGateway.COMMAND_LINGER_MS_DEFAULT), f.infra.dataSource, f.hub.metrics, f.hub.health,
+                SERVER, TransfersGateway.COMMAND_LINGER_MS_DEFAULT, CREDENTIAL_KEY), f.infra.dataSource, f.hub.metrics, f.hub.health,
                 f.hub::commitsBlocked);
         query = new QueryApi(f.infra.dataSource, projections::lag, () -> new Rebuild(f.infra.dataSource, projections),
                 f.hub.metrics, f.hub.health,
-                new QueryApi.Settings("127.0.0.1", 0, Credentials.sha256Hex(OPERATOR), 50)).start();
+                new QueryApi.Settings("127.0.0.1", 0, Credentials.sha256Hex(OPERATOR), 50, CREDENTIAL_KEY)).start();
     }
 
     /** A GET on the query API with a bearer credential. */

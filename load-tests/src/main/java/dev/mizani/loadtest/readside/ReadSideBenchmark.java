@@ -108,7 +108,8 @@ public final class ReadSideBenchmark {
 
             QueryApi query = new QueryApi(ds, projections::lag, () -> new Rebuild(ds, projections),
                     hub.metrics, hub.health,
-                    new QueryApi.Settings("127.0.0.1", 0, Credentials.sha256Hex(OPERATOR), 500)).start();
+                    new QueryApi.Settings("127.0.0.1", 0, Credentials.sha256Hex(OPERATOR), 500,
+                            new dev.mizani.platform.security.CredentialKey(Credentials.issue()))).start();
             List<String> ids = traffic.committedIds();
             List<Double> p99ById = new ArrayList<>();
             List<Double> p99Positions = new ArrayList<>();
