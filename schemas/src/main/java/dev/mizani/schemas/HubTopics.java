@@ -20,6 +20,13 @@ public final class HubTopics {
     /** Callbacks the gateway could not deliver: the body, with reason, participant and endpoint type headers. */
     public static final String CALLBACK_DEAD_LETTERS = "callbacks.dlq";
 
+    /**
+     * The compatibility level of every subject of the hub: a new schema must read every earlier version, since the
+     * event store keeps their bytes forever and the hub replays them. (Not FULL: a new event type is a new branch of
+     * an envelope's union, which an older reader cannot resolve; see docs/events.md.)
+     */
+    public static final String COMPATIBILITY = "BACKWARD_TRANSITIVE";
+
     /** Dead letters of a command topic: the unprocessable record as it was, with a reason header. */
     public static String deadLetters(String commandTopic) {
         return commandTopic + ".dlq";

@@ -1,0 +1,116 @@
+package dev.mizani.platform.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mizani.platform.testing.SharedInfrastructure;
+import dev.mizani.schemas.HubTopics;
+import dev.mizani.schemas.registry.SchemaRegistryClient;
+import dev.mizani.schemas.wire.AvroWireCodec;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The event store keeps the bytes of every schema version forever, and integrators upgrade when they like. Every
+ * published version of each envelope (in {@code schema-history/<n>}, generated from the Avro IDL as it was at each
+ * change of the contract) is registered in order under the compatibility level the hub sets, then the current
+ * schema after them; and records written with each old version, every branch of the union, decode through the
+ * hub's own current reader. Version 1, the build skeleton's, predates the contract and was never published with it.
+ */
+class EventSchemaHistoryTest {
+    private static final int[] VERSIONS = {2, 3, 4, 5, 6};
+    private static final Map<String, Schema> CURRENT = Map.of(
+            "TransferEventEnvelope", dev.mizani.schemas.transfer.TransferEventEnvelope.getClassSchema(),
+            "ParticipantEventEnvelope", dev.mizani.schemas.participant.ParticipantEventEnvelope.getClassSchema(),
+            "TransferCommandEnvelope", dev.mizani.schemas.transfer.TransferCommandEnvelope.getClassSchema(),
+            "ParticipantCommandEnvelope", dev.mizani.schemas.participant.ParticipantCommandEnvelope.getClassSchema());
+
+    private final SharedInfrastructure infra = SharedInfrastructure.get();
+
+    @Test
+    void everyPublishedVersionRegistersInOrderAndItsRecordsDecodeThroughTheCurrentReader() throws Exception {
+        SchemaRegistryClient client = new SchemaRegistryClient(infra.infrastructure.registryUrl(), Duration.ofSeconds(10));
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        Random random = new Random(7);
+        for (Map.Entry<String, Schema> envelope : CURRENT.entrySet()) {
+            String subject = "history-" + run + "-" + envelope.getKey() + "-value";
+            client.setSubjectCompatibility(subject, HubTopics.COMPATIBILITY);
+            List<int[]> idsAndBranches = new ArrayList<>();
+            List<Schema> writers = new ArrayList<>();
+            for (int version : VERSIONS) {
+                Schema old = new Schema.Parser().parse(resource(version, envelope.getKey()));
+                writers.add(old);
+                idsAndBranches.add(new int[] {client.register(subject, old.toString())});
+            }
+            client.register(subject, envelope.getValue().toString());
+            AvroWireCodec<SpecificRecord> reader = new AvroWireCodec<>(infra.registry, subject, envelope.getValue());
+            for (int i = 0; i < writers.size(); i++) {
+                Schema writer = writers.get(i);
+                Schema payloads = writer.getField("payload").schema();
+                for (Schema branch : payloads.getTypes()) {
+                    GenericData.Record record = new GenericData.Record(writer);
+                    record.put("metadata", randomDatum(writer.getField("metadata").schema(), random));
+                    record.put("payload", randomDatum(branch, random));
+                    SpecificRecord decoded = reader.decode(wire(idsAndBranches.get(i)[0], writer, record));
+                    Object payload = decoded.get(decoded.getSchema().getField("payload").pos());
+                    assertThat(((SpecificRecord) payload).getSchema().getFullName())
+                            .as("%s version %d, %s", envelope.getKey(), VERSIONS[i], branch.getName())
+                            .isEqualTo(branch.getFullName());
+                }
+            }
+        }
+    }
+
+    private static String resource(int version, String envelope) throws IOException {
+        try (InputStream in = EventSchemaHistoryTest.class.getResourceAsStream(
+                "/schema-history/" + version + "/" + envelope + ".avsc")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The record in Confluent's wire format under the writer's registry id: what the event store holds. */
+    private static byte[] wire(int schemaId, Schema writer, GenericData.Record record) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(0);
+        out.write(ByteBuffer.allocate(4).putInt(schemaId).array());
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+        new GenericDatumWriter<GenericData.Record>(writer).write(record, encoder);
+        encoder.flush();
+        return out.toByteArray();
+    }
+
+    /** A value of every kind the contract uses: records, unions, strings, numbers, booleans, timestamps. */
+    private static Object randomDatum(Schema schema, Random random) {
+        return switch (schema.getType()) {
+            case RECORD -> {
+                GenericData.Record r = new GenericData.Record(schema);
+                schema.getFields().forEach(f -> r.put(f.name(), randomDatum(f.schema(), random)));
+                yield r;
+            }
+            case UNION -> randomDatum(schema.getTypes().get(random.nextInt(schema.getTypes().size())), random);
+            case STRING -> "s" + random.nextInt(1_000);
+            case LONG -> schema.getLogicalType() instanceof LogicalTypes.TimestampMillis
+                    ? Math.abs(random.nextLong() % 4_000_000_000_000L) : random.nextLong();
+            case INT -> random.nextInt();
+            case BOOLEAN -> random.nextBoolean();
+            case NULL -> null;
+            default -> throw new IllegalStateException("the contract has no " + schema.getType() + " yet: add it here");
+        };
+    }
+}
