@@ -1,0 +1,51 @@
+package dev.mizani.hub.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mizani.examples.events.EventConsumer;
+import dev.mizani.platform.commandloop.ProcessorHooks;
+import dev.mizani.schemas.transfer.TransferCommitted;
+import dev.mizani.schemas.transfer.TransferReserved;
+import dev.mizani.transfers.domain.TransferCommand;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The integrator's example in {@code examples/event-consumer}, which uses none of the hub's code (kafka-clients, Avro
+ * and the registry's REST API only), run against the embedded hub: it prints a committed transfer's lifecycle and
+ * both parties' positions.
+ */
+class EventConsumerExampleTest {
+    @Test
+    void theExampleConsumerPrintsATransfersLifecycleAndThePositionsItMoved() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 6);
+        String payer = "expayer-" + run;
+        String payee = "expayee-" + run;
+        try (HubFixture f = new HubFixture(ProcessorHooks.NONE)) {
+            f.onboard(payer, 1_000_000, 2_000_000);
+            f.onboard(payee, 1_000_000, 2_000_000);
+            f.awaitDirectoryKnows(payer, payee);
+            HubFixture.Prepared p = f.prepare(payer, payee, "12.34", Duration.ofSeconds(30), true);
+            f.awaitEvent(p.id(), TransferReserved.class);
+            f.transferCommand(new TransferCommand.FulfilTransfer(p.id(), payee, p.fulfilment(), "fulfil-" + p.id(),
+                    Instant.EPOCH, false), true);
+            f.awaitEvent(p.id(), TransferCommitted.class);
+
+            List<String> printed = new CopyOnWriteArrayList<>();
+            String registryUrl = f.infra.infrastructure.registryUrl();
+            new EventConsumer().run(f.infra.bootstrap(), registryUrl, HubFixture.BOUND, printed::add,
+                    () -> printed.stream().anyMatch(l -> l.startsWith("position " + payee + " USD")));
+
+            assertThat(printed.stream().filter(l -> l.contains(p.id())).toList()).containsSubsequence(
+                    "transfer " + p.id() + " RECEIVED " + payer + " -> " + payee + " 12.34 USD",
+                    "transfer " + p.id() + " RESERVED forwarded to " + payee);
+            assertThat(printed).anyMatch(l -> l.startsWith("transfer " + p.id() + " COMMITTED 12.34 USD at "))
+                    .contains("position " + payer + " USD: 12.34 after PayerFundsCommitted of " + p.id(),
+                            "position " + payee + " USD: -12.34 after PayeeFundsCommitted of " + p.id());
+        }
+    }
+}
