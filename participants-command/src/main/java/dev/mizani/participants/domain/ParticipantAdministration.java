@@ -57,8 +57,10 @@ final class ParticipantAdministration {
                     c.participant(), currency, a.fundsOutPending().get(c.fundsTransferId()), c.fundsTransferId()));
             case SetActive c -> c.active() == p.active() ? List.of()
                     : List.of(new ParticipantActiveSet(c.participant(), c.active()));
-            case SetCredential c -> c.credentialSha256() == null || !c.credentialSha256().matches("[0-9a-f]{64}")
-                    ? refuse(c, GENERIC_VALIDATION_ERROR, "a credential is stored as 64 lower-case hex digits of its SHA-256")
+            // the gateway's keyed hash (hmac-sha256:<hex>); a plain SHA-256 from before the hub had a key is still taken
+            case SetCredential c -> c.credentialSha256() == null
+                    || !c.credentialSha256().matches("(hmac-sha256:)?[0-9a-f]{64}")
+                    ? refuse(c, GENERIC_VALIDATION_ERROR, "a credential is stored as hmac-sha256: and 64 lower-case hex digits")
                     : c.credentialSha256().equals(p.access().credentialSha256()) ? List.of()
                     : List.of(new CredentialSet(c.participant(), c.credentialSha256()));
             case SetRateLimit c -> c.requestsPerSecond() < 0 || c.burst() < 0

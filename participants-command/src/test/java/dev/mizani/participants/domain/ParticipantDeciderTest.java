@@ -249,11 +249,15 @@ class ParticipantDeciderTest {
         }
 
         @Test
-        void credentialsAreStoredAsSha256AndRateLimitsAreNotNegative() {
+        void credentialsAreStoredAsKeyedHashesAndRateLimitsAreNotNegative() {
             Participant p = given(new ParticipantCreated("p"));
-            String hash = "0f".repeat(32);
+            String hash = "hmac-sha256:" + "0f".repeat(32);
             assertThat(when(p, new SetCredential("p", hash))).containsExactly(new CredentialSet("p", hash));
+            assertThat(when(p, new SetCredential("p", "0f".repeat(32)))).as("an unkeyed hash of an older gateway")
+                    .containsExactly(new CredentialSet("p", "0f".repeat(32)));
             assertThat(when(p, new SetCredential("p", "secret"))).singleElement().isInstanceOf(ParticipantCommandRefused.class);
+            assertThat(when(p, new SetCredential("p", "hmac-sha256:secret"))).singleElement()
+                    .isInstanceOf(ParticipantCommandRefused.class);
             assertThat(when(decider.evolve(p, new CredentialSet("p", hash)), new SetCredential("p", hash))).isEmpty();
             assertThat(when(p, new SetRateLimit("p", 100, 20))).containsExactly(new RateLimitSet("p", 100, 20));
             assertThat(when(p, new SetRateLimit("p", -1, 20))).singleElement().isInstanceOf(ParticipantCommandRefused.class);
