@@ -43,21 +43,45 @@ public final class FspiopHeaders {
     private static final Map<String, Boolean> ACCEPTABLE = new ConcurrentHashMap<>();
     private static final Map<String, Boolean> DATES = new ConcurrentHashMap<>();
 
-    private final Map<String, String> headers;
+    /**
+     * Headers that say who is calling and what the request is: sent twice with different values, a proxy and the hub
+     * could each believe another one, so such a request is refused rather than the first value taken.
+     */
+    private static final java.util.Set<String> SINGLE = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
 
-    private FspiopHeaders(Map<String, String> headers) {
-        this.headers = headers;
+    static {
+        SINGLE.addAll(List.of("FSPIOP-Source", "FSPIOP-Destination", "Authorization", "Content-Type", "Date",
+                "FSPIOP-Signature", "FSPIOP-URI", "FSPIOP-HTTP-Method", "FSPIOP-Encryption"));
     }
 
-    /** Case-insensitive view of the request's headers (first value of each). */
+    private final Map<String, String> headers;
+    /** The first single-valued header sent with two different values, or null. */
+    private final String conflicting;
+
+    private FspiopHeaders(Map<String, String> headers, String conflicting) {
+        this.headers = headers;
+        this.conflicting = conflicting;
+    }
+
+    /** Case-insensitive view of the request's headers (first value of each), noting one sent twice differently. */
     public static FspiopHeaders of(Map<String, List<String>> raw) {
         Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        raw.forEach((name, values) -> {
-            if (values != null && !values.isEmpty()) {
-                headers.put(name, values.getFirst());
+        String conflicting = null;
+        for (Map.Entry<String, List<String>> e : raw.entrySet()) {
+            List<String> values = e.getValue();
+            if (values == null || values.isEmpty()) {
+                continue;
             }
-        });
-        return new FspiopHeaders(headers);
+            String before = headers.putIfAbsent(e.getKey(), values.getFirst());
+            boolean differs = before != null && !before.equals(values.getFirst());
+            for (int i = 1; i < values.size() && !differs; i++) {
+                differs = !values.get(i).equals(values.getFirst());
+            }
+            if (differs && conflicting == null && SINGLE.contains(e.getKey())) {
+                conflicting = e.getKey();
+            }
+        }
+        return new FspiopHeaders(headers, conflicting);
     }
 
     public String source() {
@@ -70,6 +94,9 @@ public final class FspiopHeaders {
 
     /** The checks of a request carrying a body (POST and PUT). */
     public Optional<FspiopRejection> check(boolean hasBody) {
+        if (conflicting != null) {
+            return reject(400, MALFORMED_SYNTAX, "header " + conflicting + " was sent more than once with different values");
+        }
         for (var e : headers.entrySet()) {
             if (hasControlCharacter(e.getValue())) {
                 return reject(400, MALFORMED_SYNTAX, "header " + e.getKey() + " contains a control character");

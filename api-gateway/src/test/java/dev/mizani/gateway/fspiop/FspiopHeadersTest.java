@@ -33,9 +33,26 @@ class FspiopHeadersTest {
     }
 
     @Test
+    void anIdentityHeaderSentTwiceWithDifferentValuesIsRefusedNotResolvedToTheFirst() {
+        var twice = valid();
+        twice.put("FSPIOP-Source", List.of("dfsp-a", "dfsp-b"));
+        refused(twice, 400, 3101, "FSPIOP-Source was sent more than once with different values");
+        var byCase = valid();
+        byCase.put("fspiop-source", List.of("dfsp-b"));
+        refused(byCase, 400, 3101, "was sent more than once with different values");
+        var same = valid();
+        same.put("FSPIOP-Source", List.of("dfsp-a", "dfsp-a"));
+        assertThat(check(same)).as("the same value twice says nothing new").isEmpty();
+        var other = valid();
+        other.put("X-Trace", List.of("1", "2"));
+        assertThat(check(other)).as("a header that does not say who calls").isEmpty();
+    }
+
+    @Test
     void theTransfersHeadersAtVersionOnePointOneOrOnePointZeroPass() {
         assertThat(check(valid())).isEmpty();
         var v10 = valid();
+        v10.remove("content-type");
         v10.put("Content-Type", List.of("application/vnd.interoperability.transfers+json;version=1.0"));
         assertThat(check(v10)).isEmpty();
         assertThat(FspiopHeaders.of(valid()).source()).isEqualTo("dfsp-a");

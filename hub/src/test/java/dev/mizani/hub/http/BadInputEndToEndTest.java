@@ -136,6 +136,9 @@ class BadInputEndToEndTest {
         assertThat(injected).as("a control character in a header").startsWith("HTTP/1.1 400").contains("\"errorCode\":\"3101\"");
         String split = rawRequest(raw, "FSPIOP-Destination: " + payee.name() + "\rInjected: yes\r\n");
         assertThat(split).as("a bare CR inside a header").startsWith("HTTP/1.1 400");
+        String twoSources = rawRequest(raw, "fspiop-source: " + payee.name() + "\r\n");
+        assertThat(twoSources).as("FSPIOP-Source twice, the second another participant's").startsWith("HTTP/1.1 400")
+                .contains("\"errorCode\":\"3101\"").containsIgnoringCase("FSPIOP-Source was sent more than once");
 
         var recorded = TopicReader.readAll(hub.f.infra.bootstrap(), HubTopics.TRANSFERS_COMMANDS, 0, Duration.ofSeconds(5),
                 Duration.ofMillis(500)).stream().map(r -> r.key()).toList();
