@@ -1,14 +1,13 @@
 package dev.mizani.loadtest.chaos;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.mizani.loadtest.ftps.Onboarding;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -82,30 +81,11 @@ final class ChaosDfsps implements AutoCloseable {
     }
 
     /** Creates the DFSPs through the admin API, with endpoints at this server and a credential each. */
-    void onboard(Admin admin, int count, String runId) throws Exception {
+    void onboard(Onboarding.Admin admin, int count, String runId) throws Exception {
         for (int i = 0; i < count; i++) {
             String name = "chaos" + runId + "d" + i;
-            admin.call("POST", "/participants", "{\"name\":\"" + name + "\",\"currency\":\"USD\"}", 201);
-            admin.call("POST", "/participants/" + name + "/initialPositionAndLimits",
-                    "{\"currency\":\"USD\",\"limit\":{\"type\":\"NET_DEBIT_CAP\",\"value\":100000000},\"initialPosition\":0}", 201);
-            int settlement = -1;
-            for (JsonNode account : JSON.readTree(admin.call("GET", "/participants/" + name + "/accounts", null, 200))) {
-                if (account.get("ledgerAccountType").asText().equals("SETTLEMENT")) {
-                    settlement = account.get("id").asInt();
-                }
-            }
-            admin.call("POST", "/participants/" + name + "/accounts/" + settlement, """
-                    {"transferId":"%s","externalReference":"chaos","action":"recordFundsIn","reason":"chaos run",
-                     "amount":{"amount":"200000000","currency":"USD"}}""".formatted(UUID.randomUUID()), 202);
-            String base = "http://127.0.0.1:" + port() + "/" + name;
-            for (String[] e : new String[][] {{"FSPIOP_CALLBACK_URL_TRANSFER_POST", base + "/transfers"},
-                    {"FSPIOP_CALLBACK_URL_TRANSFER_PUT", base + "/transfers/{{transferId}}"},
-                    {"FSPIOP_CALLBACK_URL_TRANSFER_ERROR", base + "/transfers/{{transferId}}/error"}}) {
-                admin.call("POST", "/participants/" + name + "/endpoints", "{\"type\":\"" + e[0] + "\",\"value\":\"" + e[1] + "\"}", 201);
-            }
+            credentials.add(Onboarding.dfsp(admin, name, "http://127.0.0.1:" + port() + "/" + name, "100000000", "200000000"));
             names.add(name);
-            credentials.add(JSON.readTree(admin.call("POST", "/participants/" + name + "/credentials", null, 201))
-                    .get("credential").asText());
         }
     }
 
@@ -215,19 +195,5 @@ final class ChaosDfsps implements AutoCloseable {
     public void close() {
         retries.shutdownNow();
         callbacks.stop(0);
-    }
-
-    /** The admin API, as an operator's script calls it. */
-    record Admin(HttpClient http, String base, String token) {
-        String call(String method, String path, String json, int expected) throws Exception {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
-                    .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
-                    .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json))
-                    .build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            if (r.statusCode() != expected) {
-                throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
-            }
-            return r.body();
-        }
     }
 }

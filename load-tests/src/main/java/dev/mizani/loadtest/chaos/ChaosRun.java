@@ -1,6 +1,7 @@
 package dev.mizani.loadtest.chaos;
 
 import dev.mizani.loadtest.ftps.HubProcess;
+import dev.mizani.loadtest.ftps.Onboarding;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -150,7 +151,7 @@ public final class ChaosRun {
                 s.rate(), s.dfsps(), s.seed(), out.resolve("hub/hub.log"));
         hub = HubProcess.start(out.resolve("hub"), s.heap(), "", 8, true);
         try (ChaosDfsps dfsps = new ChaosDfsps(hub.gateway)) {
-            dfsps.onboard(new ChaosDfsps.Admin(HttpClient.newHttpClient(), hub.admin, hub.operatorToken), s.dfsps(),
+            dfsps.onboard(new Onboarding.Admin(HttpClient.newHttpClient(), hub.admin, hub.operatorToken), s.dfsps(),
                     UUID.randomUUID().toString().substring(0, 4));
             Load load = new Load(dfsps);
             Thread loadThread = Thread.ofPlatform().name("chaos-load").start(load);

@@ -8,15 +8,12 @@ import java.io.IOException;
 import dev.mizani.platform.http.LoopHttp;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -67,35 +64,18 @@ final class HttpDfsps implements TransferDriver {
 
     /** Creates the DFSPs through the admin API: currency, NDC, liquidity, endpoints at this server, credential. */
     void onboard(String admin, String operatorToken, String callbackHost, int count, String runId) throws Exception {
-        Admin a = new Admin(HttpClient.newHttpClient(), admin, operatorToken);
+        Onboarding.Admin a = new Onboarding.Admin(HttpClient.newHttpClient(), admin, operatorToken);
         for (int i = 0; i < count; i++) {
             String name = "ld" + runId + "d" + i;
-            a.call("POST", "/participants", "{\"name\":\"" + name + "\",\"currency\":\"USD\"}", 201);
-            a.call("POST", "/participants/" + name + "/initialPositionAndLimits",
-                    "{\"currency\":\"USD\",\"limit\":{\"type\":\"NET_DEBIT_CAP\",\"value\":" + LoadRun.NDC + "},\"initialPosition\":0}", 201);
-            int settlement = -1;
-            for (JsonNode account : JSON.readTree(a.call("GET", "/participants/" + name + "/accounts", null, 200))) {
-                if (account.get("ledgerAccountType").asText().equals("SETTLEMENT")) {
-                    settlement = account.get("id").asInt();
-                }
-            }
-            a.call("POST", "/participants/" + name + "/accounts/" + settlement, """
-                    {"transferId":"%s","externalReference":"load-test","action":"recordFundsIn","reason":"load test",
-                     "amount":{"amount":"%s","currency":"USD"}}""".formatted(UUID.randomUUID(), LoadRun.LIQUIDITY), 202);
             String base = "http://" + callbackHost + ":" + http.port() + "/" + name;
-            for (String[] e : new String[][] {{"FSPIOP_CALLBACK_URL_TRANSFER_POST", base + "/transfers"},
-                    {"FSPIOP_CALLBACK_URL_TRANSFER_PUT", base + "/transfers/{{transferId}}"},
-                    {"FSPIOP_CALLBACK_URL_TRANSFER_ERROR", base + "/transfers/{{transferId}}/error"}}) {
-                a.call("POST", "/participants/" + name + "/endpoints", "{\"type\":\"" + e[0] + "\",\"value\":\"" + e[1] + "\"}", 201);
-            }
+            credentials.add(Onboarding.dfsp(a, name, base, LoadRun.NDC, LoadRun.LIQUIDITY));
             names.add(name);
-            credentials.add(JSON.readTree(a.call("POST", "/participants/" + name + "/credentials", null, 201)).get("credential").asText());
         }
     }
 
     /** The position and reserved amount of each DFSP, in cents, from the admin API. */
     long[][] positions(String admin, String operatorToken) throws Exception {
-        Admin a = new Admin(HttpClient.newHttpClient(), admin, operatorToken);
+        Onboarding.Admin a = new Onboarding.Admin(HttpClient.newHttpClient(), admin, operatorToken);
         long[][] out = new long[names.size()][];
         for (int i = 0; i < names.size(); i++) {
             for (JsonNode account : JSON.readTree(a.call("GET", "/participants/" + names.get(i) + "/accounts", null, 200))) {
@@ -193,19 +173,5 @@ final class HttpDfsps implements TransferDriver {
     @Override
     public void close() throws InterruptedException {
         http.close();
-    }
-
-    /** The admin API, as an operator's script calls it; any other status than the expected one stops the run. */
-    record Admin(HttpClient http, String base, String token) {
-        String call(String method, String path, String json, int expected) throws Exception {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
-                    .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
-                    .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != expected) {
-                throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
-            }
-            return r.body();
-        }
     }
 }
