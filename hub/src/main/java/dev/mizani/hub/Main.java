@@ -12,11 +12,8 @@ import dev.mizani.projections.Rebuild;
 import dev.mizani.query.QueryApi;
 import dev.mizani.platform.security.CredentialKey;
 import dev.mizani.platform.security.Credentials;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import dev.mizani.platform.commandloop.ProcessorHooks;
 import dev.mizani.platform.eventstore.Database;
 import dev.mizani.platform.health.Health;
@@ -181,22 +178,11 @@ public final class Main {
     }
 
     private static String storedOperatorToken(Path file) {
-        try {
-            if (Files.exists(file)) {
-                return Files.readString(file).trim();
-            }
-            Files.createDirectories(file.getParent());
-            String token = Credentials.issue();
-            Files.writeString(file, token + "\n");
-            try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system; the data directory's own permissions apply
-            }
+        boolean generated = !Files.exists(file);
+        String token = Credentials.storedOrIssued(file);
+        if (generated) {
             log.info("generated the operator credential into {} (set MIZANI_OPERATOR_TOKEN to choose one)", file);
-            return token;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read or write the operator credential " + file, e);
         }
+        return token;
     }
 }

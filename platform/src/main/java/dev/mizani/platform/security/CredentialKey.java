@@ -1,11 +1,7 @@
 package dev.mizani.platform.security;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -64,21 +60,6 @@ public final class CredentialKey {
         if (configured != null && !configured.isBlank()) {
             return new CredentialKey(configured.trim());
         }
-        try {
-            if (Files.exists(file)) {
-                return new CredentialKey(Files.readString(file).trim());
-            }
-            Files.createDirectories(file.getParent());
-            String secret = Credentials.issue();
-            Files.writeString(file, secret + "\n");
-            try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system; the data directory's own permissions apply
-            }
-            return new CredentialKey(secret);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read or write the credential key " + file, e);
-        }
+        return new CredentialKey(Credentials.storedOrIssued(file));
     }
 }

@@ -26,6 +26,31 @@ public final class Credentials {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
+    /**
+     * The secret kept in {@code file}, or a new one issued into it (readable by its owner only) when there is none:
+     * how the hub keeps the operator's credential and its credential key across restarts without a default anyone
+     * could guess.
+     */
+    public static String storedOrIssued(java.nio.file.Path file) {
+        try {
+            if (java.nio.file.Files.exists(file)) {
+                return java.nio.file.Files.readString(file).trim();
+            }
+            java.nio.file.Files.createDirectories(file.getParent());
+            String secret = issue();
+            java.nio.file.Files.writeString(file, secret + "\n");
+            try {
+                java.nio.file.Files.setPosixFilePermissions(file,
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system; the data directory's own permissions apply
+            }
+            return secret;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read or write the secret " + file, e);
+        }
+    }
+
     public static String sha256Hex(String credential) {
         return HexFormat.of().formatHex(sha256(credential.getBytes(StandardCharsets.UTF_8)));
     }
