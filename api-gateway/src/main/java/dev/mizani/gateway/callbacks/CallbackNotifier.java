@@ -19,8 +19,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -262,7 +260,8 @@ public final class CallbackNotifier implements AutoCloseable {
             }
             target = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
                     + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-            headers = "Content-Type: " + CONTENT_TYPE + "\r\nAccept: " + CONTENT_TYPE + "\r\n"
+            // no Accept: a callback expects no body back, as a Mojaloop switch sends them
+            headers = "Content-Type: " + CONTENT_TYPE + "\r\n"
                     + header("FSPIOP-Source", c.from() == null ? hubName : c.from())
                     + header("FSPIOP-Destination", c.participant()) + "Date: " + date() + "\r\n";
         } catch (RuntimeException e) {
@@ -309,8 +308,7 @@ public final class CallbackNotifier implements AutoCloseable {
         long now = clock.millis() / 1000;
         Stamp d = date;
         if (d.second() != now) {
-            d = new Stamp(now, DateTimeFormatter.RFC_1123_DATE_TIME.format(
-                    java.time.Instant.ofEpochSecond(now).atOffset(ZoneOffset.UTC)));
+            d = new Stamp(now, dev.mizani.platform.http.HttpDates.ofEpochSecond(now));
             date = d;
         }
         return d.text();
@@ -321,7 +319,6 @@ public final class CallbackNotifier implements AutoCloseable {
         for (int attempt = 1; attempt <= attemptsMax; attempt++) {
             try (HttpClientResponse response = http.method(Method.create(c.method())).uri(url)
                     .header(HeaderNames.CONTENT_TYPE, CONTENT_TYPE)
-                    .header(HeaderNames.ACCEPT, CONTENT_TYPE)
                     .header(FSPIOP_SOURCE, c.from() == null ? hubName : c.from())
                     .header(FSPIOP_DESTINATION, c.participant())
                     .header(HeaderNames.DATE, date())

@@ -29,6 +29,26 @@ public final class FspiopFormats {
 
     private FspiopFormats() {}
 
+    /** A transfer's id as {@link TransferBodies#TRANSFER_ID} judges it: a lower-case UUID or a ULID. */
+    public static boolean isTransferId(String s) {
+        return isUuid(s) || isUlid(s);
+    }
+
+    /** {@code ^[0-9A-HJKMNP-TV-Z]{26}$}: Crockford's base 32 in upper case, without I, L, O and U. */
+    public static boolean isUlid(String s) {
+        if (s.length() != 26) {
+            return false;
+        }
+        for (int i = 0; i < 26; i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' && c != 'O' && c != 'U');
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** {@code ^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$} */
     public static boolean isUuid(String s) {
         if (s.length() != 36) {

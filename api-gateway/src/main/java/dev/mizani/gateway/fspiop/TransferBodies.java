@@ -33,6 +33,9 @@ public final class TransferBodies {
     public static final int BODY_BYTES_MAX = 48 * 1024;
 
     static final Pattern UUID = Pattern.compile("^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+    /** A transfer's id: a lower-case UUID, or a ULID as current Mojaloop accepts (Crockford's base 32, upper case). */
+    static final Pattern TRANSFER_ID = Pattern.compile(
+            "^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$|^[0-9A-HJKMNP-TV-Z]{26}$");
     static final Pattern AMOUNT = Pattern.compile("^([0]|([1-9][0-9]{0,17}))([.][0-9]{0,3}[1-9])?$");
     static final Pattern CURRENCY = Pattern.compile("^[A-Z]{3}$");
     static final Pattern ILP_PACKET = Pattern.compile("^[A-Za-z0-9-_]+[=]{0,2}$");
@@ -90,7 +93,7 @@ public final class TransferBodies {
             String expiration = string(root, "expiration", "expiration", FspiopFormats::isDateTime, 32,
                     "an FSPIOP DateTime");
             return new Valid<>(new PrepareRequest(
-                    string(root, "transferId", "transferId", FspiopFormats::isUuid, 36, "a lower-case UUID"),
+                    string(root, "transferId", "transferId", FspiopFormats::isTransferId, 36, "a lower-case UUID or a ULID"),
                     string(root, "payerFsp", "payerFsp", ANY_TEXT, 32, "an FSP id of 1 to 32 characters"),
                     string(root, "payeeFsp", "payeeFsp", ANY_TEXT, 32, "an FSP id of 1 to 32 characters"),
                     value, currency,

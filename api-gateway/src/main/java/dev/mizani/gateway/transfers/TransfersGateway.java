@@ -82,8 +82,10 @@ public final class TransfersGateway implements AutoCloseable {
     private static final long IDLE_TIMEOUT_MS = 300_000;
 
     private static final Reply ACCEPTED = new Reply(202, null, null, null);
+    /** A payee's answer (PUT /transfers/{ID}, PUT /transfers/{ID}/error) recorded: FSPIOP v1.1 answers 200, as Mojaloop does. */
+    private static final Reply ANSWER_RECORDED = new Reply(200, null, null, null);
     private static final Reply BAD_ID = reject(FspiopRejection.badRequest(FspiopError.GENERIC_VALIDATION_ERROR,
-            "the transfer ID in the path must be a lower-case UUID"));
+            "the transfer ID in the path must be a lower-case UUID or a ULID"));
     private static final Reply UNRECORDED = reject(new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE,
             "the hub could not record the request; retry"));
 
@@ -225,7 +227,7 @@ public final class TransfersGateway implements AutoCloseable {
                             "FSPIOP-Destination " + headers.destination() + " is not the payee " + p.payeeFsp())));
                 } else {
                     send(p.transferId(), new PrepareTransfer(p.transferId(), p.payerFsp(), p.payeeFsp(), p.amount(),
-                            p.currency(), p.ilpPacket(), p.condition(), p.expiration(), p.requestHash()), reply);
+                            p.currency(), p.ilpPacket(), p.condition(), p.expiration(), p.requestHash()), reply, ACCEPTED);
                 }
             }
         }
@@ -242,7 +244,7 @@ public final class TransfersGateway implements AutoCloseable {
         if (refused != null) {
             return refused;
         }
-        if (!FspiopFormats.isUuid(call.id())) {
+        if (!FspiopFormats.isTransferId(call.id())) {
             return BAD_ID;
         }
         Callback answer;
@@ -275,7 +277,7 @@ public final class TransfersGateway implements AutoCloseable {
             reply.accept(refused);
             return;
         }
-        if (!FspiopFormats.isUuid(id)) {
+        if (!FspiopFormats.isTransferId(id)) {
             reply.accept(BAD_ID);
             return;
         }
@@ -286,7 +288,7 @@ public final class TransfersGateway implements AutoCloseable {
                 case AnswerRequest.Fulfil f -> new FulfilTransfer(id, source, f.fulfilment(), f.requestHash(), f.payeeAskedForCommit());
                 case AnswerRequest.Abort a -> new AbortTransfer(id, source, a.requestHash());
                 case AnswerRequest.Reject r -> new RejectTransfer(id, source, r.errorCode(), r.errorDescription(), r.requestHash());
-            }, reply);
+            }, reply, ANSWER_RECORDED);
         }
     }
 
@@ -310,7 +312,7 @@ public final class TransfersGateway implements AutoCloseable {
      * 202 once the command is durably in Kafka; 503 when the broker refuses it, or when nothing could commit it now
      * (the database away, a handler down): a prepare accepted then would only expire. The wait is the server's.
      */
-    private void send(String transferId, SpecificRecord command, Consumer<Reply> reply) {
+    private void send(String transferId, SpecificRecord command, Consumer<Reply> reply, Reply recorded) {
         String why = unavailable.get();
         if (why != null) {
             reply.accept(reject(new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, why + "; retry")));
@@ -321,7 +323,7 @@ public final class TransfersGateway implements AutoCloseable {
         try {
             producer.send(new ProducerRecord<>(HubTopics.TRANSFERS_COMMANDS, transferId, value), (md, e) -> {
                 if (e == null) {
-                    reply.accept(ACCEPTED);
+                    reply.accept(recorded);
                 } else {
                     log.warn("command for transfer {} not acknowledged: {}", transferId, e.toString());
                     reply.accept(UNRECORDED);

@@ -34,6 +34,25 @@ class FspiopFormatsTest {
     }
 
     @Test
+    void transferIdsAreUuidsOrUlidsAsThePatternJudgesThem() {
+        Random random = new Random(SEED);
+        for (String edge : new String[] {"", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "01arz3ndektsv4rrffq69g5fav", "01ARZ3NDEKTSV4RRFFQ69G5FA",
+                "01ARZ3NDEKTSV4RRFFQ69G5FAVX", "01ARZ3NDEKTSV4RRFFQ69G5FAI", "01ARZ3NDEKTSV4RRFFQ69G5FAL",
+                "01ARZ3NDEKTSV4RRFFQ69G5FAO", "01ARZ3NDEKTSV4RRFFQ69G5FAU", "b51ec534-ee48-4575-b6a9-ead2955b8069"}) {
+            agree(edge, TransferBodies.TRANSFER_ID, FspiopFormats::isTransferId);
+        }
+        String crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder s = new StringBuilder(26);
+            for (int j = 0; j < 26; j++) {
+                s.append(crockford.charAt(random.nextInt(crockford.length())));
+            }
+            s.setCharAt(random.nextInt(26), ALPHABET.charAt(random.nextInt(ALPHABET.length())));
+            agree(s.toString(), TransferBodies.TRANSFER_ID, FspiopFormats::isTransferId);
+        }
+    }
+
+    @Test
     void ilpPacketsConditionsAndFulfilmentsAreJudgedAsThePatternsJudgeThem() {
         Random random = new Random(SEED);
         for (String edge : new String[] {"", "=", "==", "a", "a=", "a==", "a===", "a=b", "-_", "AYIBgQAAAAAAAASw"}) {

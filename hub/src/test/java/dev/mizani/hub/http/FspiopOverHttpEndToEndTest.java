@@ -85,14 +85,28 @@ class FspiopOverHttpEndToEndTest {
         assertThat(HttpHub.JSON.readTree(forwarded.body())).isEqualTo(HttpHub.JSON.readTree(p.body()));
         assertThat(forwarded.destination()).isEqualTo(payee.name());
         assertThat(forwarded.source()).isEqualTo(payer.name());
-        assertThat(forwarded.date()).isNotBlank();
+        assertThat(forwarded.date()).as("IMF-fixdate, two-digit day")
+                .matches("(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
+        assertThat(forwarded.accept()).as("a callback asks for no answer body").isNull();
 
-        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 202);
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 200);
         Received committed = payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
         assertThat(committed.body()).contains("\"transferState\":\"COMMITTED\"").contains(p.fulfilment());
         assertThat(committed.source()).isEqualTo(payee.name());
         hub.awaitPosition(payer.name(), payerBefore[0] + 1_250, payerBefore[1]);
         hub.awaitPosition(payee.name(), payeeBefore[0] - 1_250, payeeBefore[1]);
+    }
+
+    @Test
+    void aTransferWithAUlidForItsIdCommitsAsCurrentMojaloopAllowsIt() throws Exception {
+        Prepared uuid = prepareBody(payer.name(), payee.name(), "1", Duration.ofSeconds(60));
+        String ulid = "01J" + UUID.randomUUID().toString().replace("-", "").substring(0, 23).toUpperCase(java.util.Locale.ROOT)
+                .replace('I', 'J').replace('L', 'M').replace('O', 'P').replace('U', 'V');
+        Prepared p = new Prepared(ulid, uuid.fulfilment(), uuid.body().replace(uuid.id(), ulid));
+        expect(hub.fspiop(payer, "POST", "/transfers", p.body()), 202);
+        payee.awaitCallback("POST", "/transfers", p.id());
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 200);
+        assertThat(payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id()).body()).contains("\"COMMITTED\"");
     }
 
     @Test
@@ -116,7 +130,7 @@ class FspiopOverHttpEndToEndTest {
         Prepared p = prepare(payer, payee, "2", Duration.ofSeconds(60));
         payee.awaitCallback("POST", "/transfers", p.id());
         expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(),
-                fulfilBody(p.fulfilment()).replace("\"COMMITTED\"", "\"RESERVED\"")), 202);
+                fulfilBody(p.fulfilment()).replace("\"COMMITTED\"", "\"RESERVED\"")), 200);
         assertThat(payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id()).body()).contains("\"COMMITTED\"");
         Received told = payee.awaitCallback("PATCH", "/transfers/" + p.id(), p.id());
         assertThat(HttpHub.JSON.readTree(told.body()).get("transferState").asText()).isEqualTo("COMMITTED");
@@ -128,7 +142,7 @@ class FspiopOverHttpEndToEndTest {
     void getTransferAnswersItsPartiesWithItsStateAndAnyoneElseWith3208() throws Exception {
         Prepared p = prepare(payer, payee, "3", Duration.ofSeconds(60));
         payee.awaitCallback("POST", "/transfers", p.id());
-        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 202);
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 200);
         payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
         Await.until(HubFixture.BOUND, "the read store has the commit", () -> {
             try {
@@ -157,7 +171,7 @@ class FspiopOverHttpEndToEndTest {
         Prepared p = prepare(payer, payee, "3", Duration.ofSeconds(60));
         payee.awaitCallback("POST", "/transfers", p.id());
         expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id() + "/error",
-                "{\"errorInformation\":{\"errorCode\":\"5100\",\"errorDescription\":\"no such account\"}}"), 202);
+                "{\"errorInformation\":{\"errorCode\":\"5100\",\"errorDescription\":\"no such account\"}}"), 200);
         assertError(payer.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "5100");
         assertError(payee.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "5100");
         hub.awaitPosition(payer.name(), before[0], before[1]);
@@ -170,7 +184,7 @@ class FspiopOverHttpEndToEndTest {
         assertError(payer.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "3303");
         assertError(payee.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "3303");
         payee.inbox().clear();
-        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 202);
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 200);
         assertError(payee.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "3303");
     }
 
@@ -189,7 +203,7 @@ class FspiopOverHttpEndToEndTest {
     void aResentPrepareGetsTheFinishedStateAndAChangedOneIs3106() throws Exception {
         Prepared p = prepare(payer, payee, "2", Duration.ofSeconds(60));
         payee.awaitCallback("POST", "/transfers", p.id());
-        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 202);
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 200);
         payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
         payer.inbox().clear();
 
@@ -205,7 +219,7 @@ class FspiopOverHttpEndToEndTest {
         long[] before = hub.positionAndReserved(payer.name());
         Prepared p = prepare(payer, payee, "4", Duration.ofSeconds(60));
         payee.awaitCallback("POST", "/transfers", p.id());
-        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(HttpHub.b64(new byte[32]))), 202);
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(HttpHub.b64(new byte[32]))), 200);
         Received toPayer = payer.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id());
         assertError(toPayer, "3100");
         assertThat(toPayer.body()).contains("invalid fulfilment");
@@ -233,7 +247,7 @@ class FspiopOverHttpEndToEndTest {
 
         Prepared real = prepare(payer, payee, "1", Duration.ofSeconds(60));
         payee.awaitCallback("POST", "/transfers", real.id());
-        expect(hub.fspiop(payer, "PUT", "/transfers/" + real.id(), fulfilBody(real.fulfilment())), 202);
+        expect(hub.fspiop(payer, "PUT", "/transfers/" + real.id(), fulfilBody(real.fulfilment())), 200);
         Received refused = payer.awaitCallback("PUT", "/transfers/" + real.id() + "/error", real.id());
         assertError(refused, "3100");
         assertThat(refused.body()).contains("only the payee");
@@ -247,7 +261,7 @@ class FspiopOverHttpEndToEndTest {
         Prepared p = prepare(silent, payee, "0.5", Duration.ofSeconds(60));
         payee.awaitCallback("POST", "/transfers", p.id());
         expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id() + "/error",
-                "{\"errorInformation\":{\"errorCode\":\"5100\",\"errorDescription\":\"no\"}}"), 202);
+                "{\"errorInformation\":{\"errorCode\":\"5100\",\"errorDescription\":\"no\"}}"), 200);
         payee.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id());
         Await.until(HubFixture.BOUND, "the silent payer's error callback dead-lettered", () -> TopicReader.readAll(
                 hub.f.infra.bootstrap(), HubTopics.CALLBACK_DEAD_LETTERS, 1, Duration.ofSeconds(5), Duration.ofMillis(200))
@@ -294,7 +308,7 @@ class FspiopOverHttpEndToEndTest {
             Prepared q = prepare(unreachable, payee, "1", Duration.ofSeconds(60));
             payee.awaitCallback("POST", "/transfers", q.id());
             expect(hub.fspiop(payee, "PUT", "/transfers/" + q.id() + "/error",
-                    "{\"errorInformation\":{\"errorCode\":\"5100\",\"errorDescription\":\"no\"}}"), 202);
+                    "{\"errorInformation\":{\"errorCode\":\"5100\",\"errorDescription\":\"no\"}}"), 200);
             Await.until(HubFixture.BOUND, "the unreachable payer's error callback dead-lettered", () -> TopicReader.readAll(
                     hub.f.infra.bootstrap(), HubTopics.CALLBACK_DEAD_LETTERS, 1, Duration.ofSeconds(5), Duration.ofMillis(200))
                     .stream().anyMatch(r -> q.id().equals(r.key()) && new String(r.headers().lastHeader("mizani.dlq.reason")

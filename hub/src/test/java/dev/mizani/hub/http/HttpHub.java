@@ -61,7 +61,8 @@ final class HttpHub implements AutoCloseable {
     final ProjectionHandler projections;
     final QueryApi query;
 
-    record Received(String method, String path, String body, String source, String destination, String date) {}
+    record Received(String method, String path, String body, String source, String destination, String date,
+                    String accept) {}
 
     /** A simulated DFSP: its name, its credential and what its callback server received. */
     record Dfsp(String name, String credential, List<Received> inbox, HttpServer server) {
@@ -134,7 +135,7 @@ final class HttpHub implements AutoCloseable {
             var h = exchange.getRequestHeaders();
             inbox.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
                     new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8),
-                    h.getFirst("FSPIOP-Source"), h.getFirst("FSPIOP-Destination"), h.getFirst("Date")));
+                    h.getFirst("FSPIOP-Source"), h.getFirst("FSPIOP-Destination"), h.getFirst("Date"), h.getFirst("Accept")));
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         });

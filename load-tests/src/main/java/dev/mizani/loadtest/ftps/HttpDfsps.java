@@ -105,7 +105,7 @@ final class HttpDfsps implements TransferDriver {
         http.send(method, path, headers, body.getBytes(StandardCharsets.UTF_8), (status, answer, failure) -> {
             if (failure != null) {
                 flights.refused(transferId, "generator: " + failure, System.nanoTime());
-            } else if (status != 202) {
+            } else if (status / 100 != 2) {
                 Matcher m = ERROR_CODE.matcher(new String(answer, StandardCharsets.UTF_8));
                 flights.refused(transferId, "HTTP " + status + (m.find() ? " " + m.group(1) : ""), System.nanoTime());
             }

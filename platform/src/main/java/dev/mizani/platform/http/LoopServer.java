@@ -9,9 +9,6 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LoopServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LoopServer.class);
-    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final int INITIAL_BUFFER_BYTES = 4096;
 
@@ -257,7 +253,7 @@ public final class LoopServer implements AutoCloseable {
         long second = System.currentTimeMillis() / 1000;
         if (second != dateSecond) {
             dateSecond = second;
-            date = HTTP_DATE.format(ZonedDateTime.ofInstant(java.time.Instant.ofEpochSecond(second), ZoneOffset.UTC));
+            date = HttpDates.ofEpochSecond(second);
         }
         return date;
     }
