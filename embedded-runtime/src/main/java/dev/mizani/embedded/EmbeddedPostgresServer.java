@@ -110,7 +110,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 return;
             }
             long pid = postmasterPid;
-            if (closing || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            if (closing || alive(pid)) {
                 continue;
             }
             log.warn("PostgreSQL (postmaster {}) is gone; starting it again on port {}", pid, port);
@@ -119,8 +119,13 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             closeQuietly(postgres);
             while (!closing) {
                 try {
-                    postgres = builder(dataDir, port, settings).start();
+                    EmbeddedPostgres started = builder(dataDir, port, settings).start();
                     ZonkyShutdownHook.remove();
+                    if (closing) { // the hub began to stop while this one started: it stops with it
+                        closeQuietly(started);
+                        return;
+                    }
+                    postgres = started;
                     postmasterPid = postmasterPid(dataDir);
                     restarts.incrementAndGet();
                     log.info("PostgreSQL is back on port {} after {} ms (restart {})", port,
@@ -144,6 +149,22 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             dead.close();
         } catch (IOException | RuntimeException e) {
             log.debug("the dead server's handle did not close cleanly: {}", e.toString());
+        }
+    }
+
+    /**
+     * A postmaster killed with SIGKILL stays a zombie until the machine's init reaps it, which took seconds on some
+     * machines; a zombie is dead for this purpose (Linux says so in /proc; elsewhere init reaps at once).
+     */
+    private static boolean alive(long pid) {
+        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException | RuntimeException e) {
+            return true;
         }
     }
 

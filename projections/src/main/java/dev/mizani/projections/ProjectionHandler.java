@@ -500,7 +500,11 @@ public final class ProjectionHandler implements AutoCloseable {
         running = false;
         consumer.wakeup();
         try {
-            thread.join(15_000);
+            thread.join(3_000);
+            if (thread.isAlive()) { // waiting for a database that is away: what it had not committed is read again
+                thread.interrupt();
+                thread.join(10_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -43,8 +43,10 @@ public final class ChaosRun {
      * @param rate        transfers per second offered
      * @param faultGapMs  mean pause between one fault's recovery and the next fault (uniform 0.5x..1.5x)
      * @param expiresInMs each transfer's expiration, from its prepare
+     * @param rounds      at least this many faults of each kind, even past {@code seconds}
      */
-    record Settings(int seconds, int rate, int dfsps, long faultGapMs, long expiresInMs, long seed, Path out, String heap) {
+    record Settings(int seconds, int rate, int dfsps, long faultGapMs, long expiresInMs, long seed, Path out, String heap,
+                    int rounds) {
         static Settings parse(String[] args) {
             Map<String, String> a = new LinkedHashMap<>();
             for (String arg : args) {
@@ -63,8 +65,10 @@ public final class ChaosRun {
                     Integer.parseInt(a.getOrDefault("rate", "150")), Integer.parseInt(a.getOrDefault("dfsps", "5")),
                     Long.parseLong(a.getOrDefault("faultGapMs", "20000")), Long.parseLong(a.getOrDefault("expiresInMs", "30000")),
                     Long.parseLong(a.getOrDefault("seed", Long.toString(System.nanoTime()))),
-                    Path.of(a.getOrDefault("out", "target/chaos")), a.getOrDefault("heap", "2g"));
-            a.keySet().removeAll(List.of("seconds", "rate", "dfsps", "faultGapMs", "expiresInMs", "seed", "out", "heap"));
+                    Path.of(a.getOrDefault("out", "target/chaos")), a.getOrDefault("heap", "2g"),
+                    Integer.parseInt(a.getOrDefault("rounds", "0")));
+            a.keySet().removeAll(List.of("seconds", "rate", "dfsps", "faultGapMs", "expiresInMs", "seed", "out", "heap",
+                    "rounds"));
             if (!a.isEmpty()) {
                 throw new IllegalArgumentException("unknown arguments " + a.keySet() + "\n" + USAGE);
             }
@@ -73,7 +77,7 @@ public final class ChaosRun {
     }
 
     static final String USAGE = "ChaosRun arguments (key=value): seconds=1800 rate=150 dfsps=5 faultGapMs=20000 "
-            + "expiresInMs=30000 seed=<random> out=target/chaos heap=2g";
+            + "expiresInMs=30000 seed=<random> out=target/chaos heap=2g rounds=0 (at least this many faults of each kind)";
 
     /** One fault and how the hub came back from it. */
     record Recovery(Fault fault, long atMs, long downMs, long firstCommitMs) {}
@@ -176,7 +180,7 @@ public final class ChaosRun {
         Fault[] kinds = Fault.values();
         int next = random.nextInt(kinds.length);
         sleepMs((long) (s.faultGapMs() * (0.5 + random.nextDouble())));
-        while (System.nanoTime() < endNs) {
+        while (System.nanoTime() < endNs || recoveries.size() < s.rounds() * kinds.length) {
             Fault fault = kinds[next++ % kinds.length];
             long atNs = System.nanoTime();
             long downMs = inject(fault);
@@ -209,7 +213,15 @@ public final class ChaosRun {
                 } else {
                     hub.stop();
                 }
+                long stoppedMs = (System.nanoTime() - t0) / 1_000_000;
+                if (stoppedMs > 20_000) {
+                    System.out.printf("the hub took %d ms to stop; the end of its log:%n%s%n", stoppedMs, hub.logTail(40));
+                }
                 hub = hub.restart();
+                long readyMs = (System.nanoTime() - t0) / 1_000_000 - stoppedMs;
+                if (readyMs > 30_000) {
+                    System.out.printf("the hub took %d ms to start again; the end of its log:%n%s%n", readyMs, hub.logTail(40));
+                }
                 return (System.nanoTime() - t0) / 1_000_000;
             }
             case POSTGRES_BACKEND_KILL -> {

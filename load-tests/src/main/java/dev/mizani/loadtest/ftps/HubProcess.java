@@ -192,6 +192,16 @@ public final class HubProcess implements AutoCloseable {
         }
     }
 
+    /** The last lines the hub printed, for a report that needs to say why it was slow. */
+    public String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(dataDir.resolve("hub.log"));
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
     /** The embedded PostgreSQL's postmaster, by its lock file; 0 when none runs. */
     public long postmasterPid() {
         return dev.mizani.embedded.EmbeddedPostgresServer.postmasterPid(dataDir.resolve("postgres"));

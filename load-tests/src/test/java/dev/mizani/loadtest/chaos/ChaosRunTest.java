@@ -20,7 +20,7 @@ class ChaosRunTest {
     @Test
     void everyTransferEndsOnceAndTheLedgerAgreesAfterEveryKindOfFault() throws Exception {
         ChaosRun.Report report = new ChaosRun(ChaosRun.Settings.parse(new String[] {
-                "seconds=70", "rate=40", "dfsps=4", "faultGapMs=4000", "expiresInMs=20000", "seed=7", "heap=1g",
+                "seconds=70", "rate=40", "dfsps=4", "faultGapMs=4000", "expiresInMs=20000", "seed=7", "heap=1g", "rounds=1",
                 "out=" + out})).run();
         System.out.println(report.summary());
 

@@ -213,14 +213,24 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops after the batch in hand, which gets {@link #STOP_GRACE} to finish; a thread still busy then (waiting for a
+     * database that is away, say) is interrupted. Whatever it had not committed is decided again by the next owner.
+     */
     @Override
     public void close() {
         running = false;
         source.wakeup();
         try {
-            thread.join(Duration.ofSeconds(30));
+            thread.join(STOP_GRACE);
+            if (thread.isAlive()) {
+                thread.interrupt();
+                thread.join(Duration.ofSeconds(25));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
+
+    private static final Duration STOP_GRACE = Duration.ofSeconds(2);
 }
