@@ -31,12 +31,14 @@ public final class Gateway implements AutoCloseable {
      * @param rateLimitPerSecond       a participant's request rate unless an operator set its own
      * @param commandLingerMs          how long the transfers API's producer waits to fill a produce request
      *                                 ({@link TransfersGateway#COMMAND_LINGER_MS_DEFAULT})
+     * @param completedWindow          how far a payee's completedTimestamp may be from the hub's clock
      */
     public record Settings(String host, int transfersPort, int adminPort, String operatorCredentialSha256, String hubName,
                            int rateLimitPerSecond, int rateLimitBurst, Duration sendTimeout, Duration adminWait,
                            CallbackNotifier.Settings callbacks,
                            java.util.Optional<dev.mizani.gateway.security.MutualTls> mutualTls,
-                           TransfersGateway.Server transfersServer, int commandLingerMs, CredentialKey credentialKey) {}
+                           TransfersGateway.Server transfersServer, int commandLingerMs, CredentialKey credentialKey,
+                           dev.mizani.gateway.fspiop.CompletedTimestampWindow completedWindow) {}
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     public final ParticipantsView participants;
@@ -64,7 +66,7 @@ public final class Gateway implements AutoCloseable {
                     s.hubName(), s.callbacks(), s.mutualTls(), metrics));
             transfers = started(new TransfersGateway(s.host(), s.transfersPort(), bootstrap, registry, guard, clock,
                     s.sendTimeout(), new ReadQueries(readStore), callbacks, s.mutualTls(), s.transfersServer(),
-                    s.commandLingerMs(), metrics, health, unavailable).start());
+                    s.commandLingerMs(), s.completedWindow(), metrics, health, unavailable).start());
         } catch (RuntimeException e) {
             close(); // a port already taken, say: what did start stops
             throw e;

@@ -5,6 +5,7 @@ import dev.mizani.embedded.Infrastructure;
 import dev.mizani.embedded.InfrastructureSettings;
 import dev.mizani.gateway.Gateway;
 import dev.mizani.gateway.callbacks.CallbackNotifier;
+import dev.mizani.gateway.fspiop.CompletedTimestampWindow;
 import dev.mizani.gateway.security.MutualTls;
 import dev.mizani.gateway.transfers.TransfersGateway;
 import dev.mizani.projections.ProjectionHandler;
@@ -158,7 +159,12 @@ public final class Main {
                         KafkaClients.instanceId(env, settings.dataDir().resolve("streams")) + "-notifier"),
                 MutualTls.fromEnv(env), transfersServer(env.getOrDefault("MIZANI_GATEWAY_SERVER", "selector")),
                 InfrastructureSettings.intOf(env, "MIZANI_GATEWAY_LINGER_MS", TransfersGateway.COMMAND_LINGER_MS_DEFAULT),
-                CredentialKey.load(env, settings.dataDir().resolve("credential-key")));
+                CredentialKey.load(env, settings.dataDir().resolve("credential-key")),
+                new CompletedTimestampWindow(
+                        Duration.ofMillis(InfrastructureSettings.intOf(env, "MIZANI_COMPLETED_TIMESTAMP_AHEAD_MS",
+                                (int) CompletedTimestampWindow.MOJALOOP_DEFAULT.ahead().toMillis())),
+                        Duration.ofSeconds(InfrastructureSettings.intOf(env, "MIZANI_COMPLETED_TIMESTAMP_BEHIND_S",
+                                (int) CompletedTimestampWindow.MOJALOOP_DEFAULT.behind().toSeconds()))));
     }
 
     private static TransfersGateway.Server transfersServer(String server) {

@@ -13,6 +13,19 @@ public record Callback(String participant, String endpointType, String method, S
         this(participant, endpointType, method, transferId, body, null);
     }
 
+    /**
+     * The FSPIOP resource this callback is a request on, as its {@code FSPIOP-URI} header names it for a signature to
+     * cover: the transfers collection for a forwarded prepare, the transfer for a state (PUT or PATCH), its error
+     * resource for an error. The header says which resource is meant whatever URL the participant registered.
+     */
+    public String fspiopUri() {
+        return switch (endpointType) {
+            case POST -> "/transfers";
+            case ERROR -> "/transfers/" + transferId + "/error";
+            default -> "/transfers/" + transferId;
+        };
+    }
+
     public static final String POST = "FSPIOP_CALLBACK_URL_TRANSFER_POST";
     public static final String PUT = "FSPIOP_CALLBACK_URL_TRANSFER_PUT";
     public static final String ERROR = "FSPIOP_CALLBACK_URL_TRANSFER_ERROR";

@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * connections, up to {@code connectionsPerEndpoint} per host and port), which costs the hub a fraction of a
  * blocking call on a virtual thread; {@code Settings.selectorClient} false sends them through Helidon's WebClient
  * instead. {@code https} endpoints always go through the WebClient. Callbacks carry the hub's
- * name as {@code FSPIOP-Source} unless they forward a participant's request (see {@link Callback}). With
+ * name as {@code FSPIOP-Source} unless they forward a participant's request (see {@link Callback}), and name the
+ * FSPIOP resource and method they are a request on in {@code FSPIOP-URI} and {@code FSPIOP-HTTP-Method}. With
  * mutual TLS, an {@code https} endpoint is called with the hub's own certificate as the client's, and its
  * server certificate must chain to the same authorities the hub trusts for its clients.
  */
@@ -61,6 +62,8 @@ public final class CallbackNotifier implements AutoCloseable {
     private static final String CONTENT_TYPE = "application/vnd.interoperability.transfers+json;version=1.1";
     private static final io.helidon.http.HeaderName FSPIOP_SOURCE = HeaderNames.create("FSPIOP-Source");
     private static final io.helidon.http.HeaderName FSPIOP_DESTINATION = HeaderNames.create("FSPIOP-Destination");
+    private static final io.helidon.http.HeaderName FSPIOP_URI = HeaderNames.create("FSPIOP-URI");
+    private static final io.helidon.http.HeaderName FSPIOP_HTTP_METHOD = HeaderNames.create("FSPIOP-HTTP-Method");
 
     /**
      * @param inFlightMax            callbacks being delivered at once; 0 turns callbacks off
@@ -263,7 +266,8 @@ public final class CallbackNotifier implements AutoCloseable {
             // no Accept: a callback expects no body back, as a Mojaloop switch sends them
             headers = "Content-Type: " + CONTENT_TYPE + "\r\n"
                     + header("FSPIOP-Source", c.from() == null ? hubName : c.from())
-                    + header("FSPIOP-Destination", c.participant()) + "Date: " + date() + "\r\n";
+                    + header("FSPIOP-Destination", c.participant()) + "Date: " + date() + "\r\n"
+                    + header("FSPIOP-URI", c.fspiopUri()) + header("FSPIOP-HTTP-Method", c.method());
         } catch (RuntimeException e) {
             // a malformed URL, an unknown host, a name with a line break: the endpoint's fault, not worth a retry
             retries.execute(() -> {
@@ -322,6 +326,8 @@ public final class CallbackNotifier implements AutoCloseable {
                     .header(FSPIOP_SOURCE, c.from() == null ? hubName : c.from())
                     .header(FSPIOP_DESTINATION, c.participant())
                     .header(HeaderNames.DATE, date())
+                    .header(FSPIOP_URI, c.fspiopUri())
+                    .header(FSPIOP_HTTP_METHOD, c.method())
                     .submit(c.body().getBytes(StandardCharsets.UTF_8))) {
                 int status = response.status().code();
                 if (status / 100 == 2) {

@@ -9,9 +9,11 @@ public sealed interface AnswerRequest {
 
     /**
      * transferState COMMITTED or RESERVED with the fulfilment: commit. RESERVED asks the hub to tell the payee
-     * the outcome (FSPIOP v1.1 {@code PATCH /transfers/{ID}}).
+     * the outcome (FSPIOP v1.1 {@code PATCH /transfers/{ID}}). {@code completedTimestamp} is the payee's, or null
+     * when it sent none.
      */
-    record Fulfil(String fulfilment, String requestHash, boolean payeeAskedForCommit) implements AnswerRequest {}
+    record Fulfil(String fulfilment, String requestHash, boolean payeeAskedForCommit, java.time.Instant completedTimestamp)
+            implements AnswerRequest {}
 
     /** transferState ABORTED. */
     record Abort(String requestHash) implements AnswerRequest {}

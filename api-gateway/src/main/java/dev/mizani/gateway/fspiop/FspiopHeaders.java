@@ -92,6 +92,12 @@ public final class FspiopHeaders {
         return headers.get("FSPIOP-Destination");
     }
 
+    /** The version the request's Content-Type names ("1.1", "1.0"), or null without a well-formed one. */
+    public String contentVersion() {
+        String contentType = headers.get("Content-Type");
+        return contentType == null ? null : remembered(CONTENT_TYPE_VERSIONS, contentType, FspiopHeaders::version).orElse(null);
+    }
+
     /** The checks of a request carrying a body (POST and PUT). */
     public Optional<FspiopRejection> check(boolean hasBody) {
         if (conflicting != null) {

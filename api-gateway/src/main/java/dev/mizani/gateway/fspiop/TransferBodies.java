@@ -120,17 +120,16 @@ public final class TransferBodies {
             JsonNode root = object(body, Set.of("fulfilment", "completedTimestamp", "transferState", "extensionList"));
             String state = string(root, "transferState", "transferState", TRANSFER_STATE_FORMAT,
                     9, "RESERVED, COMMITTED or ABORTED");
-            if (root.has("completedTimestamp")) {
-                string(root, "completedTimestamp", "completedTimestamp", FspiopFormats::isDateTime, 32,
-                        "an FSPIOP DateTime");
-            }
+            java.time.Instant completed = root.has("completedTimestamp")
+                    ? FspiopFormats.instantOf(string(root, "completedTimestamp", "completedTimestamp",
+                            FspiopFormats::isDateTime, 32, "an FSPIOP DateTime")) : null;
             extensions(root);
             String hash = CanonicalJson.sha256Hex(root);
             return switch (state) {
                 case "COMMITTED", "RESERVED" -> new Valid<>(new AnswerRequest.Fulfil(
                         string(root, "fulfilment", "fulfilment", FspiopFormats::isSha256Base64Url, 43,
                                 "a 43-character base64url fulfilment"), hash,
-                        state.equals("RESERVED")));
+                        state.equals("RESERVED"), completed));
                 case "ABORTED" -> new Valid<>(new AnswerRequest.Abort(hash));
                 default -> throw new Invalid(400, GENERIC_VALIDATION_ERROR,
                         "transferState RECEIVED is not an answer; send COMMITTED, RESERVED or ABORTED");

@@ -6,6 +6,7 @@ import dev.mizani.gateway.callbacks.Callback;
 import dev.mizani.gateway.callbacks.CallbackNotifier;
 import dev.mizani.gateway.callbacks.TransferNotifications;
 import dev.mizani.gateway.fspiop.AnswerRequest;
+import dev.mizani.gateway.fspiop.CompletedTimestampWindow;
 import dev.mizani.gateway.fspiop.FspiopFormats;
 import dev.mizani.gateway.fspiop.FspiopHeaders;
 import dev.mizani.gateway.fspiop.FspiopRejection;
@@ -99,6 +100,7 @@ public final class TransfersGateway implements AutoCloseable {
     private final ReadQueries reads;
     private final CallbackNotifier callbacks;
     private final Answers answers;
+    private final CompletedTimestampWindow completedWindow;
     private final String scheme;
     private final Health health;
     private final Supplier<String> unavailable;
@@ -120,13 +122,16 @@ public final class TransfersGateway implements AutoCloseable {
      *                        by Helidon whatever {@code server} says
      * @param commandLingerMs how long the producer of commands waits to fill a produce request (0 to 100 ms); each
      *                        accepted request waits for its command's acknowledgement, so this adds to its latency
+     * @param completedWindow how far a fulfil's completedTimestamp may be from the hub's clock before it is refused
      * @param metrics         where the answers are counted, by route and status
      */
     public TransfersGateway(String host, int port, String bootstrap, CachedSchemaRegistry registry, ParticipantGuard guard,
                             Clock clock, Duration sendTimeout, ReadQueries reads, CallbackNotifier callbacks,
-                            Optional<MutualTls> mutualTls, Server server, int commandLingerMs, Metrics metrics,
+                            Optional<MutualTls> mutualTls, Server server, int commandLingerMs,
+                            CompletedTimestampWindow completedWindow, Metrics metrics,
                             Health health, Supplier<String> unavailable) {
         this.answers = new Answers(metrics);
+        this.completedWindow = completedWindow;
         this.health = health;
         this.unavailable = unavailable;
         if (commandLingerMs < 0 || commandLingerMs > 100) {
@@ -284,11 +289,30 @@ public final class TransfersGateway implements AutoCloseable {
         String source = headers.source();
         switch (parsed) {
             case TransferBodies.Rejected<AnswerRequest> r -> reply.accept(reject(r.rejection()));
-            case TransferBodies.Valid<AnswerRequest> v -> send(id, switch (v.request()) {
-                case AnswerRequest.Fulfil f -> new FulfilTransfer(id, source, f.fulfilment(), f.requestHash(), f.payeeAskedForCommit());
-                case AnswerRequest.Abort a -> new AbortTransfer(id, source, a.requestHash());
-                case AnswerRequest.Reject r -> new RejectTransfer(id, source, r.errorCode(), r.errorDescription(), r.requestHash());
-            }, reply, ANSWER_RECORDED);
+            case TransferBodies.Valid<AnswerRequest> v -> {
+                if (v.request() instanceof AnswerRequest.Fulfil f) {
+                    var outOfWindow = completedWindow.check(f.completedTimestamp(), clock.instant());
+                    if (outOfWindow.isPresent()) {
+                        reply.accept(reject(outOfWindow.get()));
+                        return;
+                    }
+                    if (f.payeeAskedForCommit() && "1.0".equals(headers.contentVersion())) {
+                        // FSPIOP 1.0 has no RESERVED answer: as Mojaloop does, it is acknowledged and not acted on,
+                        // and the transfer expires unless the payee answers again with COMMITTED
+                        log.info("transfer {}: {} answered RESERVED under FSPIOP 1.0, which only 1.1 defines; not recorded",
+                                id, source);
+                        reply.accept(ANSWER_RECORDED);
+                        return;
+                    }
+                }
+                send(id, switch (v.request()) {
+                    case AnswerRequest.Fulfil f -> new FulfilTransfer(id, source, f.fulfilment(), f.requestHash(),
+                            f.payeeAskedForCommit());
+                    case AnswerRequest.Abort a -> new AbortTransfer(id, source, a.requestHash());
+                    case AnswerRequest.Reject r -> new RejectTransfer(id, source, r.errorCode(), r.errorDescription(),
+                            r.requestHash());
+                }, reply, ANSWER_RECORDED);
+            }
         }
     }
 

@@ -88,11 +88,15 @@ class FspiopOverHttpEndToEndTest {
         assertThat(forwarded.date()).as("IMF-fixdate, two-digit day")
                 .matches("(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
         assertThat(forwarded.accept()).as("a callback asks for no answer body").isNull();
+        assertThat(forwarded.fspiopUri()).isEqualTo("/transfers");
+        assertThat(forwarded.fspiopHttpMethod()).isEqualTo("POST");
 
         expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 200);
         Received committed = payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
         assertThat(committed.body()).contains("\"transferState\":\"COMMITTED\"").contains(p.fulfilment());
         assertThat(committed.source()).isEqualTo(payee.name());
+        assertThat(committed.fspiopUri()).isEqualTo("/transfers/" + p.id());
+        assertThat(committed.fspiopHttpMethod()).isEqualTo("PUT");
         hub.awaitPosition(payer.name(), payerBefore[0] + 1_250, payerBefore[1]);
         hub.awaitPosition(payee.name(), payeeBefore[0] - 1_250, payeeBefore[1]);
     }
@@ -136,6 +140,42 @@ class FspiopOverHttpEndToEndTest {
         assertThat(HttpHub.JSON.readTree(told.body()).get("transferState").asText()).isEqualTo("COMMITTED");
         assertThat(HttpHub.JSON.readTree(told.body()).get("completedTimestamp").asText()).isNotBlank();
         assertThat(told.source()).isEqualTo("Hub");
+        assertThat(told.fspiopUri()).isEqualTo("/transfers/" + p.id());
+        assertThat(told.fspiopHttpMethod()).isEqualTo("PATCH");
+    }
+
+    @Test
+    void aReservedFulfilUnderVersion10IsAcknowledgedButNotActedOnAndTheTransferExpires() throws Exception {
+        long[] before = hub.settledPosition(payer.name());
+        Prepared p = prepare(payer, payee, "3", Duration.ofSeconds(3));
+        payee.awaitCallback("POST", "/transfers", p.id());
+        var v10 = hub.request("PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment()).replace("\"COMMITTED\"", "\"RESERVED\""))
+                .setHeader("Content-Type", "application/vnd.interoperability.transfers+json;version=1.0")
+                .header("FSPIOP-Source", payee.name()).header("Authorization", "Bearer " + payee.credential()).build();
+        expect(HttpHub.HTTP.send(v10, java.net.http.HttpResponse.BodyHandlers.ofString()), 200);
+        // FSPIOP 1.0 defines no RESERVED answer: the transfer is not committed, it expires as unanswered
+        Received toPayer = payer.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id());
+        assertError(toPayer, "3303");
+        assertThat(toPayer.fspiopUri()).isEqualTo("/transfers/" + p.id() + "/error");
+        assertThat(toPayer.fspiopHttpMethod()).isEqualTo("PUT");
+        assertThat(payer.inbox()).noneMatch(r -> r.body().contains("\"COMMITTED\"") && r.path().contains(p.id()));
+        hub.awaitPosition(payer.name(), before[0], before[1]);
+    }
+
+    @Test
+    void aFulfilStampedInTheFutureIsRefusedWith3100AndTheTransferExpires() throws Exception {
+        long[] before = hub.settledPosition(payer.name());
+        Prepared p = prepare(payer, payee, "3", Duration.ofSeconds(3));
+        payee.awaitCallback("POST", "/transfers", p.id());
+        String ahead = fulfilBody(p.fulfilment()).replaceFirst("\"completedTimestamp\":\"[^\"]+\"",
+                "\"completedTimestamp\":\"" + java.time.Instant.now().plusSeconds(10).truncatedTo(java.time.temporal.ChronoUnit.MILLIS) + "\"");
+        var refused = expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), ahead), 400);
+        assertThat(refused.body()).contains("\"errorCode\":\"3100\"").contains("in the future");
+        String stale = fulfilBody(p.fulfilment()).replaceFirst("\"completedTimestamp\":\"[^\"]+\"",
+                "\"completedTimestamp\":\"" + java.time.Instant.now().minusSeconds(600).truncatedTo(java.time.temporal.ChronoUnit.MILLIS) + "\"");
+        assertThat(expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), stale), 400).body()).contains("3100");
+        assertError(payer.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "3303");
+        hub.awaitPosition(payer.name(), before[0], before[1]);
     }
 
     @Test

@@ -51,7 +51,7 @@ final class HttpHub implements AutoCloseable {
             TransfersGateway.Server.valueOf(System.getProperty("mizani.test.gatewayServer", "SELECTOR"));
     static final ObjectMapper JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final HttpClient HTTP = HttpClient.newHttpClient();
     /** FSPIOP DateTime always carries milliseconds; ISO_INSTANT drops them when they are zero, once a second in a thousand. */
     static final DateTimeFormatter FSPIOP_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
@@ -62,7 +62,7 @@ final class HttpHub implements AutoCloseable {
     final QueryApi query;
 
     record Received(String method, String path, String body, String source, String destination, String date,
-                    String accept) {}
+                    String accept, String fspiopUri, String fspiopHttpMethod) {}
 
     /** A simulated DFSP: its name, its credential and what its callback server received. */
     record Dfsp(String name, String credential, List<Received> inbox, HttpServer server) {
@@ -92,7 +92,8 @@ final class HttpHub implements AutoCloseable {
         gateway = new Gateway(f.infra.bootstrap(), f.infra.registry, Clock.systemUTC(), new Gateway.Settings("127.0.0.1",
                 0, 0, Credentials.sha256Hex(OPERATOR), "Hub", rateLimitPerSecond, burst, Duration.ofSeconds(10),
                 Duration.ofSeconds(20), new CallbackNotifier.Settings(64, 2, Duration.ofMillis(50), 8, true, null), mutualTls,
-                SERVER, TransfersGateway.COMMAND_LINGER_MS_DEFAULT, CREDENTIAL_KEY), f.infra.dataSource, f.hub.metrics, f.hub.health,
+                SERVER, TransfersGateway.COMMAND_LINGER_MS_DEFAULT, CREDENTIAL_KEY,
+                dev.mizani.gateway.fspiop.CompletedTimestampWindow.MOJALOOP_DEFAULT), f.infra.dataSource, f.hub.metrics, f.hub.health,
                 f.hub::commitsBlocked);
         query = new QueryApi(f.infra.dataSource, projections::lag, () -> new Rebuild(f.infra.dataSource, projections),
                 f.hub.metrics, f.hub.health,
@@ -135,7 +136,8 @@ final class HttpHub implements AutoCloseable {
             var h = exchange.getRequestHeaders();
             inbox.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
                     new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8),
-                    h.getFirst("FSPIOP-Source"), h.getFirst("FSPIOP-Destination"), h.getFirst("Date"), h.getFirst("Accept")));
+                    h.getFirst("FSPIOP-Source"), h.getFirst("FSPIOP-Destination"), h.getFirst("Date"), h.getFirst("Accept"),
+                    h.getFirst("FSPIOP-URI"), h.getFirst("FSPIOP-HTTP-Method")));
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         });
@@ -231,6 +233,21 @@ final class HttpHub implements AutoCloseable {
             }
         }
         throw new AssertionError(name + " has no position account");
+    }
+
+    /**
+     * The position once nothing is reserved: a transfer an earlier test finished may still show as reserved for a
+     * moment, because the position follows the transfer's events rather than its callbacks.
+     */
+    long[] settledPosition(String name) throws Exception {
+        Await.until(HubFixture.BOUND, name + " holds no reservation", () -> {
+            try {
+                return positionAndReserved(name)[1] == 0;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        return positionAndReserved(name);
     }
 
     void awaitPosition(String name, long position, long reserved) {
