@@ -192,6 +192,7 @@ public final class HubServices implements AutoCloseable {
         for (String topic : HubTopics.envelopes().keySet()) {
             topics.put(topic, partitions);
         }
+        topics.put(HubTopics.SETTLEMENT_EVENTS, 1); // a window closes every few hours: one partition, one order
         for (String commands : new String[] {HubTopics.TRANSFERS_COMMANDS, HubTopics.PARTICIPANTS_COMMANDS}) {
             topics.put(HubTopics.deadLetters(commands), 1);
         }

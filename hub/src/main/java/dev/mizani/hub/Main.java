@@ -22,6 +22,7 @@ import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.registry.SchemaRegistryClient;
+import dev.mizani.schemas.wire.EventWireCodec;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Deque;
@@ -89,10 +90,15 @@ public final class Main {
         SchemaRegistryClient registryClient = new SchemaRegistryClient(infrastructure.registryUrl(), Duration.ofSeconds(10));
         CachedSchemaRegistry registry = new CachedSchemaRegistry(registryClient);
         // Pinned per subject: an external registry may default to NONE, and its global level is not ours to change.
+        // The envelope subjects of event topics hold what the event store wrote before one record per event type.
         HubTopics.envelopes().forEach((topic, schema) -> {
             registry.register(HubTopics.valueSubject(topic), schema);
             registryClient.setSubjectCompatibility(HubTopics.valueSubject(topic), HubTopics.COMPATIBILITY);
         });
+        HubTopics.eventTopics().forEach((topic, envelope) -> EventWireCodec.recordsPerType(envelope).forEach(record -> {
+            registry.register(EventWireCodec.subject(topic, record), record);
+            registryClient.setSubjectCompatibility(EventWireCodec.subject(topic, record), HubTopics.EVENT_TYPE_COMPATIBILITY);
+        }));
         HubServices services = new HubServices(infrastructure.kafkaBootstrap(), dataSource, registry, Clock.systemUTC(),
                 settings.dataDir().resolve("streams"), env, ProcessorHooks.NONE);
         running.push(services);

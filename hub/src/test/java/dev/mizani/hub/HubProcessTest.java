@@ -60,6 +60,10 @@ class HubProcessTest {
         }
         assertThat(new SchemaRegistryClient(registryUrl, Duration.ofSeconds(5))
                 .subjectCompatibility(HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS))).isEqualTo("BACKWARD_TRANSITIVE");
+        // each event type has its own subject, held to FULL_TRANSITIVE
+        assertThat(new SchemaRegistryClient(registryUrl, Duration.ofSeconds(5))
+                .subjectCompatibility(HubTopics.TRANSFERS_EVENTS + "-dev.mizani.schemas.transfer.TransferCommittedEvent"))
+                .isEqualTo("FULL_TRANSITIVE");
         first.interruptAndAwaitExit();
         Path operatorToken = dataDir.resolve("operator-token");
         assertThat(java.nio.file.Files.getPosixFilePermissions(operatorToken)).as("generated operator credential, owner-only")

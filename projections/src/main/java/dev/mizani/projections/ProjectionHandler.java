@@ -9,6 +9,7 @@ import dev.mizani.schemas.participant.ParticipantEventEnvelope;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.transfer.TransferEventEnvelope;
 import dev.mizani.schemas.wire.AvroWireCodec;
+import dev.mizani.schemas.wire.EventWireCodec;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -114,6 +115,7 @@ public final class ProjectionHandler implements AutoCloseable {
     private long eventsApplied;
     private Instant lastEventAt;
     private long nextCloseCheckNs;
+    private final SettlementFeed settlementFeed;
 
     public ProjectionHandler(DataSource dataSource, String bootstrap, CachedSchemaRegistry registry, Settings settings,
                              Hooks hooks) {
@@ -122,6 +124,7 @@ public final class ProjectionHandler implements AutoCloseable {
         this.settings = settings;
         this.hooks = hooks;
         this.decoder = new EventDecoder(registry);
+        this.settlementFeed = new SettlementFeed(dataSource, bootstrap, registry);
         ReadStore.migrateSettlement(dataSource);
         ReadStore.migrate(dataSource, ReadStore.LIVE);
         try (Connection c = dataSource.getConnection()) {
@@ -486,13 +489,18 @@ public final class ProjectionHandler implements AutoCloseable {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                SettlementWindows.closeRequested(c, transferPartitions, Instant.now().truncatedTo(ChronoUnit.MILLIS));
+                boolean closed = SettlementWindows.closeRequested(c, transferPartitions,
+                        Instant.now().truncatedTo(ChronoUnit.MILLIS));
                 c.commit();
+                if (closed) {
+                    settlementFeed.closed();
+                }
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
             }
         }
+        settlementFeed.publishDue();
     }
 
     @Override
@@ -508,17 +516,18 @@ public final class ProjectionHandler implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        settlementFeed.close();
     }
 
     /** Decodes both topics' envelopes; what comes off Kafka and what the event store holds are the same bytes. */
     final class EventDecoder {
-        private final AvroWireCodec<TransferEventEnvelope> transfers;
-        private final AvroWireCodec<ParticipantEventEnvelope> participants;
+        private final EventWireCodec<TransferEventEnvelope> transfers;
+        private final EventWireCodec<ParticipantEventEnvelope> participants;
 
         EventDecoder(CachedSchemaRegistry registry) {
-            transfers = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
+            transfers = new EventWireCodec<>(registry, HubTopics.TRANSFERS_EVENTS,
                     TransferEventEnvelope.getClassSchema());
-            participants = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS),
+            participants = new EventWireCodec<>(registry, HubTopics.PARTICIPANTS_EVENTS,
                     ParticipantEventEnvelope.getClassSchema());
         }
 

@@ -116,14 +116,14 @@ public final class SettlementWindows {
 
     /**
      * On the projection handler's thread, between polls: closes the open window if it was asked to, in the
-     * caller's transaction. A request for any other window is stale and dropped.
+     * caller's transaction. A request for any other window is stale and dropped. True if it closed one.
      */
-    static void closeRequested(Connection c, int partitions, Instant now) throws SQLException {
+    static boolean closeRequested(Connection c, int partitions, Instant now) throws SQLException {
         long open;
         try (PreparedStatement ps = c.prepareStatement("select window_id from read.settlement_windows where state = 'OPEN'");
              ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
-                return;
+                return false;
             }
             open = rs.getLong(1);
         }
@@ -137,7 +137,7 @@ public final class SettlementWindows {
             }
         }
         if (reason == null) {
-            return;
+            return false;
         }
         UUID[] boundaries = new UUID[partitions];
         try (PreparedStatement ps = c.prepareStatement("select partition, last_commit_id from read.partition_windows");
@@ -162,6 +162,7 @@ public final class SettlementWindows {
             ps.executeUpdate();
         }
         log.info("settlement window {} closed ({}); window {} open", open, reason, open + 1);
+        return true;
     }
 
     /** Dates window 1 in a table set from {@code settlement_start}, which both the live set and a rebuild read. */

@@ -9,6 +9,7 @@ import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.transfer.TransferEventEnvelope;
 import dev.mizani.schemas.wire.AvroWireCodec;
+import dev.mizani.schemas.wire.EventWireCodec;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webclient.api.HttpClientResponse;
@@ -81,7 +82,7 @@ public final class CallbackNotifier implements AutoCloseable {
     private static final long COMMIT_INTERVAL_NS = 200_000_000L;
 
     private final ParticipantsView endpoints;
-    private final AvroWireCodec<TransferEventEnvelope> events;
+    private final EventWireCodec<TransferEventEnvelope> events;
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> deadLetters;
     private final WebClient http;
@@ -118,7 +119,7 @@ public final class CallbackNotifier implements AutoCloseable {
 
         this.hubName = hubName;
         this.endpoints = endpoints;
-        this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
+        this.events = new EventWireCodec<>(registry, HubTopics.TRANSFERS_EVENTS,
                 TransferEventEnvelope.getClassSchema());
         Map<String, Object> props = KafkaClients.followerConsumer(bootstrap, "api-gateway-notifier");
         props.put("max.poll.records", Math.max(1, inFlightMax));

@@ -6,6 +6,7 @@ import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.participant.*;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.wire.AvroWireCodec;
+import dev.mizani.schemas.wire.EventWireCodec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -55,7 +56,7 @@ public final class ParticipantsView implements AutoCloseable {
     /** Credential hash to participant name: who a presented credential belongs to. */
     private final Map<String, String> credentials = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Object>> awaited = new ConcurrentHashMap<>();
-    private final AvroWireCodec<ParticipantEventEnvelope> events;
+    private final EventWireCodec<ParticipantEventEnvelope> events;
     private final TopicFollower follower;
 
     /** Each participant's stream version last applied: an event at or below it is a repeat and changes nothing. */
@@ -67,7 +68,7 @@ public final class ParticipantsView implements AutoCloseable {
      * forget a participant, its credential or its endpoints.
      */
     public ParticipantsView(String bootstrap, CachedSchemaRegistry registry, EventStore store) {
-        this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS),
+        this.events = new EventWireCodec<>(registry, HubTopics.PARTICIPANTS_EVENTS,
                 ParticipantEventEnvelope.getClassSchema());
         this.follower = TopicFollower.fromEnd("participants-view", bootstrap, List.of(HubTopics.PARTICIPANTS_EVENTS),
                 r -> apply(r.partition(), r.offset(), r.value()));
@@ -82,7 +83,7 @@ public final class ParticipantsView implements AutoCloseable {
 
     /** Fed by the caller through {@link #apply}, record by record in each partition's order. */
     public ParticipantsView(CachedSchemaRegistry registry) {
-        this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS),
+        this.events = new EventWireCodec<>(registry, HubTopics.PARTICIPANTS_EVENTS,
                 ParticipantEventEnvelope.getClassSchema());
         this.follower = null;
     }

@@ -211,9 +211,9 @@ class AdminApiEndToEndTest {
         expect(hub.admin("PUT", "/participants/" + payer.name() + "/credentials", "{\"credential\":\"short\"}"), 400);
 
         // What travels on participants.events, which integrators read, is the credential's keyed hash only.
-        var events = new dev.mizani.schemas.wire.AvroWireCodec<dev.mizani.schemas.participant.ParticipantEventEnvelope>(
+        var events = new dev.mizani.schemas.wire.EventWireCodec<dev.mizani.schemas.participant.ParticipantEventEnvelope>(
                 hub.f.infra.registry,
-                dev.mizani.schemas.HubTopics.valueSubject(dev.mizani.schemas.HubTopics.PARTICIPANTS_EVENTS),
+                dev.mizani.schemas.HubTopics.PARTICIPANTS_EVENTS,
                 dev.mizani.schemas.participant.ParticipantEventEnvelope.getClassSchema());
         java.util.List<String> stored = dev.mizani.platform.testing.TopicReader.readAll(hub.f.infra.bootstrap(),
                         dev.mizani.schemas.HubTopics.PARTICIPANTS_EVENTS, 1, Duration.ofSeconds(30), Duration.ofMillis(500))

@@ -6,6 +6,7 @@ import dev.mizani.schemas.participant.ParticipantEventEnvelope;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.transfer.TransferEventEnvelope;
 import dev.mizani.schemas.wire.AvroWireCodec;
+import dev.mizani.schemas.wire.EventWireCodec;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,10 +19,9 @@ public final class EventCollector implements AutoCloseable {
     private final TopicFollower follower;
 
     EventCollector(String bootstrap, CachedSchemaRegistry registry) {
-        var transfers = new AvroWireCodec<TransferEventEnvelope>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
+        var transfers = new EventWireCodec<TransferEventEnvelope>(registry, HubTopics.TRANSFERS_EVENTS,
                 TransferEventEnvelope.getClassSchema());
-        var participants = new AvroWireCodec<ParticipantEventEnvelope>(registry,
-                HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS), ParticipantEventEnvelope.getClassSchema());
+        var participants = new EventWireCodec<ParticipantEventEnvelope>(registry, HubTopics.PARTICIPANTS_EVENTS, ParticipantEventEnvelope.getClassSchema());
         follower = new TopicFollower("event-collector", bootstrap,
                 List.of(HubTopics.TRANSFERS_EVENTS, HubTopics.PARTICIPANTS_EVENTS), r -> {
                     Object payload = r.topic().equals(HubTopics.TRANSFERS_EVENTS)

@@ -14,6 +14,16 @@ import dev.mizani.platform.testing.SimulatedCrash;
 import dev.mizani.projections.ProjectionHandler;
 import dev.mizani.projections.Rebuild;
 import dev.mizani.projections.SettlementWindows;
+import dev.mizani.platform.kafka.KafkaClients;
+import dev.mizani.schemas.HubTopics;
+import dev.mizani.schemas.settlement.SettlementEventEnvelope;
+import dev.mizani.schemas.settlement.SettlementWindowClosed;
+import dev.mizani.schemas.wire.EventWireCodec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import dev.mizani.schemas.transfer.TransferAborted;
 import dev.mizani.schemas.transfer.TransferCommitted;
 import dev.mizani.schemas.transfer.TransferExpired;
@@ -225,6 +235,104 @@ class ReadStoreEndToEndTest {
         assertAgreesWithTheCommandSide();
         Rebuild.Report again = new Rebuild(f.infra.dataSource, handler).run(false);
         assertThat(again.differences()).isEmpty();
+    }
+
+    @Test
+    @Order(3)
+    void everyClosedWindowIsOnTheSettlementTopicWithItsNetPositionsAndARepublishKeepsItsIdentity() throws Exception {
+        awaitQuiet();
+        Await.until(HubFixture.BOUND, "every close acknowledged on settlement.events", () -> unpublishedCloses() == 0);
+        Map<Long, List<SettlementEventEnvelope>> onTopic = settlementEvents();
+        List<Long> closed = new ArrayList<>();
+        try (Connection c = f.infra.dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select window_id, reason from settlement_window_closes order by window_id");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                long windowId = rs.getLong(1);
+                closed.add(windowId);
+                assertThat(onTopic.get(windowId)).as("window %d on settlement.events", windowId).isNotEmpty();
+                SettlementEventEnvelope e = onTopic.get(windowId).getFirst();
+                SettlementWindowClosed event = (SettlementWindowClosed) e.getPayload();
+                assertThat(event.getReason()).isEqualTo(rs.getString(2));
+                assertThat(event.getNextWindowId()).isEqualTo(windowId + 1);
+                assertThat(e.getMetadata().getStreamId()).isEqualTo("settlement-windows");
+                assertThat(e.getMetadata().getVersion()).isEqualTo(windowId);
+                assertThat(event.getNetPositions().stream().map(n -> n.getParticipant() + "/" + n.getCurrency() + "="
+                        + n.getNetMinor() + "x" + n.getTransferCount()).toList())
+                        .as("window %d's net positions on the topic and in the read store", windowId)
+                        .isEqualTo(windowPositions(windowId));
+            }
+        }
+        assertThat(closed).as("windows this class closed").hasSizeGreaterThanOrEqualTo(2);
+        assertThat(onTopic.keySet()).as("nothing on the topic that was not closed").isSubsetOf(closed);
+
+        // A stop between the broker's acknowledgement and its record (the row still unpublished): the next start
+        // publishes it again, with the same event id, and a consumer de-duplicating on it sees one close.
+        long last = closed.getLast();
+        try (Connection c = f.infra.dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("update settlement_window_closes set published_at = null where window_id = ?")) {
+            ps.setLong(1, last);
+            ps.executeUpdate();
+        }
+        int before = onTopic.get(last).size();
+        handler.close();
+        handler = new ProjectionHandler(f.infra.dataSource, f.infra.bootstrap(), f.infra.registry,
+                ProjectionHandler.Settings.defaults(), ProjectionHandler.Hooks.NONE).start();
+        Await.until(HubFixture.BOUND, "window " + last + " published again", () -> unpublishedCloses() == 0);
+        List<SettlementEventEnvelope> again = settlementEvents().get(last);
+        assertThat(again).hasSize(before + 1);
+        assertThat(again.stream().map(e -> e.getMetadata().getEventId()).distinct().count()).isEqualTo(1);
+        assertThat(again.getLast().getPayload()).isEqualTo(again.getFirst().getPayload());
+    }
+
+    private static long unpublishedCloses() {
+        try (Connection c = f.infra.dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select count(*) from settlement_window_closes where published_at is null");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<String> windowPositions(long windowId) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = f.infra.dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select participant, currency, net_minor, transfer_count from "
+                     + "read.window_positions where window_id = ? order by participant, currency")) {
+            ps.setLong(1, windowId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1) + "/" + rs.getString(2) + "=" + rs.getLong(3) + "x" + rs.getLong(4));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Everything on settlement.events, per window id, in offset order. */
+    private static Map<Long, List<SettlementEventEnvelope>> settlementEvents() {
+        var codec = new EventWireCodec<SettlementEventEnvelope>(f.infra.registry, HubTopics.SETTLEMENT_EVENTS,
+                SettlementEventEnvelope.getClassSchema());
+        Map<Long, List<SettlementEventEnvelope>> out = new HashMap<>();
+        try (var consumer = new KafkaConsumer<>(KafkaClients.plainConsumer(f.infra.bootstrap(), null),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            var partitions = consumer.partitionsFor(HubTopics.SETTLEMENT_EVENTS).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + HubFixture.BOUND.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    SettlementEventEnvelope e = codec.decode(r.value());
+                    assertThat(r.key()).isEqualTo(Long.toString(((SettlementWindowClosed) e.getPayload()).getWindowId()));
+                    out.computeIfAbsent(Long.parseLong(r.key()), k -> new ArrayList<>()).add(e);
+                }
+            }
+        }
+        return out;
     }
 
     // ---- checks against the command side ----

@@ -28,6 +28,7 @@ import dev.mizani.schemas.transfer.TransferCommandEnvelope;
 import dev.mizani.schemas.transfer.TransferEventEnvelope;
 import dev.mizani.schemas.transfer.TransferReserved;
 import dev.mizani.schemas.wire.AvroWireCodec;
+import dev.mizani.schemas.wire.EventWireCodec;
 import dev.mizani.transfers.domain.Transfer;
 import dev.mizani.transfers.domain.TransferCommand;
 import dev.mizani.transfers.domain.TransferDecider;
@@ -81,8 +82,8 @@ final class LedgerSimulation {
     final SimDfsps dfsps;
     private final AvroWireCodec<TransferCommandEnvelope> transferCommands;
     private final AvroWireCodec<ParticipantCommandEnvelope> participantCommands;
-    private final AvroWireCodec<ParticipantEventEnvelope> participantEvents;
-    private final AvroWireCodec<TransferEventEnvelope> transferEvents;
+    private final EventWireCodec<ParticipantEventEnvelope> participantEvents;
+    private final EventWireCodec<TransferEventEnvelope> transferEvents;
     private final PolicyStream.Translation participantsPolicy;
     private final PolicyStream.Translation transfersPolicy;
     private final Map<String, Instant> timers = new HashMap<>();
@@ -115,9 +116,9 @@ final class LedgerSimulation {
                 TransferCommandEnvelope.getClassSchema());
         participantCommands = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_COMMANDS),
                 ParticipantCommandEnvelope.getClassSchema());
-        participantEvents = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS),
+        participantEvents = new EventWireCodec<>(registry, HubTopics.PARTICIPANTS_EVENTS,
                 ParticipantEventEnvelope.getClassSchema());
-        transferEvents = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
+        transferEvents = new EventWireCodec<>(registry, HubTopics.TRANSFERS_EVENTS,
                 TransferEventEnvelope.getClassSchema());
         participantsPolicy = TransferEventsTranslation.create(registry);
         transfersPolicy = ParticipantEventsTranslation.create(registry);

@@ -19,6 +19,7 @@ import dev.mizani.schemas.transfer.TransferPrepareRejected;
 import dev.mizani.schemas.transfer.TransferRequestRefused;
 import dev.mizani.schemas.transfer.TransferReserved;
 import dev.mizani.schemas.wire.AvroWireCodec;
+import dev.mizani.schemas.wire.EventWireCodec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -42,7 +43,7 @@ final class CoreDriver implements TransferDriver {
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<String, byte[]> consumer;
     private final AvroWireCodec<TransferCommandEnvelope> commands;
-    private final AvroWireCodec<TransferEventEnvelope> events;
+    private final EventWireCodec<TransferEventEnvelope> events;
     private final Thread reader;
     private volatile boolean running = true;
 
@@ -52,7 +53,7 @@ final class CoreDriver implements TransferDriver {
         CachedSchemaRegistry registry = new CachedSchemaRegistry(new SchemaRegistryClient(registryUrl, Duration.ofSeconds(10)));
         this.commands = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_COMMANDS),
                 TransferCommandEnvelope.getClassSchema());
-        this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
+        this.events = new EventWireCodec<>(registry, HubTopics.TRANSFERS_EVENTS,
                 TransferEventEnvelope.getClassSchema());
         this.producer = new KafkaProducer<>(KafkaClients.idempotentProducer(bootstrap, "load-core"));
         Map<String, Object> props = KafkaClients.plainConsumer(bootstrap, null);

@@ -21,6 +21,7 @@ import dev.mizani.schemas.registry.SchemaRegistryClient;
 import dev.mizani.schemas.transfer.TransferEventEnvelope;
 import dev.mizani.schemas.transfer.TransferReserved;
 import dev.mizani.schemas.wire.AvroWireCodec;
+import dev.mizani.schemas.wire.EventWireCodec;
 import dev.mizani.transfers.domain.TransferCommand;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -225,7 +226,7 @@ public final class ReadSideBenchmark {
         Traffic(String bootstrap, CachedSchemaRegistry registry, HubServices hub) {
             this.hub = hub;
             this.producer = new KafkaProducer<>(KafkaClients.idempotentProducer(bootstrap, "readside-bench"));
-            var events = new AvroWireCodec<TransferEventEnvelope>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
+            var events = new EventWireCodec<TransferEventEnvelope>(registry, HubTopics.TRANSFERS_EVENTS,
                     TransferEventEnvelope.getClassSchema());
             this.follower = new TopicFollower("readside-bench-payees", bootstrap, List.of(HubTopics.TRANSFERS_EVENTS), r -> {
                 if (events.decode(r.value()).getPayload() instanceof TransferReserved e) {

@@ -11,6 +11,7 @@ import dev.mizani.schemas.participant.ParticipantCommandEnvelope;
 import dev.mizani.schemas.participant.ParticipantEventEnvelope;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.wire.AvroWireCodec;
+import dev.mizani.schemas.wire.EventWireCodec;
 import dev.mizani.participants.domain.ParticipantCommand.PayeeFacts;
 import dev.mizani.schemas.participant.ReservePayerFunds;
 import java.time.Instant;
@@ -19,14 +20,14 @@ import java.util.function.Function;
 /** The participant aggregate's bytes: Avro envelopes on the topics, {@link ParticipantSnapshots} in the store. */
 public final class ParticipantCodec implements AggregateCodec<ParticipantCommand, ParticipantEvent, Participant> {
     private final AvroWireCodec<ParticipantCommandEnvelope> commands;
-    private final AvroWireCodec<ParticipantEventEnvelope> events;
+    private final EventWireCodec<ParticipantEventEnvelope> events;
     private final Function<ReservePayerFunds, PayeeFacts> payees;
 
     /** @param payees the facts of a reservation's payee, from a view that trails the payee's own stream */
     public ParticipantCodec(CachedSchemaRegistry registry, Function<ReservePayerFunds, PayeeFacts> payees) {
         this.commands = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_COMMANDS),
                 ParticipantCommandEnvelope.getClassSchema());
-        this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS),
+        this.events = new EventWireCodec<>(registry, HubTopics.PARTICIPANTS_EVENTS,
                 ParticipantEventEnvelope.getClassSchema());
         this.payees = payees;
     }

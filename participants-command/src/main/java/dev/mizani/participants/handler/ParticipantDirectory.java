@@ -8,6 +8,7 @@ import dev.mizani.schemas.participant.ParticipantEventEnvelope;
 import dev.mizani.schemas.participant.ReservePayerFunds;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.wire.AvroWireCodec;
+import dev.mizani.schemas.wire.EventWireCodec;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -22,7 +23,7 @@ public final class ParticipantDirectory implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ParticipantDirectory.class);
 
     private final PayeeDirectory payees = new PayeeDirectory();
-    private final AvroWireCodec<ParticipantEventEnvelope> events;
+    private final EventWireCodec<ParticipantEventEnvelope> events;
     private final String bootstrap;
     private final EventStore store;
     private TopicFollower follower;
@@ -30,7 +31,7 @@ public final class ParticipantDirectory implements AutoCloseable {
     public ParticipantDirectory(String bootstrap, CachedSchemaRegistry registry, EventStore store) {
         this.bootstrap = bootstrap;
         this.store = store;
-        this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS),
+        this.events = new EventWireCodec<>(registry, HubTopics.PARTICIPANTS_EVENTS,
                 ParticipantEventEnvelope.getClassSchema());
     }
 

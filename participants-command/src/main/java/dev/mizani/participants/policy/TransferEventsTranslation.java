@@ -7,6 +7,7 @@ import dev.mizani.schemas.participant.ParticipantCommandEnvelope;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.transfer.TransferEventEnvelope;
 import dev.mizani.schemas.wire.AvroWireCodec;
+import dev.mizani.schemas.wire.EventWireCodec;
 
 /** transfers.events bytes to participants.commands records, through {@link TransferEventsPolicy}. */
 public final class TransferEventsTranslation {
@@ -14,7 +15,7 @@ public final class TransferEventsTranslation {
 
     public static PolicyStream.Translation create(CachedSchemaRegistry registry) {
         return new EnvelopeTranslation<>(
-                new AvroWireCodec<TransferEventEnvelope>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
+                new EventWireCodec<TransferEventEnvelope>(registry, HubTopics.TRANSFERS_EVENTS,
                         TransferEventEnvelope.getClassSchema()),
                 TransferEventEnvelope::getMetadata, TransferEventEnvelope::getPayload, TransferEventsPolicy::commandsFor,
                 new AvroWireCodec<ParticipantCommandEnvelope>(registry,

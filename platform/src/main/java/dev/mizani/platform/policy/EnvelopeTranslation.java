@@ -3,7 +3,7 @@ package dev.mizani.platform.policy;
 import dev.mizani.platform.avro.Envelopes;
 import dev.mizani.schemas.common.CommandMetadata;
 import dev.mizani.schemas.common.EventMetadata;
-import dev.mizani.schemas.wire.AvroWireCodec;
+import dev.mizani.schemas.wire.WireCodec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -18,16 +18,16 @@ import org.apache.kafka.streams.KeyValue;
  */
 public final class EnvelopeTranslation<E extends SpecificRecord, C extends SpecificRecord>
         implements PolicyStream.Translation {
-    private final AvroWireCodec<E> events;
+    private final WireCodec<E> events;
     private final Function<E, EventMetadata> metadataOf;
     private final Function<E, Object> payloadOf;
     private final Function<Object, List<PolicyCommand>> policy;
-    private final AvroWireCodec<C> commands;
+    private final WireCodec<C> commands;
     private final BiFunction<CommandMetadata, SpecificRecord, C> envelope;
 
-    public EnvelopeTranslation(AvroWireCodec<E> events, Function<E, EventMetadata> metadataOf,
+    public EnvelopeTranslation(WireCodec<E> events, Function<E, EventMetadata> metadataOf,
                                Function<E, Object> payloadOf, Function<Object, List<PolicyCommand>> policy,
-                               AvroWireCodec<C> commands, BiFunction<CommandMetadata, SpecificRecord, C> envelope) {
+                               WireCodec<C> commands, BiFunction<CommandMetadata, SpecificRecord, C> envelope) {
         this.events = events;
         this.metadataOf = metadataOf;
         this.payloadOf = payloadOf;

@@ -21,7 +21,7 @@ import org.apache.avro.specific.SpecificRecord;
  * onto Kafka, so publishing never re-encodes. Records written with an older schema are decoded through
  * Avro schema resolution; the writer schema is fetched once per id. Thread-safe.
  */
-public final class AvroWireCodec<T extends SpecificRecord> {
+public final class AvroWireCodec<T extends SpecificRecord> implements WireCodec<T> {
     public static final byte MAGIC = 0;
     public static final int HEADER_BYTES = 5;
     private static final ThreadLocal<BinaryEncoder> ENCODERS = new ThreadLocal<>();
@@ -45,6 +45,7 @@ public final class AvroWireCodec<T extends SpecificRecord> {
         return writerSchemaId;
     }
 
+    @Override
     public byte[] encode(T record) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.write(MAGIC);
@@ -63,6 +64,7 @@ public final class AvroWireCodec<T extends SpecificRecord> {
         return out.toByteArray();
     }
 
+    @Override
     public T decode(byte[] bytes) {
         int schemaId = schemaId(bytes);
         SpecificDatumReader<T> reader = readersByWriterId.computeIfAbsent(schemaId, this::readerFor);

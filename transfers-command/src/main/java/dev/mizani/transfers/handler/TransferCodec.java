@@ -7,6 +7,7 @@ import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.transfer.TransferCommandEnvelope;
 import dev.mizani.schemas.transfer.TransferEventEnvelope;
 import dev.mizani.schemas.wire.AvroWireCodec;
+import dev.mizani.schemas.wire.EventWireCodec;
 import dev.mizani.transfers.avro.TransferAvro;
 import dev.mizani.transfers.domain.Transfer;
 import dev.mizani.transfers.domain.TransferCommand;
@@ -16,12 +17,12 @@ import java.time.Instant;
 /** The transfer aggregate's bytes: Avro envelopes on the topics, {@link TransferSnapshots} in the store. */
 public final class TransferCodec implements AggregateCodec<TransferCommand, TransferEvent, Transfer> {
     private final AvroWireCodec<TransferCommandEnvelope> commands;
-    private final AvroWireCodec<TransferEventEnvelope> events;
+    private final EventWireCodec<TransferEventEnvelope> events;
 
     public TransferCodec(CachedSchemaRegistry registry) {
         this.commands = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_COMMANDS),
                 TransferCommandEnvelope.getClassSchema());
-        this.events = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS),
+        this.events = new EventWireCodec<>(registry, HubTopics.TRANSFERS_EVENTS,
                 TransferEventEnvelope.getClassSchema());
     }
 

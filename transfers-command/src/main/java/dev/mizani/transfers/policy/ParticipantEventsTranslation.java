@@ -7,6 +7,7 @@ import dev.mizani.schemas.participant.ParticipantEventEnvelope;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.transfer.TransferCommandEnvelope;
 import dev.mizani.schemas.wire.AvroWireCodec;
+import dev.mizani.schemas.wire.EventWireCodec;
 
 /** participants.events bytes to transfers.commands records, through {@link ParticipantEventsPolicy}. */
 public final class ParticipantEventsTranslation {
@@ -14,8 +15,7 @@ public final class ParticipantEventsTranslation {
 
     public static PolicyStream.Translation create(CachedSchemaRegistry registry) {
         return new EnvelopeTranslation<>(
-                new AvroWireCodec<ParticipantEventEnvelope>(registry,
-                        HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS), ParticipantEventEnvelope.getClassSchema()),
+                new EventWireCodec<ParticipantEventEnvelope>(registry, HubTopics.PARTICIPANTS_EVENTS, ParticipantEventEnvelope.getClassSchema()),
                 ParticipantEventEnvelope::getMetadata, ParticipantEventEnvelope::getPayload,
                 ParticipantEventsPolicy::commandsFor,
                 new AvroWireCodec<TransferCommandEnvelope>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_COMMANDS),

@@ -15,7 +15,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * An integrator's view of the hub: each transfer's lifecycle from {@code transfers.events} and each participant's
- * position from {@code participants.events}, one line per event, as the events arrive. It follows the catalogue's
+ * position from {@code participants.events}, and each settlement window as it closes from {@code settlement.events},
+ * one line per event, as the events arrive. It follows the catalogue's
  * rules (docs/events.md): records can come again, even after newer ones of the same stream, so each stream's highest
  * version applied is kept and anything at or below it is skipped; amounts are minor units.
  *
@@ -46,7 +47,7 @@ public final class EventConsumer {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         try (KafkaConsumer<String, GenericRecord> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
                 new ConfluentAvroDeserializer(registryUrl))) {
-            consumer.subscribe(List.of("transfers.events", "participants.events"));
+            consumer.subscribe(List.of("transfers.events", "participants.events", "settlement.events"));
             long until = System.nanoTime() + duration.toNanos();
             while (System.nanoTime() < until && !done.getAsBoolean()) {
                 for (ConsumerRecord<String, GenericRecord> r : consumer.poll(Duration.ofMillis(200))) {
@@ -83,8 +84,20 @@ public final class EventConsumer {
             case "PayerFundsReserved", "PayerFundsCommitted", "PayeeFundsCommitted" -> "position " + e.get("participant")
                     + " " + e.get("currency") + ": " + minor((Long) e.get("positionMinor")) + " after " + type + " of "
                     + e.get("transferId");
+            case "SettlementWindowClosed" -> "settlement window " + e.get("windowId") + " closed (" + e.get("reason")
+                    + "): " + netPositions(e);
             default -> null; // an event type this consumer does not show, or does not know yet
         };
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String netPositions(GenericRecord closed) {
+        StringBuilder out = new StringBuilder();
+        for (GenericRecord n : (List<GenericRecord>) closed.get("netPositions")) {
+            out.append(out.isEmpty() ? "" : ", ").append(n.get("participant")).append(' ')
+                    .append(minor((Long) n.get("netMinor"))).append(' ').append(n.get("currency"));
+        }
+        return out.isEmpty() ? "nothing committed" : out.toString();
     }
 
     private static String transfer(GenericRecord e, String state, String detail) {
