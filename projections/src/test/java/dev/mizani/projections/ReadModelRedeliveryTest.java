@@ -55,14 +55,14 @@ class ReadModelRedeliveryTest {
             String a = dfsps[payer];
             String b = dfsps[payee];
             transfer(versions, id, i % 8, new TransferPrepareAccepted(id, a, b, amount, "USD", "ilp", "cond",
-                    T0.plusSeconds(60), "h"));
+                    T0.plusSeconds(60), "h", null));
             participant(versions, a, new PayerFundsReserved(a, b, id, amount, "USD", position[payer], amount));
-            transfer(versions, id, i % 8, new TransferReserved(id, a, b, amount, "USD", "ilp", "cond", T0.plusSeconds(60)));
+            transfer(versions, id, i % 8, new TransferReserved(id, a, b, amount, "USD", "ilp", "cond", T0.plusSeconds(60), null));
             if (i % 5 == 4) {
-                transfer(versions, id, i % 8, new TransferAborted(id, a, b, amount, "USD", 5104, "no", true, "r"));
+                transfer(versions, id, i % 8, new TransferAborted(id, a, b, amount, "USD", 5104, "no", true, "r", null));
                 participant(versions, a, new PayerFundsReleased(a, id, amount, "USD", 0L));
             } else {
-                transfer(versions, id, i % 8, new TransferCommitted(id, a, b, amount, "USD", "ful", T0, "f", false));
+                transfer(versions, id, i % 8, new TransferCommitted(id, a, b, amount, "USD", "ful", T0, "f", false, null));
                 position[payer] += amount;
                 position[payee] -= amount;
                 participant(versions, a, new PayerFundsCommitted(a, id, amount, "USD", position[payer], 0L));

@@ -61,10 +61,6 @@ import org.slf4j.LoggerFactory;
 public final class CallbackNotifier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallbackNotifier.class);
     private static final String CONTENT_TYPE = "application/vnd.interoperability.transfers+json;version=1.1";
-    private static final io.helidon.http.HeaderName FSPIOP_SOURCE = HeaderNames.create("FSPIOP-Source");
-    private static final io.helidon.http.HeaderName FSPIOP_DESTINATION = HeaderNames.create("FSPIOP-Destination");
-    private static final io.helidon.http.HeaderName FSPIOP_URI = HeaderNames.create("FSPIOP-URI");
-    private static final io.helidon.http.HeaderName FSPIOP_HTTP_METHOD = HeaderNames.create("FSPIOP-HTTP-Method");
 
     /**
      * @param inFlightMax            callbacks being delivered at once; 0 turns callbacks off
@@ -265,10 +261,9 @@ public final class CallbackNotifier implements AutoCloseable {
             target = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
                     + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
             // no Accept: a callback expects no body back, as a Mojaloop switch sends them
-            headers = "Content-Type: " + CONTENT_TYPE + "\r\n"
-                    + header("FSPIOP-Source", c.from() == null ? hubName : c.from())
-                    + header("FSPIOP-Destination", c.participant()) + "Date: " + date() + "\r\n"
-                    + header("FSPIOP-URI", c.fspiopUri()) + header("FSPIOP-HTTP-Method", c.method());
+            StringBuilder head = new StringBuilder(256);
+            c.headers(CONTENT_TYPE, hubName, date()).forEach((name, value) -> head.append(header(name, value)));
+            headers = head.toString();
         } catch (RuntimeException e) {
             // a malformed URL, an unknown host, a name with a line break: the endpoint's fault, not worth a retry
             retries.execute(() -> {
@@ -277,7 +272,7 @@ public final class CallbackNotifier implements AutoCloseable {
             });
             return;
         }
-        loop.send(origin, c.method(), target, headers, c.body().getBytes(StandardCharsets.UTF_8), (status, body, failure) -> {
+        loop.send(origin, c.method(), target, headers, c.bodyBytes(), (status, body, failure) -> {
             if (status / 100 == 2) {
                 delivered.inc();
                 done.complete(null);
@@ -322,14 +317,9 @@ public final class CallbackNotifier implements AutoCloseable {
     private void deliverBlocking(Callback c, String url) {
         String reason = "no attempt";
         for (int attempt = 1; attempt <= attemptsMax; attempt++) {
-            try (HttpClientResponse response = http.method(Method.create(c.method())).uri(url)
-                    .header(HeaderNames.CONTENT_TYPE, CONTENT_TYPE)
-                    .header(FSPIOP_SOURCE, c.from() == null ? hubName : c.from())
-                    .header(FSPIOP_DESTINATION, c.participant())
-                    .header(HeaderNames.DATE, date())
-                    .header(FSPIOP_URI, c.fspiopUri())
-                    .header(FSPIOP_HTTP_METHOD, c.method())
-                    .submit(c.body().getBytes(StandardCharsets.UTF_8))) {
+            var request = http.method(Method.create(c.method())).uri(url);
+            c.headers(CONTENT_TYPE, hubName, date()).forEach((name, value) -> request.header(HeaderNames.create(name), value));
+            try (HttpClientResponse response = request.submit(c.bodyBytes())) {
                 int status = response.status().code();
                 if (status / 100 == 2) {
                     delivered.inc();
@@ -370,7 +360,7 @@ public final class CallbackNotifier implements AutoCloseable {
         headers.add("mizani.callback.participant", c.participant().getBytes(StandardCharsets.UTF_8));
         headers.add("mizani.callback.type", c.endpointType().getBytes(StandardCharsets.UTF_8));
         deadLetters.send(new ProducerRecord<>(HubTopics.CALLBACK_DEAD_LETTERS, null, c.transferId(),
-                c.body().getBytes(StandardCharsets.UTF_8), headers));
+                c.bodyBytes(), headers));
     }
 
     private static void sleep(long ms) {

@@ -32,10 +32,9 @@ public final class TransferNotifications {
     public static List<Callback> callbacksFor(Object event) {
         return switch (event) {
             case TransferReserved e -> List.of(new Callback(e.getPayeeFsp(), Callback.POST, "POST", e.getTransferId(),
-                    prepare(e), e.getPayerFsp()));
+                    prepare(e), e.getPayerFsp(), e.getAsReceived()));
             case TransferCommitted e -> committed(e);
-            case TransferAborted e -> toPayerAndForwardedPayee(e.getPayerFsp(), e.getPayeeFsp(), e.getReservationHeld(),
-                    e.getTransferId(), error(e.getErrorCode(), e.getErrorDescription()));
+            case TransferAborted e -> aborted(e);
             case TransferExpired e -> toPayerAndForwardedPayee(e.getPayerFsp(), e.getPayeeFsp(), e.getReservationHeld(),
                     e.getTransferId(), error(FspiopError.TRANSFER_EXPIRED.code(), FspiopError.TRANSFER_EXPIRED.describe(
                             "transfer " + e.getTransferId() + " expired")));
@@ -76,6 +75,19 @@ public final class TransferNotifications {
         return new Callback(asker, Callback.PUT, "PUT", transferId, body.toString());
     }
 
+    /** As any end; a payee's rejection reaches the payer as the payee sent it, when kept. */
+    private static List<Callback> aborted(TransferAborted e) {
+        List<Callback> callbacks = toPayerAndForwardedPayee(e.getPayerFsp(), e.getPayeeFsp(), e.getReservationHeld(),
+                e.getTransferId(), error(e.getErrorCode(), e.getErrorDescription()));
+        if (e.getAsReceived() == null) {
+            return callbacks;
+        }
+        Callback toPayer = callbacks.getFirst();
+        Callback forwarded = new Callback(toPayer.participant(), toPayer.endpointType(), toPayer.method(),
+                toPayer.transferId(), toPayer.body(), e.getPayeeFsp(), e.getAsReceived());
+        return callbacks.size() == 1 ? List.of(forwarded) : List.of(forwarded, callbacks.get(1));
+    }
+
     /**
      * The payee hears of a transfer's end only if the prepare was forwarded to it, which happens when the
      * reservation is taken: a transfer refused by the payer's position never reached the payee.
@@ -94,7 +106,7 @@ public final class TransferNotifications {
         String completed = FSPIOP_TIME.format(e.getCompletedAt());
         Callback toPayer = new Callback(e.getPayerFsp(), Callback.PUT, "PUT", e.getTransferId(),
                 JSON.createObjectNode().put("fulfilment", e.getFulfilment()).put("completedTimestamp", completed)
-                        .put("transferState", "COMMITTED").toString(), e.getPayeeFsp());
+                        .put("transferState", "COMMITTED").toString(), e.getPayeeFsp(), e.getAsReceived());
         if (!e.getPayeeAskedForCommit()) {
             return List.of(toPayer);
         }

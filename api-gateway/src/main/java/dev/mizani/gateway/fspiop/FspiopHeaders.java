@@ -88,6 +88,22 @@ public final class FspiopHeaders {
         return headers.get("FSPIOP-Source");
     }
 
+    /** The headers a forwarded request keeps as its sender sent them (a signature may cover any of them). */
+    public static final List<String> FORWARDED = List.of("Content-Type", "Date", "FSPIOP-Source", "FSPIOP-Destination",
+            "FSPIOP-Signature", "FSPIOP-URI", "FSPIOP-HTTP-Method", "FSPIOP-Encryption");
+
+    /** Those of {@link #FORWARDED} the request carried, under the names FSPIOP spells them. */
+    public Map<String, String> forwarded() {
+        Map<String, String> kept = new java.util.LinkedHashMap<>();
+        for (String name : FORWARDED) {
+            String value = headers.get(name);
+            if (value != null) {
+                kept.put(name, value);
+            }
+        }
+        return kept;
+    }
+
     public String destination() {
         return headers.get("FSPIOP-Destination");
     }

@@ -27,6 +27,7 @@ import dev.mizani.schemas.transfer.AbortTransfer;
 import dev.mizani.schemas.transfer.FulfilTransfer;
 import dev.mizani.schemas.transfer.PrepareTransfer;
 import dev.mizani.schemas.transfer.RejectTransfer;
+import dev.mizani.schemas.transfer.RequestAsReceived;
 import dev.mizani.schemas.transfer.TransferCommandEnvelope;
 import dev.mizani.schemas.wire.AvroWireCodec;
 import io.helidon.common.tls.TlsClientAuth;
@@ -36,6 +37,7 @@ import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -232,7 +234,8 @@ public final class TransfersGateway implements AutoCloseable {
                             "FSPIOP-Destination " + headers.destination() + " is not the payee " + p.payeeFsp())));
                 } else {
                     send(p.transferId(), new PrepareTransfer(p.transferId(), p.payerFsp(), p.payeeFsp(), p.amount(),
-                            p.currency(), p.ilpPacket(), p.condition(), p.expiration(), p.requestHash()), reply, ACCEPTED);
+                            p.currency(), p.ilpPacket(), p.condition(), p.expiration(), p.requestHash(),
+                            asReceived(call, headers)), reply, ACCEPTED);
                 }
             }
         }
@@ -306,14 +309,21 @@ public final class TransfersGateway implements AutoCloseable {
                     }
                 }
                 send(id, switch (v.request()) {
+                    // the payee's COMMITTED answer is forwarded to the payer as it came; a RESERVED one is not (the
+                    // payer is told COMMITTED, in the hub's words)
                     case AnswerRequest.Fulfil f -> new FulfilTransfer(id, source, f.fulfilment(), f.requestHash(),
-                            f.payeeAskedForCommit());
+                            f.payeeAskedForCommit(), f.payeeAskedForCommit() ? null : asReceived(call, headers));
                     case AnswerRequest.Abort a -> new AbortTransfer(id, source, a.requestHash());
                     case AnswerRequest.Reject r -> new RejectTransfer(id, source, r.errorCode(), r.errorDescription(),
-                            r.requestHash());
+                            r.requestHash(), asReceived(call, headers));
                 }, reply, ANSWER_RECORDED);
             }
         }
+    }
+
+    /** The request's body and FSPIOP headers as they came, for the callback that forwards it. */
+    private static RequestAsReceived asReceived(Call call, FspiopHeaders headers) {
+        return new RequestAsReceived(ByteBuffer.wrap(call.body()), headers.forwarded());
     }
 
     /** Headers well-formed, caller authenticated as FSPIOP-Source and within its rate; else the refusal, else null. */

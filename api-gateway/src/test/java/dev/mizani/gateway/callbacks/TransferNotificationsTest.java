@@ -18,7 +18,7 @@ class TransferNotificationsTest {
     @Test
     void theReservedPrepareGoesToThePayeeWithItsTerms() {
         var callbacks = TransferNotifications.callbacksFor(
-                new TransferReserved("t1", "payer", "payee", 1_050L, "USD", "ilp", "cond", AT));
+                new TransferReserved("t1", "payer", "payee", 1_050L, "USD", "ilp", "cond", AT, null));
         assertThat(callbacks).singleElement().satisfies(c -> {
             assertThat(c.participant()).isEqualTo("payee");
             assertThat(c.endpointType()).isEqualTo(Callback.POST);
@@ -29,7 +29,7 @@ class TransferNotificationsTest {
 
     @Test
     void aCommitGoesToThePayerAndAnExpiryToBothAs3303() {
-        assertThat(TransferNotifications.callbacksFor(new TransferCommitted("t1", "payer", "payee", 1L, "USD", "f", AT, "h", false)))
+        assertThat(TransferNotifications.callbacksFor(new TransferCommitted("t1", "payer", "payee", 1L, "USD", "f", AT, "h", false, null)))
                 .singleElement().satisfies(c -> {
                     assertThat(c.participant()).isEqualTo("payer");
                     assertThat(c.method()).isEqualTo("PUT");
@@ -46,7 +46,7 @@ class TransferNotificationsTest {
     @Test
     void aPayeeThatFulfilledWithReservedIsToldOfTheCommitByPatch() {
         var callbacks = TransferNotifications.callbacksFor(new TransferCommitted("t1", "payer", "payee", 1L, "USD", "f", AT,
-                "h", true));
+                "h", true, null));
         assertThat(callbacks).extracting(Callback::participant, Callback::method, Callback::endpointType)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("payer", "PUT", Callback.PUT),
                         org.assertj.core.groups.Tuple.tuple("payee", "PATCH", Callback.PUT));
@@ -59,14 +59,14 @@ class TransferNotificationsTest {
     @Test
     void aTransferThatNeverReachedThePayeeEndsWithThePayerOnly() {
         assertThat(TransferNotifications.callbacksFor(new TransferAborted("t1", "payer", "payee", 1L, "USD", 4200,
-                "Payer limit error", false, null))).singleElement().satisfies(c -> {
+                "Payer limit error", false, null, null))).singleElement().satisfies(c -> {
                     assertThat(c.participant()).isEqualTo("payer");
                     assertThat(c.body()).contains("\"errorCode\":\"4200\"");
                 });
         assertThat(TransferNotifications.callbacksFor(new TransferExpired("t1", "payer", "payee", 1L, "USD", false)))
                 .extracting(Callback::participant).containsExactly("payer");
         assertThat(TransferNotifications.callbacksFor(new TransferAborted("t1", "payer", "payee", 1L, "USD", 5100,
-                "rejected", true, "h"))).extracting(Callback::participant).containsExactly("payer", "payee");
+                "rejected", true, "h", null))).extracting(Callback::participant).containsExactly("payer", "payee");
     }
 
     @Test

@@ -85,8 +85,7 @@ class FspiopOverHttpEndToEndTest {
         assertThat(HttpHub.JSON.readTree(forwarded.body())).isEqualTo(HttpHub.JSON.readTree(p.body()));
         assertThat(forwarded.destination()).isEqualTo(payee.name());
         assertThat(forwarded.source()).isEqualTo(payer.name());
-        assertThat(forwarded.date()).as("IMF-fixdate, two-digit day")
-                .matches("(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
+        assertThat(forwarded.date()).as("the payer's own Date: a forwarded request keeps its headers").isNotBlank();
         assertThat(forwarded.accept()).as("a callback asks for no answer body").isNull();
         assertThat(forwarded.fspiopUri()).isEqualTo("/transfers");
         assertThat(forwarded.fspiopHttpMethod()).isEqualTo("POST");
@@ -99,6 +98,71 @@ class FspiopOverHttpEndToEndTest {
         assertThat(committed.fspiopHttpMethod()).isEqualTo("PUT");
         hub.awaitPosition(payer.name(), payerBefore[0] + 1_250, payerBefore[1]);
         hub.awaitPosition(payee.name(), payeeBefore[0] - 1_250, payeeBefore[1]);
+    }
+
+    /**
+     * A scheme that signs end to end: whatever the sender signed (its body to the byte, extensionList and its own
+     * completedTimestamp included, and its FSPIOP headers) reaches the far end unchanged, so the signature verifies
+     * there. The signature here is opaque to the hub; SdkCompatibilityTest verifies real ones.
+     */
+    @Test
+    void whatTheSenderSignedIsForwardedUnchangedBodyAndHeaders() throws Exception {
+        Prepared terms = prepareBody(payer.name(), payee.name(), "5", Duration.ofSeconds(60));
+        var plain = HttpHub.JSON.readTree(terms.body());
+        // the sender's own layout: key order, spacing and an extension list, none of which the hub may touch
+        String prepare = "{ \"transferId\": \"" + terms.id() + "\",\n  \"payeeFsp\":\"" + payee.name() + "\", \"payerFsp\":\""
+                + payer.name() + "\", \"amount\": {\"currency\":\"USD\",\"amount\":\"5\"}, \"ilpPacket\":\""
+                + plain.get("ilpPacket").asText() + "\", \"condition\":\"" + plain.get("condition").asText()
+                + "\", \"expiration\":\"" + plain.get("expiration").asText()
+                + "\", \"extensionList\":{\"extension\":[{\"key\":\"scheme-ref\",\"value\":\"A-17\"}]} }";
+        String prepareSignature = "{\"signature\":\"c2lnbmVkLWJ5LXBheWVy\",\"protectedHeader\":\"eyJhbGciOiJSUzI1NiJ9\"}";
+        var sent = signed(payer, "POST", "/transfers", prepare, prepareSignature, payee.name());
+        expect(HttpHub.HTTP.send(sent, java.net.http.HttpResponse.BodyHandlers.ofString()), 202);
+
+        Received forwarded = payee.awaitCallback("POST", "/transfers", terms.id());
+        assertThat(forwarded.body()).isEqualTo(prepare);
+        assertSameHeaders(forwarded, sent, "fspiop-signature", "fspiop-uri", "fspiop-http-method", "fspiop-source",
+                "fspiop-destination", "date", "content-type");
+
+        String fulfil = "{\"transferState\":\"COMMITTED\", \"fulfilment\":\"" + terms.fulfilment()
+                + "\", \"completedTimestamp\":\"" + HttpHub.FSPIOP_TIME.format(java.time.Instant.now().minusMillis(1_500))
+                + "\", \"extensionList\":{\"extension\":[{\"key\":\"receipt\",\"value\":\"R-9\"}]}}";
+        var answered = signed(payee, "PUT", "/transfers/" + terms.id(), fulfil,
+                "{\"signature\":\"c2lnbmVkLWJ5LXBheWVl\",\"protectedHeader\":\"eyJhbGciOiJSUzI1NiJ9\"}", payer.name());
+        expect(HttpHub.HTTP.send(answered, java.net.http.HttpResponse.BodyHandlers.ofString()), 200);
+        Received committed = payer.awaitCallback("PUT", "/transfers/" + terms.id(), terms.id());
+        assertThat(committed.body()).as("the payee's completedTimestamp and extensions, not the hub's").isEqualTo(fulfil);
+        assertSameHeaders(committed, answered, "fspiop-signature", "fspiop-uri", "fspiop-http-method", "fspiop-source",
+                "fspiop-destination", "date", "content-type");
+
+        // a payee's rejection reaches the payer in the payee's words and name
+        Prepared other = prepare(payer, payee, "1", Duration.ofSeconds(60));
+        payee.awaitCallback("POST", "/transfers", other.id());
+        String reject = "{\"errorInformation\":{\"errorCode\":\"5105\",\"errorDescription\":\"Payee transaction limit reached\","
+                + "\"extensionList\":{\"extension\":[{\"key\":\"limit\",\"value\":\"daily\"}]}}}";
+        var rejected = signed(payee, "PUT", "/transfers/" + other.id() + "/error", reject,
+                "{\"signature\":\"cmVqZWN0ZWQ\",\"protectedHeader\":\"eyJhbGciOiJSUzI1NiJ9\"}", payer.name());
+        expect(HttpHub.HTTP.send(rejected, java.net.http.HttpResponse.BodyHandlers.ofString()), 200);
+        Received toPayer = payer.awaitCallback("PUT", "/transfers/" + other.id() + "/error", other.id());
+        assertThat(toPayer.body()).isEqualTo(reject);
+        assertThat(toPayer.source()).isEqualTo(payee.name());
+        assertSameHeaders(toPayer, rejected, "fspiop-signature", "fspiop-uri", "fspiop-http-method", "date");
+        hub.settledPosition(payer.name()); // the rejection released the reservation (and the next test starts clean)
+    }
+
+    /** A request as a signing DFSP sends it: FSPIOP-URI and FSPIOP-HTTP-Method of the call, and its signature. */
+    private static java.net.http.HttpRequest signed(Dfsp from, String method, String path, String body, String signature,
+                                                    String destination) {
+        return hub.request(method, path, body).header("FSPIOP-Source", from.name())
+                .header("FSPIOP-Destination", destination).header("FSPIOP-Signature", signature)
+                .header("FSPIOP-URI", path).header("FSPIOP-HTTP-Method", method)
+                .header("Authorization", "Bearer " + from.credential()).build();
+    }
+
+    private static void assertSameHeaders(Received received, java.net.http.HttpRequest sent, String... names) {
+        for (String name : names) {
+            assertThat(received.headers().get(name)).as(name).isEqualTo(sent.headers().firstValue(name).orElseThrow());
+        }
     }
 
     @Test
@@ -140,6 +204,8 @@ class FspiopOverHttpEndToEndTest {
         assertThat(HttpHub.JSON.readTree(told.body()).get("transferState").asText()).isEqualTo("COMMITTED");
         assertThat(HttpHub.JSON.readTree(told.body()).get("completedTimestamp").asText()).isNotBlank();
         assertThat(told.source()).isEqualTo("Hub");
+        assertThat(told.date()).as("the hub's own Date: IMF-fixdate, two-digit day")
+                .matches("(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
         assertThat(told.fspiopUri()).isEqualTo("/transfers/" + p.id());
         assertThat(told.fspiopHttpMethod()).isEqualTo("PATCH");
     }

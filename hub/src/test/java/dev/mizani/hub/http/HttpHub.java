@@ -30,6 +30,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
@@ -61,8 +62,9 @@ final class HttpHub implements AutoCloseable {
     final ProjectionHandler projections;
     final QueryApi query;
 
+    /** {@code headers}: the first value of each, by lower-case name. */
     record Received(String method, String path, String body, String source, String destination, String date,
-                    String accept, String fspiopUri, String fspiopHttpMethod) {}
+                    String accept, String fspiopUri, String fspiopHttpMethod, Map<String, String> headers) {}
 
     /** A simulated DFSP: its name, its credential and what its callback server received. */
     record Dfsp(String name, String credential, List<Received> inbox, HttpServer server) {
@@ -137,7 +139,7 @@ final class HttpHub implements AutoCloseable {
             inbox.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
                     new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8),
                     h.getFirst("FSPIOP-Source"), h.getFirst("FSPIOP-Destination"), h.getFirst("Date"), h.getFirst("Accept"),
-                    h.getFirst("FSPIOP-URI"), h.getFirst("FSPIOP-HTTP-Method")));
+                    h.getFirst("FSPIOP-URI"), h.getFirst("FSPIOP-HTTP-Method"), firstValues(h)));
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         });
@@ -174,6 +176,12 @@ final class HttpHub implements AutoCloseable {
 
     private void endpoint(String name, String type, String url) throws Exception {
         expect(admin("POST", "/participants/" + name + "/endpoints", "{\"type\":\"" + type + "\",\"value\":\"" + url + "\"}"), 201);
+    }
+
+    private static Map<String, String> firstValues(com.sun.net.httpserver.Headers h) {
+        Map<String, String> first = new java.util.TreeMap<>();
+        h.forEach((name, values) -> first.put(name.toLowerCase(java.util.Locale.ROOT), values.getFirst()));
+        return first;
     }
 
     static HttpResponse<String> expect(HttpResponse<String> response, int status) {

@@ -92,7 +92,7 @@ final class SimDfsps {
         String condition = random.nextInt(50) == 0 ? "not-a-condition" : b64(sha256(preimage));
         preimages.put(id, preimage);
         PrepareTransfer body = new PrepareTransfer(id, payer, payee, amount, currency, "ilp-" + id, condition,
-                expiration, "");
+                expiration, "", null);
         body.setRequestHash(hash(body.toString()));
         if (send(id, body) != null) {
             prepared.put(id, body);
@@ -129,13 +129,13 @@ final class SimDfsps {
         int r = random.nextInt(100);
         SpecificRecord answer;
         if (r < 70) {
-            answer = new FulfilTransfer(id, payee, b64(preimages.get(id)), "", false);
+            answer = new FulfilTransfer(id, payee, b64(preimages.get(id)), "", false, null);
         } else if (r < 75) {
             byte[] wrong = new byte[32];
             random.nextBytes(wrong);
-            answer = new FulfilTransfer(id, payee, b64(wrong), "", false);
+            answer = new FulfilTransfer(id, payee, b64(wrong), "", false, null);
         } else if (r < 85) {
-            answer = new RejectTransfer(id, payee, 5100, "payee could not credit", "");
+            answer = new RejectTransfer(id, payee, 5100, "payee could not credit", "", null);
         } else if (r < 90) {
             answer = new AbortTransfer(id, payee, "");
         } else {
@@ -147,12 +147,12 @@ final class SimDfsps {
             schedule(sim.clock.now().plusMillis(2_500 + random.nextInt(2_000)), id, answer);
         }
         if (random.nextInt(20) == 0) {
-            SpecificRecord other = new RejectTransfer(id, payee, 5101, "changed mind", "");
+            SpecificRecord other = new RejectTransfer(id, payee, 5101, "changed mind", "", null);
             setHash(other);
             schedule(sim.clock.now().plusMillis(4_500 + random.nextInt(1_000)), id, other);
         }
         if (random.nextInt(30) == 0) {
-            SpecificRecord impostor = new FulfilTransfer(id, reserved.getPayerFsp(), b64(preimages.get(id)), "", false);
+            SpecificRecord impostor = new FulfilTransfer(id, reserved.getPayerFsp(), b64(preimages.get(id)), "", false, null);
             setHash(impostor);
             schedule(sim.clock.now().plusMillis(random.nextInt(1_000)), id, impostor);
         }

@@ -70,7 +70,7 @@ final class CoreDriver implements TransferDriver {
     @Override
     public void prepare(Flight f, String amount, String condition, Instant expiration) {
         send(f.id, new PrepareTransfer(f.id, names.get(f.payer), names.get(f.payee), amount, "USD", "AYIBgQAAAAAAAASw",
-                condition, expiration, "p-" + f.id));
+                condition, expiration, "p-" + f.id, null));
     }
 
     private void send(String transferId, SpecificRecord command) {
@@ -111,9 +111,9 @@ final class CoreDriver implements TransferDriver {
         f.answeredNs = System.nanoTime();
         flights.answersSent.increment();
         if (f.plan == Plan.REJECT) {
-            send(id, new RejectTransfer(id, names.get(f.payee), 5104, "Transaction request rejected", "r-" + id));
+            send(id, new RejectTransfer(id, names.get(f.payee), 5104, "Transaction request rejected", "r-" + id, null));
         } else {
-            send(id, new FulfilTransfer(id, names.get(f.payee), f.fulfilment, "f-" + id, false));
+            send(id, new FulfilTransfer(id, names.get(f.payee), f.fulfilment, "f-" + id, false, null));
         }
     }
 

@@ -53,6 +53,14 @@ public final class StateBytes {
             return i64(v.toEpochMilli());
         }
 
+        /** A length-prefixed byte string (not null). */
+        public Writer bytes(byte[] v) {
+            return io(() -> {
+                out.writeInt(v.length);
+                out.write(v);
+            });
+        }
+
         public byte[] bytes() {
             return bytes.toByteArray();
         }
@@ -101,6 +109,10 @@ public final class StateBytes {
 
         public Instant instant() {
             return Instant.ofEpochMilli(i64());
+        }
+
+        public byte[] bytes() {
+            return io(() -> in.readNBytes(in.readInt()));
         }
 
         private <T> T io(IoRead<T> read) {

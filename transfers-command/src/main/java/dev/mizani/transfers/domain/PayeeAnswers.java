@@ -35,20 +35,23 @@ final class PayeeAnswers {
                     true, c.requestHash()));
         }
         return List.of(new TransferCommitted(c.transferId(), terms.payerFsp(), terms.payeeFsp(), terms.amountMinor(),
-                terms.currency(), c.fulfilment(), c.hubTime(), c.requestHash(), c.payeeAskedForCommit()));
+                terms.currency(), c.fulfilment(), c.hubTime(), c.requestHash(), c.payeeAskedForCommit(), c.asReceived()));
     }
 
-    /** Reject or abort: the transfer ends with the payee's error and any reservation is released. */
+    /**
+     * Reject or abort: the transfer ends with the payee's error and any reservation is released. {@code asReceived}:
+     * the payee's request, forwarded to the payer (or null).
+     */
     static List<TransferEvent> end(String transferId, String source, String hash, Transfer state, int code,
-                                   String description, String what) {
+                                   String description, String what, AsReceived asReceived) {
         if (state instanceof Received r && r.terms().payeeFsp().equals(source)) {
-            return List.of(aborted(r.terms(), code, description, false, hash));
+            return List.of(aborted(r.terms(), code, description, false, hash, asReceived));
         }
         List<TransferEvent> early = screen(transferId, source, hash, state, what);
         if (early != null) {
             return early;
         }
-        return List.of(aborted(((Reserved) state).terms(), code, description, true, hash));
+        return List.of(aborted(((Reserved) state).terms(), code, description, true, hash, asReceived));
     }
 
     /**

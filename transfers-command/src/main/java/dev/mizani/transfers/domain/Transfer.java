@@ -13,7 +13,12 @@ public sealed interface Transfer {
 
     record PrepareFailed(String payerFsp, String requestHash, int errorCode, String errorDescription) implements Transfer {}
 
-    record Received(Terms terms) implements Transfer {}
+    /** {@code prepare}: the payer's request as received, kept until it is forwarded with the reservation (or null). */
+    record Received(Terms terms, AsReceived prepare) implements Transfer {
+        public Received(Terms terms) {
+            this(terms, null);
+        }
+    }
 
     record Reserved(Terms terms) implements Transfer {}
 

@@ -4,7 +4,8 @@ import java.time.Instant;
 
 /**
  * What can be asked of a transfer. {@link #hubTime()} is the hub's clock when the handler took the
- * command: every expiry judgement uses it, never a clock read in the domain.
+ * command: every expiry judgement uses it, never a clock read in the domain. A DFSP's request may carry itself
+ * {@link AsReceived} (null when not kept), for the events that forward it.
  */
 public sealed interface TransferCommand {
     String transferId();
@@ -13,8 +14,16 @@ public sealed interface TransferCommand {
 
     /** FSPIOP POST /transfers. {@code amount} is the FSPIOP string; {@code requestHash} the canonical body's SHA-256. */
     record PrepareTransfer(String transferId, String payerFsp, String payeeFsp, String amount, String currency,
-                           String ilpPacket, String condition, Instant expiration, String requestHash, Instant hubTime)
-            implements TransferCommand {}
+                           String ilpPacket, String condition, Instant expiration, String requestHash, Instant hubTime,
+                           AsReceived asReceived)
+            implements TransferCommand {
+        /** A prepare whose request is not kept for forwarding. */
+        public PrepareTransfer(String transferId, String payerFsp, String payeeFsp, String amount, String currency,
+                               String ilpPacket, String condition, Instant expiration, String requestHash, Instant hubTime) {
+            this(transferId, payerFsp, payeeFsp, amount, currency, ilpPacket, condition, expiration, requestHash, hubTime,
+                    null);
+        }
+    }
 
     /** The payer's position holds the amount (from PayerFundsReserved). */
     record AcknowledgeReservation(String transferId, Instant hubTime) implements TransferCommand {}
@@ -28,12 +37,22 @@ public sealed interface TransferCommand {
      * outcome ({@code payeeAskedForCommit}).
      */
     record FulfilTransfer(String transferId, String sourceFsp, String fulfilment, String requestHash, Instant hubTime,
-                          boolean payeeAskedForCommit)
-            implements TransferCommand {}
+                          boolean payeeAskedForCommit, AsReceived asReceived)
+            implements TransferCommand {
+        public FulfilTransfer(String transferId, String sourceFsp, String fulfilment, String requestHash, Instant hubTime,
+                              boolean payeeAskedForCommit) {
+            this(transferId, sourceFsp, fulfilment, requestHash, hubTime, payeeAskedForCommit, null);
+        }
+    }
 
     /** FSPIOP PUT /transfers/{ID}/error: the payee rejects with its error. */
     record RejectTransfer(String transferId, String sourceFsp, int errorCode, String errorDescription,
-                          String requestHash, Instant hubTime) implements TransferCommand {}
+                          String requestHash, Instant hubTime, AsReceived asReceived) implements TransferCommand {
+        public RejectTransfer(String transferId, String sourceFsp, int errorCode, String errorDescription,
+                              String requestHash, Instant hubTime) {
+            this(transferId, sourceFsp, errorCode, errorDescription, requestHash, hubTime, null);
+        }
+    }
 
     /** FSPIOP PUT /transfers/{ID} with transferState ABORTED. */
     record AbortTransfer(String transferId, String sourceFsp, String requestHash, Instant hubTime)

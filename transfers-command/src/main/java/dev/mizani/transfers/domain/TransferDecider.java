@@ -36,9 +36,9 @@ public final class TransferDecider implements Decider<TransferCommand, TransferE
                     : List.of();
             case FulfilTransfer c -> PayeeAnswers.fulfil(c, state);
             case RejectTransfer c -> PayeeAnswers.end(c.transferId(), c.sourceFsp(), c.requestHash(), state,
-                    c.errorCode(), c.errorDescription(), "reject");
+                    c.errorCode(), c.errorDescription(), "reject", c.asReceived());
             case AbortTransfer c -> PayeeAnswers.end(c.transferId(), c.sourceFsp(), c.requestHash(), state,
-                    GENERIC_PAYEE_ERROR.code(), GENERIC_PAYEE_ERROR.describe("payee aborted the transfer"), "abort");
+                    GENERIC_PAYEE_ERROR.code(), GENERIC_PAYEE_ERROR.describe("payee aborted the transfer"), "abort", null);
             case ExpireTransfer c -> expire(c, state);
         };
     }
@@ -65,7 +65,7 @@ public final class TransferDecider implements Decider<TransferCommand, TransferE
                     c.requestHash()));
             case PrepareValidation.Valid valid -> List.of(new TransferPrepareAccepted(c.transferId(), c.payerFsp(),
                     c.payeeFsp(), valid.amountMinor(), c.currency(), c.ilpPacket(), c.condition(), c.expiration(),
-                    c.requestHash()));
+                    c.requestHash(), c.asReceived()));
         };
     }
 
@@ -75,7 +75,7 @@ public final class TransferDecider implements Decider<TransferCommand, TransferE
                     ? List.of(expired(r.terms(), true))
                     : List.of(new TransferReserved(c.transferId(), r.terms().payerFsp(), r.terms().payeeFsp(),
                             r.terms().amountMinor(), r.terms().currency(), r.terms().ilpPacket(), r.terms().condition(),
-                            r.terms().expiration()));
+                            r.terms().expiration(), r.prepare()));
             case Aborted a -> a.reservationHeld() ? List.of() : List.of(lateRelease(a.terms()));
             case Expired e -> e.reservationHeld() ? List.of() : List.of(lateRelease(e.terms()));
             case Reserved r -> List.of();
@@ -109,8 +109,13 @@ public final class TransferDecider implements Decider<TransferCommand, TransferE
     }
 
     static TransferAborted aborted(Terms t, int code, String description, boolean reservationHeld, String hash) {
+        return aborted(t, code, description, reservationHeld, hash, null);
+    }
+
+    static TransferAborted aborted(Terms t, int code, String description, boolean reservationHeld, String hash,
+                                   AsReceived asReceived) {
         return new TransferAborted(t.transferId(), t.payerFsp(), t.payeeFsp(), t.amountMinor(), t.currency(), code,
-                description, reservationHeld, hash);
+                description, reservationHeld, hash, asReceived);
     }
 
     private static LateReservationReleased lateRelease(Terms t) {

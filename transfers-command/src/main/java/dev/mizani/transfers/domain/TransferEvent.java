@@ -12,23 +12,53 @@ public sealed interface TransferEvent {
 
     record TransferPrepareAccepted(String transferId, String payerFsp, String payeeFsp, long amountMinor,
                                    String currency, String ilpPacket, String condition, Instant expiration,
-                                   String requestHash) implements TransferEvent {}
+                                   String requestHash, AsReceived asReceived) implements TransferEvent {
+        public TransferPrepareAccepted(String transferId, String payerFsp, String payeeFsp, long amountMinor,
+                                       String currency, String ilpPacket, String condition, Instant expiration,
+                                       String requestHash) {
+            this(transferId, payerFsp, payeeFsp, amountMinor, currency, ilpPacket, condition, expiration, requestHash,
+                    null);
+        }
+    }
 
     record TransferPrepareRejected(String transferId, String payerFsp, String payeeFsp, int errorCode,
                                    String errorDescription, String requestHash) implements TransferEvent {}
 
-    /** Carries the prepare's terms, so the payee's forwarded prepare needs nothing else. */
+    /**
+     * Carries the prepare's terms, so the payee's forwarded prepare needs nothing else; and the payer's request
+     * {@link AsReceived}, when kept, which is forwarded instead.
+     */
     record TransferReserved(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency,
-                            String ilpPacket, String condition, Instant expiration) implements TransferEvent {}
+                            String ilpPacket, String condition, Instant expiration, AsReceived asReceived)
+            implements TransferEvent {
+        public TransferReserved(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency,
+                                String ilpPacket, String condition, Instant expiration) {
+            this(transferId, payerFsp, payeeFsp, amountMinor, currency, ilpPacket, condition, expiration, null);
+        }
+    }
 
     record TransferCommitted(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency,
-                             String fulfilment, Instant completedAt, String requestHash, boolean payeeAskedForCommit)
-            implements TransferEvent {}
+                             String fulfilment, Instant completedAt, String requestHash, boolean payeeAskedForCommit,
+                             AsReceived asReceived)
+            implements TransferEvent {
+        public TransferCommitted(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency,
+                                 String fulfilment, Instant completedAt, String requestHash, boolean payeeAskedForCommit) {
+            this(transferId, payerFsp, payeeFsp, amountMinor, currency, fulfilment, completedAt, requestHash,
+                    payeeAskedForCommit, null);
+        }
+    }
 
     /** Rejected by the payee, refused by the payer's position, or a wrong fulfilment. */
     record TransferAborted(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency,
-                           int errorCode, String errorDescription, boolean reservationHeld, String requestHash)
-            implements TransferEvent {}
+                           int errorCode, String errorDescription, boolean reservationHeld, String requestHash,
+                           AsReceived asReceived)
+            implements TransferEvent {
+        public TransferAborted(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency,
+                               int errorCode, String errorDescription, boolean reservationHeld, String requestHash) {
+            this(transferId, payerFsp, payeeFsp, amountMinor, currency, errorCode, errorDescription, reservationHeld,
+                    requestHash, null);
+        }
+    }
 
     record TransferExpired(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency,
                            boolean reservationHeld) implements TransferEvent {}

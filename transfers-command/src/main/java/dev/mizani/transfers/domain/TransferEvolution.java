@@ -16,7 +16,7 @@ final class TransferEvolution {
             case TransferPrepareAccepted e -> {
                 require(state instanceof Absent, state, e);
                 yield new Received(new Terms(e.transferId(), e.payerFsp(), e.payeeFsp(), e.amountMinor(), e.currency(),
-                        e.ilpPacket(), e.condition(), e.expiration(), e.requestHash()));
+                        e.ilpPacket(), e.condition(), e.expiration(), e.requestHash()), e.asReceived());
             }
             case TransferPrepareRejected e -> {
                 require(state instanceof Absent, state, e);

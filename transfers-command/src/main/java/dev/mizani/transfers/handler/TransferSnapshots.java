@@ -1,12 +1,14 @@
 package dev.mizani.transfers.handler;
 
 import dev.mizani.platform.eventstore.StateBytes;
+import dev.mizani.transfers.domain.AsReceived;
 import dev.mizani.transfers.domain.Transfer;
 import dev.mizani.transfers.domain.Transfer.Terms;
 
 /** Snapshot bytes of a transfer's state. */
 final class TransferSnapshots {
-    private static final int FORMAT = 1;
+    /** 2: a RECEIVED transfer keeps the payer's request as received (format 1 snapshots are replayed instead). */
+    private static final int FORMAT = 2;
 
     private TransferSnapshots() {}
 
@@ -16,7 +18,7 @@ final class TransferSnapshots {
             case Transfer.Absent a -> w.i8(0);
             case Transfer.PrepareFailed f -> w.i8(1).str(f.payerFsp()).str(f.requestHash()).i32(f.errorCode())
                     .str(f.errorDescription());
-            case Transfer.Received r -> terms(w.i8(2), r.terms());
+            case Transfer.Received r -> asReceived(terms(w.i8(2), r.terms()), r.prepare());
             case Transfer.Reserved r -> terms(w.i8(3), r.terms());
             case Transfer.Committed c -> terms(w.i8(4), c.terms()).str(c.fulfilHash());
             case Transfer.Aborted a -> terms(w.i8(5), a.terms()).i32(a.errorCode()).str(a.errorDescription())
@@ -31,7 +33,7 @@ final class TransferSnapshots {
         return switch (r.i8()) {
             case 0 -> new Transfer.Absent();
             case 1 -> new Transfer.PrepareFailed(r.str(), r.str(), r.i32(), r.str());
-            case 2 -> new Transfer.Received(terms(r));
+            case 2 -> new Transfer.Received(terms(r), asReceived(r));
             case 3 -> new Transfer.Reserved(terms(r));
             case 4 -> new Transfer.Committed(terms(r), r.str());
             case 5 -> new Transfer.Aborted(terms(r), r.i32(), r.str(), r.str(), r.bool());
@@ -43,6 +45,28 @@ final class TransferSnapshots {
     private static StateBytes.Writer terms(StateBytes.Writer w, Terms t) {
         return w.str(t.transferId()).str(t.payerFsp()).str(t.payeeFsp()).i64(t.amountMinor()).str(t.currency())
                 .str(t.ilpPacket()).str(t.condition()).instant(t.expiration()).str(t.prepareHash());
+    }
+
+    private static StateBytes.Writer asReceived(StateBytes.Writer w, AsReceived a) {
+        if (a == null) {
+            return w.bool(false);
+        }
+        w.bool(true).bytes(a.body()).i32(a.headers().size());
+        a.headers().forEach((name, value) -> w.str(name).str(value));
+        return w;
+    }
+
+    private static AsReceived asReceived(StateBytes.Reader r) {
+        if (!r.bool()) {
+            return null;
+        }
+        byte[] body = r.bytes();
+        int headers = r.i32();
+        java.util.Map<String, String> map = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < headers; i++) {
+            map.put(r.str(), r.str());
+        }
+        return new AsReceived(body, map);
     }
 
     private static Terms terms(StateBytes.Reader r) {

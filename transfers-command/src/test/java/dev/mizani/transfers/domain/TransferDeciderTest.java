@@ -122,6 +122,40 @@ class TransferDeciderTest {
         }
     }
 
+    /** A DFSP's request as received travels with the facts that forward it: prepare to reserved, fulfil, reject. */
+    @Nested
+    class AsReceivedRequests {
+        private final AsReceived prepared = new AsReceived("{\"transferId\":\"t1\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                java.util.Map.of("FSPIOP-Signature", "payer's"));
+        private final AsReceived answered = new AsReceived("{\"fulfilment\":\"f\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                java.util.Map.of("FSPIOP-Signature", "payee's"));
+
+        @Test
+        void thePrepareIsKeptUntilTheReservationForwardsItThenDropped() {
+            PrepareTransfer p = prepare("10.5");
+            var accepted = when(given(), new PrepareTransfer(p.transferId(), p.payerFsp(), p.payeeFsp(), p.amount(),
+                    p.currency(), p.ilpPacket(), p.condition(), p.expiration(), p.requestHash(), p.hubTime(), prepared));
+            assertThat(accepted).singleElement().isInstanceOfSatisfying(TransferPrepareAccepted.class,
+                    e -> assertThat(e.asReceived()).isEqualTo(prepared));
+            Transfer received = given((TransferEvent) accepted.getFirst());
+            assertThat(when(received, new AcknowledgeReservation("t1", NOW))).singleElement()
+                    .isInstanceOfSatisfying(TransferReserved.class, e -> assertThat(e.asReceived()).isEqualTo(prepared));
+            assertThat(given((TransferEvent) accepted.getFirst(), RESERVED)).isEqualTo(new Transfer.Reserved(
+                    ((Transfer.Received) received).terms()));
+        }
+
+        @Test
+        void theFulfilAndTheRejectionAreCarriedToTheEventsThatTellThePayer() {
+            Transfer reserved = given(ACCEPTED, RESERVED);
+            assertThat(when(reserved, new FulfilTransfer("t1", "payee", FULFILMENT, "h", NOW.plusSeconds(1), false, answered)))
+                    .singleElement().isInstanceOfSatisfying(TransferCommitted.class,
+                            e -> assertThat(e.asReceived()).isEqualTo(answered));
+            assertThat(when(reserved, new RejectTransfer("t1", "payee", 5104, "no", "h", NOW, answered)))
+                    .singleElement().isInstanceOfSatisfying(TransferAborted.class,
+                            e -> assertThat(e.asReceived()).isEqualTo(answered));
+        }
+    }
+
     @Nested
     class Reservation {
         @Test
