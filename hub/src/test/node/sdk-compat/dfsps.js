@@ -6,9 +6,13 @@
  * library chooses, and the ILP v1 helpers make the packet, the condition and the fulfilment, so the
  * gateway is checked against code this project did not write.
  *
+ * Both DFSPs sign every request with a body (JWS, the library's JwsSigner) and check the signature of every
+ * callback they receive with the library's JwsValidator: the payer's and payee's keys for what the hub forwards,
+ * the hub's key for what the hub says itself. The hub verifies what they send.
+ *
  * Protocol with the JUnit test that runs it (hub SdkCompatibilityTest):
- *   stdin  MIZANI_COMPAT_CONFIG in the environment: {"hub":"127.0.0.1:port","payer":{name,credential},
- *          "payee":{name,credential},"currency":"USD"}
+ *   stdin  MIZANI_COMPAT_CONFIG in the environment: {"hub":"127.0.0.1:port","hubName":"Hub","hubPublicKey":pem,
+ *          "payer":{name,credential,signingKey,publicKey},"payee":{...},"currency":"USD"}
  *   stdout "LISTENING <payerPort> <payeePort>" once both callback servers are up; the test registers them
  *          as the DFSPs' endpoints and writes one line to stdin to start; then one line per scenario,
  *          "PASS <name>" or "FAIL <name> <why>", and "DONE <passed> <failed>".
@@ -16,12 +20,33 @@
 const http = require('node:http');
 const crypto = require('node:crypto');
 const readline = require('node:readline');
-const { MojaloopRequests, Ilp, Logger } = require('@mojaloop/sdk-standard-components');
+const { MojaloopRequests, Ilp, Logger, Jws } = require('@mojaloop/sdk-standard-components');
 
 const config = JSON.parse(process.env.MIZANI_COMPAT_CONFIG);
 const TIMEOUT_MS = 20000;
 const logger = Logger.loggerFactory({ context: { app: 'mizani-sdk-compat' } });
 const ilp = Ilp.ilpFactory(Ilp.ILP_VERSIONS.v1, { secret: 'mizani-compat-payee-secret', logger });
+const validator = new Jws.validator({
+    logger,
+    validationKeys: {
+        [config.payer.name]: config.payer.publicKey,
+        [config.payee.name]: config.payee.publicKey,
+        [config.hubName]: config.hubPublicKey,
+    },
+});
+
+/** Whether a received callback's FSPIOP-Signature verifies, as a Mojaloop DFSP would check it; else why not. */
+function signatureOf(headers, body) {
+    if (!headers['fspiop-signature']) {
+        return 'unsigned';
+    }
+    try {
+        validator.validate({ headers, body });
+        return 'valid';
+    } catch (err) {
+        return `invalid: ${err.message}`;
+    }
+}
 
 /** One DFSP's callback server: every request it receives, and waiters for the ones still to come. */
 function callbackServer() {
@@ -32,7 +57,9 @@ function callbackServer() {
         req.setEncoding('utf8');
         req.on('data', (chunk) => { body += chunk; });
         req.on('end', () => {
-            const r = { method: req.method, path: req.url, headers: req.headers, body: body ? JSON.parse(body) : null };
+            const parsed = body ? JSON.parse(body) : null;
+            const r = { method: req.method, path: req.url, headers: req.headers, body: parsed,
+                signature: parsed ? signatureOf(req.headers, parsed) : 'no body' };
             received.push(r);
             res.writeHead(200);
             res.end();
@@ -65,7 +92,8 @@ function requests(dfsp) {
         dfspId: dfsp.name,
         peerEndpoint: config.hub,
         tls: { enabled: false },
-        jwsSign: false,
+        jwsSign: true,
+        jwsSigningKey: dfsp.signingKey,
         // FSPIOP v1.1 for the transfers resource (the library's default is 1.0, which the gateway accepts too)
         resourceVersions: { transfers: { contentVersion: '1.1', acceptVersion: '1' } },
         retryConfig: { retries: 0 },
@@ -127,6 +155,7 @@ async function main() {
         const forwarded = await payee.next('forwarded prepare', (r) => r.method === 'POST' && r.path === '/transfers'
             && r.body && r.body.transferId === transferId);
         check(forwarded.headers['fspiop-source'] === config.payer.name, `forwarded prepare from ${forwarded.headers['fspiop-source']}`);
+        check(forwarded.signature === 'valid', `the payer's signature on the forwarded prepare: ${forwarded.signature}`);
         check(forwarded.headers['fspiop-destination'] === config.payee.name, 'forwarded prepare not addressed to the payee');
         check(/^application\/vnd\.interoperability\.transfers\+json;version=1\.[01]$/.test(forwarded.headers['content-type']),
             `forwarded prepare has content-type ${forwarded.headers['content-type']}`);
@@ -145,6 +174,8 @@ async function main() {
             const committed = await payer.next('commit callback', isFor(t.transferId, 'PUT'));
             check(committed.body.transferState === 'COMMITTED', `payer told ${JSON.stringify(committed.body)}`);
             check(ilp.validateFulfil(committed.body.fulfilment, t.condition), 'the payer cannot validate the fulfilment it got');
+            check(committed.headers['fspiop-source'] === config.payee.name, `commit from ${committed.headers['fspiop-source']}`);
+            check(committed.signature === 'valid', `the payee's signature on the commit: ${committed.signature}`);
         },
         async reservedFulfilTellsThePayeeByPatch() {
             const t = await prepared('3');
@@ -153,7 +184,9 @@ async function main() {
             }, config.payer.name, bearer(config.payee));
             const told = await payee.next('PATCH to the payee', isFor(t.transferId, 'PATCH'));
             check(told.body.transferState === 'COMMITTED', `payee told ${JSON.stringify(told.body)}`);
-            await payer.next('commit callback', isFor(t.transferId, 'PUT'));
+            check(told.signature === 'valid', `the hub's signature on the PATCH: ${told.signature}`);
+            const committed = await payer.next('commit callback', isFor(t.transferId, 'PUT'));
+            check(committed.signature === 'valid', `the hub's signature on the commit: ${committed.signature}`);
         },
         async payeeRejectReachesThePayerWithItsCode() {
             const t = await prepared('1.5');
@@ -162,6 +195,37 @@ async function main() {
             }, config.payer.name, bearer(config.payee));
             const rejected = await payer.next('error callback', isFor(t.transferId, 'PUT', '/error'));
             check(rejected.body.errorInformation.errorCode === '5104', `payer told ${JSON.stringify(rejected.body)}`);
+            check(rejected.headers['fspiop-source'] === config.payee.name, `rejection from ${rejected.headers['fspiop-source']}`);
+            check(rejected.signature === 'valid', `the payee's signature on the rejection: ${rejected.signature}`);
+        },
+        async aPrepareWhoseBodyWasChangedAfterSigningIsRefusedWith3105() {
+            const terms = quotedTerms('1');
+            const signedBody = {
+                transferId: crypto.randomUUID(), payerFsp: config.payer.name, payeeFsp: config.payee.name,
+                amount: { amount: '1', currency: config.currency }, ilpPacket: terms.ilpPacket,
+                condition: terms.condition, expiration: new Date(Date.now() + 60000).toISOString(),
+            };
+            const headers = {
+                'content-type': 'application/vnd.interoperability.transfers+json;version=1.1',
+                accept: 'application/vnd.interoperability.transfers+json;version=1',
+                date: new Date().toUTCString(), 'fspiop-source': config.payer.name,
+                'fspiop-destination': config.payee.name, authorization: `Bearer ${config.payer.credential}`,
+            };
+            const options = { method: 'POST', uri: `http://${config.hub}/transfers`, headers, body: signedBody };
+            new Jws.signer({ logger, signingKey: config.payer.signingKey }).sign(options);
+            const changed = options.body.replace('"amount":"1"', '"amount":"100"');
+            const [host, port] = config.hub.split(':');
+            const answer = await new Promise((resolve, reject) => {
+                const req = http.request({ host, port, method: 'POST', path: '/transfers', headers }, (res) => {
+                    let text = '';
+                    res.on('data', (c) => { text += c; });
+                    res.on('end', () => resolve({ status: res.statusCode, body: text }));
+                });
+                req.on('error', reject);
+                req.end(changed);
+            });
+            check(answer.status === 400, `status ${answer.status}`);
+            check(JSON.parse(answer.body).errorInformation.errorCode === '3105', `body ${answer.body}`);
         },
         async getTransfersAnswersWithTheCommittedState() {
             const t = await prepared('2');
@@ -175,6 +239,7 @@ async function main() {
                 await asPayer.getTransfers(t.transferId, config.payee.name, bearer(config.payer));
                 const answer = await payer.next('GET answer', (r) => r.method === 'PUT'
                     && r.path.startsWith(`/transfers/${t.transferId}`), seen);
+                check(answer.signature === 'valid', `the hub's signature on the GET answer: ${answer.signature}`);
                 if (answer.body.transferState === 'COMMITTED' && answer.body.fulfilment === t.fulfilment) {
                     return;
                 }

@@ -10,9 +10,9 @@ import dev.mizani.gateway.participants.ParticipantCommands;
 import dev.mizani.gateway.participants.ParticipantsView;
 import dev.mizani.gateway.security.ParticipantGuard;
 import dev.mizani.gateway.security.RateLimits;
+import dev.mizani.gateway.transfers.TransferStates;
 import dev.mizani.gateway.transfers.TransfersGateway;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
-import dev.mizani.projections.ReadQueries;
 import dev.mizani.projections.SettlementWindows;
 import java.time.Clock;
 import javax.sql.DataSource;
@@ -38,7 +38,8 @@ public final class Gateway implements AutoCloseable {
                            CallbackNotifier.Settings callbacks,
                            java.util.Optional<dev.mizani.gateway.security.MutualTls> mutualTls,
                            TransfersGateway.Server transfersServer, int commandLingerMs, CredentialKey credentialKey,
-                           dev.mizani.gateway.fspiop.CompletedTimestampWindow completedWindow) {}
+                           dev.mizani.gateway.fspiop.CompletedTimestampWindow completedWindow,
+                           dev.mizani.gateway.security.Jws.Settings jws) {}
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     public final ParticipantsView participants;
@@ -63,10 +64,11 @@ public final class Gateway implements AutoCloseable {
             ParticipantGuard guard = new ParticipantGuard(participants, s.credentialKey(), new RateLimits(System::nanoTime),
                     s.rateLimitPerSecond(), s.rateLimitBurst());
             CallbackNotifier callbacks = started(new CallbackNotifier(bootstrap, registry, participants, clock,
-                    s.hubName(), s.callbacks(), s.mutualTls(), metrics));
+                    s.hubName(), s.callbacks(), s.mutualTls(), s.jws().signingKey(), metrics));
             transfers = started(new TransfersGateway(s.host(), s.transfersPort(), bootstrap, registry, guard, clock,
-                    s.sendTimeout(), new ReadQueries(readStore), callbacks, s.mutualTls(), s.transfersServer(),
-                    s.commandLingerMs(), s.completedWindow(), metrics, health, unavailable).start());
+                    s.sendTimeout(), new TransferStates(new EventStore(readStore), registry), callbacks, s.mutualTls(), s.transfersServer(),
+                    s.commandLingerMs(), s.completedWindow(), s.jws().verify() ? participants::jwsKey : null, s.hubName(),
+                    metrics, health, unavailable).start());
         } catch (RuntimeException e) {
             close(); // a port already taken, say: what did start stops
             throw e;

@@ -6,6 +6,7 @@ import dev.mizani.embedded.InfrastructureSettings;
 import dev.mizani.gateway.Gateway;
 import dev.mizani.gateway.callbacks.CallbackNotifier;
 import dev.mizani.gateway.fspiop.CompletedTimestampWindow;
+import dev.mizani.gateway.security.Jws;
 import dev.mizani.gateway.security.MutualTls;
 import dev.mizani.gateway.transfers.TransfersGateway;
 import dev.mizani.projections.ProjectionHandler;
@@ -15,6 +16,7 @@ import dev.mizani.platform.security.CredentialKey;
 import dev.mizani.platform.security.Credentials;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
 import dev.mizani.platform.commandloop.ProcessorHooks;
 import dev.mizani.platform.eventstore.Database;
 import dev.mizani.platform.health.Health;
@@ -27,6 +29,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Deque;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -170,7 +173,27 @@ public final class Main {
                         Duration.ofMillis(InfrastructureSettings.intOf(env, "MIZANI_COMPLETED_TIMESTAMP_AHEAD_MS",
                                 (int) CompletedTimestampWindow.MOJALOOP_DEFAULT.ahead().toMillis())),
                         Duration.ofSeconds(InfrastructureSettings.intOf(env, "MIZANI_COMPLETED_TIMESTAMP_BEHIND_S",
-                                (int) CompletedTimestampWindow.MOJALOOP_DEFAULT.behind().toSeconds()))));
+                                (int) CompletedTimestampWindow.MOJALOOP_DEFAULT.behind().toSeconds()))),
+                jwsSettings(env, settings));
+    }
+
+    /**
+     * FSPIOP signatures: MIZANI_JWS_SIGN=true signs what the hub says itself with the key at MIZANI_JWS_SIGNING_KEY
+     * (PKCS#8 PEM; default {data dir}/jws-signing-key.pem, generated on first use with its public half beside it as
+     * .pub, for the participants); MIZANI_JWS_VERIFY=true refuses participants' requests whose signature does not
+     * verify with the key registered for them (3105).
+     */
+    static Jws.Settings jwsSettings(Map<String, String> env, InfrastructureSettings settings) {
+        boolean sign = Boolean.parseBoolean(env.getOrDefault("MIZANI_JWS_SIGN", "false"));
+        boolean verify = Boolean.parseBoolean(env.getOrDefault("MIZANI_JWS_VERIFY", "false"));
+        Optional<PrivateKey> key = Optional.empty();
+        if (sign) {
+            Path file = Path.of(env.getOrDefault("MIZANI_JWS_SIGNING_KEY",
+                    settings.dataDir().resolve("jws-signing-key.pem").toString()));
+            key = Optional.of(Jws.signingKey(file));
+            log.info("signing the hub's own FSPIOP messages with {} (public key: {}.pub when generated here)", file, file);
+        }
+        return new Jws.Settings(key, verify);
     }
 
     private static TransfersGateway.Server transfersServer(String server) {

@@ -59,7 +59,7 @@ class ReadModelRedeliveryTest {
             participant(versions, a, new PayerFundsReserved(a, b, id, amount, "USD", position[payer], amount));
             transfer(versions, id, i % 8, new TransferReserved(id, a, b, amount, "USD", "ilp", "cond", T0.plusSeconds(60), null));
             if (i % 5 == 4) {
-                transfer(versions, id, i % 8, new TransferAborted(id, a, b, amount, "USD", 5104, "no", true, "r", null));
+                transfer(versions, id, i % 8, new TransferAborted(id, a, b, amount, "USD", 5104, "no", true, "r", null, false));
                 participant(versions, a, new PayerFundsReleased(a, id, amount, "USD", 0L));
             } else {
                 transfer(versions, id, i % 8, new TransferCommitted(id, a, b, amount, "USD", "ful", T0, "f", false, null));
@@ -68,7 +68,7 @@ class ReadModelRedeliveryTest {
                 participant(versions, a, new PayerFundsCommitted(a, id, amount, "USD", position[payer], 0L));
                 participant(versions, b, new PayeeFundsCommitted(b, id, amount, "USD", position[payee]));
             }
-            transfer(versions, id, i % 8, new TransferDuplicateReported(id, a, "COMMITTED"));
+            transfer(versions, id, i % 8, new TransferDuplicateReported(id, a, "COMMITTED", null, null));
         }
     }
 

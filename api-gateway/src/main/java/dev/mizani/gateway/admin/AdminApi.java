@@ -17,6 +17,7 @@ import dev.mizani.gateway.participants.ParticipantsView.Participant;
 import dev.mizani.platform.health.Health;
 import dev.mizani.platform.security.CredentialKey;
 import dev.mizani.platform.security.Credentials;
+import dev.mizani.platform.security.JwsKeys;
 import dev.mizani.platform.domain.FspiopError;
 import dev.mizani.schemas.participant.*;
 import io.helidon.http.HeaderNames;
@@ -110,6 +111,8 @@ public final class AdminApi implements AutoCloseable {
                 .put("/participants/{name}/credentials", guarded(this::registerCredential))
                 .get("/participants/{name}/rateLimit", guarded(this::rateLimit))
                 .put("/participants/{name}/rateLimit", guarded(this::setRateLimit))
+                .put("/participants/{name}/jwsPublicKey", guarded(this::setJwsPublicKey))
+                .get("/participants/{name}/jwsPublicKey", guarded(this::jwsPublicKey))
                 .get("/settlementWindows", guarded(this::settlementWindows))
                 .get("/settlementWindows/{id}", guarded(this::settlementWindow))
                 .post("/settlementWindows/{id}", guarded(this::closeSettlementWindow))
@@ -268,7 +271,8 @@ public final class AdminApi implements AutoCloseable {
 
     private Participant participant(ServerRequest req) {
         String name = req.path().pathParameters().get("name");
-        return view.participant(name).orElseThrow(() -> new Refusal(404, FspiopError.GENERIC_ID_NOT_FOUND,
+        // 400, not 404: central-ledger's answer, which Mojaloop's collections check
+        return view.participant(name).orElseThrow(() -> new Refusal(400, FspiopError.GENERIC_ID_NOT_FOUND,
                 "participant '" + AdminJson.printable(name) + "' is not registered"));
     }
 
@@ -357,7 +361,12 @@ public final class AdminApi implements AutoCloseable {
                 200, () -> AdminJson.participant(view.participant(p.name()).orElseThrow(), base(req)));
     }
 
-    /** The hub's own accounts (settlement, reconciliation) are implicit in Mizani; creating them changes nothing. */
+    /**
+     * The hub's own accounts, as Mojaloop's hub setup creates them: the hub is a participant (created on first use,
+     * as central-ledger has one from the start) and a currency added to it stands for both its
+     * HUB_MULTILATERAL_SETTLEMENT and HUB_RECONCILIATION accounts. A currency it holds already is 400, as
+     * central-ledger answers an account that exists.
+     */
     private void hubAccount(ServerRequest req, ServerResponse res) {
         String name = req.path().pathParameters().get("name");
         if (!name.equals(hubName)) {
@@ -369,15 +378,43 @@ public final class AdminApi implements AutoCloseable {
         if (!type.equals("HUB_MULTILATERAL_SETTLEMENT") && !type.equals("HUB_RECONCILIATION")) {
             throw invalid("The requested hub operator account type is not allowed.");
         }
-        ObjectNode hub = AdminJson.object().put("name", hubName).put("isActive", 1);
-        hub.putArray("accounts").addObject().put("ledgerAccountType", type).put("currency", currency).put("isActive", 1);
-        send(res, 201, hub);
+        Participant hub = hubParticipant();
+        if (hub.account(currency).isPresent()) {
+            throw new Refusal(400, FspiopError.GENERIC_CLIENT_ERROR, "Hub account has already been registered");
+        }
+        answer(res, submit(hubName, new AddCurrency(hubName, currency), () -> holds(hubName, q -> q.account(currency).isPresent())),
+                201, () -> hubAccounts(view.participant(hubName).orElseThrow()));
+    }
+
+    /** The hub's participant, created (and awaited) when it does not exist yet. */
+    private Participant hubParticipant() {
+        Optional<Participant> hub = view.participant(hubName);
+        if (hub.isPresent()) {
+            return hub.get();
+        }
+        Outcome created = submit(hubName, new CreateParticipant(hubName), () -> view.participant(hubName).isPresent());
+        return view.participant(hubName).orElseThrow(() -> new Refusal(503, FspiopError.SERVICE_UNAVAILABLE,
+                "the hub's participant is not created yet (" + created.getClass().getSimpleName() + "); retry"));
+    }
+
+    private static ArrayNode hubAccounts(Participant hub) {
+        ArrayNode list = AdminJson.array();
+        int id = 1;
+        for (Account a : hub.accounts()) {
+            for (String type : List.of("HUB_MULTILATERAL_SETTLEMENT", "HUB_RECONCILIATION")) {
+                ObjectNode account = list.addObject().put("id", id++).put("ledgerAccountType", type)
+                        .put("currency", a.currency()).put("isActive", 1);
+                account.set("value", AdminJson.amount(0, a.currency()));
+                account.set("reservedValue", AdminJson.amount(0, a.currency()));
+            }
+        }
+        return list;
     }
 
     // ---- endpoints ----
 
     private void addEndpoint(ServerRequest req, ServerResponse res) {
-        Participant p = participant(req);
+        Participant p = hubName.equals(req.path().pathParameters().get("name")) ? hubParticipant() : participant(req);
         JsonNode body = AdminJson.body(req);
         String type = AdminJson.text(body, "type");
         String value = AdminJson.text(body, "value");
@@ -467,6 +504,10 @@ public final class AdminApi implements AutoCloseable {
     }
 
     private void accounts(ServerRequest req, ServerResponse res) {
+        if (hubName.equals(req.path().pathParameters().get("name"))) {
+            send(res, 200, hubAccounts(hubParticipant()));
+            return;
+        }
         Participant p = participant(req);
         ArrayNode list = AdminJson.array();
         p.accounts().forEach(a -> AdminJson.accounts(a, p.active(), list));
@@ -588,6 +629,31 @@ public final class AdminApi implements AutoCloseable {
                 200, () -> AdminJson.rateLimit(view.participant(p.name()).orElseThrow()));
     }
 
+    /**
+     * Registers the RSA public key (PEM) this participant signs its FSPIOP requests with; with
+     * {@code MIZANI_JWS_VERIFY=true} the gateway refuses its requests whose signature does not verify with it (3105).
+     */
+    private void setJwsPublicKey(ServerRequest req, ServerResponse res) {
+        Participant p = participant(req);
+        String pem = AdminJson.pem(AdminJson.body(req), "publicKey");
+        if (!JwsKeys.isRsaPublicKey(pem)) {
+            throw invalid("publicKey must be an RSA public key of 2048 bits or more in PEM (BEGIN PUBLIC KEY)");
+        }
+        java.security.PublicKey key = JwsKeys.rsaPublicKey(pem);
+        answer(res, submit(p.name(), new SetJwsPublicKey(p.name(), pem), () -> key.equals(view.jwsKey(p.name()))),
+                200, () -> AdminJson.object().put("name", p.name()).put("publicKey", pem.strip()));
+    }
+
+    private void jwsPublicKey(ServerRequest req, ServerResponse res) {
+        Participant p = participant(req);
+        java.security.PublicKey key = view.jwsKey(p.name());
+        if (key == null) {
+            throw new Refusal(404, FspiopError.GENERIC_ID_NOT_FOUND, "no JWS public key is registered for " + p.name());
+        }
+        send(res, 200, AdminJson.object().put("name", p.name())
+                .put("publicKey", dev.mizani.gateway.security.Jws.pem("PUBLIC KEY", key.getEncoded()).strip()));
+    }
+
     private static String base(ServerRequest req) {
         return req.requestedUri().scheme() + "://" + req.requestedUri().authority();
     }
@@ -603,5 +669,10 @@ public final class AdminApi implements AutoCloseable {
 
     static RuntimeException invalidBody(String why) {
         return invalid(why);
+    }
+
+    /** A field whose syntax is wrong (as against a value the hub cannot take): 3101, as central-ledger answers it. */
+    static RuntimeException malformedBody(String why) {
+        return new Refusal(400, FspiopError.MALFORMED_SYNTAX, why);
     }
 }

@@ -83,8 +83,25 @@ final class AdminJson {
         return value;
     }
 
+    /** A required PEM block (printable lines) of at most 16 KiB. */
+    static String pem(JsonNode body, String field) {
+        JsonNode node = body.get(field);
+        if (node == null || !node.isTextual() || node.asText().isBlank()) {
+            throw AdminApi.invalidBody(field + " is required: a PEM text");
+        }
+        String value = node.asText();
+        if (value.length() > 16_384 || value.chars().anyMatch(c -> Character.isISOControl(c) && c != '\n' && c != '\r')) {
+            throw AdminApi.invalidBody(field + " must be a PEM text of at most 16 KiB");
+        }
+        return value;
+    }
+
     static String currency(JsonNode body, String field) {
         String currency = text(body, field);
+        if (!currency.matches("[A-Z]{3}")) {
+            // what central-ledger's schema check answers for a currency that is not three capital letters
+            throw AdminApi.malformedBody(field + " '" + printable(currency) + "' is not three capital letters");
+        }
         if (Currencies.scale(currency).isEmpty()) {
             throw AdminApi.invalidBody(field + " '" + printable(currency) + "' is not an ISO 4217 currency");
         }

@@ -2,6 +2,7 @@ package dev.mizani.gateway.callbacks;
 
 import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.gateway.participants.ParticipantsView;
+import dev.mizani.gateway.security.Jws;
 import dev.mizani.gateway.security.MutualTls;
 import dev.mizani.platform.http.LoopHttp;
 import dev.mizani.platform.kafka.KafkaClients;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,6 +88,8 @@ public final class CallbackNotifier implements AutoCloseable {
     private final ScheduledExecutorService retries;
     private final Map<String, LoopHttp.Origin> origins = new ConcurrentHashMap<>();
     private final String hubName;
+    /** The hub's JWS key: what the hub says itself is signed with it. Null: nothing is signed. */
+    private final PrivateKey signingKey;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Semaphore inFlight;
     private final Metrics.Counter delivered;
@@ -105,7 +109,9 @@ public final class CallbackNotifier implements AutoCloseable {
     private record Stamp(long second, String text) {}
 
     public CallbackNotifier(String bootstrap, CachedSchemaRegistry registry, ParticipantsView endpoints, Clock clock,
-                            String hubName, Settings settings, Optional<MutualTls> mutualTls, Metrics metrics) {
+                            String hubName, Settings settings, Optional<MutualTls> mutualTls,
+                            Optional<PrivateKey> signingKey, Metrics metrics) {
+        this.signingKey = signingKey.orElse(null);
         int inFlightMax = settings.inFlightMax();
         String outcomes = "mizani_callbacks_total";
         String outcomesHelp = "Callbacks that ended: delivered (answered 2xx) or dead_lettered (on callbacks.dlq)";
@@ -169,7 +175,8 @@ public final class CallbackNotifier implements AutoCloseable {
                 for (ConsumerRecord<String, byte[]> r : records) {
                     List<Callback> callbacks;
                     try {
-                        callbacks = TransferNotifications.callbacksFor(events.decode(r.value()).getPayload());
+                        TransferEventEnvelope event = events.decode(r.value());
+                        callbacks = TransferNotifications.callbacksFor(event.getPayload(), event.getMetadata().getRecordedAt());
                     } catch (RuntimeException e) {
                         log.warn("skipping unreadable transfer event {}/{}/{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
                         continue;
@@ -220,10 +227,19 @@ public final class CallbackNotifier implements AutoCloseable {
      * flight. False, and nothing sent, when the bound is reached.
      */
     public boolean submit(Callback c) {
+        return submit(c, () -> { });
+    }
+
+    /** As {@link #submit(Callback)}, running {@code first} (an answer to the request that asked) before it is sent. */
+    public boolean submit(Callback c, Runnable first) {
         if (!inFlight.tryAcquire()) {
             return false;
         }
-        deliver(c).whenComplete((v, e) -> inFlight.release());
+        try {
+            first.run();
+        } finally {
+            deliver(c).whenComplete((v, e) -> inFlight.release());
+        }
         return true;
     }
 
@@ -234,16 +250,42 @@ public final class CallbackNotifier implements AutoCloseable {
             deadLetter(c, "participant " + c.participant() + " has no " + c.endpointType() + " endpoint");
             return CompletableFuture.completedFuture(null);
         }
+        Outgoing out;
+        try {
+            out = outgoing(c);
+        } catch (RuntimeException e) {
+            deadLetter(c, "cannot make the request: " + e);
+            return CompletableFuture.completedFuture(null);
+        }
         if (loop != null && url.get().regionMatches(true, 0, "http://", 0, 7)) {
             CompletableFuture<Void> done = new CompletableFuture<>();
-            attempt(c, url.get(), 1, done);
+            attempt(c, out, url.get(), 1, done);
             return done;
         }
-        return CompletableFuture.runAsync(() -> deliverBlocking(c, url.get()), executor);
+        return CompletableFuture.runAsync(() -> deliverBlocking(c, out, url.get()), executor);
+    }
+
+    /** A callback's headers and body as every attempt sends them. */
+    private record Outgoing(Map<String, String> headers, byte[] body) {}
+
+    /**
+     * What is sent: a forwarded request as received; what the hub says itself, with the hub as its source and, when
+     * the hub has a JWS key, signed over its body in the form Mojaloop's validators check (keys sorted, no spaces).
+     */
+    private Outgoing outgoing(Callback c) {
+        if (signingKey == null || c.asReceived() != null) {
+            return new Outgoing(c.headers(CONTENT_TYPE, hubName, date()), c.bodyBytes());
+        }
+        Callback own = c.from() == null ? c : new Callback(c.participant(), c.endpointType(), c.method(), c.transferId(),
+                c.body());
+        byte[] body = Jws.canonical(own.bodyBytes());
+        Map<String, String> headers = own.headers(CONTENT_TYPE, hubName, date());
+        headers.put("FSPIOP-Signature", Jws.sign(signingKey, headers, body));
+        return new Outgoing(headers, body);
     }
 
     /** One attempt through the selector client; its answer schedules the next attempt or ends the callback. */
-    private void attempt(Callback c, String url, int attempt, CompletableFuture<Void> done) {
+    private void attempt(Callback c, Outgoing out, String url, int attempt, CompletableFuture<Void> done) {
         String authority;
         LoopHttp.Origin origin;
         String target;
@@ -262,7 +304,7 @@ public final class CallbackNotifier implements AutoCloseable {
                     + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
             // no Accept: a callback expects no body back, as a Mojaloop switch sends them
             StringBuilder head = new StringBuilder(256);
-            c.headers(CONTENT_TYPE, hubName, date()).forEach((name, value) -> head.append(header(name, value)));
+            out.headers().forEach((name, value) -> head.append(header(name, value)));
             headers = head.toString();
         } catch (RuntimeException e) {
             // a malformed URL, an unknown host, a name with a line break: the endpoint's fault, not worth a retry
@@ -272,7 +314,7 @@ public final class CallbackNotifier implements AutoCloseable {
             });
             return;
         }
-        loop.send(origin, c.method(), target, headers, c.bodyBytes(), (status, body, failure) -> {
+        loop.send(origin, c.method(), target, headers, out.body(), (status, body, failure) -> {
             if (status / 100 == 2) {
                 delivered.inc();
                 done.complete(null);
@@ -285,7 +327,7 @@ public final class CallbackNotifier implements AutoCloseable {
             // off the loop thread: a dead letter is a Kafka send, which may block on metadata
             if (attempt < attemptsMax) {
                 retried.inc();
-                retries.schedule(() -> attempt(c, url, attempt + 1, done), backoff.toMillis() << (attempt - 1),
+                retries.schedule(() -> attempt(c, out, url, attempt + 1, done), backoff.toMillis() << (attempt - 1),
                         TimeUnit.MILLISECONDS);
             } else {
                 retries.execute(() -> {
@@ -314,12 +356,12 @@ public final class CallbackNotifier implements AutoCloseable {
         return d.text();
     }
 
-    private void deliverBlocking(Callback c, String url) {
+    private void deliverBlocking(Callback c, Outgoing out, String url) {
         String reason = "no attempt";
         for (int attempt = 1; attempt <= attemptsMax; attempt++) {
             var request = http.method(Method.create(c.method())).uri(url);
-            c.headers(CONTENT_TYPE, hubName, date()).forEach((name, value) -> request.header(HeaderNames.create(name), value));
-            try (HttpClientResponse response = request.submit(c.bodyBytes())) {
+            out.headers().forEach((name, value) -> request.header(HeaderNames.create(name), value));
+            try (HttpClientResponse response = request.submit(out.body())) {
                 int status = response.status().code();
                 if (status / 100 == 2) {
                     delivered.inc();

@@ -30,11 +30,16 @@ public final class TransferNotifications {
     private TransferNotifications() {}
 
     public static List<Callback> callbacksFor(Object event) {
+        return callbacksFor(event, null);
+    }
+
+    /** @param recordedAt when the event was decided: the completedTimestamp of a PATCH that tells an abort */
+    public static List<Callback> callbacksFor(Object event, java.time.Instant recordedAt) {
         return switch (event) {
             case TransferReserved e -> List.of(new Callback(e.getPayeeFsp(), Callback.POST, "POST", e.getTransferId(),
                     prepare(e), e.getPayerFsp(), e.getAsReceived()));
             case TransferCommitted e -> committed(e);
-            case TransferAborted e -> aborted(e);
+            case TransferAborted e -> aborted(e, recordedAt);
             case TransferExpired e -> toPayerAndForwardedPayee(e.getPayerFsp(), e.getPayeeFsp(), e.getReservationHeld(),
                     e.getTransferId(), error(FspiopError.TRANSFER_EXPIRED.code(), FspiopError.TRANSFER_EXPIRED.describe(
                             "transfer " + e.getTransferId() + " expired")));
@@ -46,8 +51,7 @@ public final class TransferNotifications {
                 // A resend of a finished transfer is answered with its state (FSPIOP 6.7.5); one in progress
                 // gets the final callback when it finishes.
                 case "COMMITTED", "ABORTED", "EXPIRED" -> List.of(new Callback(e.getSourceFsp(), Callback.PUT, "PUT",
-                        e.getTransferId(), JSON.createObjectNode().put("transferState",
-                        e.getState().equals("EXPIRED") ? "ABORTED" : e.getState()).toString()));
+                        e.getTransferId(), duplicate(e)));
                 default -> List.of();
             };
             default -> List.of();
@@ -55,30 +59,53 @@ public final class TransferNotifications {
     }
 
     /**
-     * The answer to {@code GET /transfers/{ID}} from one of the transfer's parties, from the read store: its
-     * state (with the fulfilment once committed) on PUT /transfers/{ID}, or 3208 on the error endpoint when the
-     * transfer is unknown or the asker is not a party to it (so nothing is revealed about others' transfers).
+     * The answer to {@code GET /transfers/{ID}} from one of the transfer's parties, from the transfer's own stream:
+     * its state on PUT /transfers/{ID} (with the fulfilment and completedTimestamp once committed, and, once aborted,
+     * the cause as central-ledger reports it: an extension {@code cause} of {@code "<code>: <description>"}), or
+     * 3208 on the error endpoint when the transfer is unknown or the asker is not a party to it (so nothing is
+     * revealed about others' transfers).
      */
-    public static Callback lookup(String asker, String transferId, java.util.Optional<dev.mizani.projections.ReadQueries.TransferView> found) {
+    public static Callback lookup(String asker, String transferId,
+                                  java.util.Optional<dev.mizani.gateway.transfers.TransferStates.State> found) {
         if (found.isEmpty() || !(found.get().payerFsp().equals(asker) || found.get().payeeFsp().equals(asker))) {
             return new Callback(asker, Callback.ERROR, "PUT", transferId, error(FspiopError.TRANSFER_ID_NOT_FOUND.code(),
                     FspiopError.TRANSFER_ID_NOT_FOUND.describe("no transfer " + transferId + " of " + asker)));
         }
         var t = found.get();
         ObjectNode body = JSON.createObjectNode();
-        if (t.committedAt() != null) {
-            body.put("fulfilment", t.fulfilment()).put("completedTimestamp", FSPIOP_TIME.format(t.committedAt()));
-        } else if (t.abortedAt() != null) {
-            body.put("completedTimestamp", FSPIOP_TIME.format(t.abortedAt()));
+        if (t.fulfilment() != null) {
+            body.put("fulfilment", t.fulfilment());
+        }
+        if (t.completedAt() != null) {
+            body.put("completedTimestamp", FSPIOP_TIME.format(t.completedAt()));
         }
         body.put("transferState", t.state());
+        if (t.errorCode() != null) {
+            body.putObject("extensionList").putArray("extension").addObject().put("key", "cause")
+                    .put("value", t.errorCode() + ": " + t.errorDescription());
+        }
         return new Callback(asker, Callback.PUT, "PUT", transferId, body.toString());
     }
 
-    /** As any end; a payee's rejection reaches the payer as the payee sent it, when kept. */
-    private static List<Callback> aborted(TransferAborted e) {
+    /**
+     * As any end; a payee's rejection reaches the payer as the payee sent it, when kept; and a payee whose RESERVED
+     * answer ended the transfer (a wrong fulfilment) is told by PATCH with ABORTED and the cause, as central-ledger
+     * does.
+     */
+    private static List<Callback> aborted(TransferAborted e, java.time.Instant recordedAt) {
+        String error = error(e.getErrorCode(), e.getErrorDescription());
+        if (e.getPayeeAskedForCommit()) {
+            ObjectNode patch = JSON.createObjectNode();
+            if (recordedAt != null) {
+                patch.put("completedTimestamp", FSPIOP_TIME.format(recordedAt));
+            }
+            patch.put("transferState", "ABORTED").putObject("extensionList").putArray("extension").addObject()
+                    .put("key", "cause").put("value", e.getErrorCode() + ": " + e.getErrorDescription());
+            return List.of(new Callback(e.getPayerFsp(), Callback.ERROR, "PUT", e.getTransferId(), error),
+                    new Callback(e.getPayeeFsp(), Callback.PUT, "PATCH", e.getTransferId(), patch.toString()));
+        }
         List<Callback> callbacks = toPayerAndForwardedPayee(e.getPayerFsp(), e.getPayeeFsp(), e.getReservationHeld(),
-                e.getTransferId(), error(e.getErrorCode(), e.getErrorDescription()));
+                e.getTransferId(), error);
         if (e.getAsReceived() == null) {
             return callbacks;
         }
@@ -112,6 +139,18 @@ public final class TransferNotifications {
         }
         return List.of(toPayer, new Callback(e.getPayeeFsp(), Callback.PUT, "PATCH", e.getTransferId(),
                 JSON.createObjectNode().put("completedTimestamp", completed).put("transferState", "COMMITTED").toString()));
+    }
+
+    /** A finished transfer's state again; a committed one's with its fulfilment and completion time, when kept. */
+    private static String duplicate(TransferDuplicateReported e) {
+        ObjectNode body = JSON.createObjectNode();
+        if (e.getFulfilment() != null) {
+            body.put("fulfilment", e.getFulfilment());
+        }
+        if (e.getCompletedAt() != null) {
+            body.put("completedTimestamp", FSPIOP_TIME.format(e.getCompletedAt()));
+        }
+        return body.put("transferState", e.getState().equals("EXPIRED") ? "ABORTED" : e.getState()).toString();
     }
 
     private static String prepare(TransferReserved e) {

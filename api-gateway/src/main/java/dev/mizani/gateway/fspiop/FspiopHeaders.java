@@ -88,6 +88,11 @@ public final class FspiopHeaders {
         return headers.get("FSPIOP-Source");
     }
 
+    /** A header's first value by name, case-insensitively, or null. */
+    public String header(String name) {
+        return headers.get(name);
+    }
+
     /** The headers a forwarded request keeps as its sender sent them (a signature may cover any of them). */
     public static final List<String> FORWARDED = List.of("Content-Type", "Date", "FSPIOP-Source", "FSPIOP-Destination",
             "FSPIOP-Signature", "FSPIOP-URI", "FSPIOP-HTTP-Method", "FSPIOP-Encryption");

@@ -114,7 +114,10 @@ public final class TransferBodies {
     static final Pattern TRANSFER_STATE = Pattern.compile("^(RECEIVED|RESERVED|COMMITTED|ABORTED)$");
     private static final Predicate<String> TRANSFER_STATE_FORMAT = TRANSFER_STATE.asMatchPredicate();
 
-    /** PUT /transfers/{ID}: COMMITTED (or RESERVED) needs the fulfilment; ABORTED ends the transfer. */
+    /**
+     * PUT /transfers/{ID}: COMMITTED (or RESERVED) with the fulfilment ("" when it has none, which the transfer
+     * answers by aborting); ABORTED ends the transfer.
+     */
     public static Parsed<AnswerRequest> answer(byte[] body) {
         try {
             JsonNode root = object(body, Set.of("fulfilment", "completedTimestamp", "transferState", "extensionList"));
@@ -126,10 +129,11 @@ public final class TransferBodies {
             extensions(root);
             String hash = CanonicalJson.sha256Hex(root);
             return switch (state) {
+                // without a fulfilment the answer is taken and the transfer aborted (3100), as Mojaloop does
                 case "COMMITTED", "RESERVED" -> new Valid<>(new AnswerRequest.Fulfil(
-                        string(root, "fulfilment", "fulfilment", FspiopFormats::isSha256Base64Url, 43,
-                                "a 43-character base64url fulfilment"), hash,
-                        state.equals("RESERVED"), completed));
+                        root.hasNonNull("fulfilment") ? string(root, "fulfilment", "fulfilment",
+                                FspiopFormats::isSha256Base64Url, 43, "a 43-character base64url fulfilment") : "",
+                        hash, state.equals("RESERVED"), completed));
                 case "ABORTED" -> new Valid<>(new AnswerRequest.Abort(hash));
                 default -> throw new Invalid(400, GENERIC_VALIDATION_ERROR,
                         "transferState RECEIVED is not an answer; send COMMITTED, RESERVED or ABORTED");

@@ -2,6 +2,7 @@ package dev.mizani.gateway.participants;
 
 import dev.mizani.platform.eventstore.EventStore;
 import dev.mizani.platform.kafka.TopicFollower;
+import dev.mizani.platform.security.JwsKeys;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.participant.*;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
@@ -55,6 +56,7 @@ public final class ParticipantsView implements AutoCloseable {
     private final Map<String, Participant> participants = new ConcurrentHashMap<>();
     /** Credential hash to participant name: who a presented credential belongs to. */
     private final Map<String, String> credentials = new ConcurrentHashMap<>();
+    private final Map<String, java.security.PublicKey> jwsKeys = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Object>> awaited = new ConcurrentHashMap<>();
     private final EventWireCodec<ParticipantEventEnvelope> events;
     private final TopicFollower follower;
@@ -200,6 +202,7 @@ public final class ParticipantsView implements AutoCloseable {
                 credentials.values().removeIf(e.getParticipant()::equals);
                 credentials.put(e.getCredentialSha256(), e.getParticipant());
             }
+            case JwsPublicKeySet e -> jwsKeys.put(e.getParticipant(), JwsKeys.rsaPublicKey(e.getPublicKeyPem()));
             case RateLimitSet e -> change(e.getParticipant(), p -> new Participant(p.name(), p.active(), p.createdAt(),
                     p.accounts(), p.endpoints(), p.fundsTransferIds(), p.fundsOutPending(), e.getRequestsPerSecond(),
                     e.getBurst()));
@@ -258,6 +261,11 @@ public final class ParticipantsView implements AutoCloseable {
         List<T> copy = new ArrayList<>(list);
         copy.add(item);
         return List.copyOf(copy);
+    }
+
+    /** The key the participant's FSPIOP signatures verify with, or null when none is registered. */
+    public java.security.PublicKey jwsKey(String participant) {
+        return jwsKeys.get(participant);
     }
 
     @Override

@@ -13,13 +13,13 @@ import dev.mizani.gateway.fspiop.FspiopRejection;
 import dev.mizani.gateway.fspiop.PrepareRequest;
 import dev.mizani.gateway.fspiop.ProtocolErrors;
 import dev.mizani.gateway.fspiop.TransferBodies;
+import dev.mizani.gateway.security.Jws;
 import dev.mizani.gateway.security.MutualTls;
 import dev.mizani.gateway.security.ParticipantGuard;
 import dev.mizani.platform.domain.FspiopError;
 import dev.mizani.platform.http.LoopServer;
 import dev.mizani.platform.http.LoopServer.Reply;
 import dev.mizani.platform.kafka.KafkaClients;
-import dev.mizani.projections.ReadQueries;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.common.CommandMetadata;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
@@ -39,6 +39,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -53,6 +54,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -99,10 +101,14 @@ public final class TransfersGateway implements AutoCloseable {
     private final WebServer helidon;
     private final LoopServer loop;
     private final ParticipantGuard guard;
-    private final ReadQueries reads;
+    private final TransferStates states;
     private final CallbackNotifier callbacks;
     private final Answers answers;
     private final CompletedTimestampWindow completedWindow;
+    /** The hub's own participant name: never a party to a transfer. */
+    private final String hubName;
+    /** The participants' signature keys when the gateway verifies FSPIOP signatures, else null. */
+    private final Function<String, PublicKey> jwsKeys;
     private final String scheme;
     private final Health health;
     private final Supplier<String> unavailable;
@@ -128,11 +134,13 @@ public final class TransfersGateway implements AutoCloseable {
      * @param metrics         where the answers are counted, by route and status
      */
     public TransfersGateway(String host, int port, String bootstrap, CachedSchemaRegistry registry, ParticipantGuard guard,
-                            Clock clock, Duration sendTimeout, ReadQueries reads, CallbackNotifier callbacks,
+                            Clock clock, Duration sendTimeout, TransferStates states, CallbackNotifier callbacks,
                             Optional<MutualTls> mutualTls, Server server, int commandLingerMs,
-                            CompletedTimestampWindow completedWindow, Metrics metrics,
-                            Health health, Supplier<String> unavailable) {
+                            CompletedTimestampWindow completedWindow, Function<String, PublicKey> jwsKeys, String hubName,
+                            Metrics metrics, Health health, Supplier<String> unavailable) {
         this.answers = new Answers(metrics);
+        this.hubName = hubName;
+        this.jwsKeys = jwsKeys;
         this.completedWindow = completedWindow;
         this.health = health;
         this.unavailable = unavailable;
@@ -141,7 +149,7 @@ public final class TransfersGateway implements AutoCloseable {
         }
         this.scheme = mutualTls.isPresent() ? "https" : "http";
         this.guard = guard;
-        this.reads = reads;
+        this.states = states;
         this.callbacks = callbacks;
         this.commands = new AvroWireCodec<>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_COMMANDS),
                 TransferCommandEnvelope.getClassSchema());
@@ -176,7 +184,7 @@ public final class TransfersGateway implements AutoCloseable {
                         .post("/transfers", (req, res) -> helidon(req, res, this::prepare, Answers.PREPARE))
                         .put("/transfers/{id}/error", (req, res) -> helidon(req, res, this::error, Answers.ERROR))
                         .put("/transfers/{id}", (req, res) -> helidon(req, res, this::answer, Answers.ANSWER))
-                        .get("/transfers/{id}", (req, res) -> write(res, answers.count(Answers.LOOKUP, lookup(call(req)))))
+                        .get("/transfers/{id}", (req, res) -> lookup(call(req), reply -> write(res, answers.count(Answers.LOOKUP, reply))))
                         .get("/openapi.yaml", (req, res) -> write(res, answers.count(Answers.OTHER, OPENAPI)))
                         .get("/health", (req, res) -> write(res, answers.count(Answers.OTHER, health())))
                         .error(RuntimeException.class, (req, res, e) -> {
@@ -229,6 +237,9 @@ public final class TransfersGateway implements AutoCloseable {
                 if (!p.payerFsp().equals(headers.source())) {
                     reply.accept(reject(FspiopRejection.badRequest(FspiopError.GENERIC_VALIDATION_ERROR,
                             "FSPIOP-Source " + headers.source() + " is not the payer " + p.payerFsp())));
+                } else if (p.payeeFsp().equals(hubName)) {
+                    reply.accept(reject(FspiopRejection.badRequest(FspiopError.GENERIC_VALIDATION_ERROR,
+                            "the hub " + hubName + " is not a payee")));
                 } else if (headers.destination() != null && !headers.destination().equals(p.payeeFsp())) {
                     reply.accept(reject(FspiopRejection.badRequest(FspiopError.GENERIC_VALIDATION_ERROR,
                             "FSPIOP-Destination " + headers.destination() + " is not the payee " + p.payeeFsp())));
@@ -242,30 +253,32 @@ public final class TransfersGateway implements AutoCloseable {
     }
 
     /**
-     * GET /transfers/{ID}: 202, then the transfer's state as the read store holds it, as a callback to the
-     * asker, who must be its payer or payee. The read store follows the events within milliseconds, so a
-     * transfer prepared an instant ago may not be found yet (3208), as FSPIOP allows. Blocks on the read store.
+     * GET /transfers/{ID}: the transfer's state as its own stream holds it (the command side's decisions, never
+     * behind a callback already sent), as a callback to the asker, who must be its payer or payee. The 202 is
+     * handed to the server before the callback is submitted, so it goes out first. Blocks on the event store.
      */
-    private Reply lookup(Call call) {
+    private void lookup(Call call, Consumer<Reply> reply) {
         FspiopHeaders headers = FspiopHeaders.of(call.headers());
         Reply refused = refused(call, headers, false);
         if (refused != null) {
-            return refused;
+            reply.accept(refused);
+            return;
         }
         if (!FspiopFormats.isTransferId(call.id())) {
-            return BAD_ID;
+            reply.accept(BAD_ID);
+            return;
         }
         Callback answer;
         try {
-            answer = TransferNotifications.lookup(headers.source(), call.id(), reads.transfer(call.id()));
+            answer = TransferNotifications.lookup(headers.source(), call.id(), states.of(call.id()));
         } catch (java.sql.SQLException e) {
-            log.warn("read store unavailable for GET /transfers/{}: {}", call.id(), e.toString());
-            return reject(new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, "the hub cannot read transfers now; retry"));
+            log.warn("event store unavailable for GET /transfers/{}: {}", call.id(), e.toString());
+            reply.accept(reject(new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, "the hub cannot read transfers now; retry")));
+            return;
         }
-        if (!callbacks.submit(answer)) {
-            return reject(new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, "too many callbacks in flight; retry"));
+        if (!callbacks.submit(answer, () -> reply.accept(ACCEPTED))) {
+            reply.accept(reject(new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, "too many callbacks in flight; retry")));
         }
-        return ACCEPTED;
     }
 
     private void answer(Call call, Consumer<Reply> reply) {
@@ -312,7 +325,8 @@ public final class TransfersGateway implements AutoCloseable {
                     // the payee's COMMITTED answer is forwarded to the payer as it came; a RESERVED one is not (the
                     // payer is told COMMITTED, in the hub's words)
                     case AnswerRequest.Fulfil f -> new FulfilTransfer(id, source, f.fulfilment(), f.requestHash(),
-                            f.payeeAskedForCommit(), f.payeeAskedForCommit() ? null : asReceived(call, headers));
+                            f.payeeAskedForCommit(), f.payeeAskedForCommit() ? null : asReceived(call, headers),
+                            headers.destination());
                     case AnswerRequest.Abort a -> new AbortTransfer(id, source, a.requestHash());
                     case AnswerRequest.Reject r -> new RejectTransfer(id, source, r.errorCode(), r.errorDescription(),
                             r.requestHash(), asReceived(call, headers));
@@ -326,13 +340,22 @@ public final class TransfersGateway implements AutoCloseable {
         return new RequestAsReceived(ByteBuffer.wrap(call.body()), headers.forwarded());
     }
 
-    /** Headers well-formed, caller authenticated as FSPIOP-Source and within its rate; else the refusal, else null. */
+    /**
+     * Headers well-formed, caller authenticated as FSPIOP-Source and within its rate, and (when the hub verifies
+     * signatures) a request with a body signed by it; else the refusal, else null.
+     */
     private Reply refused(Call call, FspiopHeaders headers, boolean hasBody) {
         var bad = headers.check(hasBody);
         if (bad.isPresent()) {
             return reject(bad.get());
         }
         var refusal = guard.admit(headers.source(), call.authorization(), call.certified());
+        if (refusal.isEmpty() && hasBody && jwsKeys != null) {
+            var invalid = Jws.verify(headers::header, call.body(), jwsKeys);
+            if (invalid.isPresent()) {
+                return reject(FspiopRejection.badRequest(FspiopError.INVALID_SIGNATURE, invalid.get().reason()));
+            }
+        }
         if (refusal.isPresent()) {
             long retryAfter = refusal.get().retryAfterSeconds();
             Reply r = reject(refusal.get().rejection());
@@ -391,7 +414,7 @@ public final class TransfersGateway implements AutoCloseable {
 
     // --- the selector server (plain HTTP)
 
-    /** Routes on the loop thread; only GET, which reads the read store, moves to a virtual thread. */
+    /** Routes on the loop thread; only GET, which reads the event store, moves to a virtual thread. */
     private void route(LoopServer.Request r, LoopServer.Exchange x) {
         String path = r.path();
         String method = r.method();
@@ -409,7 +432,7 @@ public final class TransfersGateway implements AutoCloseable {
             }
             if (slash < 0 && method.equals("GET")) {
                 Call call = call(r, rest);
-                Thread.ofVirtual().name("transfer-lookup").start(() -> x.reply(answers.count(Answers.LOOKUP, lookup(call))));
+                Thread.ofVirtual().name("transfer-lookup").start(() -> lookup(call, reply -> x.reply(answers.count(Answers.LOOKUP, reply))));
                 return;
             }
             if (slash > 0 && rest.substring(slash).equals("/error") && method.equals("PUT")) {

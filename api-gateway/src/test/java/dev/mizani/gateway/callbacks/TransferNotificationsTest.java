@@ -59,14 +59,33 @@ class TransferNotificationsTest {
     @Test
     void aTransferThatNeverReachedThePayeeEndsWithThePayerOnly() {
         assertThat(TransferNotifications.callbacksFor(new TransferAborted("t1", "payer", "payee", 1L, "USD", 4200,
-                "Payer limit error", false, null, null))).singleElement().satisfies(c -> {
+                "Payer limit error", false, null, null, false))).singleElement().satisfies(c -> {
                     assertThat(c.participant()).isEqualTo("payer");
                     assertThat(c.body()).contains("\"errorCode\":\"4200\"");
                 });
         assertThat(TransferNotifications.callbacksFor(new TransferExpired("t1", "payer", "payee", 1L, "USD", false)))
                 .extracting(Callback::participant).containsExactly("payer");
         assertThat(TransferNotifications.callbacksFor(new TransferAborted("t1", "payer", "payee", 1L, "USD", 5100,
-                "rejected", true, "h", null))).extracting(Callback::participant).containsExactly("payer", "payee");
+                "rejected", true, "h", null, false))).extracting(Callback::participant).containsExactly("payer", "payee");
+    }
+
+    @Test
+    void aPayeeThatAnsweredReservedWithAWrongFulfilmentIsToldAbortedByPatch() {
+        var callbacks = TransferNotifications.callbacksFor(new TransferAborted("t1", "payer", "payee", 1L, "USD", 3100,
+                "Generic validation error - invalid fulfilment", true, "h", null, true), AT);
+        assertThat(callbacks).hasSize(2);
+        assertThat(callbacks.get(0)).satisfies(c -> {
+            assertThat(c.participant()).isEqualTo("payer");
+            assertThat(c.endpointType()).isEqualTo(Callback.ERROR);
+            assertThat(c.body()).contains("\"errorCode\":\"3100\"");
+        });
+        assertThat(callbacks.get(1)).satisfies(c -> {
+            assertThat(c.participant()).isEqualTo("payee");
+            assertThat(c.method()).isEqualTo("PATCH");
+            assertThat(c.endpointType()).isEqualTo(Callback.PUT);
+            assertThat(c.body()).isEqualTo("{\"completedTimestamp\":\"2026-11-21T12:00:00.120Z\",\"transferState\":\"ABORTED\","
+                    + "\"extensionList\":{\"extension\":[{\"key\":\"cause\",\"value\":\"3100: Generic validation error - invalid fulfilment\"}]}}");
+        });
     }
 
     @Test
@@ -78,15 +97,16 @@ class TransferNotificationsTest {
                     assertThat(c.participant()).isEqualTo("payee");
                     assertThat(c.body()).contains("\"errorCode\":\"3106\"");
                 });
-        assertThat(TransferNotifications.callbacksFor(new TransferDuplicateReported("t1", "payer", "RESERVED")))
+        assertThat(TransferNotifications.callbacksFor(new TransferDuplicateReported("t1", "payer", "RESERVED", null, null)))
                 .as("in progress: the final callback follows").isEmpty();
-        assertThat(TransferNotifications.callbacksFor(new TransferDuplicateReported("t1", "payer", "COMMITTED")))
+        assertThat(TransferNotifications.callbacksFor(new TransferDuplicateReported("t1", "payer", "COMMITTED", "ful", AT)))
                 .singleElement().satisfies(c -> {
                     assertThat(c.participant()).isEqualTo("payer");
                     assertThat(c.endpointType()).isEqualTo(Callback.PUT);
-                    assertThat(c.body()).isEqualTo("{\"transferState\":\"COMMITTED\"}");
+                    assertThat(c.body()).isEqualTo("{\"fulfilment\":\"ful\",\"completedTimestamp\":\"2026-11-21T12:00:00.120Z\","
+                            + "\"transferState\":\"COMMITTED\"}");
                 });
-        assertThat(TransferNotifications.callbacksFor(new TransferDuplicateReported("t1", "payer", "EXPIRED")))
+        assertThat(TransferNotifications.callbacksFor(new TransferDuplicateReported("t1", "payer", "EXPIRED", null, null)))
                 .singleElement().satisfies(c -> assertThat(c.body()).contains("\"transferState\":\"ABORTED\""));
     }
 }

@@ -40,8 +40,23 @@ class AdminApiEndToEndTest {
     @Test
     void anOnboardingScriptRunsAsAgainstCentralLedger() throws Exception {
         String name = "dfsp-" + RUN;
-        expect(hub.admin("POST", "/participants/Hub/accounts", "{\"type\":\"HUB_MULTILATERAL_SETTLEMENT\",\"currency\":\"USD\"}"), 201);
-        expect(hub.admin("POST", "/participants/Hub/accounts", "{\"type\":\"HUB_RECONCILIATION\",\"currency\":\"USD\"}"), 201);
+        // Mojaloop's hub setup: the hub's accounts ("201 if not exists or 400 if exists") and its email endpoints
+        JsonNode hubAccounts = json(expect(hub.admin("POST", "/participants/Hub/accounts",
+                "{\"type\":\"HUB_MULTILATERAL_SETTLEMENT\",\"currency\":\"KES\"}"), 201));
+        assertThat(hubAccounts).extracting(a -> a.get("ledgerAccountType").asText() + "/" + a.get("currency").asText())
+                .contains("HUB_MULTILATERAL_SETTLEMENT/KES", "HUB_RECONCILIATION/KES");
+        JsonNode exists = json(expect(hub.admin("POST", "/participants/Hub/accounts",
+                "{\"type\":\"HUB_RECONCILIATION\",\"currency\":\"KES\"}"), 400));
+        assertThat(exists.at("/errorInformation/errorDescription").asText()).contains("already been registered");
+        expect(hub.admin("POST", "/participants/Hub/endpoints",
+                "{\"type\":\"NET_DEBIT_CAP_ADJUSTMENT_EMAIL\",\"value\":\"hub-ops@example.org\"}"), 201);
+        assertThat(json(expect(hub.admin("GET", "/participants/Hub/endpoints", null), 200)))
+                .anyMatch(e -> e.get("type").asText().equals("NET_DEBIT_CAP_ADJUSTMENT_EMAIL")
+                        && e.get("value").asText().equals("hub-ops@example.org"));
+        assertThat(json(expect(hub.admin("GET", "/participants/Hub/accounts", null), 200)))
+                .extracting(a -> a.get("ledgerAccountType").asText() + "/" + a.get("currency").asText())
+                .contains("HUB_MULTILATERAL_SETTLEMENT/KES", "HUB_RECONCILIATION/KES");
+        expect(hub.admin("POST", "/participants", "{\"name\":\"hub\",\"currency\":\"USD\"}"), 400);
 
         JsonNode created = json(expect(hub.admin("POST", "/participants", "{\"name\":\"" + name + "\",\"currency\":\"USD\"}"), 201));
         assertThat(created.get("name").asText()).isEqualTo(name);
@@ -151,7 +166,23 @@ class AdminApiEndToEndTest {
     }
 
     @Test
-    void everyAdminCallNeedsTheOperatorCredentialAndUnknownsAre404() throws Exception {
+    void aParticipantsJwsPublicKeyIsRegisteredOnItsStreamAndReadBack() throws Exception {
+        Dfsp dfsp = hub.onboard("jws-" + RUN, "1000", "100", false);
+        String path = "/participants/" + dfsp.name() + "/jwsPublicKey";
+        expect(hub.admin("GET", path, null), 404);
+        expect(hub.admin("PUT", path, "{\"publicKey\":\"not a key\"}"), 400);
+        var generator = java.security.KeyPairGenerator.getInstance("RSA");
+        generator.initialize(1024);
+        String weak = dev.mizani.gateway.security.Jws.pem("PUBLIC KEY", generator.generateKeyPair().getPublic().getEncoded());
+        expect(hub.admin("PUT", path, HttpHub.JSON.createObjectNode().put("publicKey", weak).toString()), 400);
+        generator.initialize(2048);
+        String pem = dev.mizani.gateway.security.Jws.pem("PUBLIC KEY", generator.generateKeyPair().getPublic().getEncoded());
+        expect(hub.admin("PUT", path, HttpHub.JSON.createObjectNode().put("publicKey", pem).toString()), 200);
+        assertThat(HttpHub.json(expect(hub.admin("GET", path, null), 200)).get("publicKey").asText()).isEqualTo(pem.strip());
+    }
+
+    @Test
+    void everyAdminCallNeedsTheOperatorCredentialAndUnknownsAreRefusedAsCentralLedgerRefusesThem() throws Exception {
         for (String credential : new String[] {null, "wrong-operator-credential"}) {
             HttpResponse<String> r = hub.adminAs(credential, "GET", "/participants", null);
             assertThat(r.statusCode()).isEqualTo(401);
@@ -160,8 +191,10 @@ class AdminApiEndToEndTest {
         Dfsp dfsp = hub.onboard("cred-" + RUN, "1000", "1000", false);
         assertThat(hub.adminAs(dfsp.credential(), "GET", "/participants", null).statusCode())
                 .as("a participant's credential is not the operator's").isEqualTo(401);
-        JsonNode missing = json(expect(hub.admin("GET", "/participants/nobody-" + RUN, null), 404));
+        // central-ledger answers an unknown participant with 400 and 3200 ("Generic ID not found")
+        JsonNode missing = json(expect(hub.admin("GET", "/participants/nobody-" + RUN, null), 400));
         assertThat(missing.at("/errorInformation/errorCode").asText()).isEqualTo("3200");
+        assertThat(missing.at("/errorInformation/errorDescription").asText()).startsWith("Generic ID not found");
         assertThat(json(expect(hub.admin("GET", "/nowhere", null), 404)).at("/errorInformation/errorCode").asText())
                 .isEqualTo("3002");
         assertThat(hub.adminAs(dfsp.credential(), "GET", "/settlementWindows?state=OPEN", null).statusCode())
@@ -170,6 +203,10 @@ class AdminApiEndToEndTest {
         assertThat(badJson.at("/errorInformation/errorDescription").asText()).contains("not valid JSON");
         JsonNode badCurrency = json(expect(hub.admin("POST", "/participants", "{\"name\":\"x-" + RUN + "\",\"currency\":\"XYZ\"}"), 400));
         assertThat(badCurrency.at("/errorInformation/errorDescription").asText()).contains("not an ISO 4217 currency");
+        // and a currency that is not even three capital letters with 3101, "Malformed syntax" (collection bugfix #742)
+        JsonNode malformed = json(expect(hub.admin("POST", "/participants", "{\"name\":\"x-" + RUN + "\",\"currency\":\"A#\"}"), 400));
+        assertThat(malformed.at("/errorInformation/errorCode").asText()).isEqualTo("3101");
+        assertThat(malformed.at("/errorInformation/errorDescription").asText()).startsWith("Malformed syntax");
     }
 
     @Test

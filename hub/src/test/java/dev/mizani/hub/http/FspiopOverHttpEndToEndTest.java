@@ -250,18 +250,20 @@ class FspiopOverHttpEndToEndTest {
         payee.awaitCallback("POST", "/transfers", p.id());
         expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 200);
         payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
-        Await.until(HubFixture.BOUND, "the read store has the commit", () -> {
-            try {
-                return hub.query(HttpHub.OPERATOR, "/transfers/" + p.id()).body().contains("\"COMMITTED\"");
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
 
-        expect(hub.fspiop(payee, "GET", "/transfers/" + p.id(), ""), 202);
-        Received state = payee.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
+        // asked the moment the payer has its commit: the answer is the command side's, not a read store behind it
+        expect(hub.fspiop(payer, "GET", "/transfers/" + p.id(), ""), 202);
+        java.util.function.Supplier<List<Received>> puts = () -> payer.inbox().stream()
+                .filter(r -> r.path().equals("/transfers/" + p.id())).toList();
+        Await.until(HubFixture.BOUND, "the answer to the payer's GET", () -> puts.get().size() >= 2);
+        Received state = puts.get().get(1);
         assertThat(HttpHub.JSON.readTree(state.body()).get("transferState").asText()).isEqualTo("COMMITTED");
         assertThat(HttpHub.JSON.readTree(state.body()).get("fulfilment").asText()).isEqualTo(p.fulfilment());
+        assertThat(HttpHub.JSON.readTree(state.body()).get("completedTimestamp").asText()).isNotBlank();
+        assertThat(state.source()).isEqualTo("Hub");
+        expect(hub.fspiop(payee, "GET", "/transfers/" + p.id(), ""), 202);
+        assertThat(HttpHub.JSON.readTree(payee.awaitCallback("PUT", "/transfers/" + p.id(), p.id()).body())
+                .get("transferState").asText()).isEqualTo("COMMITTED");
 
         expect(hub.fspiop(capped, "GET", "/transfers/" + p.id(), ""), 202);
         assertError(capped.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "3208");
@@ -314,8 +316,10 @@ class FspiopOverHttpEndToEndTest {
         payer.inbox().clear();
 
         expect(hub.fspiop(payer, "POST", "/transfers", p.body()), 202);
-        assertThat(payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id()).body())
-                .isEqualTo("{\"transferState\":\"COMMITTED\"}");
+        var again = HttpHub.JSON.readTree(payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id()).body());
+        assertThat(again.get("transferState").asText()).isEqualTo("COMMITTED");
+        assertThat(again.get("fulfilment").asText()).as("the answer to a resend carries the fulfilment").isEqualTo(p.fulfilment());
+        assertThat(again.get("completedTimestamp").asText()).isNotBlank();
         expect(hub.fspiop(payer, "POST", "/transfers", p.body().replace("\"2\"", "\"3\"")), 202);
         assertError(payer.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "3106");
     }
@@ -330,6 +334,64 @@ class FspiopOverHttpEndToEndTest {
         assertError(toPayer, "3100");
         assertThat(toPayer.body()).contains("invalid fulfilment");
         assertError(payee.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "3100");
+        hub.awaitPosition(payer.name(), before[0], before[1]);
+
+        // asked afterwards, the transfer is ABORTED with its cause as central-ledger reports it
+        expect(hub.fspiop(payer, "GET", "/transfers/" + p.id(), ""), 202);
+        var answer = HttpHub.JSON.readTree(payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id()).body());
+        assertThat(answer.get("transferState").asText()).isEqualTo("ABORTED");
+        assertThat(answer.get("completedTimestamp").asText()).isNotBlank();
+        assertThat(answer.at("/extensionList/extension/0/key").asText()).isEqualTo("cause");
+        assertThat(answer.at("/extensionList/extension/0/value").asText())
+                .isEqualTo("3100: Generic validation error - invalid fulfilment");
+    }
+
+    @Test
+    void aPayeeThatAnsweredReservedWithAWrongFulfilmentIsToldAbortedByPatch() throws Exception {
+        long[] before = hub.settledPosition(payer.name()); // an earlier test's transfer may still be settling
+        Prepared p = prepare(payer, payee, "4", Duration.ofSeconds(60));
+        payee.awaitCallback("POST", "/transfers", p.id());
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(),
+                fulfilBody(HttpHub.b64(new byte[32])).replace("\"COMMITTED\"", "\"RESERVED\"")), 200);
+        assertError(payer.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "3100");
+        Received told = payee.awaitCallback("PATCH", "/transfers/" + p.id(), p.id());
+        var body = HttpHub.JSON.readTree(told.body());
+        assertThat(body.get("transferState").asText()).isEqualTo("ABORTED");
+        assertThat(body.get("completedTimestamp").asText()).isNotBlank();
+        assertThat(body.at("/extensionList/extension/0/value").asText()).isEqualTo("3100: Generic validation error - invalid fulfilment");
+        assertThat(told.source()).isEqualTo("Hub");
+        assertThat(told.fspiopHttpMethod()).isEqualTo("PATCH");
+        assertThat(payee.inbox()).noneMatch(r -> r.path().equals("/transfers/" + p.id() + "/error"));
+        hub.awaitPosition(payer.name(), before[0], before[1]);
+    }
+
+    /** As Mojaloop does (collection payee_missing_fulfillment, bugfix #2697): the answer is taken, the transfer ends. */
+    @Test
+    void aFulfilWithoutFulfilmentOrAddressedToAnotherFspAbortsWith3100ToBoth() throws Exception {
+        long[] before = hub.settledPosition(payer.name()); // an earlier test's transfer may still be settling
+        Prepared toHub = prepareBody(payer.name(), "Hub", "1", Duration.ofSeconds(60));
+        assertThat(expect(hub.fspiop(payer, "POST", "/transfers", toHub.body()), 400).body())
+                .as("the hub's own participant is never a payee").contains("\"errorCode\":\"3100\"");
+        Prepared missing = prepare(payer, payee, "2", Duration.ofSeconds(60));
+        payee.awaitCallback("POST", "/transfers", missing.id());
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + missing.id(), "{\"transferState\":\"COMMITTED\",\"completedTimestamp\":\""
+                + HttpHub.FSPIOP_TIME.format(java.time.Instant.now()) + "\"}"), 200);
+        assertError(payer.awaitCallback("PUT", "/transfers/" + missing.id() + "/error", missing.id()), "3100");
+        Received toPayee = payee.awaitCallback("PUT", "/transfers/" + missing.id() + "/error", missing.id());
+        assertError(toPayee, "3100");
+        assertThat(toPayee.body()).contains("fulfilment is required");
+
+        Prepared elsewhere = prepare(payer, payee, "3", Duration.ofSeconds(60));
+        payee.awaitCallback("POST", "/transfers", elsewhere.id());
+        var misaddressed = hub.request("PUT", "/transfers/" + elsewhere.id(), fulfilBody(elsewhere.fulfilment()))
+                .header("FSPIOP-Source", payee.name()).header("FSPIOP-Destination", capped.name())
+                .header("Authorization", "Bearer " + payee.credential()).build();
+        expect(HttpHub.HTTP.send(misaddressed, java.net.http.HttpResponse.BodyHandlers.ofString()), 200);
+        Received toPayer = payer.awaitCallback("PUT", "/transfers/" + elsewhere.id() + "/error", elsewhere.id());
+        assertError(toPayer, "3100");
+        assertThat(toPayer.body()).contains("does not match the payer FSP");
+        assertError(payee.awaitCallback("PUT", "/transfers/" + elsewhere.id() + "/error", elsewhere.id()), "3100");
+        assertThat(capped.received(elsewhere.id())).as("the wrong destination hears nothing").isFalse();
         hub.awaitPosition(payer.name(), before[0], before[1]);
     }
 

@@ -88,6 +88,11 @@ final class HttpHub implements AutoCloseable {
 
     HttpHub(int rateLimitPerSecond, int burst, java.util.Optional<dev.mizani.gateway.security.MutualTls> mutualTls)
             throws Exception {
+        this(rateLimitPerSecond, burst, mutualTls, dev.mizani.gateway.security.Jws.Settings.NONE);
+    }
+
+    HttpHub(int rateLimitPerSecond, int burst, java.util.Optional<dev.mizani.gateway.security.MutualTls> mutualTls,
+            dev.mizani.gateway.security.Jws.Settings jws) throws Exception {
         f = new HubFixture(ProcessorHooks.NONE);
         projections = new ProjectionHandler(f.infra.dataSource, f.infra.bootstrap(), f.infra.registry,
                 ProjectionHandler.Settings.defaults(), ProjectionHandler.Hooks.NONE).start().export(f.hub.metrics);
@@ -95,7 +100,7 @@ final class HttpHub implements AutoCloseable {
                 0, 0, Credentials.sha256Hex(OPERATOR), "Hub", rateLimitPerSecond, burst, Duration.ofSeconds(10),
                 Duration.ofSeconds(20), new CallbackNotifier.Settings(64, 2, Duration.ofMillis(50), 8, true, null), mutualTls,
                 SERVER, TransfersGateway.COMMAND_LINGER_MS_DEFAULT, CREDENTIAL_KEY,
-                dev.mizani.gateway.fspiop.CompletedTimestampWindow.MOJALOOP_DEFAULT), f.infra.dataSource, f.hub.metrics, f.hub.health,
+                dev.mizani.gateway.fspiop.CompletedTimestampWindow.MOJALOOP_DEFAULT, jws), f.infra.dataSource, f.hub.metrics, f.hub.health,
                 f.hub::commitsBlocked);
         query = new QueryApi(f.infra.dataSource, projections::lag, () -> new Rebuild(f.infra.dataSource, projections),
                 f.hub.metrics, f.hub.health,

@@ -3,6 +3,7 @@ package dev.mizani.hub.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.mizani.gateway.security.Jws;
 import dev.mizani.hub.http.HttpHub.Dfsp;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -12,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -23,7 +26,10 @@ import org.junit.jupiter.api.Test;
  * Compatibility checked by code this project did not write: a Node.js payer and payee DFSP built on Mojaloop's
  * FSPIOP client library ({@code @mojaloop/sdk-standard-components}, pinned by the committed lockfile) drive
  * the gateway over HTTP, with the library's own headers, ILP v1 packets, conditions and fulfilments
- * ({@code src/test/node/sdk-compat/dfsps.js}). Skipped, with the reason, on a machine without node and npm.
+ * ({@code src/test/node/sdk-compat/dfsps.js}). Every request is signed with the library's JWS signer and verified by
+ * the hub against the keys registered through the admin API; every callback's signature is checked by the library's
+ * validator at the DFSP (the sender's key for what the hub forwards, the hub's for what it says itself). Skipped,
+ * with the reason, on a machine without node and npm.
  */
 class SdkCompatibilityTest {
     private static final Path SOURCE = Path.of("src/test/node/sdk-compat");
@@ -31,7 +37,7 @@ class SdkCompatibilityTest {
     private static final List<String> SCENARIOS = List.of("preparedFulfilledAndCommittedToThePayer",
             "reservedFulfilTellsThePayeeByPatch", "payeeRejectReachesThePayerWithItsCode",
             "getTransfersAnswersWithTheCommittedState", "anInvalidAmountIsRefusedSynchronouslyWith3100",
-            "anotherDfspsCredentialIsRefused");
+            "anotherDfspsCredentialIsRefused", "aPrepareWhoseBodyWasChangedAfterSigningIsRefusedWith3105");
     /** What the scenarios commit, in cents: 10.25 + 3 + 2. */
     private static final long COMMITTED_MINOR = 1_525;
 
@@ -42,20 +48,29 @@ class SdkCompatibilityTest {
         installLibrary();
 
         String run = UUID.randomUUID().toString().substring(0, 6);
-        try (HttpHub hub = new HttpHub(10_000, 10_000)) {
+        KeyPair hubKey = rsa();
+        KeyPair payerKey = rsa();
+        KeyPair payeeKey = rsa();
+        try (HttpHub hub = new HttpHub(10_000, 10_000, java.util.Optional.empty(),
+                new Jws.Settings(java.util.Optional.of(hubKey.getPrivate()), true))) {
             Dfsp payer = hub.onboard("sdkpayer" + run, "100000", "100000", false);
             Dfsp payee = hub.onboard("sdkpayee" + run, "100000", "100000", false);
+            for (var dfsp : List.of(java.util.Map.entry(payer, payerKey), java.util.Map.entry(payee, payeeKey))) {
+                HttpHub.expect(hub.admin("PUT", "/participants/" + dfsp.getKey().name() + "/jwsPublicKey",
+                        HttpHub.JSON.createObjectNode().put("publicKey", Jws.pem("PUBLIC KEY",
+                                dfsp.getValue().getPublic().getEncoded())).toString()), 200);
+            }
             payer.server().stop(0);
             payee.server().stop(0);
             hub.f.awaitDirectoryKnows(payer.name(), payee.name());
 
             String config = HttpHub.JSON.createObjectNode()
                     .put("hub", "127.0.0.1:" + hub.gateway.transfers.port())
+                    .put("hubName", "Hub")
+                    .put("hubPublicKey", Jws.pem("PUBLIC KEY", hubKey.getPublic().getEncoded()))
                     .put("currency", "USD")
-                    .<com.fasterxml.jackson.databind.node.ObjectNode>set("payer", HttpHub.JSON.createObjectNode()
-                            .put("name", payer.name()).put("credential", payer.credential()))
-                    .<com.fasterxml.jackson.databind.node.ObjectNode>set("payee", HttpHub.JSON.createObjectNode()
-                            .put("name", payee.name()).put("credential", payee.credential()))
+                    .<com.fasterxml.jackson.databind.node.ObjectNode>set("payer", dfspConfig(payer, payerKey))
+                    .<com.fasterxml.jackson.databind.node.ObjectNode>set("payee", dfspConfig(payee, payeeKey))
                     .toString();
             ProcessBuilder pb = new ProcessBuilder("node", "dfsps.js").directory(WORK.toFile()).redirectErrorStream(true);
             pb.environment().put("MIZANI_COMPAT_CONFIG", config);
@@ -83,6 +98,18 @@ class SdkCompatibilityTest {
             hub.awaitPosition(payer.name(), COMMITTED_MINOR, 0);
             hub.awaitPosition(payee.name(), -COMMITTED_MINOR, 0);
         }
+    }
+
+    private static com.fasterxml.jackson.databind.node.ObjectNode dfspConfig(Dfsp dfsp, KeyPair key) {
+        return HttpHub.JSON.createObjectNode().put("name", dfsp.name()).put("credential", dfsp.credential())
+                .put("signingKey", Jws.pem("PRIVATE KEY", key.getPrivate().getEncoded()))
+                .put("publicKey", Jws.pem("PUBLIC KEY", key.getPublic().getEncoded()));
+    }
+
+    private static KeyPair rsa() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        return generator.generateKeyPair();
     }
 
     /**

@@ -129,11 +129,11 @@ final class SimDfsps {
         int r = random.nextInt(100);
         SpecificRecord answer;
         if (r < 70) {
-            answer = new FulfilTransfer(id, payee, b64(preimages.get(id)), "", false, null);
+            answer = new FulfilTransfer(id, payee, b64(preimages.get(id)), "", false, null, null);
         } else if (r < 75) {
             byte[] wrong = new byte[32];
             random.nextBytes(wrong);
-            answer = new FulfilTransfer(id, payee, b64(wrong), "", false, null);
+            answer = new FulfilTransfer(id, payee, b64(wrong), "", false, null, null);
         } else if (r < 85) {
             answer = new RejectTransfer(id, payee, 5100, "payee could not credit", "", null);
         } else if (r < 90) {
@@ -152,7 +152,7 @@ final class SimDfsps {
             schedule(sim.clock.now().plusMillis(4_500 + random.nextInt(1_000)), id, other);
         }
         if (random.nextInt(30) == 0) {
-            SpecificRecord impostor = new FulfilTransfer(id, reserved.getPayerFsp(), b64(preimages.get(id)), "", false, null);
+            SpecificRecord impostor = new FulfilTransfer(id, reserved.getPayerFsp(), b64(preimages.get(id)), "", false, null, null);
             setHash(impostor);
             schedule(sim.clock.now().plusMillis(random.nextInt(1_000)), id, impostor);
         }

@@ -113,7 +113,7 @@ final class CoreDriver implements TransferDriver {
         if (f.plan == Plan.REJECT) {
             send(id, new RejectTransfer(id, names.get(f.payee), 5104, "Transaction request rejected", "r-" + id, null));
         } else {
-            send(id, new FulfilTransfer(id, names.get(f.payee), f.fulfilment, "f-" + id, false, null));
+            send(id, new FulfilTransfer(id, names.get(f.payee), f.fulfilment, "f-" + id, false, null, null));
         }
     }
 

@@ -9,6 +9,8 @@ import dev.mizani.schemas.participant.CommitFundsOut;
 import dev.mizani.schemas.participant.AbortFundsOut;
 import dev.mizani.schemas.participant.SetCredential;
 import dev.mizani.schemas.participant.SetRateLimit;
+import dev.mizani.schemas.participant.SetJwsPublicKey;
+import dev.mizani.schemas.participant.JwsPublicKeySet;
 import dev.mizani.schemas.participant.FundsOutReserved;
 import dev.mizani.schemas.participant.FundsOutAborted;
 import dev.mizani.schemas.participant.CredentialSet;
@@ -72,6 +74,7 @@ public final class ParticipantAvro {
             case AbortFundsOut c -> new ParticipantCommand.AbortFundsOut(c.getParticipant(), c.getFundsTransferId());
             case SetCredential c -> new ParticipantCommand.SetCredential(c.getParticipant(), c.getCredentialSha256());
             case SetRateLimit c -> new ParticipantCommand.SetRateLimit(c.getParticipant(), c.getRequestsPerSecond(), c.getBurst());
+            case SetJwsPublicKey c -> new ParticipantCommand.SetJwsPublicKey(c.getParticipant(), c.getPublicKeyPem());
             default -> throw new IllegalArgumentException("not a participant command: " + payload.getClass().getName());
         };
     }
@@ -100,6 +103,7 @@ public final class ParticipantAvro {
             case ParticipantCommand.AbortFundsOut c -> new AbortFundsOut(c.participant(), c.fundsTransferId());
             case ParticipantCommand.SetCredential c -> new SetCredential(c.participant(), c.credentialSha256());
             case ParticipantCommand.SetRateLimit c -> new SetRateLimit(c.participant(), c.requestsPerSecond(), c.burst());
+            case ParticipantCommand.SetJwsPublicKey c -> new SetJwsPublicKey(c.participant(), c.publicKeyPem());
         };
     }
 
@@ -133,6 +137,7 @@ public final class ParticipantAvro {
                     e.fundsTransferId());
             case ParticipantEvent.CredentialSet e -> new CredentialSet(e.participant(), e.credentialSha256());
             case ParticipantEvent.RateLimitSet e -> new RateLimitSet(e.participant(), e.requestsPerSecond(), e.burst());
+            case ParticipantEvent.JwsPublicKeySet e -> new JwsPublicKeySet(e.participant(), e.publicKeyPem());
         };
     }
 
@@ -169,6 +174,7 @@ public final class ParticipantAvro {
                     e.getAmountMinor(), e.getFundsTransferId());
             case CredentialSet e -> new ParticipantEvent.CredentialSet(e.getParticipant(), e.getCredentialSha256());
             case RateLimitSet e -> new ParticipantEvent.RateLimitSet(e.getParticipant(), e.getRequestsPerSecond(), e.getBurst());
+            case JwsPublicKeySet e -> new ParticipantEvent.JwsPublicKeySet(e.getParticipant(), e.getPublicKeyPem());
             default -> throw new IllegalArgumentException("not a participant event: " + payload.getClass().getName());
         };
     }

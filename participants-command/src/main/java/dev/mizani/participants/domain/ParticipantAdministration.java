@@ -6,6 +6,7 @@ import static dev.mizani.platform.domain.FspiopError.PAYER_FSP_INSUFFICIENT_LIQU
 
 import dev.mizani.participants.domain.Participant.Account;
 import dev.mizani.participants.domain.Participant.Registered;
+import dev.mizani.platform.security.JwsKeys;
 import dev.mizani.participants.domain.ParticipantCommand.*;
 import dev.mizani.participants.domain.ParticipantEvent.*;
 import dev.mizani.platform.domain.money.Currencies;
@@ -67,6 +68,9 @@ final class ParticipantAdministration {
                     ? refuse(c, GENERIC_VALIDATION_ERROR, "rate limit and burst must not be negative")
                     : c.requestsPerSecond() == p.access().requestsPerSecond() && c.burst() == p.access().burst() ? List.of()
                     : List.of(new RateLimitSet(c.participant(), c.requestsPerSecond(), c.burst()));
+            case SetJwsPublicKey c -> JwsKeys.isRsaPublicKey(c.publicKeyPem())
+                    ? List.of(new JwsPublicKeySet(c.participant(), c.publicKeyPem().strip()))
+                    : refuse(c, GENERIC_VALIDATION_ERROR, "publicKey must be an RSA public key in PEM (BEGIN PUBLIC KEY) of 2048 bits or more");
             case SetCallbackEndpoint c -> endpoint(c, p);
             case CreateParticipant c -> refuse(c, GENERIC_VALIDATION_ERROR, "participant " + c.participant() + " already exists");
             case ReservePayerFunds c -> throw misrouted(c);

@@ -38,6 +38,9 @@ public sealed interface ParticipantCommand {
     /** The participant's request rate at the gateway; 0 for the hub's default. */
     record SetRateLimit(String participant, int requestsPerSecond, int burst) implements ParticipantCommand {}
 
+    /** The RSA public key (PEM) the gateway verifies this participant's FSPIOP signatures with. */
+    record SetJwsPublicKey(String participant, String publicKeyPem) implements ParticipantCommand {}
+
     /** Where the gateway delivers this participant's callbacks, per FSPIOP endpoint type. */
     record SetCallbackEndpoint(String participant, String type, String url) implements ParticipantCommand {}
 

@@ -46,6 +46,7 @@ public final class ParticipantDecider implements Decider<ParticipantCommand, Par
             case SetActive c -> administer(c, state);
             case SetCredential c -> administer(c, state);
             case SetRateLimit c -> administer(c, state);
+            case SetJwsPublicKey c -> administer(c, state);
             case SetCallbackEndpoint c -> administer(c, state);
             case ReservePayerFunds c -> reserve(c, state);
             case CommitPayerFunds c -> commitPayer(c, state);

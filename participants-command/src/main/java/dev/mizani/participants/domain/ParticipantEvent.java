@@ -28,6 +28,9 @@ public sealed interface ParticipantEvent {
 
     record RateLimitSet(String participant, int requestsPerSecond, int burst) implements ParticipantEvent {}
 
+    /** The gateway's key for this participant's signatures; the participant's own state does not depend on it. */
+    record JwsPublicKeySet(String participant, String publicKeyPem) implements ParticipantEvent {}
+
     record ParticipantActiveSet(String participant, boolean active) implements ParticipantEvent {}
 
     record CallbackEndpointSet(String participant, String type, String url) implements ParticipantEvent {}

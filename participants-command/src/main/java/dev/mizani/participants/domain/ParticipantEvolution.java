@@ -58,6 +58,7 @@ final class ParticipantEvolution {
             case ParticipantActiveSet e -> p.withActive(e.active());
             case CredentialSet e -> p.withAccess(new Participant.Access(e.credentialSha256(),
                     p.access().requestsPerSecond(), p.access().burst()));
+            case JwsPublicKeySet e -> p;
             case RateLimitSet e -> p.withAccess(new Participant.Access(p.access().credentialSha256(),
                     e.requestsPerSecond(), e.burst()));
             case CallbackEndpointSet e -> {

@@ -266,6 +266,23 @@ class ParticipantDeciderTest {
         }
 
         @Test
+        void aJwsPublicKeyMustBeAnRsaKeyOfAtLeast2048Bits() throws Exception {
+            Participant p = given(new ParticipantCreated("p"));
+            var generator = java.security.KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            String pem = "-----BEGIN PUBLIC KEY-----\n" + java.util.Base64.getMimeEncoder().encodeToString(
+                    generator.generateKeyPair().getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n";
+            assertThat(when(p, new SetJwsPublicKey("p", pem))).containsExactly(new JwsPublicKeySet("p", pem.strip()));
+            assertThat(decider.evolve(p, new JwsPublicKeySet("p", pem))).as("the participant's own state").isEqualTo(p);
+            generator.initialize(1024);
+            String weak = "-----BEGIN PUBLIC KEY-----\n" + java.util.Base64.getMimeEncoder().encodeToString(
+                    generator.generateKeyPair().getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n";
+            for (String bad : new String[] {weak, "not a key", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"}) {
+                assertThat(when(p, new SetJwsPublicKey("p", bad))).singleElement().isInstanceOf(ParticipantCommandRefused.class);
+            }
+        }
+
+        @Test
         void callbackEndpointsAreFspiopTypesWithHttpUrls() {
             Participant p = given(new ParticipantCreated("p"));
             assertThat(when(p, new SetCallbackEndpoint("p", "FSPIOP_CALLBACK_URL_TRANSFER_PUT", "https://dfsp.example/cb")))

@@ -13,6 +13,7 @@ public enum FspiopError {
     MISSING_ELEMENT(3102, "Missing mandatory element"),
     TOO_MANY_ELEMENTS(3103, "Too many elements"),
     PAYLOAD_TOO_LARGE(3104, "Too large payload"),
+    INVALID_SIGNATURE(3105, "Invalid signature"),
     MODIFIED_REQUEST(3106, "Modified request"),
     GENERIC_ID_NOT_FOUND(3200, "Generic ID not found"),
     TRANSFER_ID_NOT_FOUND(3208, "Transfer ID not found"),
@@ -39,8 +40,8 @@ public enum FspiopError {
         return title;
     }
 
-    /** "title: detail", the errorDescription FSPIOP clients show. */
+    /** "title - detail", the errorDescription FSPIOP clients show, written as Mojaloop's switch writes it. */
     public String describe(String detail) {
-        return detail == null || detail.isEmpty() ? title : title + ": " + detail;
+        return detail == null || detail.isEmpty() ? title : title + " - " + detail;
     }
 }

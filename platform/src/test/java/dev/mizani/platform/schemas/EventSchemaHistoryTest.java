@@ -115,6 +115,25 @@ class EventSchemaHistoryTest {
             case INT -> random.nextInt();
             case BOOLEAN -> random.nextBoolean();
             case NULL -> null;
+            case BYTES -> {
+                byte[] bytes = new byte[random.nextInt(64)];
+                random.nextBytes(bytes);
+                yield java.nio.ByteBuffer.wrap(bytes);
+            }
+            case MAP -> {
+                java.util.Map<String, Object> map = new java.util.LinkedHashMap<>();
+                for (int i = random.nextInt(4); i > 0; i--) {
+                    map.put("k" + random.nextInt(1_000), randomDatum(schema.getValueType(), random));
+                }
+                yield map;
+            }
+            case ARRAY -> {
+                List<Object> list = new ArrayList<>();
+                for (int i = random.nextInt(4); i > 0; i--) {
+                    list.add(randomDatum(schema.getElementType(), random));
+                }
+                yield list;
+            }
             default -> throw new IllegalStateException("the contract has no " + schema.getType() + " yet: add it here");
         };
     }

@@ -35,7 +35,8 @@ class EventTypeSubjectsTest {
 
     @Test
     void everyEventTypeRoundTripsThroughItsOwnSubjectAndTheBytesAreExactlyThatRecord() throws Exception {
-        for (Schema envelope : List.of(TransferEventEnvelope.getClassSchema(), ParticipantEventEnvelope.getClassSchema())) {
+        for (Schema envelope : List.of(TransferEventEnvelope.getClassSchema(), ParticipantEventEnvelope.getClassSchema(),
+                dev.mizani.schemas.settlement.SettlementEventEnvelope.getClassSchema())) {
             String topic = "types-" + run + "-" + envelope.getName();
             EventWireCodec<SpecificRecord> codec = new EventWireCodec<>(infra.registry, topic, envelope);
             Random random = new Random(11);

@@ -42,7 +42,7 @@ public final class TransferAvro {
                     r.getErrorCode(), r.getErrorDescription(), hubTime);
             case FulfilTransfer f -> new TransferCommand.FulfilTransfer(f.getTransferId(), f.getSourceFsp(),
                     f.getFulfilment(), f.getRequestHash(), hubTime, f.getPayeeAskedForCommit(),
-                    asReceived(f.getAsReceived()));
+                    asReceived(f.getAsReceived()), f.getDestinationFsp());
             case RejectTransfer r -> new TransferCommand.RejectTransfer(r.getTransferId(), r.getSourceFsp(),
                     r.getErrorCode(), r.getErrorDescription(), r.getRequestHash(), hubTime, asReceived(r.getAsReceived()));
             case AbortTransfer a -> new TransferCommand.AbortTransfer(a.getTransferId(), a.getSourceFsp(),
@@ -61,7 +61,7 @@ public final class TransferAvro {
             case TransferCommand.RecordReservationRejected r -> new RecordReservationRejected(r.transferId(),
                     r.errorCode(), r.errorDescription());
             case TransferCommand.FulfilTransfer f -> new FulfilTransfer(f.transferId(), f.sourceFsp(), f.fulfilment(),
-                    f.requestHash(), f.payeeAskedForCommit(), asReceived(f.asReceived()));
+                    f.requestHash(), f.payeeAskedForCommit(), asReceived(f.asReceived()), f.destinationFsp());
             case TransferCommand.RejectTransfer r -> new RejectTransfer(r.transferId(), r.sourceFsp(), r.errorCode(),
                     r.errorDescription(), r.requestHash(), asReceived(r.asReceived()));
             case TransferCommand.AbortTransfer a -> new AbortTransfer(a.transferId(), a.sourceFsp(), a.requestHash());
@@ -84,13 +84,13 @@ public final class TransferAvro {
                     asReceived(e.asReceived()));
             case TransferEvent.TransferAborted e -> new TransferAborted(e.transferId(), e.payerFsp(), e.payeeFsp(),
                     e.amountMinor(), e.currency(), e.errorCode(), e.errorDescription(), e.reservationHeld(),
-                    e.requestHash(), asReceived(e.asReceived()));
+                    e.requestHash(), asReceived(e.asReceived()), e.payeeAskedForCommit());
             case TransferEvent.TransferExpired e -> new TransferExpired(e.transferId(), e.payerFsp(), e.payeeFsp(),
                     e.amountMinor(), e.currency(), e.reservationHeld());
             case TransferEvent.LateReservationReleased e -> new LateReservationReleased(e.transferId(), e.payerFsp(),
                     e.amountMinor(), e.currency());
             case TransferEvent.TransferDuplicateReported e -> new TransferDuplicateReported(e.transferId(),
-                    e.sourceFsp(), e.state());
+                    e.sourceFsp(), e.state(), e.fulfilment(), e.completedAt());
             case TransferEvent.TransferRequestRefused e -> new TransferRequestRefused(e.transferId(), e.sourceFsp(),
                     e.errorCode(), e.errorDescription());
         };
@@ -125,13 +125,13 @@ public final class TransferAvro {
                     e.getRequestHash(), e.getPayeeAskedForCommit(), asReceived(e.getAsReceived()));
             case TransferAborted e -> new TransferEvent.TransferAborted(e.getTransferId(), e.getPayerFsp(),
                     e.getPayeeFsp(), e.getAmountMinor(), e.getCurrency(), e.getErrorCode(), e.getErrorDescription(),
-                    e.getReservationHeld(), e.getRequestHash(), asReceived(e.getAsReceived()));
+                    e.getReservationHeld(), e.getRequestHash(), asReceived(e.getAsReceived()), e.getPayeeAskedForCommit());
             case TransferExpired e -> new TransferEvent.TransferExpired(e.getTransferId(), e.getPayerFsp(),
                     e.getPayeeFsp(), e.getAmountMinor(), e.getCurrency(), e.getReservationHeld());
             case LateReservationReleased e -> new TransferEvent.LateReservationReleased(e.getTransferId(),
                     e.getPayerFsp(), e.getAmountMinor(), e.getCurrency());
             case TransferDuplicateReported e -> new TransferEvent.TransferDuplicateReported(e.getTransferId(),
-                    e.getSourceFsp(), e.getState());
+                    e.getSourceFsp(), e.getState(), e.getFulfilment(), e.getCompletedAt());
             case TransferRequestRefused e -> new TransferEvent.TransferRequestRefused(e.getTransferId(),
                     e.getSourceFsp(), e.getErrorCode(), e.getErrorDescription());
             default -> throw new IllegalArgumentException("not a transfer event: " + payload.getClass().getName());

@@ -10,6 +10,7 @@ import static dev.mizani.transfers.domain.TransferDecider.refused;
 
 import dev.mizani.transfers.domain.Transfer.*;
 import dev.mizani.transfers.domain.TransferCommand.FulfilTransfer;
+import dev.mizani.transfers.domain.TransferEvent.TransferAborted;
 import dev.mizani.transfers.domain.TransferEvent.TransferCommitted;
 import dev.mizani.transfers.domain.TransferEvent.TransferDuplicateReported;
 import java.security.MessageDigest;
@@ -29,10 +30,23 @@ final class PayeeAnswers {
         if (isDue(terms, c.hubTime())) {
             return List.of(expired(terms, true));
         }
+        if (c.destinationFsp() != null && !c.destinationFsp().equals(terms.payerFsp())) {
+            // Mojaloop aborts such an answer rather than refusing it: neither side waits for the expiry
+            return List.of(new TransferAborted(c.transferId(), terms.payerFsp(), terms.payeeFsp(), terms.amountMinor(),
+                    terms.currency(), GENERIC_VALIDATION_ERROR.code(), GENERIC_VALIDATION_ERROR.describe(
+                    "FSPIOP-Destination " + c.destinationFsp() + " does not match the payer FSP " + terms.payerFsp()),
+                    true, c.requestHash(), null, c.payeeAskedForCommit()));
+        }
+        if (c.fulfilment() == null || c.fulfilment().isEmpty()) {
+            return List.of(new TransferAborted(c.transferId(), terms.payerFsp(), terms.payeeFsp(), terms.amountMinor(),
+                    terms.currency(), GENERIC_VALIDATION_ERROR.code(), GENERIC_VALIDATION_ERROR.describe(
+                    "fulfilment is required"), true, c.requestHash(), null, c.payeeAskedForCommit()));
+        }
         if (!fulfils(c.fulfilment(), terms.condition())) {
-            return List.of(aborted(terms, GENERIC_VALIDATION_ERROR.code(),
-                    GENERIC_VALIDATION_ERROR.describe("invalid fulfilment: its SHA-256 does not match the condition"),
-                    true, c.requestHash()));
+            // as central-ledger words it: the collections compare the text
+            return List.of(new TransferAborted(c.transferId(), terms.payerFsp(), terms.payeeFsp(), terms.amountMinor(),
+                    terms.currency(), GENERIC_VALIDATION_ERROR.code(), GENERIC_VALIDATION_ERROR.describe("invalid fulfilment"),
+                    true, c.requestHash(), null, c.payeeAskedForCommit()));
         }
         return List.of(new TransferCommitted(c.transferId(), terms.payerFsp(), terms.payeeFsp(), terms.amountMinor(),
                 terms.currency(), c.fulfilment(), c.hubTime(), c.requestHash(), c.payeeAskedForCommit(), c.asReceived()));
@@ -76,7 +90,7 @@ final class PayeeAnswers {
         }
         if (endingHash != null) {
             return endingHash.equals(hash)
-                    ? List.of(new TransferDuplicateReported(transferId, source, Transfer.stateName(state)))
+                    ? List.of(TransferDuplicateReported.of(transferId, source, state))
                     : List.of(refused(transferId, source, MODIFIED_REQUEST,
                             "transfer " + transferId + " already ended by a different request"));
         }

@@ -22,7 +22,12 @@ public sealed interface Transfer {
 
     record Reserved(Terms terms) implements Transfer {}
 
-    record Committed(Terms terms, String fulfilHash) implements Transfer {}
+    /** {@code fulfilment} and {@code completedAt}: reported again to a resent request (null in older histories' snapshots). */
+    record Committed(Terms terms, String fulfilHash, String fulfilment, Instant completedAt) implements Transfer {
+        public Committed(Terms terms, String fulfilHash) {
+            this(terms, fulfilHash, null, null);
+        }
+    }
 
     /** @param reservationHeld the payer's reservation was taken, so its release is (or has been) requested */
     record Aborted(Terms terms, int errorCode, String errorDescription, String endingHash, boolean reservationHeld)

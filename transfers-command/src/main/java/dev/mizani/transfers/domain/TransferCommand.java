@@ -34,14 +34,15 @@ public sealed interface TransferCommand {
 
     /**
      * FSPIOP PUT /transfers/{ID} with transferState COMMITTED, or RESERVED when the payee wants to hear the
-     * outcome ({@code payeeAskedForCommit}).
+     * outcome ({@code payeeAskedForCommit}). {@code fulfilment} is empty when the payee sent none;
+     * {@code destinationFsp} is the answer's FSPIOP-Destination, or null when it had none.
      */
     record FulfilTransfer(String transferId, String sourceFsp, String fulfilment, String requestHash, Instant hubTime,
-                          boolean payeeAskedForCommit, AsReceived asReceived)
+                          boolean payeeAskedForCommit, AsReceived asReceived, String destinationFsp)
             implements TransferCommand {
         public FulfilTransfer(String transferId, String sourceFsp, String fulfilment, String requestHash, Instant hubTime,
                               boolean payeeAskedForCommit) {
-            this(transferId, sourceFsp, fulfilment, requestHash, hubTime, payeeAskedForCommit, null);
+            this(transferId, sourceFsp, fulfilment, requestHash, hubTime, payeeAskedForCommit, null, null);
         }
     }
 

@@ -55,7 +55,7 @@ public final class TransferDecider implements Decider<TransferCommand, TransferE
         };
         if (previousHash != null) {
             return previousHash.equals(c.requestHash())
-                    ? List.of(new TransferDuplicateReported(c.transferId(), c.payerFsp(), Transfer.stateName(state)))
+                    ? List.of(TransferDuplicateReported.of(c.transferId(), c.payerFsp(), state))
                     : List.of(refused(c.transferId(), c.payerFsp(), MODIFIED_REQUEST,
                             "transfer " + c.transferId() + " was prepared with a different body"));
         }
@@ -115,7 +115,7 @@ public final class TransferDecider implements Decider<TransferCommand, TransferE
     static TransferAborted aborted(Terms t, int code, String description, boolean reservationHeld, String hash,
                                    AsReceived asReceived) {
         return new TransferAborted(t.transferId(), t.payerFsp(), t.payeeFsp(), t.amountMinor(), t.currency(), code,
-                description, reservationHeld, hash, asReceived);
+                description, reservationHeld, hash, asReceived, false);
     }
 
     private static LateReservationReleased lateRelease(Terms t) {

@@ -49,14 +49,15 @@ public sealed interface TransferEvent {
     }
 
     /** Rejected by the payee, refused by the payer's position, or a wrong fulfilment. */
+    /** {@code payeeAskedForCommit}: a fulfil with transferState RESERVED ended it, and the payee is told by PATCH. */
     record TransferAborted(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency,
                            int errorCode, String errorDescription, boolean reservationHeld, String requestHash,
-                           AsReceived asReceived)
+                           AsReceived asReceived, boolean payeeAskedForCommit)
             implements TransferEvent {
         public TransferAborted(String transferId, String payerFsp, String payeeFsp, long amountMinor, String currency,
                                int errorCode, String errorDescription, boolean reservationHeld, String requestHash) {
             this(transferId, payerFsp, payeeFsp, amountMinor, currency, errorCode, errorDescription, reservationHeld,
-                    requestHash, null);
+                    requestHash, null, false);
         }
     }
 
@@ -68,7 +69,19 @@ public sealed interface TransferEvent {
             implements TransferEvent {}
 
     /** The same request again: its current or final outcome is reported again, nothing is re-applied. */
-    record TransferDuplicateReported(String transferId, String sourceFsp, String state) implements TransferEvent {}
+    record TransferDuplicateReported(String transferId, String sourceFsp, String state, String fulfilment,
+                                     Instant completedAt) implements TransferEvent {
+        public TransferDuplicateReported(String transferId, String sourceFsp, String state) {
+            this(transferId, sourceFsp, state, null, null);
+        }
+
+        /** The report of {@code state}: a committed transfer's carries its fulfilment and completion time. */
+        static TransferDuplicateReported of(String transferId, String sourceFsp, Transfer state) {
+            return state instanceof Transfer.Committed c
+                    ? new TransferDuplicateReported(transferId, sourceFsp, Transfer.stateName(state), c.fulfilment(), c.completedAt())
+                    : new TransferDuplicateReported(transferId, sourceFsp, Transfer.stateName(state));
+        }
+    }
 
     /** A request the transfer cannot take: 3106 for a changed body, 3100 for a wrong state or party. */
     record TransferRequestRefused(String transferId, String sourceFsp, int errorCode, String errorDescription)

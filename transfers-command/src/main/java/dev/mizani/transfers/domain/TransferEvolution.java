@@ -32,7 +32,7 @@ final class TransferEvolution {
                 if (!e.completedAt().isBefore(terms.expiration())) {
                     throw new IllegalStateException(e + " commits at or after expiration " + terms.expiration());
                 }
-                yield new Committed(terms, e.requestHash());
+                yield new Committed(terms, e.requestHash(), e.fulfilment(), e.completedAt());
             }
             case TransferAborted e -> new Aborted(live(state, e), e.errorCode(), e.errorDescription(), e.requestHash(),
                     e.reservationHeld());

@@ -7,8 +7,11 @@ import dev.mizani.transfers.domain.Transfer.Terms;
 
 /** Snapshot bytes of a transfer's state. */
 final class TransferSnapshots {
-    /** 2: a RECEIVED transfer keeps the payer's request as received (format 1 snapshots are replayed instead). */
-    private static final int FORMAT = 2;
+    /**
+     * 3: a RECEIVED transfer keeps the payer's request as received, a COMMITTED one its fulfilment and completion
+     * time (snapshots of older formats are replayed instead).
+     */
+    private static final int FORMAT = 3;
 
     private TransferSnapshots() {}
 
@@ -20,7 +23,8 @@ final class TransferSnapshots {
                     .str(f.errorDescription());
             case Transfer.Received r -> asReceived(terms(w.i8(2), r.terms()), r.prepare());
             case Transfer.Reserved r -> terms(w.i8(3), r.terms());
-            case Transfer.Committed c -> terms(w.i8(4), c.terms()).str(c.fulfilHash());
+            case Transfer.Committed c -> terms(w.i8(4), c.terms()).str(c.fulfilHash()).str(c.fulfilment())
+                    .i64(c.completedAt() == null ? Long.MIN_VALUE : c.completedAt().toEpochMilli());
             case Transfer.Aborted a -> terms(w.i8(5), a.terms()).i32(a.errorCode()).str(a.errorDescription())
                     .str(a.endingHash()).bool(a.reservationHeld());
             case Transfer.Expired x -> terms(w.i8(6), x.terms()).bool(x.reservationHeld());
@@ -35,7 +39,7 @@ final class TransferSnapshots {
             case 1 -> new Transfer.PrepareFailed(r.str(), r.str(), r.i32(), r.str());
             case 2 -> new Transfer.Received(terms(r), asReceived(r));
             case 3 -> new Transfer.Reserved(terms(r));
-            case 4 -> new Transfer.Committed(terms(r), r.str());
+            case 4 -> new Transfer.Committed(terms(r), r.str(), r.str(), completedAt(r.i64()));
             case 5 -> new Transfer.Aborted(terms(r), r.i32(), r.str(), r.str(), r.bool());
             case 6 -> new Transfer.Expired(terms(r), r.bool());
             default -> throw new IllegalStateException("unknown transfer state tag");
@@ -45,6 +49,10 @@ final class TransferSnapshots {
     private static StateBytes.Writer terms(StateBytes.Writer w, Terms t) {
         return w.str(t.transferId()).str(t.payerFsp()).str(t.payeeFsp()).i64(t.amountMinor()).str(t.currency())
                 .str(t.ilpPacket()).str(t.condition()).instant(t.expiration()).str(t.prepareHash());
+    }
+
+    private static java.time.Instant completedAt(long millis) {
+        return millis == Long.MIN_VALUE ? null : java.time.Instant.ofEpochMilli(millis);
     }
 
     private static StateBytes.Writer asReceived(StateBytes.Writer w, AsReceived a) {

@@ -147,12 +147,34 @@ class TransferDeciderTest {
         @Test
         void theFulfilAndTheRejectionAreCarriedToTheEventsThatTellThePayer() {
             Transfer reserved = given(ACCEPTED, RESERVED);
-            assertThat(when(reserved, new FulfilTransfer("t1", "payee", FULFILMENT, "h", NOW.plusSeconds(1), false, answered)))
+            assertThat(when(reserved, new FulfilTransfer("t1", "payee", FULFILMENT, "h", NOW.plusSeconds(1), false, answered, null)))
                     .singleElement().isInstanceOfSatisfying(TransferCommitted.class,
                             e -> assertThat(e.asReceived()).isEqualTo(answered));
             assertThat(when(reserved, new RejectTransfer("t1", "payee", 5104, "no", "h", NOW, answered)))
                     .singleElement().isInstanceOfSatisfying(TransferAborted.class,
                             e -> assertThat(e.asReceived()).isEqualTo(answered));
+        }
+    }
+
+    /** As Mojaloop does: an answer without a fulfilment, or addressed to someone else, ends the transfer. */
+    @Nested
+    class AnswersThatAbort {
+        @Test
+        void aFulfilWithoutFulfilmentOrToAnotherDestinationAbortsWith3100AndReleases() {
+            Transfer reserved = given(ACCEPTED, RESERVED);
+            assertThat(when(reserved, new FulfilTransfer("t1", "payee", "", "h", NOW, false, null, "payer")))
+                    .singleElement().isInstanceOfSatisfying(TransferAborted.class, a -> {
+                        assertThat(a.errorCode()).isEqualTo(3100);
+                        assertThat(a.errorDescription()).isEqualTo("Generic validation error - fulfilment is required");
+                        assertThat(a.reservationHeld()).isTrue();
+                    });
+            assertThat(when(reserved, new FulfilTransfer("t1", "payee", FULFILMENT, "h", NOW, true, null, "someone")))
+                    .singleElement().isInstanceOfSatisfying(TransferAborted.class, a -> {
+                        assertThat(a.errorDescription()).contains("FSPIOP-Destination someone does not match the payer FSP payer");
+                        assertThat(a.payeeAskedForCommit()).isTrue();
+                    });
+            assertThat(when(reserved, new FulfilTransfer("t1", "payee", FULFILMENT, "h", NOW.plusSeconds(1), false, null, "payer")))
+                    .singleElement().isInstanceOf(TransferCommitted.class);
         }
     }
 
@@ -233,7 +255,8 @@ class TransferDeciderTest {
             Transfer committed = given(ACCEPTED, RESERVED,
                     new TransferCommitted("t1", "payer", "payee", 1_050, "USD", FULFILMENT, NOW, "h-fulfil", false));
             assertThat(when(committed, new FulfilTransfer("t1", "payee", FULFILMENT, "h-fulfil", NOW, false)))
-                    .containsExactly(new TransferDuplicateReported("t1", "payee", "COMMITTED"));
+                    .as("with the fulfilment and completion time, as the answer to a resend carries them")
+                    .containsExactly(new TransferDuplicateReported("t1", "payee", "COMMITTED", FULFILMENT, NOW));
             refusedWith(when(committed, new FulfilTransfer("t1", "payee", FULFILMENT, "h-other", NOW, false)), 3106,
                     "different request");
         }

@@ -20,6 +20,7 @@ class TransferSnapshotsTest {
                         "{ \"transferId\": \"t1\" }".getBytes(java.nio.charset.StandardCharsets.UTF_8),
                         java.util.Map.of("FSPIOP-Source", "payer", "FSPIOP-Signature", "{\"signature\":\"s\"}"))),
                 new Transfer.Reserved(TERMS), new Transfer.Committed(TERMS, "fh"),
+                new Transfer.Committed(TERMS, "fh", "fulfilment", Instant.parse("2026-11-21T11:59:00.456Z")),
                 new Transfer.Aborted(TERMS, 5100, "no", null, true), new Transfer.Aborted(TERMS, 4200, "cap", "h2", false),
                 new Transfer.Expired(TERMS, false))) {
             assertThat(TransferSnapshots.read(TransferSnapshots.write(state))).isEqualTo(state);
