@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class CallbackNotifier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallbackNotifier.class);
-    private static final String CONTENT_TYPE = "application/vnd.interoperability.transfers+json;version=1.1";
+    private final ContentVersions versions = new ContentVersions();
 
     /**
      * @param inFlightMax            callbacks being delivered at once; 0 turns callbacks off
@@ -176,6 +176,7 @@ public final class CallbackNotifier implements AutoCloseable {
                     List<Callback> callbacks;
                     try {
                         TransferEventEnvelope event = events.decode(r.value());
+                        versions.learn(event.getPayload());
                         callbacks = TransferNotifications.callbacksFor(event.getPayload(), event.getMetadata().getRecordedAt());
                     } catch (RuntimeException e) {
                         log.warn("skipping unreadable transfer event {}/{}/{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
@@ -230,6 +231,11 @@ public final class CallbackNotifier implements AutoCloseable {
         return submit(c, () -> { });
     }
 
+    /** Callbacks about {@code transferId} to {@code participant} go in the version its Content-Type or Accept names. */
+    public void rememberVersion(String transferId, String participant, String contentTypeOrAccept) {
+        versions.remember(transferId, participant, contentTypeOrAccept);
+    }
+
     /** As {@link #submit(Callback)}, running {@code first} (an answer to the request that asked) before it is sent. */
     public boolean submit(Callback c, Runnable first) {
         if (!inFlight.tryAcquire()) {
@@ -273,13 +279,15 @@ public final class CallbackNotifier implements AutoCloseable {
      * the hub has a JWS key, signed over its body in the form Mojaloop's validators check (keys sorted, no spaces).
      */
     private Outgoing outgoing(Callback c) {
+        // PATCH exists in FSPIOP 1.1 only; everything else the hub says goes in the version its party spoke
+        String contentType = c.method().equals("PATCH") ? ContentVersions.V11 : versions.contentType(c.transferId(), c.participant());
         if (signingKey == null || c.asReceived() != null) {
-            return new Outgoing(c.headers(CONTENT_TYPE, hubName, date()), c.bodyBytes());
+            return new Outgoing(c.headers(contentType, hubName, date()), c.bodyBytes());
         }
         Callback own = c.from() == null ? c : new Callback(c.participant(), c.endpointType(), c.method(), c.transferId(),
                 c.body());
         byte[] body = Jws.canonical(own.bodyBytes());
-        Map<String, String> headers = own.headers(CONTENT_TYPE, hubName, date());
+        Map<String, String> headers = own.headers(contentType, hubName, date());
         headers.put("FSPIOP-Signature", Jws.sign(signingKey, headers, body));
         return new Outgoing(headers, body);
     }

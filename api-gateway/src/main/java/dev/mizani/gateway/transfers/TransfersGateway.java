@@ -276,6 +276,8 @@ public final class TransfersGateway implements AutoCloseable {
             reply.accept(reject(new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, "the hub cannot read transfers now; retry")));
             return;
         }
+        String accept = headers.header("Accept");
+        callbacks.rememberVersion(call.id(), headers.source(), accept != null ? accept : headers.header("Content-Type"));
         if (!callbacks.submit(answer, () -> reply.accept(ACCEPTED))) {
             reply.accept(reject(new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, "too many callbacks in flight; retry")));
         }

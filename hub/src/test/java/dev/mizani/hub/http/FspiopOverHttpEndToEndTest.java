@@ -229,6 +229,23 @@ class FspiopOverHttpEndToEndTest {
     }
 
     @Test
+    void aDfspOnVersion10GetsTheHubsCallbacksInVersion10() throws Exception {
+        Prepared p = prepareBody(payer.name(), payee.name(), "1", Duration.ofSeconds(2));
+        String v10 = "application/vnd.interoperability.transfers+json;version=1.0";
+        var prepare = hub.request("POST", "/transfers", p.body()).setHeader("Content-Type", v10)
+                .setHeader("Accept", "application/vnd.interoperability.transfers+json;version=1.0")
+                .header("FSPIOP-Source", payer.name()).header("Authorization", "Bearer " + payer.credential()).build();
+        expect(HttpHub.HTTP.send(prepare, java.net.http.HttpResponse.BodyHandlers.ofString()), 202);
+        assertThat(payee.awaitCallback("POST", "/transfers", p.id()).headers().get("content-type"))
+                .as("forwarded as it came").isEqualTo(v10);
+        Received expired = payer.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id());
+        assertError(expired, "3303");
+        assertThat(expired.headers().get("content-type")).as("the hub's own words, in the payer's version").isEqualTo(v10);
+        assertThat(payee.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()).headers().get("content-type"))
+                .isEqualTo(v10);
+    }
+
+    @Test
     void aFulfilStampedInTheFutureIsRefusedWith3100AndTheTransferExpires() throws Exception {
         long[] before = hub.settledPosition(payer.name());
         Prepared p = prepare(payer, payee, "3", Duration.ofSeconds(3));

@@ -1,0 +1,35 @@
+package dev.mizani.gateway.callbacks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mizani.schemas.transfer.RequestAsReceived;
+import dev.mizani.schemas.transfer.TransferCommitted;
+import dev.mizani.schemas.transfer.TransferPrepareAccepted;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ContentVersionsTest {
+    private static RequestAsReceived sent(String contentType) {
+        return new RequestAsReceived(ByteBuffer.wrap(new byte[] {'{', '}'}), Map.of("Content-Type", contentType));
+    }
+
+    @Test
+    void eachPartyHearsTheHubInTheVersionItsRequestsUsed() {
+        ContentVersions versions = new ContentVersions();
+        assertThat(versions.contentType("t1", "payer")).as("unknown: 1.1").isEqualTo(ContentVersions.V11);
+        versions.learn(new TransferPrepareAccepted("t1", "payer", "payee", 1L, "USD", "ilp", "c", Instant.EPOCH, "h",
+                sent("application/vnd.interoperability.transfers+json;version=1.0")));
+        assertThat(versions.contentType("t1", "payer")).isEqualTo(ContentVersions.V10);
+        assertThat(versions.contentType("t1", "payee")).as("it received the prepare in 1.0").isEqualTo(ContentVersions.V10);
+        versions.learn(new TransferCommitted("t1", "payer", "payee", 1L, "USD", "f", Instant.EPOCH, "h", false,
+                sent("application/vnd.interoperability.transfers+json;version=1.1")));
+        assertThat(versions.contentType("t1", "payee")).as("its own answer was 1.1").isEqualTo(ContentVersions.V11);
+        assertThat(versions.contentType("t2", "payer")).isEqualTo(ContentVersions.V11);
+        versions.remember("t2", "payer", "application/vnd.interoperability.transfers+json;version=1.0");
+        assertThat(versions.contentType("t2", "payer")).as("a GET's Accept").isEqualTo(ContentVersions.V10);
+        versions.remember("t2", "payer", "application/vnd.interoperability.transfers+json;version=1");
+        assertThat(versions.contentType("t2", "payer")).as("major version 1: the newest minor").isEqualTo(ContentVersions.V11);
+    }
+}
