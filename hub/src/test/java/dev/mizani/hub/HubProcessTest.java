@@ -295,6 +295,12 @@ class HubProcessTest {
             return Integer.parseInt(matching(pattern));
         }
 
+        String tail(int lines) {
+            synchronized (output) {
+                return String.join("\n", output.subList(Math.max(0, output.size() - lines), output.size()));
+            }
+        }
+
         String printed() {
             synchronized (output) { // the reader thread may still be adding lines
                 return String.join("\n", output);
@@ -304,7 +310,15 @@ class HubProcessTest {
         void interruptAndAwaitExit() throws Exception {
             List<ProcessHandle> children = process.descendants().toList();
             new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor();
-            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("hub exits after Ctrl-C").isTrue();
+            boolean exited = process.waitFor(60, TimeUnit.SECONDS);
+            if (!exited) {
+                // what the stop was doing: its threads, then the last lines it printed
+                String jcmd = process.info().command().map(java -> java.replaceFirst("java$", "jcmd")).orElse("jcmd");
+                new ProcessBuilder(jcmd, Long.toString(process.pid()), "Thread.print").redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(new java.io.File("target/hub-stop-threads.txt")))
+                        .start().waitFor(20, TimeUnit.SECONDS);
+            }
+            assertThat(exited).as("hub exits after Ctrl-C; its last lines:%n%s", tail(40)).isTrue();
             synchronized (output) {
                 assertThat(output).anyMatch(l -> l.contains("stopped"));
                 assertThat(output).noneMatch(l -> l.contains("Exception"));
