@@ -48,13 +48,7 @@ public final class AvroWireCodec<T extends SpecificRecord> implements WireCodec<
     @Override
     public byte[] encode(T record) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        out.write(MAGIC);
-        out.write(writerSchemaId >>> 24);
-        out.write(writerSchemaId >>> 16);
-        out.write(writerSchemaId >>> 8);
-        out.write(writerSchemaId);
-        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, ENCODERS.get());
-        ENCODERS.set(encoder);
+        BinaryEncoder encoder = framed(out, writerSchemaId);
         try {
             writer.write(record, encoder);
             encoder.flush();
@@ -68,8 +62,7 @@ public final class AvroWireCodec<T extends SpecificRecord> implements WireCodec<
     public T decode(byte[] bytes) {
         int schemaId = schemaId(bytes);
         SpecificDatumReader<T> reader = readersByWriterId.computeIfAbsent(schemaId, this::readerFor);
-        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES, DECODERS.get());
-        DECODERS.set(decoder);
+        BinaryDecoder decoder = body(bytes);
         try {
             T record = reader.read(null, decoder);
             if (!decoder.isEnd()) {
@@ -82,6 +75,26 @@ public final class AvroWireCodec<T extends SpecificRecord> implements WireCodec<
             }
             throw new WireFormatException("corrupt " + readerSchema.getName() + " body (schema id " + schemaId + "): " + e, e);
         }
+    }
+
+    /** Writes a Confluent frame's header to {@code out}; returns this thread's encoder, to write the body after it. */
+    static BinaryEncoder framed(ByteArrayOutputStream out, int schemaId) {
+        out.write(MAGIC);
+        out.write(schemaId >>> 24);
+        out.write(schemaId >>> 16);
+        out.write(schemaId >>> 8);
+        out.write(schemaId);
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, ENCODERS.get());
+        ENCODERS.set(encoder);
+        return encoder;
+    }
+
+    /** This thread's decoder over the body of Confluent-framed {@code bytes}. */
+    static BinaryDecoder body(byte[] bytes) {
+        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES,
+                DECODERS.get());
+        DECODERS.set(decoder);
+        return decoder;
     }
 
     /** The registry id framed in the bytes; throws {@link WireFormatException} if they are not Confluent-framed. */

@@ -12,8 +12,6 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
@@ -31,9 +29,6 @@ import org.apache.avro.specific.SpecificRecord;
  * through the envelope's own schema resolution, so a reader sees the same envelope either way. Thread-safe.
  */
 public final class EventWireCodec<E extends SpecificRecord> implements WireCodec<E> {
-    private static final ThreadLocal<BinaryEncoder> ENCODERS = new ThreadLocal<>();
-    private static final ThreadLocal<BinaryDecoder> DECODERS = new ThreadLocal<>();
-
     private final CachedSchemaRegistry registry;
     private final Schema envelopeSchema;
     private final SpecificData data;
@@ -83,9 +78,7 @@ public final class EventWireCodec<E extends SpecificRecord> implements WireCodec
     public E decode(byte[] bytes) {
         int schemaId = AvroWireCodec.schemaId(bytes);
         SpecificDatumReader<Object> reader = readersByWriterId.computeIfAbsent(schemaId, this::readerFor);
-        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, AvroWireCodec.HEADER_BYTES,
-                bytes.length - AvroWireCodec.HEADER_BYTES, DECODERS.get());
-        DECODERS.set(decoder);
+        BinaryDecoder decoder = AvroWireCodec.body(bytes);
         Object read;
         try {
             read = reader.read(null, decoder);
@@ -119,13 +112,7 @@ public final class EventWireCodec<E extends SpecificRecord> implements WireCodec
             throw new IllegalArgumentException(type + " is not an event of " + envelopeSchema.getName());
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        out.write(AvroWireCodec.MAGIC);
-        out.write(writer.schemaId() >>> 24);
-        out.write(writer.schemaId() >>> 16);
-        out.write(writer.schemaId() >>> 8);
-        out.write(writer.schemaId());
-        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, ENCODERS.get());
-        ENCODERS.set(encoder);
+        BinaryEncoder encoder = AvroWireCodec.framed(out, writer.schemaId());
         try {
             // A record's binary form is its fields' in order: the metadata, then the payload.
             metadataWriter.write(envelope.get(0), encoder);
