@@ -54,8 +54,10 @@ class EventConsumerExampleTest {
             List<String> printed = new CopyOnWriteArrayList<>();
             String registryUrl = f.infra.infrastructure.registryUrl();
             new EventConsumer().run(f.infra.bootstrap(), registryUrl, HubFixture.BOUND, printed::add,
+                    // three topics, read in no particular order: done once each has given its last line
                     () -> printed.stream().anyMatch(l -> l.startsWith("position " + payee + " USD"))
-                            && printed.stream().anyMatch(l -> l.startsWith(closedLine)));
+                            && printed.stream().anyMatch(l -> l.startsWith(closedLine))
+                            && printed.stream().anyMatch(l -> l.startsWith("transfer " + p.id() + " COMMITTED")));
 
             assertThat(printed.stream().filter(l -> l.contains(p.id())).toList()).containsSubsequence(
                     "transfer " + p.id() + " RECEIVED " + payer + " -> " + payee + " 12.34 USD",
