@@ -212,7 +212,7 @@ public final class Jws {
                 + "\n-----END " + type + "-----\n";
     }
 
-    /** The headers in the order a signature's protected header lists them, for logs and tests. */
+    /** The fields of a signature's protected header, in its order: what a test checks the hub signed. */
     static Map<String, String> protectedHeader(String signatureValue) throws IOException {
         JsonNode parsed = JSON.readTree(signatureValue);
         Map<String, String> out = new LinkedHashMap<>();

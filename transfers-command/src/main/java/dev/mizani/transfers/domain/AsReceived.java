@@ -23,10 +23,6 @@ public final class AsReceived {
         return body.clone();
     }
 
-    public int bodyLength() {
-        return body.length;
-    }
-
     public Map<String, String> headers() {
         return headers;
     }
