@@ -2,6 +2,8 @@ package dev.mizani.embedded;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,9 +13,19 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.concurrent.atomic.AtomicLong;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +65,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             Files.createDirectories(dataDir);
             boolean initialised = Files.exists(dataDir.resolve("PG_VERSION"));
             stopLeftover(dataDir);
-            EmbeddedPostgres postgres = builder(dataDir, port, settings).start();
+            EmbeddedPostgres postgres = startOrExplain(dataDir, port, settings);
             ZonkyShutdownHook.remove();
             log.info("PostgreSQL listening on 127.0.0.1:{} with data in {} ({})", postgres.getPort(), dataDir,
                     initialised ? "existing data" : "new cluster");
@@ -62,6 +74,67 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             return server;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start embedded PostgreSQL in " + dataDir, e);
+        }
+    }
+
+    /**
+     * Starts the server, or says why it did not start in PostgreSQL's own words. zonky waits out the whole startup
+     * wait even when the postmaster has already exited (a port taken, a bad setting); pg_ctl, which waits for the
+     * same start, says so at once ("could not start server"), so that line ends the wait early.
+     */
+    private static EmbeddedPostgres startOrExplain(Path dataDir, int port, Map<String, String> settings)
+            throws IOException {
+        Path output = serverOutput(dataDir);
+        long from = Files.exists(output) ? Files.size(output) : 0;
+        CompletableFuture<EmbeddedPostgres> started = new CompletableFuture<>();
+        Thread starter = Thread.ofPlatform().daemon().name("postgres-start").start(() -> {
+            try {
+                started.complete(builder(dataDir, port, settings).start());
+            } catch (IOException | RuntimeException e) {
+                started.completeExceptionally(e);
+            }
+        });
+        try {
+            while (true) {
+                try {
+                    return started.get(200, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException stillStarting) {
+                    if (printedSince(output, from).contains("could not start server")) {
+                        starter.interrupt(); // zonky's wait ends on an interrupt, with a handle to a server that is not there
+                        try {
+                            closeQuietly(started.get(10, TimeUnit.SECONDS));
+                        } catch (ExecutionException | TimeoutException ignored) {
+                            // the error below says what matters
+                        }
+                        throw new IllegalStateException(notStarted(dataDir, port));
+                    }
+                }
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(notStarted(dataDir, port), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            starter.interrupt();
+            throw new IllegalStateException("interrupted while PostgreSQL started", e);
+        }
+    }
+
+    private static String notStarted(Path dataDir, int port) {
+        return "PostgreSQL did not start on port " + port + " with data in " + dataDir + "; the last lines it wrote:\n"
+                + lastLines(dataDir, 30);
+    }
+
+    private static String printedSince(Path file, long offset) {
+        try (FileChannel channel = FileChannel.open(file)) {
+            long size = channel.size();
+            if (size <= offset) {
+                return "";
+            }
+            ByteBuffer bytes = ByteBuffer.allocate((int) Math.min(size - offset, 1 << 20));
+            channel.read(bytes, offset);
+            return new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
         }
     }
 
@@ -88,7 +161,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 .setServerConfig("log_autovacuum_min_duration", "1s")
                 .setServerConfig("log_min_duration_statement", "1s")
                 .setServerConfig("log_lock_waits", "on")
-                .setOverrideWorkingDirectory(dataDir.getParent().resolve("pg-binaries").toFile());
+                .setOverrideWorkingDirectory(dataDir.getParent().resolve("pg-binaries").toFile())
+                // what initdb, pg_ctl and the server print before its log collector runs (a port already taken, a
+                // bad setting): kept beside the data, where lastLines finds it when the server does not come up
+                .setOutputRedirector(ProcessBuilder.Redirect.appendTo(serverOutput(dataDir).toFile()));
         settings.forEach(builder::setServerConfig);
         if (port > 0) {
             builder.setPort(port);
@@ -168,6 +244,43 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
     }
 
+    private static Path serverOutput(Path dataDir) {
+        return dataDir.resolveSibling(dataDir.getFileName() + "-server.log");
+    }
+
+    /**
+     * The last lines of what the server printed at startup and of its newest log file (in {@code <data>/log}), for
+     * an error that says why it did not come up instead of only that nothing answered on its port.
+     */
+    static String lastLines(Path dataDir, int lines) {
+        StringBuilder out = new StringBuilder();
+        List<Path> files = new ArrayList<>();
+        files.add(serverOutput(dataDir));
+        try (Stream<Path> logs = Files.list(dataDir.resolve("log"))) {
+            logs.max(Comparator.comparing(EmbeddedPostgresServer::modified)).ifPresent(files::add);
+        } catch (IOException | RuntimeException e) {
+            // no log directory yet: the server stopped before its log collector ran
+        }
+        for (Path file : files) {
+            try {
+                List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+                out.append("--- ").append(file).append('\n');
+                all.subList(Math.max(0, all.size() - lines), all.size()).forEach(l -> out.append(l).append('\n'));
+            } catch (IOException | RuntimeException e) {
+                out.append("--- ").append(file).append(": ").append(e.getMessage()).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    private static FileTime modified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file);
+        } catch (IOException e) {
+            return FileTime.fromMillis(0);
+        }
+    }
+
     /** Times the watchdog started the server again since the hub started it. */
     public long restarts() {
         return restarts.get();
@@ -206,10 +319,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         log.warn("stopping PostgreSQL {} left running on {} by an earlier run", pid, dataDir);
         try {
             new ProcessBuilder("kill", "-INT", Long.toString(pid)).start().waitFor();
-            leftover.get().onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            leftover.get().onExit().get(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             throw new IOException("PostgreSQL " + pid + " on " + dataDir + " did not stop", e);
         }
     }
