@@ -72,8 +72,12 @@ public final class CallbackNotifier implements AutoCloseable {
      * @param selectorClient         false sends {@code http} callbacks through Helidon's WebClient too
      */
     /** @param groupInstanceId static membership of the notifier's consumer group ({@link KafkaClients#staticMember}), or null */
+    /**
+     * @param positionWait how long a callback telling a transfer's end waits for the positions to include it
+     *                     ({@link ParticipantsView#positionsInclude}) before it is sent anyway
+     */
     public record Settings(int inFlightMax, int attemptsMax, Duration backoff, int connectionsPerEndpoint,
-                           boolean selectorClient, String groupInstanceId) {}
+                           boolean selectorClient, String groupInstanceId, Duration positionWait) {}
 
     private static final int ORIGINS_CACHED_MAX = 1024;
     /** At most this much of callbacks is sent again after a crash. */
@@ -95,8 +99,10 @@ public final class CallbackNotifier implements AutoCloseable {
     private final Metrics.Counter delivered;
     private final Metrics.Counter deadLettered;
     private final Metrics.Counter retried;
+    private final Metrics.Counter beforePositions;
     private final int attemptsMax;
     private final Duration backoff;
+    private final Duration positionWait;
     private final Clock clock;
     private final Thread thread;
     private volatile boolean running = true;
@@ -118,6 +124,9 @@ public final class CallbackNotifier implements AutoCloseable {
         this.delivered = metrics.counter(outcomes, outcomesHelp, "outcome", "delivered");
         this.deadLettered = metrics.counter(outcomes, outcomesHelp, "outcome", "dead_lettered");
         this.retried = metrics.counter("mizani_callback_retries_total", "Callback attempts after the first");
+        this.beforePositions = metrics.counter("mizani_callbacks_before_positions_total",
+                "Callbacks telling a transfer's end sent before the positions included it (the wait for them ran out)");
+        this.positionWait = settings.positionWait();
 
         this.hubName = hubName;
         this.endpoints = endpoints;
@@ -174,17 +183,26 @@ public final class CallbackNotifier implements AutoCloseable {
                 var records = consumer.poll(Duration.ofMillis(100));
                 for (ConsumerRecord<String, byte[]> r : records) {
                     List<Callback> callbacks;
+                    List<String> positionChanges;
                     try {
                         TransferEventEnvelope event = events.decode(r.value());
                         versions.learn(event.getPayload());
                         callbacks = TransferNotifications.callbacksFor(event.getPayload(), event.getMetadata().getRecordedAt());
+                        positionChanges = callbacks.isEmpty() ? List.of()
+                                : TransferNotifications.positionChanges(event.getPayload());
                     } catch (RuntimeException e) {
                         log.warn("skipping unreadable transfer event {}/{}/{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
                         continue;
                     }
+                    CompletableFuture<Boolean> positioned = endpoints.positionsInclude(positionChanges, positionWait);
                     for (Callback c : callbacks) {
                         inFlight.acquireUninterruptibly();
-                        pending.add(deliver(c).whenComplete((v, e) -> inFlight.release()));
+                        pending.add(positioned.thenCompose(included -> {
+                            if (!included) {
+                                beforePositions.inc();
+                            }
+                            return deliver(c);
+                        }).whenComplete((v, e) -> inFlight.release()));
                     }
                 }
                 CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();

@@ -2,6 +2,7 @@ package dev.mizani.gateway.callbacks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mizani.gateway.participants.PositionEffects;
 import dev.mizani.platform.domain.FspiopError;
 import dev.mizani.platform.domain.money.FspiopAmount;
 import dev.mizani.schemas.transfer.TransferAborted;
@@ -54,6 +55,20 @@ public final class TransferNotifications {
                         e.getTransferId(), duplicate(e)));
                 default -> List.of();
             };
+            default -> List.of();
+        };
+    }
+
+    /**
+     * The position changes a transfer event's callbacks wait for, so that a DFSP that reads positions after the
+     * callback finds the transfer in them (central-ledger notifies after its position handler): a commit's payer and
+     * payee changes; an abort's or expiry's release of a reservation the payer held. None for every other event.
+     */
+    public static List<String> positionChanges(Object event) {
+        return switch (event) {
+            case TransferCommitted e -> PositionEffects.commit(e.getTransferId());
+            case TransferAborted e when e.getReservationHeld() -> PositionEffects.release(e.getTransferId());
+            case TransferExpired e when e.getReservationHeld() -> PositionEffects.release(e.getTransferId());
             default -> List.of();
         };
     }

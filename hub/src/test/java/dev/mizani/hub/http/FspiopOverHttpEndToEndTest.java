@@ -77,8 +77,8 @@ class FspiopOverHttpEndToEndTest {
 
     @Test
     void prepareIsForwardedToThePayeeAndItsFulfilCommitsToThePayer() throws Exception {
-        long[] payerBefore = hub.positionAndReserved(payer.name());
-        long[] payeeBefore = hub.positionAndReserved(payee.name());
+        long[] payerBefore = hub.settledPosition(payer.name());
+        long[] payeeBefore = hub.settledPosition(payee.name());
         Prepared p = prepare(payer, payee, "12.5", Duration.ofSeconds(60));
 
         Received forwarded = payee.awaitCallback("POST", "/transfers", p.id());
@@ -96,8 +96,41 @@ class FspiopOverHttpEndToEndTest {
         assertThat(committed.source()).isEqualTo(payee.name());
         assertThat(committed.fspiopUri()).isEqualTo("/transfers/" + p.id());
         assertThat(committed.fspiopHttpMethod()).isEqualTo("PUT");
-        hub.awaitPosition(payer.name(), payerBefore[0] + 1_250, payerBefore[1]);
-        hub.awaitPosition(payee.name(), payeeBefore[0] - 1_250, payeeBefore[1]);
+        // the callback goes out once the positions include the transfer: read at once, not awaited
+        assertThat(hub.positionAndReserved(payer.name())).containsExactly(payerBefore[0] + 1_250, payerBefore[1]);
+        assertThat(hub.positionAndReserved(payee.name())).containsExactly(payeeBefore[0] - 1_250, payeeBefore[1]);
+    }
+
+    /**
+     * What central-ledger's order (positions, then the notification) gives a DFSP: the positions it reads right after
+     * a callback telling a transfer's end include that transfer, for commits and for a released reservation alike.
+     */
+    @Test
+    void positionsReadRightAfterTheEndingCallbackIncludeTheTransfer() throws Exception {
+        // a pair of its own: no other test's transfer can move these positions meanwhile
+        Dfsp from = hub.onboard("reader-payer-" + RUN, "100000", "100000", true);
+        Dfsp to = hub.onboard("reader-payee-" + RUN, "100000", "100000", true);
+        hub.f.awaitDirectoryKnows(from.name(), to.name());
+        try {
+            for (int i = 1; i <= 8; i++) {
+                Prepared p = prepare(from, to, "1", Duration.ofSeconds(60));
+                to.awaitCallback("POST", "/transfers", p.id());
+                expect(hub.fspiop(to, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 200);
+                from.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
+                assertThat(hub.positionAndReserved(from.name())).as("payer after commit " + i).containsExactly(100L * i, 0L);
+                assertThat(hub.positionAndReserved(to.name())).as("payee after commit " + i).containsExactly(-100L * i, 0L);
+            }
+            Prepared rejected = prepare(from, to, "2", Duration.ofSeconds(60));
+            to.awaitCallback("POST", "/transfers", rejected.id());
+            expect(hub.fspiop(to, "PUT", "/transfers/" + rejected.id() + "/error",
+                    "{\"errorInformation\":{\"errorCode\":\"5100\",\"errorDescription\":\"no such account\"}}"), 200);
+            from.awaitCallback("PUT", "/transfers/" + rejected.id() + "/error", rejected.id());
+            assertThat(hub.positionAndReserved(from.name())).as("the rejection released the reservation")
+                    .containsExactly(800L, 0L);
+        } finally {
+            from.server().stop(0);
+            to.server().stop(0);
+        }
     }
 
     /**
@@ -292,14 +325,14 @@ class FspiopOverHttpEndToEndTest {
 
     @Test
     void aPayeeRejectReachesBothWithItsCodeAndReleasesTheReservation() throws Exception {
-        long[] before = hub.positionAndReserved(payer.name());
+        long[] before = hub.settledPosition(payer.name());
         Prepared p = prepare(payer, payee, "3", Duration.ofSeconds(60));
         payee.awaitCallback("POST", "/transfers", p.id());
         expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id() + "/error",
                 "{\"errorInformation\":{\"errorCode\":\"5100\",\"errorDescription\":\"no such account\"}}"), 200);
         assertError(payer.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "5100");
         assertError(payee.awaitCallback("PUT", "/transfers/" + p.id() + "/error", p.id()), "5100");
-        hub.awaitPosition(payer.name(), before[0], before[1]);
+        assertThat(hub.positionAndReserved(payer.name())).containsExactly(before[0], before[1]);
     }
 
     @Test
@@ -430,7 +463,8 @@ class FspiopOverHttpEndToEndTest {
         assertThat(asPayee.statusCode()).as("payee authenticated, but the body's payer is another").isEqualTo(400);
         assertThat(asPayee.body()).contains("\"errorCode\":\"3100\"").contains("is not the payer");
 
-        Prepared real = prepare(payer, payee, "1", Duration.ofSeconds(60));
+        // short-lived: the refused fulfil leaves it reserved until it expires, and later tests read settled positions
+        Prepared real = prepare(payer, payee, "1", Duration.ofSeconds(5));
         payee.awaitCallback("POST", "/transfers", real.id());
         expect(hub.fspiop(payer, "PUT", "/transfers/" + real.id(), fulfilBody(real.fulfilment())), 200);
         Received refused = payer.awaitCallback("PUT", "/transfers/" + real.id() + "/error", real.id());
@@ -485,7 +519,7 @@ class FspiopOverHttpEndToEndTest {
 
             double retriedBefore = scraped("mizani_callback_retries_total");
             double deadBefore = scraped("mizani_callbacks_total{outcome=\"dead_lettered\"}");
-            Prepared p = prepare(payer, flaky, "1", Duration.ofSeconds(60));
+            Prepared p = prepare(payer, flaky, "1", Duration.ofSeconds(10)); // never answered: short, so the payer soon has no reservation left
             Await.until(HubFixture.BOUND, "the prepare forwarded again after a 503", () -> arrivals.size() >= 2);
             assertThat(arrivals).containsExactly("POST /transfers", "POST /transfers");
 
@@ -536,7 +570,7 @@ class FspiopOverHttpEndToEndTest {
             slow = hub.onboard("slow-" + RUN, "100000", "100000", false);
             hub.registerEndpoints(slow.name(), "http://127.0.0.1:" + slowServer.getAddress().getPort());
             hub.f.awaitDirectoryKnows(slow.name());
-            Prepared p = prepare(payer, slow, "1", Duration.ofSeconds(60));
+            Prepared p = prepare(payer, slow, "1", Duration.ofSeconds(10)); // never answered: short, so the payer soon has no reservation left
             assertThat(arrived.await(30, TimeUnit.SECONDS)).as("the forwarded prepare reached the slow payee").isTrue();
             // the event that caused it: the transfer's latest event so far
             var caused = TopicReader.readAll(hub.f.infra.bootstrap(), HubTopics.TRANSFERS_EVENTS, 1, Duration.ofSeconds(5),

@@ -98,7 +98,7 @@ final class HttpHub implements AutoCloseable {
                 ProjectionHandler.Settings.defaults(), ProjectionHandler.Hooks.NONE).start().export(f.hub.metrics);
         gateway = new Gateway(f.infra.bootstrap(), f.infra.registry, Clock.systemUTC(), new Gateway.Settings("127.0.0.1",
                 0, 0, Credentials.sha256Hex(OPERATOR), "Hub", rateLimitPerSecond, burst, Duration.ofSeconds(10),
-                Duration.ofSeconds(20), new CallbackNotifier.Settings(64, 2, Duration.ofMillis(50), 8, true, null), mutualTls,
+                Duration.ofSeconds(20), new CallbackNotifier.Settings(64, 2, Duration.ofMillis(50), 8, true, null, Duration.ofSeconds(5)), mutualTls,
                 SERVER, TransfersGateway.COMMAND_LINGER_MS_DEFAULT, CREDENTIAL_KEY,
                 dev.mizani.gateway.fspiop.CompletedTimestampWindow.MOJALOOP_DEFAULT, jws), f.infra.dataSource, f.hub.metrics, f.hub.health,
                 f.hub::commitsBlocked);
@@ -249,8 +249,8 @@ final class HttpHub implements AutoCloseable {
     }
 
     /**
-     * The position once nothing is reserved: a transfer an earlier test finished may still show as reserved for a
-     * moment, because the position follows the transfer's events rather than its callbacks.
+     * The position once nothing is reserved: a transfer an earlier test left in progress (refused answers, no
+     * callback awaited) may still hold a reservation until it expires.
      */
     long[] settledPosition(String name) throws Exception {
         Await.until(HubFixture.BOUND, name + " holds no reservation", () -> {
