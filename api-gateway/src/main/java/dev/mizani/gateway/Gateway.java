@@ -66,7 +66,8 @@ public final class Gateway implements AutoCloseable {
             CallbackNotifier callbacks = started(new CallbackNotifier(bootstrap, registry, participants, clock,
                     s.hubName(), s.callbacks(), s.mutualTls(), s.jws().signingKey(), metrics));
             transfers = started(new TransfersGateway(s.host(), s.transfersPort(), bootstrap, registry, guard, clock,
-                    s.sendTimeout(), new TransferStates(new EventStore(readStore), registry), callbacks, s.mutualTls(), s.transfersServer(),
+                    s.sendTimeout(), new TransferStates(new EventStore(readStore), registry,
+                            id -> participants.fundsTransfer(id).map(f -> TransferStates.ofFunds(f, s.hubName()))), callbacks, s.mutualTls(), s.transfersServer(),
                     s.commandLingerMs(), s.completedWindow(), s.jws().verify() ? participants::jwsKey : null, s.hubName(),
                     metrics, health, unavailable).start());
         } catch (RuntimeException e) {

@@ -397,14 +397,19 @@ public final class AdminApi implements AutoCloseable {
                 "the hub's participant is not created yet (" + created.getClass().getSimpleName() + "); retry"));
     }
 
-    private static ArrayNode hubAccounts(Participant hub) {
+    /**
+     * HUB_RECONCILIATION holds the counterpart of the participants' funds in and out, as in central-ledger;
+     * HUB_MULTILATERAL_SETTLEMENT stays 0, since settlements are not moved through the hub's accounts here.
+     */
+    private ArrayNode hubAccounts(Participant hub) {
         ArrayNode list = AdminJson.array();
         int id = 1;
         for (Account a : hub.accounts()) {
             for (String type : List.of("HUB_MULTILATERAL_SETTLEMENT", "HUB_RECONCILIATION")) {
                 ObjectNode account = list.addObject().put("id", id++).put("ledgerAccountType", type)
                         .put("currency", a.currency()).put("isActive", 1);
-                account.set("value", AdminJson.amount(0, a.currency()));
+                long value = type.equals("HUB_RECONCILIATION") ? view.reconciliationMinor(a.currency()) : 0;
+                account.set("value", AdminJson.amount(value, a.currency()));
                 account.set("reservedValue", AdminJson.amount(0, a.currency()));
             }
         }

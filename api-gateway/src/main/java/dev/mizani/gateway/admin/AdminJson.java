@@ -223,7 +223,8 @@ final class AdminJson {
 
     /**
      * Both accounts of a currency. As in central-ledger, the settlement account's value is the negative of the
-     * liquidity cover deposited; its reserved value is funds out prepared and not yet committed.
+     * liquidity cover deposited, and a funds out moves it when it is prepared (reserved), not when it is committed;
+     * an abort moves it back. Its reserved value stays 0, as central-ledger's does.
      */
     static void accounts(Account a, boolean active, ArrayNode into) {
         ObjectNode position = into.addObject().put("id", a.positionAccountId()).put("ledgerAccountType", "POSITION")
@@ -233,8 +234,8 @@ final class AdminJson {
         position.put("changedDate", iso(a.changedAt()));
         ObjectNode settlement = into.addObject().put("id", a.settlementAccountId()).put("ledgerAccountType", "SETTLEMENT")
                 .put("currency", a.currency()).put("isActive", active ? 1 : 0);
-        settlement.set("value", amount(-a.liquidityCoverMinor(), a.currency()));
-        settlement.set("reservedValue", amount(a.fundsOutReservedMinor(), a.currency()));
+        settlement.set("value", amount(Math.subtractExact(a.fundsOutReservedMinor(), a.liquidityCoverMinor()), a.currency()));
+        settlement.set("reservedValue", amount(0, a.currency()));
         settlement.put("changedDate", iso(a.changedAt()));
     }
 

@@ -53,7 +53,18 @@ public final class ParticipantsView implements AutoCloseable {
         }
     }
 
+    /**
+     * A funds in or out, as central-ledger records it as a transfer between the participant's settlement account and
+     * the hub's reconciliation account: RESERVED (funds out prepared), COMMITTED or ABORTED, since {@code at}.
+     */
+    public record FundsTransfer(String participant, boolean in, String currency, long amountMinor, String state,
+                                Instant at) {}
+
     private final Map<String, Participant> participants = new ConcurrentHashMap<>();
+    /** Funds transfers by id: operator actions, as many as the hub has had. */
+    private final Map<String, FundsTransfer> fundsTransfers = new ConcurrentHashMap<>();
+    /** Per currency, the hub's reconciliation account: funds in less funds out committed, of every participant. */
+    private final Map<String, Long> reconciliation = new ConcurrentHashMap<>();
     /** Credential hash to participant name: who a presented credential belongs to. */
     private final Map<String, String> credentials = new ConcurrentHashMap<>();
     private final Map<String, java.security.PublicKey> jwsKeys = new ConcurrentHashMap<>();
@@ -100,6 +111,20 @@ public final class ParticipantsView implements AutoCloseable {
         List<Participant> list = new ArrayList<>(participants.values());
         list.sort(java.util.Comparator.comparing(Participant::createdAt).thenComparing(Participant::name));
         return list;
+    }
+
+    /** A funds in or out by its transfer id, if the hub has one. */
+    public Optional<FundsTransfer> fundsTransfer(String transferId) {
+        return Optional.ofNullable(fundsTransfers.get(transferId));
+    }
+
+    /**
+     * The hub's reconciliation account in this currency, central-ledger's way: the counterpart of every funds in
+     * (which raises it) and committed funds out (which lowers it), so it is the negative of what the settlement
+     * accounts hold from funds transfers.
+     */
+    public long reconciliationMinor(String currency) {
+        return reconciliation.getOrDefault(currency, 0L);
     }
 
     /** The participant whose credential hashes to this, if any. */
@@ -195,11 +220,16 @@ public final class ParticipantsView implements AutoCloseable {
                 account(e.getParticipant(), e.getCurrency(), a -> covered(a, e.getLiquidityCoverMinor(),
                         a.fundsOutReservedMinor(), at));
                 funds(e.getParticipant(), e.getFundsTransferId(), false);
+                fundsTransfers.put(e.getFundsTransferId(), new FundsTransfer(e.getParticipant(), true, e.getCurrency(),
+                        e.getAmountMinor(), "COMMITTED", at));
+                reconciliation.merge(e.getCurrency(), e.getAmountMinor(), Long::sum);
             }
             case FundsOutReserved e -> {
                 account(e.getParticipant(), e.getCurrency(), a -> covered(a, a.liquidityCoverMinor(),
                         a.fundsOutReservedMinor() + e.getAmountMinor(), at));
                 funds(e.getParticipant(), e.getFundsTransferId(), true);
+                fundsTransfers.put(e.getFundsTransferId(), new FundsTransfer(e.getParticipant(), false, e.getCurrency(),
+                        e.getAmountMinor(), "RESERVED", at));
             }
             case FundsRecordedOut e -> {
                 boolean wasPending = participant(e.getParticipant()).map(p -> p.fundsOutPending()
@@ -207,11 +237,16 @@ public final class ParticipantsView implements AutoCloseable {
                 account(e.getParticipant(), e.getCurrency(), a -> covered(a, e.getLiquidityCoverMinor(),
                         a.fundsOutReservedMinor() - (wasPending ? e.getAmountMinor() : 0), at));
                 funds(e.getParticipant(), e.getFundsTransferId(), false);
+                fundsTransfers.put(e.getFundsTransferId(), new FundsTransfer(e.getParticipant(), false, e.getCurrency(),
+                        e.getAmountMinor(), "COMMITTED", at));
+                reconciliation.merge(e.getCurrency(), -e.getAmountMinor(), Long::sum);
             }
             case FundsOutAborted e -> {
                 account(e.getParticipant(), e.getCurrency(), a -> covered(a, a.liquidityCoverMinor(),
                         a.fundsOutReservedMinor() - e.getAmountMinor(), at));
                 funds(e.getParticipant(), e.getFundsTransferId(), false);
+                fundsTransfers.put(e.getFundsTransferId(), new FundsTransfer(e.getParticipant(), false, e.getCurrency(),
+                        e.getAmountMinor(), "ABORTED", at));
             }
             case ParticipantActiveSet e -> change(e.getParticipant(), p -> new Participant(p.name(), e.getActive(),
                     p.createdAt(), p.accounts(), p.endpoints(), p.fundsTransferIds(), p.fundsOutPending(),

@@ -1,5 +1,6 @@
 package dev.mizani.gateway.transfers;
 
+import dev.mizani.gateway.participants.ParticipantsView;
 import dev.mizani.platform.domain.FspiopError;
 import dev.mizani.platform.eventstore.EventStore;
 import dev.mizani.platform.eventstore.StoredEvent;
@@ -16,6 +17,7 @@ import dev.mizani.schemas.wire.EventWireCodec;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A transfer's FSPIOP state as the transfers handler decided it: its stream in the event store, folded. What
@@ -33,10 +35,16 @@ public final class TransferStates {
 
     private final EventStore store;
     private final EventWireCodec<TransferEventEnvelope> events;
+    private final Function<String, Optional<State>> otherTransfers;
 
-    public TransferStates(EventStore store, CachedSchemaRegistry registry) {
+    /**
+     * @param otherTransfers transfers that are not FSPIOP transfers, looked up when the id has no transfer stream:
+     *                       funds in and out, which central-ledger also answers {@code GET /transfers/{ID}} for
+     */
+    public TransferStates(EventStore store, CachedSchemaRegistry registry, Function<String, Optional<State>> otherTransfers) {
         this.store = store;
         this.events = new EventWireCodec<>(registry, HubTopics.TRANSFERS_EVENTS, TransferEventEnvelope.getClassSchema());
+        this.otherTransfers = otherTransfers;
     }
 
     public Optional<State> of(String transferId) throws SQLException {
@@ -45,7 +53,22 @@ public final class TransferStates {
             TransferEventEnvelope e = events.decode(stored.payload());
             state = next(state, e.getPayload(), e.getMetadata().getRecordedAt());
         }
-        return Optional.ofNullable(state);
+        return state != null ? Optional.of(state) : otherTransfers.apply(transferId);
+    }
+
+    /**
+     * A funds in (from the hub's reconciliation account to the participant's settlement account) or out (the other
+     * way) as a transfer between the hub and the participant, as central-ledger stores one.
+     */
+    public static State ofFunds(ParticipantsView.FundsTransfer f, String hubName) {
+        String payer = f.in() ? hubName : f.participant();
+        String payee = f.in() ? f.participant() : hubName;
+        return switch (f.state()) {
+            case "COMMITTED" -> new State(payer, payee, "COMMITTED", null, f.at(), null, null);
+            case "ABORTED" -> new State(payer, payee, "ABORTED", null, f.at(), FspiopError.GENERIC_CLIENT_ERROR.code(),
+                    "funds out aborted");
+            default -> new State(payer, payee, f.state(), null, null, null, null);
+        };
     }
 
     /** The state after one more event of the stream; events that change no state leave it as it was. */

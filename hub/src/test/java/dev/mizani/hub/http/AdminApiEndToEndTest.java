@@ -106,7 +106,11 @@ class AdminApiEndToEndTest {
 
     @Test
     void fundsInAndTwoPhaseFundsOutMoveTheSettlementAccount() throws Exception {
-        Dfsp dfsp = hub.onboard("funds-" + RUN, "1000", "100", false);
+        Dfsp dfsp = hub.onboard("funds-" + RUN, "1000", "100", true);
+        int hubAccount = hub.admin("POST", "/participants/Hub/accounts",
+                "{\"type\":\"HUB_RECONCILIATION\",\"currency\":\"USD\"}").statusCode();
+        assertThat(hubAccount).as("created here or by an earlier test").isIn(201, 400);
+        BigDecimal reconciliationBefore = reconciliation();
         int settlement = hub.settlementAccountId(dfsp.name());
         String base = "/participants/" + dfsp.name() + "/accounts/" + settlement;
         String in = UUID.randomUUID().toString();
@@ -116,12 +120,20 @@ class AdminApiEndToEndTest {
         expect(hub.admin("POST", base, fundsIn), 202);
         expect(hub.admin("POST", base, fundsIn), 202);
         assertThat(settlementValue(dfsp.name())).as("the same funds in twice counts once").isEqualByComparingTo("-150.25");
+        assertThat(reconciliation().subtract(reconciliationBefore)).as("the hub's counterpart of the funds in")
+                .isEqualByComparingTo("50.25");
+        assertThat(fundsTransferState(dfsp, in)).isEqualTo("COMMITTED");
 
         String out = UUID.randomUUID().toString();
         expect(hub.admin("POST", base, """
                 {"transferId":"%s","externalReference":"withdrawal-1","action":"recordFundsOutPrepareReserve","reason":"r",
                  "amount":{"amount":"100","currency":"USD"}}""".formatted(out)), 202);
-        assertThat(settlementReserved(dfsp.name())).isEqualByComparingTo("100");
+        assertThat(settlementValue(dfsp.name())).as("central-ledger moves the settlement account at reserve")
+                .isEqualByComparingTo("-50.25");
+        assertThat(settlementReserved(dfsp.name())).isEqualByComparingTo("0");
+        assertThat(reconciliation().subtract(reconciliationBefore)).as("the hub's account moves at commit only")
+                .isEqualByComparingTo("50.25");
+        assertThat(fundsTransferState(dfsp, out)).isEqualTo("RESERVED");
         JsonNode tooMuch = json(expect(hub.admin("POST", base, """
                 {"transferId":"%s","externalReference":"withdrawal-2","action":"recordFundsOutPrepareReserve","reason":"r",
                  "amount":{"amount":"60","currency":"USD"}}""".formatted(UUID.randomUUID())), 400));
@@ -129,13 +141,18 @@ class AdminApiEndToEndTest {
         expect(hub.admin("PUT", base + "/transfers/" + out, "{\"action\":\"recordFundsOutCommit\",\"reason\":\"paid\"}"), 202);
         assertThat(settlementValue(dfsp.name())).isEqualByComparingTo("-50.25");
         assertThat(settlementReserved(dfsp.name())).isEqualByComparingTo("0");
+        assertThat(reconciliation().subtract(reconciliationBefore)).isEqualByComparingTo("-49.75");
+        assertThat(fundsTransferState(dfsp, out)).isEqualTo("COMMITTED");
 
         String aborted = UUID.randomUUID().toString();
         expect(hub.admin("POST", base, """
                 {"transferId":"%s","externalReference":"withdrawal-3","action":"recordFundsOutPrepareReserve","reason":"r",
                  "amount":{"amount":"50","currency":"USD"}}""".formatted(aborted)), 202);
+        assertThat(settlementValue(dfsp.name())).isEqualByComparingTo("-0.25");
         expect(hub.admin("PUT", base + "/transfers/" + aborted, "{\"action\":\"recordFundsOutAbort\",\"reason\":\"no\"}"), 202);
         assertThat(settlementValue(dfsp.name())).isEqualByComparingTo("-50.25");
+        assertThat(reconciliation().subtract(reconciliationBefore)).isEqualByComparingTo("-49.75");
+        assertThat(fundsTransferState(dfsp, aborted)).isEqualTo("ABORTED");
         JsonNode unknown = json(expect(hub.admin("PUT", base + "/transfers/" + UUID.randomUUID(),
                 "{\"action\":\"recordFundsOutCommit\",\"reason\":\"x\"}"), 400));
         assertThat(unknown.at("/errorInformation/errorDescription").asText()).contains("is prepared");
@@ -146,6 +163,24 @@ class AdminApiEndToEndTest {
         JsonNode wrongCurrency = json(expect(hub.admin("POST", base, fundsIn.replace(in, UUID.randomUUID().toString())
                 .replace("\"USD\"", "\"EUR\"")), 400));
         assertThat(wrongCurrency.at("/errorInformation/errorDescription").asText()).contains("not the account's currency");
+    }
+
+    private static BigDecimal reconciliation() throws Exception {
+        for (JsonNode a : json(expect(hub.admin("GET", "/participants/Hub/accounts", null), 200))) {
+            if (a.get("ledgerAccountType").asText().equals("HUB_RECONCILIATION") && a.get("currency").asText().equals("USD")) {
+                return a.get("value").decimalValue();
+            }
+        }
+        throw new AssertionError("the hub has no USD reconciliation account");
+    }
+
+    /** GET /transfers/{ID} of a funds transfer, as its participant asks it: the state its callback names. */
+    private static String fundsTransferState(Dfsp dfsp, String transferId) throws Exception {
+        dfsp.inbox().clear();
+        expect(hub.fspiop(dfsp, "GET", "/transfers/" + transferId, ""), 202);
+        var answer = dfsp.awaitCallback("PUT", "/transfers/" + transferId, transferId);
+        assertThat(answer.source()).isEqualTo("Hub");
+        return HttpHub.JSON.readTree(answer.body()).get("transferState").asText();
     }
 
     private static BigDecimal settlementValue(String name) throws Exception {
