@@ -40,7 +40,7 @@ public record Callback(String participant, String endpointType, String method, S
     /**
      * The FSPIOP headers to send, in order (Host and Content-Length are the client's). A forwarded request keeps its
      * sender's exactly as received, adding only what it did not carry and a callback needs (its resource and method,
-     * a Date). FSPIOP-Destination, when the sender left it out, is added to an unsigned request only: on a signed
+     * a Date), less an Accept on anything but the forwarded prepare. FSPIOP-Destination, when the sender left it out, is added to an unsigned request only: on a signed
      * one the far end's validator would find a destination the signature does not cover (Mojaloop's switch does not
      * add it either).
      */
@@ -48,6 +48,9 @@ public record Callback(String participant, String endpointType, String method, S
         Map<String, String> headers = new LinkedHashMap<>();
         if (asReceived != null) {
             headers.putAll(asReceived.getHeaders());
+            if (!endpointType.equals(POST)) {
+                headers.remove("Accept"); // only a request asks for an answer's version; a callback is the answer
+            }
             headers.putIfAbsent("Content-Type", contentType);
             headers.putIfAbsent("Date", date);
             if (!headers.containsKey("FSPIOP-Signature")) {

@@ -11,9 +11,11 @@ import java.util.Map;
 /**
  * Which FSPIOP content version each party of a transfer speaks, as its requests showed it: the hub's own callbacks
  * to it use that version, so a DFSP on 1.0 gets 1.0 callbacks (a Mojaloop switch answers in the headers of the
- * request that caused the callback). The payer's prepare sets the version for both parties (the payee receives it
- * in that version), the payee's answer then sets the payee's, and a GET sets its asker's. Bounded: the oldest
- * transfers are forgotten first; an unknown party gets 1.1.
+ * request that caused the callback). A request's version is the one its Accept names, when it names one (a payer
+ * sending 1.1 but accepting 1.0 gets 1.0, as Mojaloop's collections expect), else its Content-Type's. The payer's
+ * prepare sets the version for both parties (the payee receives it in that version), the payee's answer then sets
+ * the payee's, and a GET sets its asker's. Bounded: the oldest transfers are forgotten first; an unknown party
+ * gets 1.1.
  */
 final class ContentVersions {
     static final String V11 = "application/vnd.interoperability.transfers+json;version=1.1";
@@ -59,6 +61,10 @@ final class ContentVersions {
     }
 
     private static String contentType(RequestAsReceived request) {
-        return request == null ? null : request.getHeaders().get("Content-Type");
+        if (request == null) {
+            return null;
+        }
+        String accept = request.getHeaders().get("Accept");
+        return accept != null && accept.matches(".*version=1\\.[01]\\b.*") ? accept : request.getHeaders().get("Content-Type");
     }
 }

@@ -94,8 +94,8 @@ public final class FspiopHeaders {
     }
 
     /** The headers a forwarded request keeps as its sender sent them (a signature may cover any of them). */
-    public static final List<String> FORWARDED = List.of("Content-Type", "Date", "FSPIOP-Source", "FSPIOP-Destination",
-            "FSPIOP-Signature", "FSPIOP-URI", "FSPIOP-HTTP-Method", "FSPIOP-Encryption");
+    public static final List<String> FORWARDED = List.of("Content-Type", "Accept", "Date", "FSPIOP-Source",
+            "FSPIOP-Destination", "FSPIOP-Signature", "FSPIOP-URI", "FSPIOP-HTTP-Method", "FSPIOP-Encryption");
 
     /** Those of {@link #FORWARDED} the request carried, under the names FSPIOP spells them. */
     public Map<String, String> forwarded() {

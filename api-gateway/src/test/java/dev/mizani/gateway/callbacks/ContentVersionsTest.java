@@ -32,4 +32,20 @@ class ContentVersionsTest {
         versions.remember("t2", "payer", "application/vnd.interoperability.transfers+json;version=1");
         assertThat(versions.contentType("t2", "payer")).as("major version 1: the newest minor").isEqualTo(ContentVersions.V11);
     }
+
+    @Test
+    void aPrepareSentIn11ThatAccepts10IsAnsweredIn10AsMojaloopsCollectionsExpect() {
+        ContentVersions versions = new ContentVersions();
+        versions.learn(new TransferPrepareAccepted("t3", "payer", "payee", 1L, "USD", "ilp", "c", Instant.EPOCH, "h",
+                new RequestAsReceived(ByteBuffer.wrap(new byte[] {'{', '}'}), Map.of(
+                        "Content-Type", "application/vnd.interoperability.transfers+json;version=1.1",
+                        "Accept", "application/vnd.interoperability.transfers+json;version=1.0"))));
+        assertThat(versions.contentType("t3", "payer")).isEqualTo(ContentVersions.V10);
+        versions.learn(new TransferPrepareAccepted("t4", "payer", "payee", 1L, "USD", "ilp", "c", Instant.EPOCH, "h",
+                new RequestAsReceived(ByteBuffer.wrap(new byte[] {'{', '}'}), Map.of(
+                        "Content-Type", "application/vnd.interoperability.transfers+json;version=1.0",
+                        "Accept", "application/vnd.interoperability.transfers+json;version=1"))));
+        assertThat(versions.contentType("t4", "payer")).as("an Accept naming no minor version: the Content-Type's")
+                .isEqualTo(ContentVersions.V10);
+    }
 }

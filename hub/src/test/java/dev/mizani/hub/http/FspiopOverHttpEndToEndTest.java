@@ -86,7 +86,8 @@ class FspiopOverHttpEndToEndTest {
         assertThat(forwarded.destination()).isEqualTo(payee.name());
         assertThat(forwarded.source()).isEqualTo(payer.name());
         assertThat(forwarded.date()).as("the payer's own Date: a forwarded request keeps its headers").isNotBlank();
-        assertThat(forwarded.accept()).as("a callback asks for no answer body").isNull();
+        assertThat(forwarded.accept()).as("the forwarded prepare keeps the payer's Accept, as Mojaloop's does")
+                .isEqualTo(HttpHub.TYPE);
         assertThat(forwarded.fspiopUri()).isEqualTo("/transfers");
         assertThat(forwarded.fspiopHttpMethod()).isEqualTo("POST");
 
@@ -94,6 +95,7 @@ class FspiopOverHttpEndToEndTest {
         Received committed = payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
         assertThat(committed.body()).contains("\"transferState\":\"COMMITTED\"").contains(p.fulfilment());
         assertThat(committed.source()).isEqualTo(payee.name());
+        assertThat(committed.accept()).as("a callback asks for no answer").isNull();
         assertThat(committed.fspiopUri()).isEqualTo("/transfers/" + p.id());
         assertThat(committed.fspiopHttpMethod()).isEqualTo("PUT");
         // the callback goes out once the positions include the transfer: read at once, not awaited
