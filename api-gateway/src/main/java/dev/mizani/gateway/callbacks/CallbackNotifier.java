@@ -241,29 +241,27 @@ public final class CallbackNotifier implements AutoCloseable {
         }
     }
 
-    /**
-     * Delivers a callback that no event caused (the answer to a GET), within the same bound on callbacks in
-     * flight. False, and nothing sent, when the bound is reached.
-     */
-    public boolean submit(Callback c) {
-        return submit(c, () -> { });
-    }
-
     /** Callbacks about {@code transferId} to {@code participant} go in the version its Content-Type or Accept names. */
     public void rememberVersion(String transferId, String participant, String contentTypeOrAccept) {
         versions.remember(transferId, participant, contentTypeOrAccept);
     }
 
-    /** As {@link #submit(Callback)}, running {@code first} (an answer to the request that asked) before it is sent. */
-    public boolean submit(Callback c, Runnable first) {
+    /**
+     * Delivers a callback that no event caused (the answer to a GET), within the same bound on callbacks in flight
+     * (false, and nothing sent, when the bound is reached), only when {@code answer} (which answers the request that
+     * asked) runs the action it is given, once its answer is written: the asker hears the 202 before the callback.
+     * The action runs at most once; it must run, written or not, or the bound keeps its place.
+     */
+    public boolean submitAfter(Callback c, java.util.function.Consumer<Runnable> answer) {
         if (!inFlight.tryAcquire()) {
             return false;
         }
-        try {
-            first.run();
-        } finally {
-            deliver(c).whenComplete((v, e) -> inFlight.release());
-        }
+        java.util.concurrent.atomic.AtomicBoolean sent = new java.util.concurrent.atomic.AtomicBoolean();
+        answer.accept(() -> {
+            if (sent.compareAndSet(false, true)) {
+                deliver(c).whenComplete((v, e) -> inFlight.release());
+            }
+        });
         return true;
     }
 

@@ -254,8 +254,9 @@ public final class TransfersGateway implements AutoCloseable {
 
     /**
      * GET /transfers/{ID}: the transfer's state as its own stream holds it (the command side's decisions, never
-     * behind a callback already sent), as a callback to the asker, who must be its payer or payee. The 202 is
-     * handed to the server before the callback is submitted, so it goes out first. Blocks on the event store.
+     * behind a callback already sent), as a callback to the asker, who must be its payer or payee. The callback goes
+     * out once the 202 is written, so the asker has its answer first (a callback racing it confused Mojaloop's
+     * Testing Toolkit). Blocks on the event store.
      */
     private void lookup(Call call, Consumer<Reply> reply) {
         FspiopHeaders headers = FspiopHeaders.of(call.headers());
@@ -278,7 +279,7 @@ public final class TransfersGateway implements AutoCloseable {
         }
         String accept = headers.header("Accept");
         callbacks.rememberVersion(call.id(), headers.source(), accept != null ? accept : headers.header("Content-Type"));
-        if (!callbacks.submit(answer, () -> reply.accept(ACCEPTED))) {
+        if (!callbacks.submitAfter(answer, send -> reply.accept(ACCEPTED.whenWritten(send)))) {
             reply.accept(reject(new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, "too many callbacks in flight; retry")));
         }
     }
@@ -491,7 +492,11 @@ public final class TransfersGateway implements AutoCloseable {
             res.header(HeaderNames.CONTENT_TYPE, reply.contentType());
         }
         reply.headers().forEach((name, value) -> res.header(HeaderNames.create(name), value));
-        res.send(reply.body());
+        try {
+            res.send(reply.body());
+        } finally {
+            reply.ended();
+        }
     }
 
     /** The request's bytes; a request without an entity has none (Helidon refuses to read an absent entity). */

@@ -325,6 +325,36 @@ class FspiopOverHttpEndToEndTest {
         expect(hub.fspiop(capped, payer.name(), "GET", "/transfers/" + p.id(), ""), 403);
     }
 
+    /**
+     * The answer to a GET goes out only once its 202 is written: by the time the callback reaches the asker, the 202
+     * is already in the asker's socket (loopback delivers a write before it returns). A callback racing its 202 made
+     * Mojaloop's Testing Toolkit judge the callback before it had the answer.
+     */
+    @Test
+    void theAnswerToAGetIsCalledBackOnlyAfterItsAcceptedIsWritten() throws Exception {
+        Prepared p = prepare(payer, payee, "1", Duration.ofSeconds(60));
+        payee.awaitCallback("POST", "/transfers", p.id());
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 200);
+        payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
+        int port = hub.request("GET", "/", "").build().uri().getPort();
+        for (int i = 0; i < 10; i++) {
+            payer.inbox().clear();
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+                String get = "GET /transfers/" + p.id() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " + HttpHub.TYPE
+                        + "\r\nContent-Type: " + HttpHub.TYPE + "\r\nDate: " + java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
+                        .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)) + "\r\nFSPIOP-Source: " + payer.name()
+                        + "\r\nAuthorization: Bearer " + payer.credential() + "\r\n\r\n";
+                socket.getOutputStream().write(get.getBytes(StandardCharsets.ISO_8859_1));
+                payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id()); // the answer, without reading the 202 yet
+                assertThat(socket.getInputStream().available()).as("the 202 was in the socket before the callback came")
+                        .isPositive();
+                byte[] head = new byte[12];
+                assertThat(socket.getInputStream().readNBytes(head, 0, 12)).isEqualTo(12);
+                assertThat(new String(head, StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 202");
+            }
+        }
+    }
+
     @Test
     void aPayeeRejectReachesBothWithItsCodeAndReleasesTheReservation() throws Exception {
         long[] before = hub.settledPosition(payer.name());

@@ -66,11 +66,31 @@ public final class LoopServer implements AutoCloseable {
         }
     }
 
-    /** An answer: status, the Content-Type of its body (null without one), the body, and further headers. */
-    public record Reply(int status, String contentType, byte[] body, Map<String, String> headers) {
+    /**
+     * An answer: status, the Content-Type of its body (null without one), the body, and further headers. {@code written}
+     * (or null) runs once the answer is written to the client's socket, or once it never will be (the connection
+     * closed, the request was answered already): what must reach the client only after the answer waits on it.
+     */
+    public record Reply(int status, String contentType, byte[] body, Map<String, String> headers, Runnable written) {
         public Reply {
             body = body == null ? new byte[0] : body;
             headers = headers == null ? Map.of() : headers;
+        }
+
+        public Reply(int status, String contentType, byte[] body, Map<String, String> headers) {
+            this(status, contentType, body, headers, null);
+        }
+
+        /** This answer, running {@code then} once it is written (see {@link Reply}). */
+        public Reply whenWritten(Runnable then) {
+            return new Reply(status, contentType, body, headers, then);
+        }
+
+        /** Runs {@link #written}, if any. */
+        public void ended() {
+            if (written != null) {
+                written.run();
+            }
         }
     }
 
@@ -146,6 +166,7 @@ public final class LoopServer implements AutoCloseable {
         @Override
         public void reply(Reply reply) {
             if (!done.compareAndSet(false, true)) {
+                reply.ended();
                 return;
             }
             if (Thread.currentThread() == thread) {
@@ -273,6 +294,8 @@ public final class LoopServer implements AutoCloseable {
         final SocketChannel channel;
         final SelectionKey key;
         final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
+        /** What runs once an answer in {@code out} is written ({@link Reply#written}); by the answer's buffer. */
+        final java.util.IdentityHashMap<ByteBuffer, Runnable> whenWritten = new java.util.IdentityHashMap<>();
         ByteBuffer in = ByteBuffer.allocate(INITIAL_BUFFER_BYTES);
         Pending pending;
         boolean closeAfterWrites;
@@ -391,11 +414,16 @@ public final class LoopServer implements AutoCloseable {
 
         void answer(Pending p, Reply reply) {
             if (p != pending || !key.isValid()) {
-                return; // the connection closed meanwhile
+                reply.ended(); // the connection closed meanwhile
+                return;
             }
             pending = null;
             lastActiveNs = System.nanoTime();
-            queue(ByteBuffer.wrap(render(reply, p.head, closeAfterWrites)));
+            ByteBuffer bytes = ByteBuffer.wrap(render(reply, p.head, closeAfterWrites));
+            if (reply.written() != null) {
+                whenWritten.put(bytes, reply.written());
+            }
+            queue(bytes);
             serveBuffered();
         }
 
@@ -439,7 +467,10 @@ public final class LoopServer implements AutoCloseable {
                     key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
                     return;
                 }
-                out.poll();
+                Runnable written = whenWritten.remove(out.poll());
+                if (written != null) {
+                    written.run();
+                }
             }
             key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
             if (closeAfterWrites && pending == null) {
@@ -483,6 +514,8 @@ public final class LoopServer implements AutoCloseable {
             if (pending != null) {
                 pending.done.set(true);
             }
+            whenWritten.values().forEach(Runnable::run); // never to be written: nothing waits on them any longer
+            whenWritten.clear();
             if (running && acceptKey.isValid() && connections.size() < settings.connectionsMax()) {
                 acceptKey.interestOps(SelectionKey.OP_ACCEPT);
             }
