@@ -1,7 +1,6 @@
 package dev.mizani.transfers.domain;
 
 import static dev.mizani.platform.domain.FspiopError.GENERIC_VALIDATION_ERROR;
-import static dev.mizani.platform.domain.FspiopError.MODIFIED_REQUEST;
 import static dev.mizani.transfers.domain.TransferDecider.aborted;
 import static dev.mizani.transfers.domain.TransferDecider.expired;
 import static dev.mizani.transfers.domain.TransferDecider.expiredRefusal;
@@ -91,8 +90,7 @@ final class PayeeAnswers {
         if (endingHash != null) {
             return endingHash.equals(hash)
                     ? List.of(TransferDuplicateReported.of(transferId, source, state))
-                    : List.of(refused(transferId, source, MODIFIED_REQUEST,
-                            "transfer " + transferId + " already ended by a different request"));
+                    : List.of(TransferDecider.modified(transferId, source));
         }
         if (state instanceof Expired) {
             return List.of(expiredRefusal(transferId, source));

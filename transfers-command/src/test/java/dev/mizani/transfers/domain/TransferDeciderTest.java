@@ -101,14 +101,14 @@ class TransferDeciderTest {
             Transfer received = given(ACCEPTED);
             assertThat(when(received, prepare("10.5")))
                     .containsExactly(new TransferDuplicateReported("t1", "payer", "RECEIVED"));
-            refusedWith(when(received, withHash(prepare("11"), "h-other")), 3106, "different body");
+            refusedWith(when(received, withHash(prepare("11"), "h-other")), 3106, "Modified request");
         }
 
         @Test
         void aFailedPrepareKeepsFailingTheSameWay() {
             Transfer failed = given(new TransferPrepareRejected("t1", "payer", "payee", 3100, "bad", "h-prepare"));
             assertThat(when(failed, prepare("10.5"))).containsExactly(new TransferDuplicateReported("t1", "payer", "ABORTED"));
-            refusedWith(when(failed, withHash(prepare("10.5"), "h-fixed")), 3106, "different body");
+            refusedWith(when(failed, withHash(prepare("10.5"), "h-fixed")), 3106, "Modified request");
         }
 
         private PrepareTransfer withAmount(PrepareTransfer p, String amount, String currency) {
@@ -257,8 +257,7 @@ class TransferDeciderTest {
             assertThat(when(committed, new FulfilTransfer("t1", "payee", FULFILMENT, "h-fulfil", NOW, false)))
                     .as("with the fulfilment and completion time, as the answer to a resend carries them")
                     .containsExactly(new TransferDuplicateReported("t1", "payee", "COMMITTED", FULFILMENT, NOW));
-            refusedWith(when(committed, new FulfilTransfer("t1", "payee", FULFILMENT, "h-other", NOW, false)), 3106,
-                    "different request");
+            refusedWith(when(committed, new FulfilTransfer("t1", "payee", FULFILMENT, "h-other", NOW, false)), 3106, "Modified request");
         }
     }
 
@@ -280,7 +279,7 @@ class TransferDeciderTest {
                     new TransferAborted("t1", "payer", "payee", 1_050, "USD", 5100, "x", true, "h-r"));
             assertThat(when(rejected, new RejectTransfer("t1", "payee", 5100, "x", "h-r", NOW)))
                     .containsExactly(new TransferDuplicateReported("t1", "payee", "ABORTED"));
-            refusedWith(when(rejected, new AbortTransfer("t1", "payee", "h-a", NOW)), 3106, "different request");
+            refusedWith(when(rejected, new AbortTransfer("t1", "payee", "h-a", NOW)), 3106, "Modified request");
         }
 
         @Test
