@@ -83,8 +83,9 @@ public final class TransferNotifications {
     public static Callback lookup(String asker, String transferId,
                                   java.util.Optional<dev.mizani.gateway.transfers.TransferStates.State> found) {
         if (found.isEmpty() || !(found.get().payerFsp().equals(asker) || found.get().payeeFsp().equals(asker))) {
+            // Mojaloop's words, which its collections compare; they reveal nothing of whose the transfer is
             return new Callback(asker, Callback.ERROR, "PUT", transferId, error(FspiopError.TRANSFER_ID_NOT_FOUND.code(),
-                    FspiopError.TRANSFER_ID_NOT_FOUND.describe("no transfer " + transferId + " of " + asker)));
+                    FspiopError.TRANSFER_ID_NOT_FOUND.describe("Provided Transfer ID was not found on the server.")));
         }
         var t = found.get();
         ObjectNode body = JSON.createObjectNode();

@@ -140,12 +140,15 @@ public final class FspiopHeaders {
                         + abbreviate(contentType));
             }
             if (!VERSIONS.contains(version.get())) {
-                return reject(406, UNACCEPTABLE_VERSION, "version " + version.get() + " is not supported; use 1.1 or 1.0");
+                // Mojaloop's words, which DFSPs and its collections look for; the versions this hub speaks follow
+                return reject(406, UNACCEPTABLE_VERSION, "Client supplied a protocol version which is not supported by "
+                        + "the server (" + version.get() + "); versions supported are: 1.1, 1.0");
             }
         }
         String accept = headers.get("Accept");
         if (accept != null && !remembered(ACCEPTABLE, accept, FspiopHeaders::accepts)) {
-            return reject(406, UNACCEPTABLE_VERSION, "Accept must include " + MEDIA_TYPE + " at version 1.1 or 1.0");
+            return reject(406, UNACCEPTABLE_VERSION, "The Client requested an unsupported version, versions supported are: "
+                    + MEDIA_TYPE + " at 1.1, 1.0");
         }
         String source = source();
         if (source == null || source.isEmpty()) {

@@ -65,10 +65,10 @@ class FspiopHeadersTest {
         assertThat(check(major)).isEmpty();
         var otherMajor = valid();
         otherMajor.put("Accept", List.of("application/vnd.interoperability.transfers+json;version=2"));
-        refused(otherMajor, 406, 3001, "Accept must include");
+        refused(otherMajor, 406, 3001, "The Client requested an unsupported version");
         var otherMinor = valid();
         otherMinor.put("Accept", List.of("application/vnd.interoperability.transfers+json;version=1.7"));
-        refused(otherMinor, 406, 3001, "Accept must include");
+        refused(otherMinor, 406, 3001, "The Client requested an unsupported version");
     }
 
     @Test
@@ -81,10 +81,10 @@ class FspiopHeadersTest {
         refused(json, 415, 3101, "Content-Type must be");
         var v2 = valid();
         v2.put("content-type", List.of("application/vnd.interoperability.transfers+json;version=2.0"));
-        refused(v2, 406, 3001, "version 2.0 is not supported");
+        refused(v2, 406, 3001, "Client supplied a protocol version which is not supported by the server (2.0)");
         var accept = valid();
         accept.put("Accept", List.of("application/vnd.interoperability.quotes+json;version=1.1"));
-        refused(accept, 406, 3001, "Accept must include");
+        refused(accept, 406, 3001, "The Client requested an unsupported version");
     }
 
     @Test
