@@ -102,7 +102,10 @@ async function forward (req, body) {
   }
   const headers = { ...req.headers, host: url.host }
   delete headers.authorization
-  await send(url, req.method, url.pathname + url.search, headers, body)
+  const forwarded = await send(url, req.method, url.pathname + url.search, headers, body)
+  if (forwarded.status >= 300) {
+    console.error(`proxy: ${req.method} ${req.url} to ${destination} at ${url} answered ${forwarded.status}: ${forwarded.body}`)
+  }
 }
 
 serve(adminPort, admin, async () => operator)

@@ -259,11 +259,17 @@ public final class CallbackNotifier implements AutoCloseable {
         java.util.concurrent.atomic.AtomicBoolean sent = new java.util.concurrent.atomic.AtomicBoolean();
         answer.accept(() -> {
             if (sent.compareAndSet(false, true)) {
-                deliver(c).whenComplete((v, e) -> inFlight.release());
+                // written is not yet read: a client on an event loop (Node.js, as Mojaloop's SDK and Testing Toolkit
+                // are) may handle a callback that arrives with its 202 first; a short grace lets it read the 202
+                retries.schedule(() -> deliver(c).whenComplete((v, e) -> inFlight.release()),
+                        ANSWER_GRACE_MS, TimeUnit.MILLISECONDS);
             }
         });
         return true;
     }
+
+    /** How long after its 202 is written the answer to a GET is sent. */
+    static final long ANSWER_GRACE_MS = 50;
 
     /** Completes when the callback was answered 2xx or dead-lettered; never exceptionally. */
     private CompletableFuture<Void> deliver(Callback c) {

@@ -255,7 +255,7 @@ public final class TransfersGateway implements AutoCloseable {
     /**
      * GET /transfers/{ID}: the transfer's state as its own stream holds it (the command side's decisions, never
      * behind a callback already sent), as a callback to the asker, who must be its payer or payee. The callback goes
-     * out once the 202 is written, so the asker has its answer first (a callback racing it confused Mojaloop's
+     * out 50 ms after the 202 is written, so the asker has its answer first (a callback racing it confused Mojaloop's
      * Testing Toolkit). Blocks on the event store.
      */
     private void lookup(Call call, Consumer<Reply> reply) {
