@@ -34,7 +34,11 @@ for (const collection of collections) {
   }
 }
 
-const body = JSON.stringify({ name: 'mizani-compat', inputValues, test_cases: testCases })
+// UUIDs for the ids the collections generate: the toolkit, as a DFSP, validates what it receives against FSPIOP's
+// UUID pattern, so with its default ULIDs it refuses every quote it is to answer itself. Mizani accepts both; its own
+// tests cover ULIDs. TTK_ID_TYPE=ulid keeps the toolkit's default.
+const options = { generateIDType: process.env.TTK_ID_TYPE || 'uuid' }
+const body = JSON.stringify({ name: 'mizani-compat', options, inputValues, test_cases: testCases })
 const req = http.request({ host: '127.0.0.1', port: Number(process.env.TTK_API_PORT || 5050), method: 'POST',
   path: '/api/outbound/template/mizani-' + Date.now() + '?sync=true',
   headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, res => {
