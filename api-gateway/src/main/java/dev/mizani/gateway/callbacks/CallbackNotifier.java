@@ -197,12 +197,13 @@ public final class CallbackNotifier implements AutoCloseable {
                     CompletableFuture<Boolean> positioned = endpoints.positionsInclude(positionChanges, positionWait);
                     for (Callback c : callbacks) {
                         inFlight.acquireUninterruptibly();
-                        pending.add(positioned.thenCompose(included -> {
+                        // not on the thread that completed the wait: that is the participants view's follower
+                        pending.add(positioned.thenComposeAsync(included -> {
                             if (!included) {
                                 beforePositions.inc();
                             }
                             return deliver(c);
-                        }).whenComplete((v, e) -> inFlight.release()));
+                        }, positioned.isDone() ? Runnable::run : executor).whenComplete((v, e) -> inFlight.release()));
                     }
                 }
                 CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
