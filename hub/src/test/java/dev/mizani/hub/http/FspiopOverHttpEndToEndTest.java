@@ -71,6 +71,15 @@ class FspiopOverHttpEndToEndTest {
         return p;
     }
 
+    /** A transfer from payer to payee, fulfilled, once the payer has its COMMITTED callback. */
+    private static Prepared committed(String amount) throws Exception {
+        Prepared p = prepare(payer, payee, amount, Duration.ofSeconds(60));
+        payee.awaitCallback("POST", "/transfers", p.id());
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 200);
+        payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
+        return p;
+    }
+
     private static void assertError(Received callback, String code) {
         assertThat(callback.body()).contains("\"errorCode\":\"" + code + "\"");
     }
@@ -298,10 +307,7 @@ class FspiopOverHttpEndToEndTest {
 
     @Test
     void getTransferAnswersItsPartiesWithItsStateAndAnyoneElseWith3208() throws Exception {
-        Prepared p = prepare(payer, payee, "3", Duration.ofSeconds(60));
-        payee.awaitCallback("POST", "/transfers", p.id());
-        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 200);
-        payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
+        Prepared p = committed("3");
 
         // asked the moment the payer has its commit: the answer is the command side's, not a read store behind it
         expect(hub.fspiop(payer, "GET", "/transfers/" + p.id(), ""), 202);
@@ -332,10 +338,7 @@ class FspiopOverHttpEndToEndTest {
      */
     @Test
     void theAnswerToAGetIsCalledBackOnlyAfterItsAcceptedIsWritten() throws Exception {
-        Prepared p = prepare(payer, payee, "1", Duration.ofSeconds(60));
-        payee.awaitCallback("POST", "/transfers", p.id());
-        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 200);
-        payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
+        Prepared p = committed("1");
         int port = hub.request("GET", "/", "").build().uri().getPort();
         for (int i = 0; i < 10; i++) {
             payer.inbox().clear();
@@ -391,10 +394,7 @@ class FspiopOverHttpEndToEndTest {
 
     @Test
     void aResentPrepareGetsTheFinishedStateAndAChangedOneIs3106() throws Exception {
-        Prepared p = prepare(payer, payee, "2", Duration.ofSeconds(60));
-        payee.awaitCallback("POST", "/transfers", p.id());
-        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 200);
-        payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
+        Prepared p = committed("2");
         payer.inbox().clear();
 
         expect(hub.fspiop(payer, "POST", "/transfers", p.body()), 202);
