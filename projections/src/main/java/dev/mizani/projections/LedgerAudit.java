@@ -8,6 +8,13 @@ import dev.mizani.schemas.participant.PayerFundsCommitted;
 import dev.mizani.schemas.participant.PayerFundsReleased;
 import dev.mizani.schemas.participant.PayerFundsReserved;
 import dev.mizani.schemas.transfer.TransferCommitted;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -31,14 +38,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * Events come again (republished after a crash, a repeated command's outcome published again): each participant
  * stream's version makes the audit count an event once. Its memory is bounded: open commits, the last
  * {@link #CLOSED_MAX} closed ones (a repeat of an older one shows up as a side that never matches), one position
- * per account. It starts empty with the process; a side whose commit it saw before a restart is checked against
- * the read store's transfer row instead (see {@link #staleSides}).
+ * per account. It starts empty with the process; a side whose commit was applied before a restart is checked
+ * against the read store's transfer row instead, and a commit whose sides were, against the read store's position
+ * history (see {@link #reconcile}).
  */
 public final class LedgerAudit {
     static final int CLOSED_MAX = 100_000;
+    /** How much earlier than its commit a side may seem recorded, the two recorded by different processes' clocks. */
+    private static final Duration CLOCK_SKEW_MAX = Duration.ofMinutes(1);
 
     private static final class Commit {
         String currency;
+        String payer;
+        String payee;
+        Instant committedAt;
         long anchoredAmount = -1;
         long payerAmount;
         long payeeAmount;
@@ -71,6 +84,7 @@ public final class LedgerAudit {
     private volatile long unverified;
     private volatile long halfCommitted;
     private volatile String firstProblem;
+    private volatile String halfCommittedExample;
     private Metrics metrics;
 
     public LedgerAudit(long halfCommittedAfterNs) {
@@ -105,7 +119,8 @@ public final class LedgerAudit {
         long created = imbalance.values().stream().mapToLong(Math::abs).sum();
         if (created != 0 || doubled != 0 || positionMismatches != 0 || halfCommitted != 0) {
             return Health.Check.down("imbalance " + imbalance + ", " + doubled + " doubled sides, " + positionMismatches
-                    + " position mismatches, " + halfCommitted + " half-committed transfers; first: " + firstProblem);
+                    + " position mismatches, " + halfCommitted + " half-committed transfers"
+                    + (halfCommitted == 0 ? "" : " (" + halfCommittedExample + ")") + "; first: " + firstProblem);
         }
         return Health.Check.up(open.size() + " commits in flight, " + unverified + " sides unverifiable across a restart");
     }
@@ -114,7 +129,7 @@ public final class LedgerAudit {
     public synchronized void apply(List<ReadModel.Event> events, long nowNs) {
         for (ReadModel.Event e : events) {
             switch (e.payload()) {
-                case TransferCommitted t -> anchor(t, nowNs);
+                case TransferCommitted t -> anchor(t, e.metadata().getRecordedAt(), nowNs);
                 case PayerFundsCommitted p when firstTime(e) -> {
                     position(p.getParticipant(), p.getCurrency(), p.getPositionMinor(), p.getAmountMinor(), p.getTransferId());
                     side(p.getTransferId(), p.getCurrency(), p.getAmountMinor(), true, nowNs);
@@ -131,13 +146,23 @@ public final class LedgerAudit {
                 default -> firstTime(e);
             }
         }
+        recount(nowNs);
+    }
+
+    private void recount(long nowNs) {
         long stale = 0;
-        for (Commit c : open.values()) {
+        String example = null;
+        for (Map.Entry<String, Commit> e : open.entrySet()) {
+            Commit c = e.getValue();
             if (c.anchoredAmount >= 0 && nowNs - c.firstSeenNs > halfCommittedAfterNs) {
                 stale++;
+                if (example == null) {
+                    example = e.getKey() + " (" + c.payerSides + " payer and " + c.payeeSides + " payee sides)";
+                }
             }
         }
         halfCommitted = stale;
+        halfCommittedExample = example;
     }
 
     /**
@@ -184,6 +209,102 @@ public final class LedgerAudit {
         closed.put(transferId, Boolean.TRUE);
     }
 
+    /** A commit whose sides have not all been seen: who its sides belong to and when it was recorded. */
+    public record StaleCommit(String transferId, String payer, String payee, String currency, Instant committedAt) {}
+
+    /**
+     * Commits missing a side for longer than a third of the half-commit bound: their sides may have been applied
+     * before the audit started (the projection's restart fell between a commit's sides and the commit, which come on
+     * different topics). The caller counts the sides the read store holds and answers through {@link #resolveSides},
+     * before the bound makes such a commit count as half committed.
+     */
+    public synchronized List<StaleCommit> staleCommits(long nowNs, int max) {
+        List<StaleCommit> stale = new ArrayList<>();
+        for (Map.Entry<String, Commit> e : open.entrySet()) {
+            Commit c = e.getValue();
+            if (c.anchoredAmount >= 0 && nowNs - c.firstSeenNs > halfCommittedAfterNs / 3) {
+                stale.add(new StaleCommit(e.getKey(), c.payer, c.payee, c.currency, c.committedAt));
+                if (stale.size() == max) {
+                    break;
+                }
+            }
+        }
+        return stale;
+    }
+
+    /**
+     * What the read store holds of a commit's sides, counting those applied before the audit started: each once
+     * closes the commit (unverified: an earlier side's amount cannot be checked); a side twice is money created or
+     * destroyed; a side not there at all leaves the commit open (still half committed).
+     */
+    public synchronized void resolveSides(String transferId, int payerSides, int payeeSides) {
+        Commit c = open.get(transferId);
+        if (c == null || c.anchoredAmount < 0 || payerSides == 0 || payeeSides == 0) {
+            return;
+        }
+        open.remove(transferId);
+        closed.put(transferId, Boolean.TRUE);
+        if (payerSides == 1 && payeeSides == 1) {
+            unverified++;
+        } else {
+            problem("transfer " + transferId + " committed " + c.anchoredAmount + " has " + payerSides
+                    + " payer and " + payeeSides + " payee sides in the read store", c.currency,
+                    c.anchoredAmount * (payeeSides - payerSides));
+            doubled++;
+        }
+    }
+
+    /**
+     * Checks what the audit could not see against the read store {@code schema} (the projection's own, on its thread,
+     * so the store holds exactly the batches the audit was given, and those before it started): sides without their
+     * commit ({@link #staleSides}), commits without their sides ({@link #staleCommits}). Then recounts the half
+     * committed, so the health changes without waiting for the next event.
+     */
+    public void reconcile(Connection c, String schema, long nowNs) throws SQLException {
+        List<String> sides = staleSides(nowNs, 500);
+        if (!sides.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("select transfer_id, state, amount_minor from " + schema
+                    + ".transfers where transfer_id = any(?)")) {
+                ps.setArray(1, c.createArrayOf("text", sides.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        switch (rs.getString(2)) {
+                            case "COMMITTED" -> resolve(rs.getString(1), rs.getLong(3));
+                            case "ABORTED" -> resolve(rs.getString(1), -1);
+                            default -> { } // still in flight in the read store: later
+                        }
+                    }
+                }
+            }
+        }
+        List<StaleCommit> commits = staleCommits(nowNs, 100);
+        if (!commits.isEmpty()) {
+            // by the index on (participant, currency, changed_at): a side is recorded after its commit, give or take
+            // the clocks of the processes that recorded them
+            try (PreparedStatement ps = c.prepareStatement("select count(*) filter (where participant = ? and cause = "
+                    + "'PayerFundsCommitted'), count(*) filter (where participant = ? and cause = 'PayeeFundsCommitted') from "
+                    + schema + ".position_changes where participant in (?, ?) and currency = ? and changed_at >= ? "
+                    + "and transfer_id = ?")) {
+                for (StaleCommit s : commits) {
+                    ps.setString(1, s.payer());
+                    ps.setString(2, s.payee());
+                    ps.setString(3, s.payer());
+                    ps.setString(4, s.payee());
+                    ps.setString(5, s.currency());
+                    ps.setTimestamp(6, Timestamp.from(s.committedAt().minus(CLOCK_SKEW_MAX)));
+                    ps.setString(7, s.transferId());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        resolveSides(s.transferId(), rs.getInt(1), rs.getInt(2));
+                    }
+                }
+            }
+        }
+        synchronized (this) {
+            recount(nowNs);
+        }
+    }
+
     private boolean firstTime(ReadModel.Event e) {
         String stream = e.metadata().getStreamId();
         long version = e.metadata().getVersion();
@@ -195,7 +316,7 @@ public final class LedgerAudit {
         return true;
     }
 
-    private void anchor(TransferCommitted t, long nowNs) {
+    private void anchor(TransferCommitted t, Instant recordedAt, long nowNs) {
         if (closed.containsKey(t.getTransferId())) {
             return;
         }
@@ -203,6 +324,9 @@ public final class LedgerAudit {
         if (c.anchoredAmount < 0) {
             c.anchoredAmount = t.getAmountMinor();
             c.currency = t.getCurrency();
+            c.payer = t.getPayerFsp();
+            c.payee = t.getPayeeFsp();
+            c.committedAt = recordedAt;
             settle(t.getTransferId(), c);
         }
     }

@@ -54,10 +54,10 @@ public final class ProjectionHandler implements AutoCloseable {
 
     /** Crash points, for tests. A hook that throws behaves like the process dying there. */
     public interface Hooks {
-        Hooks NONE = batch -> {};
+        Hooks NONE = (batch, events) -> {};
 
-        /** Rows and offsets of poll {@code batch} written, transaction not committed. */
-        void insideTransaction(long batch);
+        /** Rows and offsets of poll {@code batch}, which held {@code events}, written, transaction not committed. */
+        void insideTransaction(long batch, List<ReadModel.Event> events);
     }
 
     /**
@@ -67,17 +67,23 @@ public final class ProjectionHandler implements AutoCloseable {
      * @param lingerMs         how long the broker may hold a fetch to fill a poll (fetch.max.wait.ms). Each poll is one
      *                         read-store transaction, and a transfer's events within one poll cost one row write
      *                         instead of one each: a longer linger means fewer, larger commits for a staler store
+     * @param halfCommittedAfter how long a commit may miss one of its sides before the ledger audit reports it
      */
     public record Settings(int batchSizeMax, Duration pollTimeout, int retriesMax, Duration retryBackoff,
-                           Duration closeCheckEvery, int lingerMs) {
+                           Duration closeCheckEvery, int lingerMs, Duration halfCommittedAfter) {
         public static Settings defaults() {
-            return new Settings(5_000, Duration.ofMillis(100), 10, Duration.ofMillis(200), Duration.ofMillis(200), 250);
+            return new Settings(5_000, Duration.ofMillis(100), 10, Duration.ofMillis(200), Duration.ofMillis(200), 250,
+                    Duration.ofSeconds(30));
         }
 
         /** Overrides from {@code MIZANI_PROJECTIONS_BATCH_SIZE_MAX} and {@code MIZANI_PROJECTIONS_LINGER_MS}. */
         public Settings withEnv(Map<String, String> env) {
             return new Settings(intOr(env, "MIZANI_PROJECTIONS_BATCH_SIZE_MAX", batchSizeMax), pollTimeout, retriesMax,
-                    retryBackoff, closeCheckEvery, intOr(env, "MIZANI_PROJECTIONS_LINGER_MS", lingerMs));
+                    retryBackoff, closeCheckEvery, intOr(env, "MIZANI_PROJECTIONS_LINGER_MS", lingerMs), halfCommittedAfter);
+        }
+
+        public Settings withHalfCommittedAfter(Duration after) {
+            return new Settings(batchSizeMax, pollTimeout, retriesMax, retryBackoff, closeCheckEvery, lingerMs, after);
         }
 
         private static int intOr(Map<String, String> env, String name, int otherwise) {
@@ -106,10 +112,19 @@ public final class ProjectionHandler implements AutoCloseable {
     private volatile Figures figures = Figures.of(new Metrics());
     private volatile Throwable failure;
     private volatile long failingSinceNs;
-    /** A commit with a side missing this long means positions do not net to zero: the audit says so. */
-    private static final long HALF_COMMITTED_AFTER_NS = 30_000_000_000L;
-    private final LedgerAudit audit = new LedgerAudit(HALF_COMMITTED_AFTER_NS);
+    private final LedgerAudit audit;
     private long nextAuditCheckNs;
+    /**
+     * The last poll whose transaction failed. A commit can succeed with its answer lost (the server killed right
+     * after it): the read store then holds the poll and the stored positions are past it, so the audit must see it.
+     */
+    private Unconfirmed unconfirmed;
+
+    private record Unconfirmed(List<ReadModel.Event> events, Map<TopicPartition, Long> next) {
+        boolean landed(Map<TopicPartition, Long> stored) {
+            return next.entrySet().stream().allMatch(e -> stored.getOrDefault(e.getKey(), -1L) >= e.getValue());
+        }
+    }
     private KafkaConsumer<String, byte[]> consumer;
     private long batches;
     private long eventsApplied;
@@ -122,6 +137,7 @@ public final class ProjectionHandler implements AutoCloseable {
         this.dataSource = dataSource;
         this.bootstrap = bootstrap;
         this.settings = settings;
+        this.audit = new LedgerAudit(settings.halfCommittedAfter().toNanos());
         this.hooks = hooks;
         this.decoder = new EventDecoder(registry);
         this.settlementFeed = new SettlementFeed(dataSource, bootstrap, registry);
@@ -238,7 +254,7 @@ public final class ProjectionHandler implements AutoCloseable {
                     }
                     runTasks();
                     closeRequestedWindows();
-                    auditStaleSides();
+                    reconcileAudit();
                     refreshLag();
                     ConsumerRecords<String, byte[]> records = consumer.poll(settings.pollTimeout());
                     if (records.isEmpty()) {
@@ -303,9 +319,10 @@ public final class ProjectionHandler implements AutoCloseable {
                 eventsApplied += live.apply(c, events, null);
                 DeadLetters.record(c, NAME, dead);
                 storeOffsets(c, ReadStore.LIVE, next);
-                hooks.insideTransaction(++batches);
+                hooks.insideTransaction(++batches, events);
                 c.commit();
             } catch (SQLException | RuntimeException e) {
+                unconfirmed = new Unconfirmed(events, next);
                 c.rollback();
                 throw e;
             }
@@ -351,6 +368,11 @@ public final class ProjectionHandler implements AutoCloseable {
         Map<TopicPartition, Long> stored;
         try (Connection c = dataSource.getConnection()) {
             stored = storedOffsets(c, ReadStore.LIVE);
+        }
+        Unconfirmed failed = unconfirmed;
+        unconfirmed = null;
+        if (failed != null && failed.landed(stored)) {
+            audit.apply(failed.events(), System.nanoTime()); // its commit went through and only the answer was lost
         }
         List<TopicPartition> fresh = new ArrayList<>();
         for (TopicPartition tp : partitions) {
@@ -449,34 +471,16 @@ public final class ProjectionHandler implements AutoCloseable {
 
     // ---- settlement windows ----
 
-    /**
-     * Every few seconds: commit sides the audit holds without their commit for too long are looked up in the read
-     * store. Committed there: the commit was applied before this process started. Aborted: money moved for a
-     * transfer that never committed. Not yet known or still in flight: asked again later.
-     */
-    private void auditStaleSides() throws SQLException {
+    /** Every few seconds: what the audit could not see for itself is looked up in the read store. */
+    private void reconcileAudit() throws SQLException {
         long now = System.nanoTime();
         if (now < nextAuditCheckNs) {
             return;
         }
-        nextAuditCheckNs = now + 5_000_000_000L;
-        List<String> stale = audit.staleSides(now, 500);
-        if (stale.isEmpty()) {
-            return;
-        }
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("select transfer_id, state, amount_minor from "
-                     + ReadStore.LIVE + ".transfers where transfer_id = any(?)")) {
-            ps.setArray(1, c.createArrayOf("text", stale.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    switch (rs.getString(2)) {
-                        case "COMMITTED" -> audit.resolve(rs.getString(1), rs.getLong(3));
-                        case "ABORTED" -> audit.resolve(rs.getString(1), -1);
-                        default -> { } // still in flight in the read store: later
-                    }
-                }
-            }
+        // often enough that a commit whose sides came before a restart is closed before it counts as half committed
+        nextAuditCheckNs = now + Math.min(5_000_000_000L, settings.halfCommittedAfter().toNanos() / 6);
+        try (Connection c = dataSource.getConnection()) {
+            audit.reconcile(c, ReadStore.LIVE, now);
         }
     }
 

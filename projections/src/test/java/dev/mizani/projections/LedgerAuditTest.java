@@ -1,6 +1,7 @@
 package dev.mizani.projections;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.schemas.common.EventMetadata;
@@ -77,6 +78,33 @@ class LedgerAuditTest {
         audit.resolve("t2", -1); // aborted, yet money moved
         assertThat(audit.check().up()).isFalse();
         assertThat(audit.check().detail()).contains("not committed");
+    }
+
+    @Test
+    void aCommitWhoseSidesCameBeforeTheAuditStartedIsClosedByTheReadStoresCount() {
+        audit.apply(List.of(committed("t1", 500), committed("t2", 700)), now);
+        assertThat(audit.staleCommits(now + HALF_AFTER_NS / 3, 10)).isEmpty();
+        long later = now + HALF_AFTER_NS / 3 + 1;
+        assertThat(audit.staleCommits(later, 10)).extracting(LedgerAudit.StaleCommit::transferId, LedgerAudit.StaleCommit::payer,
+                LedgerAudit.StaleCommit::payee).containsExactly(tuple("t1", "payer", "payee"), tuple("t2", "payer", "payee"));
+        audit.resolveSides("t1", 1, 1);
+        audit.resolveSides("t2", 1, 0); // the payee's side is nowhere yet: still open
+        audit.apply(List.of(), now + HALF_AFTER_NS + 1);
+        assertThat(audit.check().detail()).contains("1 half-committed transfers (t2 (0 payer and 0 payee sides))");
+        audit.apply(List.of(payee("t2", 700, -700)), now + HALF_AFTER_NS + 2);
+        assertThat(audit.check().up()).as(audit.check().detail()).isFalse(); // its payer side was never seen by the audit
+        audit.resolveSides("t2", 1, 1);
+        audit.apply(List.of(), now + HALF_AFTER_NS + 3);
+        assertThat(audit.check().up()).as(audit.check().detail()).isTrue();
+        assertThat(audit.check().detail()).contains("2 sides unverifiable");
+    }
+
+    @Test
+    void aSideTwiceInTheReadStoreIsMoneyCreated() {
+        audit.apply(List.of(committed("t1", 500)), now);
+        audit.resolveSides("t1", 1, 2);
+        assertThat(audit.check().up()).isFalse();
+        assertThat(audit.check().detail()).contains("imbalance {USD=500}", "1 payer and 2 payee sides");
     }
 
     @Test

@@ -11,11 +11,16 @@ import dev.mizani.platform.eventstore.LoadedStream;
 import dev.mizani.platform.eventstore.StoredEvent;
 import dev.mizani.platform.testing.Await;
 import dev.mizani.platform.testing.SimulatedCrash;
+import dev.mizani.projections.LedgerAudit;
 import dev.mizani.projections.ProjectionHandler;
+import dev.mizani.projections.ReadModel;
+import dev.mizani.projections.ReadStore;
 import dev.mizani.projections.Rebuild;
 import dev.mizani.projections.SettlementWindows;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.schemas.HubTopics;
+import dev.mizani.schemas.common.EventMetadata;
+import dev.mizani.schemas.participant.PayeeFundsCommitted;
 import dev.mizani.schemas.settlement.SettlementEventEnvelope;
 import dev.mizani.schemas.settlement.SettlementWindowClosed;
 import dev.mizani.schemas.wire.EventWireCodec;
@@ -32,6 +37,9 @@ import dev.mizani.schemas.transfer.TransferReserved;
 import dev.mizani.transfers.domain.Transfer;
 import dev.mizani.transfers.domain.TransferCommand;
 import dev.mizani.transfers.domain.TransferDecider;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -46,6 +54,8 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -65,6 +75,7 @@ class ReadStoreEndToEndTest {
     private static final String RUN = UUID.randomUUID().toString().substring(0, 6);
     private static final int TRANSFERS = 3_000;
     private static final int CRASH_AT_BATCH = 4;
+    private static final Duration AUDIT_HALF_COMMITTED_AFTER = Duration.ofSeconds(3);
     private static HubFixture f;
     private static ProjectionHandler handler;
     private static final AtomicBoolean crashArmed = new AtomicBoolean(true);
@@ -75,7 +86,7 @@ class ReadStoreEndToEndTest {
     static void start() throws Exception {
         f = new HubFixture(ProcessorHooks.NONE);
         handler = new ProjectionHandler(f.infra.dataSource, f.infra.bootstrap(), f.infra.registry,
-                ProjectionHandler.Settings.defaults(), batch -> {
+                ProjectionHandler.Settings.defaults(), (batch, events) -> {
                     if (batch == CRASH_AT_BATCH && crashArmed.getAndSet(false)) {
                         throw new SimulatedCrash("projection handler inside its transaction, batch " + batch);
                     }
@@ -122,12 +133,22 @@ class ReadStoreEndToEndTest {
             fates.put(p.id(), fate);
         }
         f.flush();
-        // The hook kills the handler inside the transaction of its 4th poll; restart it as a supervisor would.
+        // The hook kills the handler inside the transaction of its 4th poll; restart it as a supervisor would. The
+        // restarted handler's commit of its second poll that moved money (the audit knows the positions by then) goes
+        // through with its answer lost, as when the server dies right after it.
         Await.until(HubFixture.BOUND, "the projection handler killed inside a transaction",
                 () -> !crashArmed.get() && !handler.isRunning());
         assertThat(handler.failure()).isInstanceOf(SimulatedCrash.class);
-        handler = new ProjectionHandler(f.infra.dataSource, f.infra.bootstrap(), f.infra.registry,
-                ProjectionHandler.Settings.defaults(), ProjectionHandler.Hooks.NONE).start();
+        AtomicInteger pollsMovingMoney = new AtomicInteger();
+        AtomicBoolean loseAnswer = new AtomicBoolean();
+        handler = new ProjectionHandler(losingACommitsAnswer(f.infra.dataSource, loseAnswer), f.infra.bootstrap(),
+                f.infra.registry, ProjectionHandler.Settings.defaults().withHalfCommittedAfter(AUDIT_HALF_COMMITTED_AFTER),
+                (batch, events) -> {
+                    if (events.stream().anyMatch(e -> e.payload() instanceof PayeeFundsCommitted)
+                            && pollsMovingMoney.incrementAndGet() == 2) {
+                        loseAnswer.set(true);
+                    }
+                }).start();
 
         int committed = 0, rejected = 0, refused = 0, expired = 0;
         int sent = 0;
@@ -180,6 +201,45 @@ class ReadStoreEndToEndTest {
 
         assertAgreesWithTheCommandSide();
         assertWindowsNetToZero(firstWindow);
+        assertThat(pollsMovingMoney.get() >= 2 && !loseAnswer.get()).as("a commit's answer was lost").isTrue();
+
+        // The restarted handler's audit started empty between a commit and its sides (they come on different topics)
+        // and missed the answer of a commit that went through; it must still account for every side.
+        Await.until(HubFixture.BOUND, "the ledger audit settles every commit, or reports a problem",
+                () -> !handler.audit().check().up() || handler.audit().check().detail().startsWith("0 commits in flight"));
+        Thread.sleep(AUDIT_HALF_COMMITTED_AFTER.toMillis() + 1_000); // past the bound, and a recount after it
+        assertThat(handler.audit().check().up()).as(handler.audit().check().detail()).isTrue();
+    }
+
+    /**
+     * The database as a handler sees it, where the commit after {@code loseAnswer} is set goes through and then
+     * fails as if the connection dropped before the answer came.
+     */
+    private static DataSource losingACommitsAnswer(DataSource real, AtomicBoolean loseAnswer) {
+        return proxy(DataSource.class, real, (method, result) -> method.getName().equals("getConnection")
+                ? proxy(Connection.class, (Connection) result, (m, r) -> {
+                    if (m.getName().equals("commit") && loseAnswer.getAndSet(false)) {
+                        throw new SQLException("connection lost after the commit was sent (simulated)", "08006");
+                    }
+                    return r;
+                })
+                : result);
+    }
+
+    private interface After {
+        Object apply(Method method, Object result) throws Exception;
+    }
+
+    private static <T> T proxy(Class<T> type, T real, After after) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (p, method, args) -> {
+            Object result;
+            try {
+                result = method.invoke(real, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+            return after.apply(method, result);
+        }));
     }
 
     @Test
@@ -341,6 +401,58 @@ class ReadStoreEndToEndTest {
      * Transfers left RESERVED by earlier test classes can expire while the two sides are read one after the
      * other; a real divergence persists, so a mismatch is checked again after the store is quiet, twice.
      */
+    /**
+     * An audit that starts after a commit's sides were applied but before the commit (a restart between the two
+     * topics) finds the sides in the read store's position history; a commit with no sides anywhere stays open and
+     * is reported half committed once the bound passes.
+     */
+    @Test
+    @Order(4)
+    void anAuditStartedBetweenACommitsSidesAndTheCommitFindsTheSidesInTheReadStore() throws Exception {
+        awaitQuiet();
+        List<ReadModel.Event> commits = new ArrayList<>();
+        try (Connection c = f.infra.dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select transfer_id, payer_fsp, payee_fsp, amount_minor, currency, "
+                     + "committed_at from " + ReadStore.LIVE + ".transfers where state = 'COMMITTED' and payer_fsp like ? "
+                     + "order by committed_at desc limit 20")) {
+            ps.setString(1, "rs%-" + RUN);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    commits.add(commit(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5),
+                            rs.getTimestamp(6).toInstant()));
+                }
+            }
+        }
+        assertThat(commits).hasSize(20);
+        long bound = AUDIT_HALF_COMMITTED_AFTER.toNanos();
+        long start = System.nanoTime();
+        LedgerAudit audit = new LedgerAudit(bound);
+        audit.apply(commits, start);
+        try (Connection c = f.infra.dataSource.getConnection()) {
+            audit.reconcile(c, ReadStore.LIVE, start + bound / 3 + 1);
+        }
+        assertThat(audit.check().detail()).isEqualTo("0 commits in flight, 20 sides unverifiable across a restart");
+
+        LedgerAudit another = new LedgerAudit(bound);
+        ReadModel.Event first = commits.getFirst();
+        TransferCommitted known = (TransferCommitted) first.payload();
+        another.apply(List.of(commit("never-" + RUN, known.getPayerFsp(), known.getPayeeFsp(), 100, "USD",
+                first.metadata().getRecordedAt())), start);
+        try (Connection c = f.infra.dataSource.getConnection()) {
+            another.reconcile(c, ReadStore.LIVE, start + bound + 1);
+        }
+        assertThat(another.check().up()).isFalse();
+        assertThat(another.check().detail()).contains("1 half-committed transfers (never-" + RUN + " (0 payer and 0 payee");
+    }
+
+    private static ReadModel.Event commit(String transferId, String payer, String payee, long amount, String currency,
+                                          Instant at) {
+        return new ReadModel.Event(0, new EventMetadata(UUID.randomUUID().toString(), "transfer-" + transferId, 4L,
+                "test", "test", at), TransferCommitted.newBuilder().setTransferId(transferId).setPayerFsp(payer)
+                .setPayeeFsp(payee).setAmountMinor(amount).setCurrency(currency).setCompletedAt(at).setFulfilment("f")
+                .setRequestHash("h").build());
+    }
+
     private static void assertAgreesWithTheCommandSide() throws SQLException {
         for (int attempt = 1; ; attempt++) {
             awaitQuiet();

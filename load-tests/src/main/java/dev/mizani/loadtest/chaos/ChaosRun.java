@@ -290,11 +290,25 @@ public final class ChaosRun {
             }
             sleepMs(3_000);
         }
-        String health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(hub.gateway + "/health")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        int at = health.indexOf("\"ledger\":{\"status\":\"");
-        boolean auditUp = at >= 0 && health.startsWith("UP", at + "\"ledger\":{\"status\":\"".length());
-        String detail = at < 0 ? health : health.substring(at, Math.min(health.length(), health.indexOf('}', at) + 1));
+        // The audit judges a commit once both its sides are in, or looked up in the read store when they came before a
+        // restart (after a third of its 30 s half-commit bound): wait until it has judged every one, or found a problem.
+        String ledgerCheck = "\"ledger\":{\"status\":\"";
+        long until = System.nanoTime() + 60_000_000_000L;
+        String health;
+        int at;
+        boolean auditUp;
+        while (true) {
+            health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(hub.gateway + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            at = health.indexOf(ledgerCheck);
+            auditUp = at >= 0 && health.startsWith("UP", at + ledgerCheck.length());
+            if (!auditUp || health.contains("\"detail\":\"0 commits in flight") || System.nanoTime() > until) {
+                break;
+            }
+            sleepMs(1_000);
+        }
+        int end = at < 0 ? -1 : health.indexOf("\"}", at); // the detail string's end: it may itself hold braces
+        String detail = at < 0 ? health : health.substring(at, end < 0 ? health.length() : end + 2);
         return new Report(recoveries, ledger, dfsps.accepted.size(), dfsps.refused.sum(), dfsps.unreachable.sum(),
                 dfsps.answersResent.sum(), auditUp, detail);
     }
