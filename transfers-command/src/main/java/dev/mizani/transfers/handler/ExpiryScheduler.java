@@ -3,7 +3,6 @@ package dev.mizani.transfers.handler;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.transfers.domain.TransferCommand;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * Fires expiry: every {@code tick}, the due end of {@code transfer_timers} (by hub time) becomes
  * ExpireTransfer commands, at most {@code batchMax} per tick. The decider judges expiry itself, and the
  * timer row leaves with the terminal event, so a timer fired early or twice does no harm; a timer whose
- * command got no answer fires again after {@code refireAfter}.
+ * command got no answer fires again after {@code refireAfter}. Any number of schedulers (one per hub process) share
+ * the table: each claims the due timers it sends, so they split the work instead of each sending all of it.
  */
 public final class ExpiryScheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ExpiryScheduler.class);
@@ -77,36 +77,31 @@ public final class ExpiryScheduler implements AutoCloseable {
     private int fireDue() throws SQLException {
         Instant now = clock.instant();
         List<String> due = new ArrayList<>();
-        try (Connection c = dataSource.getConnection()) {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    select transfer_id from transfer_timers
-                     where expires_at <= ? and (fired_at is null or fired_at < ?)
-                     order by expires_at limit ?""")) {
-                ps.setTimestamp(1, Timestamp.from(now));
-                ps.setTimestamp(2, Timestamp.from(now.minus(refireAfter)));
-                ps.setInt(3, batchMax);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        due.add(rs.getString(1));
-                    }
+        // Claimed before they are sent: schedulers of several hub processes skip each other's rows (skip locked) and
+        // then see them fired, so each due timer is sent once. One that dies between claim and send leaves its
+        // timers to fire again after refireAfter, by whichever scheduler comes first.
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("""
+                     update transfer_timers set fired_at = ? where transfer_id in (
+                         select transfer_id from transfer_timers
+                          where expires_at <= ? and (fired_at is null or fired_at < ?)
+                          order by expires_at limit ? for update skip locked)
+                     returning transfer_id""")) {
+            ps.setTimestamp(1, Timestamp.from(now));
+            ps.setTimestamp(2, Timestamp.from(now));
+            ps.setTimestamp(3, Timestamp.from(now.minus(refireAfter)));
+            ps.setInt(4, batchMax);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    due.add(rs.getString(1));
                 }
             }
-            if (due.isEmpty()) {
-                return 0;
-            }
-            for (String id : due) {
-                producer.send(new ProducerRecord<>(HubTopics.TRANSFERS_COMMANDS, id,
-                        codec.encodeCommand("expire:" + id, id, now, new TransferCommand.ExpireTransfer(id, now))));
-            }
-            producer.flush();
-            try (PreparedStatement ps = c.prepareStatement(
-                    "update transfer_timers set fired_at = ? where transfer_id = any(?)")) {
-                Array ids = c.createArrayOf("text", due.toArray());
-                ps.setTimestamp(1, Timestamp.from(now));
-                ps.setArray(2, ids);
-                ps.executeUpdate();
-            }
         }
+        for (String id : due) {
+            producer.send(new ProducerRecord<>(HubTopics.TRANSFERS_COMMANDS, id,
+                    codec.encodeCommand("expire:" + id, id, now, new TransferCommand.ExpireTransfer(id, now))));
+        }
+        producer.flush();
         return due.size();
     }
 
