@@ -106,14 +106,17 @@ public final class Main {
                 settings.dataDir().resolve("streams"), env, ProcessorHooks.NONE);
         running.push(services);
         ProjectionHandler projections = new ProjectionHandler(dataSource, infrastructure.kafkaBootstrap(), registry,
-                ProjectionHandler.Settings.defaults().withEnv(env), ProjectionHandler.Hooks.NONE).start().export(services.metrics);
+                ProjectionHandler.Settings.defaults().withEnv(env).withInstance(
+                        KafkaClients.instanceId(env, settings.dataDir().resolve("streams")) + "-projections"),
+                ProjectionHandler.Hooks.NONE).start().export(services.metrics);
         running.push(projections);
         Gateway.Settings gatewaySettings = gatewaySettings(env, settings);
         services.health.register("projection", () -> !projections.isRunning()
                 ? Health.Check.down("stopped; the read store no longer follows the events")
                 : projections.failingFor().toSeconds() >= 10
                 ? Health.Check.down("every batch failing for " + projections.failingFor().toSeconds() + " s")
-                : Health.Check.up("running"));
+                : projections.writing() ? Health.Check.up("running")
+                : Health.Check.up("standing by: " + projections.standingByFor() + " writes the read store"));
         services.health.register("ledger", projections.audit()::check);
         Gateway gateway = new Gateway(infrastructure.kafkaBootstrap(), registry, Clock.systemUTC(), gatewaySettings, dataSource,
                 services.metrics, services.health, services::commitsBlocked);

@@ -125,6 +125,17 @@ public final class LedgerAudit {
         return Health.Check.up(open.size() + " commits in flight, " + unverified + " sides unverifiable across a restart");
     }
 
+    /**
+     * Forgets what it followed (open and closed commits, stream versions, positions) and follows on from here, as a
+     * new process would: for an instance that takes over the read store from another. Problems found so far stay.
+     */
+    public synchronized void restart() {
+        open.clear();
+        closed.clear();
+        streamVersions.clear();
+        positions.clear();
+    }
+
     /** Audits one applied batch, in the order the projection applied it. */
     public synchronized void apply(List<ReadModel.Event> events, long nowNs) {
         for (ReadModel.Event e : events) {

@@ -68,22 +68,43 @@ public final class ProjectionHandler implements AutoCloseable {
      *                         read-store transaction, and a transfer's events within one poll cost one row write
      *                         instead of one each: a longer linger means fewer, larger commits for a staler store
      * @param halfCommittedAfter how long a commit may miss one of its sides before the ledger audit reports it
+     * @param leaseTerm          how long the instance writing the read store may go without renewing its lease
+     *                           before one standing by takes over ({@link ProjectionLease})
+     * @param instance           this instance's name on the lease: stable across restarts of one deployment (its
+     *                           restart takes its lease back at once), distinct between instances
      */
     public record Settings(int batchSizeMax, Duration pollTimeout, int retriesMax, Duration retryBackoff,
-                           Duration closeCheckEvery, int lingerMs, Duration halfCommittedAfter) {
+                           Duration closeCheckEvery, int lingerMs, Duration halfCommittedAfter, Duration leaseTerm,
+                           String instance) {
         public static Settings defaults() {
             return new Settings(5_000, Duration.ofMillis(100), 10, Duration.ofMillis(200), Duration.ofMillis(200), 250,
-                    Duration.ofSeconds(30));
+                    Duration.ofSeconds(30), Duration.ofSeconds(10),
+                    ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8));
         }
 
-        /** Overrides from {@code MIZANI_PROJECTIONS_BATCH_SIZE_MAX} and {@code MIZANI_PROJECTIONS_LINGER_MS}. */
+        /**
+         * Overrides from {@code MIZANI_PROJECTIONS_BATCH_SIZE_MAX}, {@code MIZANI_PROJECTIONS_LINGER_MS} and
+         * {@code MIZANI_PROJECTIONS_LEASE_MS}.
+         */
         public Settings withEnv(Map<String, String> env) {
             return new Settings(intOr(env, "MIZANI_PROJECTIONS_BATCH_SIZE_MAX", batchSizeMax), pollTimeout, retriesMax,
-                    retryBackoff, closeCheckEvery, intOr(env, "MIZANI_PROJECTIONS_LINGER_MS", lingerMs), halfCommittedAfter);
+                    retryBackoff, closeCheckEvery, intOr(env, "MIZANI_PROJECTIONS_LINGER_MS", lingerMs), halfCommittedAfter,
+                    Duration.ofMillis(intOr(env, "MIZANI_PROJECTIONS_LEASE_MS", (int) leaseTerm.toMillis())), instance);
         }
 
         public Settings withHalfCommittedAfter(Duration after) {
-            return new Settings(batchSizeMax, pollTimeout, retriesMax, retryBackoff, closeCheckEvery, lingerMs, after);
+            return new Settings(batchSizeMax, pollTimeout, retriesMax, retryBackoff, closeCheckEvery, lingerMs, after,
+                    leaseTerm, instance);
+        }
+
+        public Settings withLeaseTerm(Duration term) {
+            return new Settings(batchSizeMax, pollTimeout, retriesMax, retryBackoff, closeCheckEvery, lingerMs,
+                    halfCommittedAfter, term, instance);
+        }
+
+        public Settings withInstance(String name) {
+            return new Settings(batchSizeMax, pollTimeout, retriesMax, retryBackoff, closeCheckEvery, lingerMs,
+                    halfCommittedAfter, leaseTerm, name);
         }
 
         private static int intOr(Map<String, String> env, String name, int otherwise) {
@@ -113,6 +134,8 @@ public final class ProjectionHandler implements AutoCloseable {
     private volatile Throwable failure;
     private volatile long failingSinceNs;
     private final LedgerAudit audit;
+    private final ProjectionLease lease;
+    private long nextLeaseAttemptNs;
     private long nextAuditCheckNs;
     /**
      * The last poll whose transaction failed. A commit can succeed with its answer lost (the server killed right
@@ -138,6 +161,7 @@ public final class ProjectionHandler implements AutoCloseable {
         this.bootstrap = bootstrap;
         this.settings = settings;
         this.audit = new LedgerAudit(settings.halfCommittedAfter().toNanos());
+        this.lease = new ProjectionLease(settings.instance(), settings.leaseTerm());
         this.hooks = hooks;
         this.decoder = new EventDecoder(registry);
         this.settlementFeed = new SettlementFeed(dataSource, bootstrap, registry);
@@ -229,6 +253,17 @@ public final class ProjectionHandler implements AutoCloseable {
         return thread.isAlive();
     }
 
+    /** True while this instance holds the read store's lease and applies events; false while it stands by. */
+    public boolean writing() {
+        return lease.held();
+    }
+
+    /** The instance that held the lease when this one last tried to take it. */
+    public String standingByFor() {
+        String holder = lease.otherHolder();
+        return holder.isEmpty() ? "another instance" : holder;
+    }
+
     int transferPartitions() {
         return transferPartitions;
     }
@@ -247,6 +282,12 @@ public final class ProjectionHandler implements AutoCloseable {
             consumer.assign(partitions);
             while (running) {
                 try {
+                    if (!lease.held()) {
+                        if (!takeLease()) {
+                            continue; // another instance writes the read store: stand by
+                        }
+                        seekDue = true;
+                    }
                     if (seekDue) {
                         ensurePartitionRows();
                         seekToStored();
@@ -256,6 +297,7 @@ public final class ProjectionHandler implements AutoCloseable {
                     closeRequestedWindows();
                     reconcileAudit();
                     refreshLag();
+                    lease.renewIfDue(dataSource);
                     ConsumerRecords<String, byte[]> records = consumer.poll(settings.pollTimeout());
                     if (records.isEmpty()) {
                         continue;
@@ -267,6 +309,13 @@ public final class ProjectionHandler implements AutoCloseable {
                     f.batchRecords().observe(records.count());
                     failures = 0;
                     failingSinceNs = 0;
+                } catch (ProjectionLease.Lost e) {
+                    // Paused or cut off for longer than the lease: another instance writes now. Nothing this one wrote
+                    // since is committed; it stands by and may take the lease again later.
+                    log.warn("{}; standing by", e.getMessage());
+                    failures = 0;
+                    failingSinceNs = 0;
+                    seekDue = true;
                 } catch (SQLException e) {
                     // The database is away (restarting, say): the poll is read again from the stored positions once it
                     // is back, however long that takes. Nothing is lost, the read store only falls behind.
@@ -291,6 +340,7 @@ public final class ProjectionHandler implements AutoCloseable {
             failure = e;
             log.error("projection handler stopped: {}", e.toString(), e);
         } finally {
+            lease.release(dataSource);
             running = false;
             lag = new Lag(lag.transfersEvents(), lag.participantsEvents(), lastEventAt, Instant.now(), eventsApplied, false);
             consumer.close(Duration.ofSeconds(5));
@@ -299,6 +349,29 @@ public final class ProjectionHandler implements AutoCloseable {
                 task.run(); // each fails its future: the loop is gone
             }
         }
+    }
+
+    /**
+     * Standing by: tries to take the lease every second, refreshing the lag from the stored positions meanwhile. Once
+     * taken, the audit starts afresh (the polls the previous holder applied are not its to check) and the loop reads
+     * on from the stored positions.
+     */
+    private boolean takeLease() throws SQLException, InterruptedException {
+        long now = System.nanoTime();
+        if (now < nextLeaseAttemptNs) {
+            Thread.sleep(Math.min(100, (nextLeaseAttemptNs - now) / 1_000_000 + 1));
+            runTasks(); // each fails: work on the read store is the holder's
+            return false;
+        }
+        nextLeaseAttemptNs = now + 1_000_000_000L;
+        refreshLagStandingBy();
+        if (!lease.tryAcquire(dataSource)) {
+            return false;
+        }
+        log.info("took the read store's lease (epoch {}); applying events from the stored positions", lease.epoch());
+        unconfirmed = null;
+        audit.restart();
+        return true;
     }
 
     private void applyLive(ConsumerRecords<String, byte[]> records) throws SQLException {
@@ -316,6 +389,7 @@ public final class ProjectionHandler implements AutoCloseable {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
+                lease.renew(c);
                 eventsApplied += live.apply(c, events, null);
                 DeadLetters.record(c, NAME, dead);
                 storeOffsets(c, ReadStore.LIVE, next);
@@ -415,6 +489,26 @@ public final class ProjectionHandler implements AutoCloseable {
         lag = new Lag(transfers, participants, lastEventAt, Instant.now(), eventsApplied, true);
     }
 
+    /** The lag of the read store as its holder left it: the stored positions against the topics' ends. */
+    private void refreshLagStandingBy() throws SQLException {
+        Map<TopicPartition, Long> stored;
+        try (Connection c = dataSource.getConnection()) {
+            stored = storedOffsets(c, ReadStore.LIVE);
+        }
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(2));
+        long transfers = 0;
+        long participants = 0;
+        for (TopicPartition tp : partitions) {
+            long behind = Math.max(0, end.getOrDefault(tp, 0L) - stored.getOrDefault(tp, 0L));
+            if (tp.topic().equals(HubTopics.TRANSFERS_EVENTS)) {
+                transfers += behind;
+            } else {
+                participants += behind;
+            }
+        }
+        lag = new Lag(transfers, participants, lastEventAt, Instant.now(), eventsApplied, true);
+    }
+
     // ---- work run between polls ----
 
     /** Runs {@code work} on the handler's thread between two polls, while nothing else writes the live store. */
@@ -424,6 +518,11 @@ public final class ProjectionHandler implements AutoCloseable {
             if (!running) {
                 result.completeExceptionally(new IllegalStateException("the projection handler is not running",
                         failure));
+                return;
+            }
+            if (!lease.held()) {
+                result.completeExceptionally(new IllegalStateException("this projection instance stands by; "
+                        + standingByFor() + " writes the read store, ask it"));
                 return;
             }
             try {
@@ -493,6 +592,7 @@ public final class ProjectionHandler implements AutoCloseable {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
+                lease.renew(c);
                 boolean closed = SettlementWindows.closeRequested(c, transferPartitions,
                         Instant.now().truncatedTo(ChronoUnit.MILLIS));
                 c.commit();

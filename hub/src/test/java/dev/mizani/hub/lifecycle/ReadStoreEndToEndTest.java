@@ -37,9 +37,6 @@ import dev.mizani.schemas.transfer.TransferReserved;
 import dev.mizani.transfers.domain.Transfer;
 import dev.mizani.transfers.domain.TransferCommand;
 import dev.mizani.transfers.domain.TransferDecider;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -55,7 +52,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -141,7 +137,7 @@ class ReadStoreEndToEndTest {
         assertThat(handler.failure()).isInstanceOf(SimulatedCrash.class);
         AtomicInteger pollsMovingMoney = new AtomicInteger();
         AtomicBoolean loseAnswer = new AtomicBoolean();
-        handler = new ProjectionHandler(losingACommitsAnswer(f.infra.dataSource, loseAnswer), f.infra.bootstrap(),
+        handler = new ProjectionHandler(DatabaseFaults.losingACommitsAnswer(f.infra.dataSource, loseAnswer), f.infra.bootstrap(),
                 f.infra.registry, ProjectionHandler.Settings.defaults().withHalfCommittedAfter(AUDIT_HALF_COMMITTED_AFTER),
                 (batch, events) -> {
                     if (events.stream().anyMatch(e -> e.payload() instanceof PayeeFundsCommitted)
@@ -209,37 +205,6 @@ class ReadStoreEndToEndTest {
                 () -> !handler.audit().check().up() || handler.audit().check().detail().startsWith("0 commits in flight"));
         Thread.sleep(AUDIT_HALF_COMMITTED_AFTER.toMillis() + 1_000); // past the bound, and a recount after it
         assertThat(handler.audit().check().up()).as(handler.audit().check().detail()).isTrue();
-    }
-
-    /**
-     * The database as a handler sees it, where the commit after {@code loseAnswer} is set goes through and then
-     * fails as if the connection dropped before the answer came.
-     */
-    private static DataSource losingACommitsAnswer(DataSource real, AtomicBoolean loseAnswer) {
-        return proxy(DataSource.class, real, (method, result) -> method.getName().equals("getConnection")
-                ? proxy(Connection.class, (Connection) result, (m, r) -> {
-                    if (m.getName().equals("commit") && loseAnswer.getAndSet(false)) {
-                        throw new SQLException("connection lost after the commit was sent (simulated)", "08006");
-                    }
-                    return r;
-                })
-                : result);
-    }
-
-    private interface After {
-        Object apply(Method method, Object result) throws Exception;
-    }
-
-    private static <T> T proxy(Class<T> type, T real, After after) {
-        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (p, method, args) -> {
-            Object result;
-            try {
-                result = method.invoke(real, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-            return after.apply(method, result);
-        }));
     }
 
     @Test
