@@ -39,6 +39,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
 import java.util.Deque;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -69,12 +71,26 @@ public final class HubServices implements AutoCloseable {
     /** @param transfersHooks crash points of the transfers handler, for tests; {@link ProcessorHooks#NONE} otherwise */
     public HubServices(String bootstrap, DataSource dataSource, CachedSchemaRegistry registry, Clock clock,
                        Path stateDir, Map<String, String> env, ProcessorHooks transfersHooks) {
+        this(bootstrap, dataSource, registry, clock, stateDir, env, transfersHooks, EnumSet.allOf(Service.class));
+    }
+
+    /**
+     * Only the command-side services in {@code services} run here ({@link Service#TRANSFERS}: the transfers handler,
+     * its expiry scheduler and the policy feeding it; {@link Service#PARTICIPANTS}: the participants handler, its
+     * payee directory and its policy); other processes run the rest. The database probe always runs.
+     */
+    public HubServices(String bootstrap, DataSource dataSource, CachedSchemaRegistry registry, Clock clock,
+                       Path stateDir, Map<String, String> env, ProcessorHooks transfersHooks, Set<Service> services) {
         EventStore store = new EventStore(dataSource);
         database = start(new DatabaseProbe(dataSource, Duration.ofMillis(500), UNAVAILABLE_AFTER).start());
         health.register("database", database::check);
         String instanceId = KafkaClients.instanceId(env, stateDir);
-        directory = start(new ParticipantDirectory(bootstrap, registry, store).start());
-        participantCodec = new ParticipantCodec(registry, directory::payee);
+        boolean runsParticipants = services.contains(Service.PARTICIPANTS);
+        boolean runsTransfers = services.contains(Service.TRANSFERS);
+        directory = runsParticipants ? start(new ParticipantDirectory(bootstrap, registry, store).start()) : null;
+        participantCodec = new ParticipantCodec(registry, runsParticipants ? directory::payee : command -> {
+            throw new IllegalStateException("the participants handler runs in another process");
+        });
         transferCodec = new TransferCodec(registry);
         ProcessorSettings participantSettings = ProcessorSettings
                 .defaults("participants", HubTopics.PARTICIPANTS_COMMANDS, HubTopics.PARTICIPANTS_EVENTS)
@@ -84,23 +100,27 @@ public final class HubServices implements AutoCloseable {
                 .withEnv("MIZANI_TRANSFERS", env);
         ProcessorMetrics participantMetrics = new ProcessorMetrics(metrics, "participants");
         ProcessorMetrics transferMetrics = new ProcessorMetrics(metrics, "transfers");
-        participants = supervised("participants", instances(env, "MIZANI_PARTICIPANTS_INSTANCES"),
+        participants = supervised("participants", runsParticipants ? instances(env, "MIZANI_PARTICIPANTS_INSTANCES") : 0,
                 i -> new CommandProcessor<>(participantSettings.withGroupInstanceId(instanceId + "-participants-" + i),
                         new ParticipantDecider(), participantCodec, store, bootstrap, clock, ProcessorHooks.NONE, null,
                         TransactionalIndex.NONE, participantMetrics));
-        transfers = supervised("transfers", instances(env, "MIZANI_TRANSFERS_INSTANCES"),
+        transfers = supervised("transfers", runsTransfers ? instances(env, "MIZANI_TRANSFERS_INSTANCES") : 0,
                 i -> new CommandProcessor<>(transferSettings.withGroupInstanceId(instanceId + "-transfers-" + i),
                         new TransferDecider(), transferCodec, store, bootstrap, clock, transfersHooks, null,
                         new TransferTimers(), transferMetrics));
-        expiry = start(new ExpiryScheduler(dataSource, bootstrap, transferCodec, clock, Duration.ofMillis(100),
-                Duration.ofSeconds(5), 1_000).start());
+        expiry = runsTransfers ? start(new ExpiryScheduler(dataSource, bootstrap, transferCodec, clock,
+                Duration.ofMillis(100), Duration.ofSeconds(5), 1_000).start()) : null;
         String guarantee = env.getOrDefault("MIZANI_POLICY_GUARANTEE", "at_least_once");
-        start(new PolicyStream("participants-policy", bootstrap, HubTopics.TRANSFERS_EVENTS,
-                HubTopics.PARTICIPANTS_COMMANDS, TransferEventsTranslation.create(registry),
-                stateDir.resolve("participants-policy"), guarantee, instanceId).start());
-        start(new PolicyStream("transfers-policy", bootstrap, HubTopics.PARTICIPANTS_EVENTS,
-                HubTopics.TRANSFERS_COMMANDS, ParticipantEventsTranslation.create(registry),
-                stateDir.resolve("transfers-policy"), guarantee, instanceId).start());
+        if (runsParticipants) {
+            start(new PolicyStream("participants-policy", bootstrap, HubTopics.TRANSFERS_EVENTS,
+                    HubTopics.PARTICIPANTS_COMMANDS, TransferEventsTranslation.create(registry),
+                    stateDir.resolve("participants-policy"), guarantee, instanceId).start());
+        }
+        if (runsTransfers) {
+            start(new PolicyStream("transfers-policy", bootstrap, HubTopics.PARTICIPANTS_EVENTS,
+                    HubTopics.TRANSFERS_COMMANDS, ParticipantEventsTranslation.create(registry),
+                    stateDir.resolve("transfers-policy"), guarantee, instanceId).start());
+        }
     }
 
     /**
@@ -137,6 +157,9 @@ public final class HubServices implements AutoCloseable {
     private <C, E, S> List<Supervisor<C, E, S>> supervised(String name, int instances,
                                                          IntFunction<CommandProcessor<C, E, S>> factory) {
         List<Supervisor<C, E, S>> supervisors = new ArrayList<>();
+        if (instances == 0) {
+            return List.of(); // runs in another process, which reports its health
+        }
         for (int i = 0; i < instances; i++) {
             int instance = i;
             supervisors.add(start(new Supervisor<>(name, () -> factory.apply(instance), RESTARTS_MAX, RESTART_WINDOW,

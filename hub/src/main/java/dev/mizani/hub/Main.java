@@ -10,6 +10,7 @@ import dev.mizani.gateway.security.Jws;
 import dev.mizani.gateway.security.MutualTls;
 import dev.mizani.gateway.transfers.TransfersGateway;
 import dev.mizani.projections.ProjectionHandler;
+import dev.mizani.projections.ReadStoreLag;
 import dev.mizani.projections.Rebuild;
 import dev.mizani.query.QueryApi;
 import dev.mizani.platform.security.CredentialKey;
@@ -32,6 +33,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,36 +106,59 @@ public final class Main {
             registry.register(EventWireCodec.subject(topic, record), record);
             registryClient.setSubjectCompatibility(EventWireCodec.subject(topic, record), HubTopics.EVENT_TYPE_COMPATIBILITY);
         }));
+        Set<Service> chosen = Service.parse(env.get("MIZANI_SERVICES"));
         HubServices services = new HubServices(infrastructure.kafkaBootstrap(), dataSource, registry, Clock.systemUTC(),
-                settings.dataDir().resolve("streams"), env, ProcessorHooks.NONE);
+                settings.dataDir().resolve("streams"), env, ProcessorHooks.NONE, chosen);
         running.push(services);
-        ProjectionHandler projections = new ProjectionHandler(dataSource, infrastructure.kafkaBootstrap(), registry,
-                ProjectionHandler.Settings.defaults().withEnv(env).withInstance(
-                        KafkaClients.instanceId(env, settings.dataDir().resolve("streams")) + "-projections"),
-                ProjectionHandler.Hooks.NONE).start().export(services.metrics);
-        running.push(projections);
+        ProjectionHandler projections = null;
+        if (chosen.contains(Service.PROJECTIONS)) {
+            ProjectionHandler handler = new ProjectionHandler(dataSource, infrastructure.kafkaBootstrap(), registry,
+                    ProjectionHandler.Settings.defaults().withEnv(env).withInstance(
+                            KafkaClients.instanceId(env, settings.dataDir().resolve("streams")) + "-projections"),
+                    ProjectionHandler.Hooks.NONE).start().export(services.metrics);
+            running.push(handler);
+            services.health.register("projection", () -> !handler.isRunning()
+                    ? Health.Check.down("stopped; the read store no longer follows the events")
+                    : handler.failingFor().toSeconds() >= 10
+                    ? Health.Check.down("every batch failing for " + handler.failingFor().toSeconds() + " s")
+                    : handler.writing() ? Health.Check.up("running")
+                    : Health.Check.up("standing by: " + handler.standingByFor() + " writes the read store"));
+            services.health.register("ledger", handler.audit()::check);
+            projections = handler;
+        }
         Gateway.Settings gatewaySettings = gatewaySettings(env, settings);
-        services.health.register("projection", () -> !projections.isRunning()
-                ? Health.Check.down("stopped; the read store no longer follows the events")
-                : projections.failingFor().toSeconds() >= 10
-                ? Health.Check.down("every batch failing for " + projections.failingFor().toSeconds() + " s")
-                : projections.writing() ? Health.Check.up("running")
-                : Health.Check.up("standing by: " + projections.standingByFor() + " writes the read store"));
-        services.health.register("ledger", projections.audit()::check);
-        Gateway gateway = new Gateway(infrastructure.kafkaBootstrap(), registry, Clock.systemUTC(), gatewaySettings, dataSource,
-                services.metrics, services.health, services::commitsBlocked);
-        running.push(gateway);
-        QueryApi query = new QueryApi(dataSource, projections::lag, () -> new Rebuild(dataSource, projections),
-                services.metrics, services.health,
-                new QueryApi.Settings(gatewaySettings.host(), InfrastructureSettings.intOf(env, "MIZANI_QUERY_PORT", 3002),
-                        gatewaySettings.operatorCredentialSha256(),
-                        InfrastructureSettings.intOf(env, "MIZANI_QUERY_PAGE_SIZE_MAX", 500),
-                        gatewaySettings.credentialKey())).start();
-        running.push(query);
+        Gateway gateway = null;
+        if (chosen.contains(Service.GATEWAY)) {
+            gateway = new Gateway(infrastructure.kafkaBootstrap(), registry, Clock.systemUTC(), gatewaySettings,
+                    dataSource, services.metrics, services.health, services::commitsBlocked);
+            running.push(gateway);
+        }
+        QueryApi query = null;
+        if (chosen.contains(Service.QUERY)) {
+            Supplier<ProjectionHandler.Lag> lag;
+            Supplier<Rebuild> rebuilds = null;
+            if (projections != null) {
+                ProjectionHandler handler = projections;
+                lag = handler::lag;
+                rebuilds = () -> new Rebuild(dataSource, handler);
+            } else {
+                ReadStoreLag measured = new ReadStoreLag(dataSource, infrastructure.kafkaBootstrap());
+                running.push(measured);
+                lag = measured::current;
+            }
+            query = new QueryApi(dataSource, lag, rebuilds, services.metrics, services.health,
+                    new QueryApi.Settings(gatewaySettings.host(), InfrastructureSettings.intOf(env, "MIZANI_QUERY_PORT", 3002),
+                            gatewaySettings.operatorCredentialSha256(),
+                            InfrastructureSettings.intOf(env, "MIZANI_QUERY_PAGE_SIZE_MAX", 500),
+                            gatewaySettings.credentialKey())).start();
+            running.push(query);
+        }
 
-        log.info("{} in {} ms: kafka={} db={} registry={}", READY_LINE, (System.nanoTime() - startNs) / 1_000_000,
-                infrastructure.kafkaBootstrap(), infrastructure.jdbcUrl(), infrastructure.registryUrl());
-        log.info(banner(env, settings, gatewaySettings.host(), gateway.transfers.port(), gateway.admin.port(), query.port()));
+        log.info("{} in {} ms: kafka={} db={} registry={} services={}", READY_LINE, (System.nanoTime() - startNs) / 1_000_000,
+                infrastructure.kafkaBootstrap(), infrastructure.jdbcUrl(), infrastructure.registryUrl(),
+                chosen.stream().map(s -> s.name().toLowerCase(java.util.Locale.ROOT)).collect(Collectors.joining(",")));
+        log.info(banner(env, settings, gatewaySettings.host(), gateway == null ? -1 : gateway.transfers.port(),
+                gateway == null ? -1 : gateway.admin.port(), query == null ? -1 : query.port()));
     }
 
     /** What a new user does next: where each API is, where the operator's credential is, the first-transfer script. */
@@ -140,13 +167,17 @@ public final class Main {
         String token = env.get("MIZANI_OPERATOR_TOKEN") != null && !env.get("MIZANI_OPERATOR_TOKEN").isBlank()
                 ? "MIZANI_OPERATOR_TOKEN (as set)" : settings.dataDir().resolve("operator-token").toString();
         return String.join(System.lineSeparator(), "",
-                "  FSPIOP transfers API   http://" + host + ":" + transfersPort + "   for DFSPs (GET /health, /openapi.yaml)",
-                "  admin API              http://" + host + ":" + adminPort + "   central-ledger's routes, operator only",
-                "  query API              http://" + host + ":" + queryPort + "   read store, /metrics (operator)",
+                "  FSPIOP transfers API   " + url(host, transfersPort) + "   for DFSPs (GET /health, /openapi.yaml)",
+                "  admin API              " + url(host, adminPort) + "   central-ledger's routes, operator only",
+                "  query API              " + url(host, queryPort) + "   read store, /metrics (operator)",
                 "  operator credential    " + token + "   send it as Authorization: Bearer <credential>",
                 "  data                   " + settings.dataDir() + "   broker, database and registry state",
                 "  first transfer         java scripts/FirstTransfer.java   (onboards two DFSPs and commits one transfer)",
                 "  Ctrl-C stops the hub.");
+    }
+
+    private static String url(String host, int port) {
+        return port < 0 ? "(not in this process: MIZANI_SERVICES)" : "http://" + host + ":" + port;
     }
 
     /**

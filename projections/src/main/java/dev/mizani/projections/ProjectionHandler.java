@@ -475,18 +475,8 @@ public final class ProjectionHandler implements AutoCloseable {
         if (lag.measuredAt().plusMillis(500).isAfter(Instant.now())) {
             return;
         }
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(2));
-        long transfers = 0;
-        long participants = 0;
-        for (TopicPartition tp : partitions) {
-            long behind = Math.max(0, end.getOrDefault(tp, 0L) - consumer.position(tp, Duration.ofSeconds(2)));
-            if (tp.topic().equals(HubTopics.TRANSFERS_EVENTS)) {
-                transfers += behind;
-            } else {
-                participants += behind;
-            }
-        }
-        lag = new Lag(transfers, participants, lastEventAt, Instant.now(), eventsApplied, true);
+        lag = ReadStoreLag.of(partitions, consumer.endOffsets(partitions, Duration.ofSeconds(2)),
+                tp -> consumer.position(tp, Duration.ofSeconds(2)), lastEventAt, eventsApplied);
     }
 
     /** The lag of the read store as its holder left it: the stored positions against the topics' ends. */
@@ -495,18 +485,8 @@ public final class ProjectionHandler implements AutoCloseable {
         try (Connection c = dataSource.getConnection()) {
             stored = storedOffsets(c, ReadStore.LIVE);
         }
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(2));
-        long transfers = 0;
-        long participants = 0;
-        for (TopicPartition tp : partitions) {
-            long behind = Math.max(0, end.getOrDefault(tp, 0L) - stored.getOrDefault(tp, 0L));
-            if (tp.topic().equals(HubTopics.TRANSFERS_EVENTS)) {
-                transfers += behind;
-            } else {
-                participants += behind;
-            }
-        }
-        lag = new Lag(transfers, participants, lastEventAt, Instant.now(), eventsApplied, true);
+        lag = ReadStoreLag.of(partitions, consumer.endOffsets(partitions, Duration.ofSeconds(2)),
+                tp -> stored.getOrDefault(tp, 0L), lastEventAt, eventsApplied);
     }
 
     // ---- work run between polls ----

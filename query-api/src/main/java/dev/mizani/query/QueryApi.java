@@ -98,6 +98,7 @@ public final class QueryApi implements AutoCloseable {
     }
 
     /**
+     * @param rebuilds a new rebuild of the read store, or null where the projection runs in another process
      * @param metrics the hub's figures, served at {@code /metrics} to the operator
      * @param health  the process's checks, served without a credential at {@code /health}
      */
@@ -322,6 +323,9 @@ public final class QueryApi implements AutoCloseable {
     private void startRebuild(ServerRequest req, ServerResponse res, Identity who) {
         operatorOnly(who);
         boolean swap = !"false".equals(req.query().first("swap").asOptional().orElse("true"));
+        if (rebuilds == null) {
+            throw new Refusal(503, "rebuilds run where the projections service runs; ask that process's query API");
+        }
         CompletableFuture<Rebuild.Report> running = rebuild.get();
         if (running != null && !running.isDone()) {
             throw new Refusal(409, "a rebuild is already running");

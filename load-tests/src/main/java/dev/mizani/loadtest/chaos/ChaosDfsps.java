@@ -56,11 +56,12 @@ final class ChaosDfsps implements AutoCloseable {
     private final HttpServer callbacks;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final ScheduledExecutorService retries = Executors.newScheduledThreadPool(2);
-    private volatile String gateway;
+    private final List<String> gateways;
     private final AtomicLong lastCommitNs = new AtomicLong();
 
-    ChaosDfsps(String gateway) throws Exception {
-        this.gateway = gateway;
+    /** @param gateways where the DFSPs send their requests: each request goes to one of them at random */
+    ChaosDfsps(List<String> gateways) throws Exception {
+        this.gateways = List.copyOf(gateways);
         callbacks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
         callbacks.setExecutor(Executors.newFixedThreadPool(8));
         callbacks.createContext("/", exchange -> {
@@ -161,6 +162,7 @@ final class ChaosDfsps implements AutoCloseable {
     }
 
     private java.util.concurrent.CompletableFuture<Integer> send(String method, String path, int from, int to, String body) {
+        String gateway = gateways.get(ThreadLocalRandom.current().nextInt(gateways.size()));
         HttpRequest request = HttpRequest.newBuilder(URI.create(gateway + path)).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", TYPE).header("Accept", TYPE)
                 .header("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.now().atOffset(ZoneOffset.UTC)))

@@ -36,7 +36,14 @@ import java.util.concurrent.locks.LockSupport;
  * <pre>./mvnw -q -pl load-tests exec:exec -Dbench=dev.mizani.loadtest.chaos.ChaosRun -Dbench.args="seconds=1800"</pre>
  */
 public final class ChaosRun {
-    enum Fault { HUB_KILL, POSTGRES_BACKEND_KILL, POSTMASTER_KILL, HUB_SIGTERM }
+    /**
+     * The faults. A peer is a second hub process running every service again on the first one's broker, database and
+     * registry ({@code peers=1}); its kill and stop hand its partitions, timers and read store lease to the first.
+     */
+    enum Fault { HUB_KILL, POSTGRES_BACKEND_KILL, POSTMASTER_KILL, HUB_SIGTERM, PEER_KILL, PEER_SIGTERM }
+
+    /** What a peer process runs: every service, beside the first process's (which also runs the infrastructure). */
+    static final String PEER_SERVICES = "gateway,transfers,participants,projections,query";
 
     /**
      * @param seconds     how long faults are injected under load
@@ -44,9 +51,12 @@ public final class ChaosRun {
      * @param faultGapMs  mean pause between one fault's recovery and the next fault (uniform 0.5x..1.5x)
      * @param expiresInMs each transfer's expiration, from its prepare
      * @param rounds      at least this many faults of each kind, even past {@code seconds}
+     * @param peers       further hub processes running every service on the first one's infrastructure; the DFSPs
+     *                    send each request to one of the gateways at random
+     * @param faults      the kinds injected, in turn (the peer faults only with peers)
      */
     record Settings(int seconds, int rate, int dfsps, long faultGapMs, long expiresInMs, long seed, Path out, String heap,
-                    int rounds) {
+                    int rounds, int peers, List<Fault> faults) {
         static Settings parse(String[] args) {
             Map<String, String> a = new LinkedHashMap<>();
             for (String arg : args) {
@@ -66,25 +76,47 @@ public final class ChaosRun {
                     Long.parseLong(a.getOrDefault("faultGapMs", "20000")), Long.parseLong(a.getOrDefault("expiresInMs", "30000")),
                     Long.parseLong(a.getOrDefault("seed", Long.toString(System.nanoTime()))),
                     Path.of(a.getOrDefault("out", "target/chaos")), a.getOrDefault("heap", "2g"),
-                    Integer.parseInt(a.getOrDefault("rounds", "0")));
+                    Integer.parseInt(a.getOrDefault("rounds", "0")), Integer.parseInt(a.getOrDefault("peers", "0")),
+                    faults(a.get("faults"), Integer.parseInt(a.getOrDefault("peers", "0"))));
             a.keySet().removeAll(List.of("seconds", "rate", "dfsps", "faultGapMs", "expiresInMs", "seed", "out", "heap",
-                    "rounds"));
+                    "rounds", "peers", "faults"));
             if (!a.isEmpty()) {
                 throw new IllegalArgumentException("unknown arguments " + a.keySet() + "\n" + USAGE);
             }
             return s;
         }
+
+        private static List<Fault> faults(String names, int peers) {
+            List<Fault> faults = new ArrayList<>();
+            if (names == null) {
+                for (Fault f : Fault.values()) {
+                    if (peers > 0 || !f.name().startsWith("PEER_")) {
+                        faults.add(f);
+                    }
+                }
+                return faults;
+            }
+            for (String name : names.split(",")) {
+                Fault f = Fault.valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
+                if (f.name().startsWith("PEER_") && peers == 0) {
+                    throw new IllegalArgumentException(f + " needs peers=1 or more");
+                }
+                faults.add(f);
+            }
+            return faults;
+        }
     }
 
     static final String USAGE = "ChaosRun arguments (key=value): seconds=1800 rate=150 dfsps=5 faultGapMs=20000 "
-            + "expiresInMs=30000 seed=<random> out=target/chaos heap=2g rounds=0 (at least this many faults of each kind)";
+            + "expiresInMs=30000 seed=<random> out=target/chaos heap=2g rounds=0 (at least this many faults of each kind) "
+            + "peers=0 (more hub processes running every service) faults=<every kind; PEER_ ones with peers>";
 
     /** One fault and how the hub came back from it. */
     record Recovery(Fault fault, long atMs, long downMs, long firstCommitMs) {}
 
     /** What a run found: its faults, its counts, and the ledger's verdict. */
     record Report(List<Recovery> recoveries, LedgerCheck.Result ledger, long accepted, long refused, long unreachable,
-                  long answersResent, boolean auditUp, String auditDetail) {
+                  long answersResent, boolean auditUp, String auditDetail, Map<String, Long> peerCommands) {
         boolean passed() {
             return ledger.passed() && auditUp && recoveries.stream().allMatch(r -> r.firstCommitMs() >= 0);
         }
@@ -105,6 +137,9 @@ public final class ChaosRun {
                     ledger.transfers(), ledger.committed(), ledger.aborted(), ledger.expired(), ledger.rejected(), accepted,
                     refused, unreachable, answersResent));
             b.append("ledger audit (/health): ").append(auditUp ? "UP" : "DOWN").append(" -- ").append(auditDetail).append('\n');
+            if (!peerCommands.isEmpty()) {
+                b.append("commands decided by peer processes before their faults: ").append(peerCommands).append('\n');
+            }
             if (ledger.passed()) {
                 b.append("LEDGER CHECKS PASSED: every transfer ended exactly once; every commit moved its amount once on "
                         + "each side; positions = initial + paid - received; nothing reserved; conservation; admin API, query "
@@ -128,6 +163,8 @@ public final class ChaosRun {
     private final Settings s;
     private final Random random;
     private HubProcess hub;
+    private final List<HubProcess> peers = new ArrayList<>();
+    private final Map<String, Long> peerCommands = new java.util.concurrent.ConcurrentHashMap<>();
 
     ChaosRun(Settings s) {
         this.s = s;
@@ -154,7 +191,14 @@ public final class ChaosRun {
         System.out.printf("chaos run: %d s at %d transfers/s, %d DFSPs, seed %d; the hub's log is in %s%n", s.seconds(),
                 s.rate(), s.dfsps(), s.seed(), out.resolve("hub/hub.log"));
         hub = HubProcess.start(out.resolve("hub"), s.heap(), "", 8, true);
-        try (ChaosDfsps dfsps = new ChaosDfsps(hub.gateway)) {
+        List<String> gateways = new ArrayList<>(List.of(hub.gateway));
+        for (int i = 0; i < s.peers(); i++) {
+            HubProcess peer = hub.peer(out.resolve("peer" + i), PEER_SERVICES);
+            peers.add(peer);
+            gateways.add(peer.gateway);
+            System.out.printf("peer %d runs %s; its log is in %s%n", i, PEER_SERVICES, out.resolve("peer" + i + "/hub.log"));
+        }
+        try (ChaosDfsps dfsps = new ChaosDfsps(gateways)) {
             dfsps.onboard(new Onboarding.Admin(HttpClient.newHttpClient(), hub.admin, hub.operatorToken), s.dfsps(),
                     UUID.randomUUID().toString().substring(0, 4));
             Load load = new Load(dfsps);
@@ -169,6 +213,9 @@ public final class ChaosRun {
             Files.writeString(out.resolve("chaos.txt"), report.summary());
             return report;
         } finally {
+            for (HubProcess peer : peers) {
+                peer.close();
+            }
             hub.close();
         }
     }
@@ -177,7 +224,7 @@ public final class ChaosRun {
     private List<Recovery> faults(ChaosDfsps dfsps, long startNs) throws Exception {
         List<Recovery> recoveries = new ArrayList<>();
         long endNs = startNs + s.seconds() * 1_000_000_000L;
-        Fault[] kinds = Fault.values();
+        Fault[] kinds = s.faults().toArray(Fault[]::new);
         int next = random.nextInt(kinds.length);
         sleepMs((long) (s.faultGapMs() * (0.5 + random.nextDouble())));
         while (System.nanoTime() < endNs || recoveries.size() < s.rounds() * kinds.length) {
@@ -238,8 +285,40 @@ public final class ChaosRun {
                 }
                 return 0;
             }
+            case PEER_KILL, PEER_SIGTERM -> {
+                int i = random.nextInt(peers.size());
+                countPeerCommands(peers.get(i));
+                long t0 = System.nanoTime();
+                if (fault == Fault.PEER_KILL) {
+                    peers.get(i).kill();
+                } else {
+                    peers.get(i).stop();
+                }
+                sleepMs(s.faultGapMs() / 2); // the first process carries the whole load meanwhile
+                peers.set(i, peers.get(i).restart());
+                return (System.nanoTime() - t0) / 1_000_000;
+            }
         }
         throw new IllegalStateException(fault.toString());
+    }
+
+    /** Commands the peer's handlers decided since it started, from its {@code /metrics}: proof it carried load. */
+    private void countPeerCommands(HubProcess peer) {
+        try {
+            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(peer.query + "/metrics"))
+                    .header("Authorization", "Bearer " + peer.operatorToken).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            for (String line : metrics.split("\n")) {
+                for (String processor : List.of("transfers", "participants")) {
+                    if (line.startsWith("mizani_processor_commands_total{processor=\"" + processor + "\"}")) {
+                        peerCommands.merge(processor, (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)),
+                                Long::sum);
+                    }
+                }
+            }
+        } catch (Exception e) {
+            System.out.println("could not read the peer's metrics: " + e);
+        }
     }
 
     /** One of the hub's own database connections, at random. */
@@ -310,7 +389,7 @@ public final class ChaosRun {
         int end = at < 0 ? -1 : health.indexOf("\"}", at); // the detail string's end: it may itself hold braces
         String detail = at < 0 ? health : health.substring(at, end < 0 ? health.length() : end + 2);
         return new Report(recoveries, ledger, dfsps.accepted.size(), dfsps.refused.sum(), dfsps.unreachable.sum(),
-                dfsps.answersResent.sum(), auditUp, detail);
+                dfsps.answersResent.sum(), auditUp, detail, Map.copyOf(peerCommands));
     }
 
     /** Prepares at the run's rate until stopped, whatever the hub answers. */

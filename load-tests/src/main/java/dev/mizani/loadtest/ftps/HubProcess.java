@@ -66,6 +66,20 @@ public final class HubProcess implements AutoCloseable {
     record Config(Path dataDir, String heap, String jvmOptions, int partitions, boolean callbacks, int[] ports,
                   String token, Map<String, String> env) {}
 
+    /**
+     * Another hub process on this one's broker, database and registry, with its own data directory and ports, running
+     * {@code services} ({@code MIZANI_SERVICES}): more instances of them beside this process's.
+     */
+    public HubProcess peer(Path peerDataDir, String services) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(config.env());
+        env.put("MIZANI_KAFKA_BOOTSTRAP", kafkaBootstrap);
+        env.put("MIZANI_DB_URL", jdbcUrl);
+        env.put("MIZANI_REGISTRY_URL", registryUrl);
+        env.put("MIZANI_SERVICES", services);
+        return launch(new Config(peerDataDir, config.heap(), config.jvmOptions(), config.partitions(), config.callbacks(),
+                FreePorts.distinct(6), config.token(), Map.copyOf(env)));
+    }
+
     /** A new hub process on the same data directory and ports, after this one ended (killed or stopped). */
     public HubProcess restart() throws Exception {
         return launch(config);
@@ -105,6 +119,7 @@ public final class HubProcess implements AutoCloseable {
         env.put("MIZANI_ADMIN_PORT", Integer.toString(adminPort));
         env.put("MIZANI_QUERY_PORT", Integer.toString(queryPort));
         env.put("MIZANI_OPERATOR_TOKEN", c.token());
+        env.put("MIZANI_CREDENTIAL_KEY", "credentials-of-" + c.token()); // one key for every process of the run
         env.putIfAbsent("MIZANI_RATE_LIMIT_PER_SECOND", "1000000");
         if (c.callbacks()) {
             env.putIfAbsent("MIZANI_CALLBACKS_IN_FLIGHT_MAX", "1024");
