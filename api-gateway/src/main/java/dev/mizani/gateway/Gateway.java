@@ -13,7 +13,7 @@ import dev.mizani.gateway.security.RateLimits;
 import dev.mizani.gateway.transfers.TransferStates;
 import dev.mizani.gateway.transfers.TransfersGateway;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
-import dev.mizani.projections.SettlementWindows;
+import dev.mizani.schemas.readside.SettlementWindowQueries;
 import java.time.Clock;
 import javax.sql.DataSource;
 import java.time.Duration;
@@ -47,20 +47,22 @@ public final class Gateway implements AutoCloseable {
     public final AdminApi admin;
 
     /**
-     * @param readStore   the hub's database: GET /transfers/{ID} and settlement windows are answered from its read
-     *                    store, and the participants view starts from the participants' streams in its event store
+     * @param readStore   the hub's database: GET /transfers/{ID} is answered from its event store, and the
+     *                    participants view starts from the participants' streams there
+     * @param windows     the read side's settlement windows, for the admin routes
      * @param metrics     where the transfers API counts its answers and the notifier its callbacks
      * @param health      the process's checks, which every API serves at {@code GET /health}
      * @param unavailable why the hub cannot commit transfers now, or null when it can: FSPIOP requests are then
      *                    refused with 503 instead of accepted
      */
     public Gateway(String bootstrap, CachedSchemaRegistry registry, Clock clock, Settings s, DataSource readStore,
-                   Metrics metrics, Health health, java.util.function.Supplier<String> unavailable) {
+                   SettlementWindowQueries windows, Metrics metrics, Health health,
+                   java.util.function.Supplier<String> unavailable) {
         try {
             participants = started(new ParticipantsView(bootstrap, registry, new EventStore(readStore)));
             ParticipantCommands commands = started(new ParticipantCommands(bootstrap, registry, participants, clock, s.adminWait()));
             admin = started(new AdminApi(s.host(), s.adminPort(), participants, commands, s.operatorCredentialSha256(),
-                    s.hubName(), new SettlementWindows(readStore), s.adminWait(), health, s.credentialKey()).start());
+                    s.hubName(), windows, s.adminWait(), health, s.credentialKey()).start());
             ParticipantGuard guard = new ParticipantGuard(participants, s.credentialKey(), new RateLimits(System::nanoTime),
                     s.rateLimitPerSecond(), s.rateLimitBurst());
             CallbackNotifier callbacks = started(new CallbackNotifier(bootstrap, registry, participants, clock,

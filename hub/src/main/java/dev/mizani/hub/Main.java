@@ -11,6 +11,7 @@ import dev.mizani.gateway.security.MutualTls;
 import dev.mizani.gateway.transfers.TransfersGateway;
 import dev.mizani.projections.ProjectionHandler;
 import dev.mizani.projections.ReadStoreLag;
+import dev.mizani.projections.SettlementWindows;
 import dev.mizani.projections.Rebuild;
 import dev.mizani.query.QueryApi;
 import dev.mizani.platform.security.CredentialKey;
@@ -130,7 +131,8 @@ public final class Main {
         Gateway gateway = null;
         if (chosen.contains(Service.GATEWAY)) {
             gateway = new Gateway(infrastructure.kafkaBootstrap(), registry, Clock.systemUTC(), gatewaySettings,
-                    dataSource, services.metrics, services.health, services::commitsBlocked);
+                    dataSource, new SettlementWindows(dataSource), services.metrics, services.health,
+                    services::commitsBlocked);
             running.push(gateway);
         }
         QueryApi query = null;

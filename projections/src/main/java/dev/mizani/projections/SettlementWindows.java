@@ -1,5 +1,6 @@
 package dev.mizani.projections;
 
+import dev.mizani.schemas.readside.SettlementWindowQueries;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,23 +23,10 @@ import org.slf4j.LoggerFactory;
  * window ends after the last commit it has applied on every partition, and that boundary is recorded so a
  * rebuild puts every commit back into the same window.
  */
-public final class SettlementWindows {
+public final class SettlementWindows implements SettlementWindowQueries {
     private static final Logger log = LoggerFactory.getLogger(SettlementWindows.class);
 
-    public record Window(long windowId, String state, Instant openedAt, Instant closedAt, String reason) {}
-
     public record NetPosition(String participant, String currency, long netMinor, long transferCount) {}
-
-    /** What came of a close request. */
-    public sealed interface CloseOutcome {}
-
-    public record Closed(Window window) implements CloseOutcome {}
-
-    /** The window is not the open one. */
-    public record NotOpen(String why) implements CloseOutcome {}
-
-    /** Asked and recorded, not carried out within the wait (the projection handler is behind or stopped). */
-    public record Requested() implements CloseOutcome {}
 
     private final DataSource dataSource;
 
@@ -46,6 +34,7 @@ public final class SettlementWindows {
         this.dataSource = dataSource;
     }
 
+    @Override
     public List<Window> windows(Optional<String> state) throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("select window_id, state, opened_at, closed_at, reason from "
@@ -56,6 +45,7 @@ public final class SettlementWindows {
         }
     }
 
+    @Override
     public Optional<Window> window(long windowId) throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("select window_id, state, opened_at, closed_at, reason from "
@@ -88,6 +78,7 @@ public final class SettlementWindows {
      * Asks the projection handler to close {@code windowId} and waits up to {@code wait} for it. Asking again
      * for the same window is harmless.
      */
+    @Override
     public CloseOutcome requestClose(long windowId, String reason, Duration wait) throws SQLException, InterruptedException {
         Optional<Window> w = window(windowId);
         if (w.isEmpty()) {

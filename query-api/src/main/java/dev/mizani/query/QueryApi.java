@@ -17,7 +17,7 @@ import dev.mizani.projections.ReadQueries.TransferFilter;
 import dev.mizani.projections.ReadQueries.TransferView;
 import dev.mizani.projections.Rebuild;
 import dev.mizani.projections.SettlementWindows;
-import dev.mizani.projections.SettlementWindows.Window;
+import dev.mizani.schemas.readside.SettlementWindowQueries.Window;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;

@@ -26,7 +26,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import dev.mizani.projections.SettlementWindows;
+import dev.mizani.schemas.readside.SettlementWindowQueries;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,14 +63,14 @@ public final class AdminApi implements AutoCloseable {
     private final String operatorCredentialSha256;
     private final String hubName;
     private final WebServer server;
-    private final SettlementWindows windows;
+    private final SettlementWindowQueries windows;
     private final Duration closeWait;
     private final Health health;
     private final CredentialKey credentialKey;
 
     /** @param health served without a credential at {@code GET /health} */
     public AdminApi(String host, int port, ParticipantsView view, ParticipantCommands commands,
-                    String operatorCredentialSha256, String hubName, SettlementWindows windows, Duration closeWait,
+                    String operatorCredentialSha256, String hubName, SettlementWindowQueries windows, Duration closeWait,
                     Health health, CredentialKey credentialKey) {
         this.health = health;
         this.credentialKey = credentialKey;
@@ -144,7 +144,7 @@ public final class AdminApi implements AutoCloseable {
         Instant to = AdminJson.instantParameter(req, "toDateTime", Instant.MAX);
         ArrayNode list = AdminJson.array();
         try {
-            for (SettlementWindows.Window w : windows.windows(state)) {
+            for (SettlementWindowQueries.Window w : windows.windows(state)) {
                 Instant changed = w.closedAt() != null ? w.closedAt() : w.openedAt();
                 if (changed == null || (!changed.isBefore(from) && changed.isBefore(to))) {
                     list.add(AdminJson.settlementWindow(w));
@@ -182,10 +182,10 @@ public final class AdminApi implements AutoCloseable {
         }
         try {
             switch (windows.requestClose(id, reason, closeWait)) {
-                case SettlementWindows.Closed closed -> send(res, 200, AdminJson.settlementWindow(
+                case SettlementWindowQueries.Closed closed -> send(res, 200, AdminJson.settlementWindow(
                         windows.window(id + 1).orElseThrow()));
-                case SettlementWindows.NotOpen notOpen -> throw invalid(notOpen.why());
-                case SettlementWindows.Requested requested -> send(res, 202, AdminJson.object().put("message",
+                case SettlementWindowQueries.NotOpen notOpen -> throw invalid(notOpen.why());
+                case SettlementWindowQueries.Requested requested -> send(res, 202, AdminJson.object().put("message",
                         "close of settlement window " + id + " recorded; the projection handler has not carried it out yet"));
             }
         } catch (SQLException e) {

@@ -185,7 +185,7 @@ final class AdminJson {
 
     // ---- central-ledger response shapes ----
 
-    static ObjectNode settlementWindow(dev.mizani.projections.SettlementWindows.Window w) {
+    static ObjectNode settlementWindow(dev.mizani.schemas.readside.SettlementWindowQueries.Window w) {
         ObjectNode json = object().put("settlementWindowId", w.windowId()).put("state", w.state());
         json.put("reason", w.reason());
         json.put("createdDate", w.openedAt() == null ? null : iso(w.openedAt()));

@@ -100,7 +100,8 @@ final class HttpHub implements AutoCloseable {
                 0, 0, Credentials.sha256Hex(OPERATOR), "Hub", rateLimitPerSecond, burst, Duration.ofSeconds(10),
                 Duration.ofSeconds(20), new CallbackNotifier.Settings(64, 2, Duration.ofMillis(50), 8, true, null, Duration.ofSeconds(5)), mutualTls,
                 SERVER, TransfersGateway.COMMAND_LINGER_MS_DEFAULT, CREDENTIAL_KEY,
-                dev.mizani.gateway.fspiop.CompletedTimestampWindow.MOJALOOP_DEFAULT, jws), f.infra.dataSource, f.hub.metrics, f.hub.health,
+                dev.mizani.gateway.fspiop.CompletedTimestampWindow.MOJALOOP_DEFAULT, jws), f.infra.dataSource,
+                new dev.mizani.projections.SettlementWindows(f.infra.dataSource), f.hub.metrics, f.hub.health,
                 f.hub::commitsBlocked);
         query = new QueryApi(f.infra.dataSource, projections::lag, () -> new Rebuild(f.infra.dataSource, projections),
                 f.hub.metrics, f.hub.health,
