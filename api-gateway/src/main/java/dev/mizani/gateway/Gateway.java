@@ -9,6 +9,7 @@ import dev.mizani.gateway.callbacks.CallbackNotifier;
 import dev.mizani.gateway.participants.ParticipantCommands;
 import dev.mizani.gateway.participants.ParticipantsView;
 import dev.mizani.gateway.security.ParticipantGuard;
+import dev.mizani.gateway.security.LoadSharing;
 import dev.mizani.gateway.security.RateLimits;
 import dev.mizani.gateway.transfers.TransferStates;
 import dev.mizani.gateway.transfers.TransfersGateway;
@@ -25,6 +26,8 @@ import java.util.Deque;
  * API, the callback notifier and the participants view they share. Stops in reverse order of start.
  */
 public final class Gateway implements AutoCloseable {
+    /** How often each gateway process tells the others what it admitted per participant (shared rate limits). */
+    static final java.time.Duration LOAD_SHARED_EVERY = java.time.Duration.ofMillis(100);
 
     /**
      * @param operatorCredentialSha256 hex SHA-256 of the operator's bearer credential
@@ -63,7 +66,9 @@ public final class Gateway implements AutoCloseable {
             ParticipantCommands commands = started(new ParticipantCommands(bootstrap, registry, participants, clock, s.adminWait()));
             admin = started(new AdminApi(s.host(), s.adminPort(), participants, commands, s.operatorCredentialSha256(),
                     s.hubName(), windows, s.adminWait(), health, s.credentialKey()).start());
-            ParticipantGuard guard = new ParticipantGuard(participants, s.credentialKey(), new RateLimits(System::nanoTime),
+            RateLimits limits = new RateLimits(System::nanoTime);
+            started(new LoadSharing(bootstrap, limits, LOAD_SHARED_EVERY).start());
+            ParticipantGuard guard = new ParticipantGuard(participants, s.credentialKey(), limits,
                     s.rateLimitPerSecond(), s.rateLimitBurst());
             CallbackNotifier callbacks = started(new CallbackNotifier(bootstrap, registry, participants, clock,
                     s.hubName(), s.callbacks(), s.mutualTls(), s.jws().signingKey(), metrics));

@@ -222,6 +222,9 @@ public final class HubServices implements AutoCloseable {
         topics.put(HubTopics.CALLBACK_DEAD_LETTERS, 1);
         Topics.ensure(bootstrap, topics, (short) 1, Map.of("cleanup.policy", "delete",
                 "retention.ms", Long.toString(retentionMs)));
+        // what each gateway admitted a moment ago: worth nothing after a minute, kept an hour for diagnosis
+        Topics.ensure(bootstrap, Map.of(HubTopics.GATEWAY_LOAD, 1), (short) 1, Map.of("cleanup.policy", "delete",
+                "retention.ms", Long.toString(Math.min(retentionMs, 3_600_000L))));
     }
 
     private <T extends AutoCloseable> T start(T service) {

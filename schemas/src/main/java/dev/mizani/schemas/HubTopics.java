@@ -23,6 +23,11 @@ public final class HubTopics {
     public static final String SETTLEMENT_EVENTS = "settlement.events";
     /** Callbacks the gateway could not deliver: the body, with reason, participant and endpoint type headers. */
     public static final String CALLBACK_DEAD_LETTERS = "callbacks.dlq";
+    /**
+     * What each gateway process admitted per participant over the last moment, so every process's rate limits count
+     * the whole cluster's requests. Internal: key the process, value lines of {@code participant count}.
+     */
+    public static final String GATEWAY_LOAD = "gateway.load";
 
     /**
      * The compatibility level of each envelope's subject: a new schema must read every earlier version, since the
