@@ -217,7 +217,11 @@ public final class CallbackNotifier implements AutoCloseable {
             // closing
         } finally {
             commit(true);
-            consumer.close(Duration.ofSeconds(5));
+            // leaves the group (a static member would keep its partitions for the session): another gateway's
+            // notifier takes them over at once
+            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5))
+                    .withGroupMembershipOperation(
+                            org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         }
     }
 

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -54,8 +55,14 @@ public final class KafkaCommandSource implements CommandSource {
         consumer.wakeup();
     }
 
+    /**
+     * Leaves the group as it closes, static member or not: the others get its partitions at the next rebalance, not
+     * after the session timeout. A member that dies without closing keeps them for that long (or until it restarts
+     * under the same instance id).
+     */
     @Override
     public void close() {
-        consumer.close(Duration.ofSeconds(5));
+        consumer.close(CloseOptions.timeout(Duration.ofSeconds(5))
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }
 }
