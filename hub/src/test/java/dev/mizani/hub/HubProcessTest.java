@@ -198,6 +198,42 @@ class HubProcessTest {
         }
     }
 
+    /**
+     * A process of command handlers and the projection only (MIZANI_SERVICES) serves no API, and answers health and
+     * metrics on an endpoint of its own: its own checks, liveness, and the metrics for the operator alone.
+     */
+    @Test
+    void aProcessWithoutAnApiServesItsHealthAndMetricsOnItsOwnEndpoint() throws Exception {
+        int[] ports = FreePorts.distinct(2);
+        Hub hub = Hub.launch(dataDir, ports[0], ports[1], Map.of("MIZANI_SERVICES", "transfers,participants,projections",
+                "MIZANI_OPS_PORT", "0"));
+        try {
+            assertThat(hub.ready.completeOnTimeout(false, READY_BOUND.toSeconds(), TimeUnit.SECONDS).get())
+                    .as("ready; output:\n%s", hub.printed()).isTrue();
+            assertThat(hub.printed()).contains("services=transfers,participants,projections")
+                    .contains("FSPIOP transfers API   (not in this process: MIZANI_SERVICES)");
+            String ops = "http://127.0.0.1:" + hub.port("health and metrics of this process on port (\\d+)");
+            String operator = java.nio.file.Files.readString(dataDir.resolve("operator-token")).trim();
+            var http = java.net.http.HttpClient.newHttpClient();
+            dev.mizani.platform.testing.Await.until(Duration.ofSeconds(30), "every check of the process up", () -> {
+                try {
+                    return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(ops + "/health/ready"))
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+                } catch (java.io.IOException | InterruptedException e) {
+                    return false;
+                }
+            });
+            String health = call("GET", ops + "/health", operator, null, 200);
+            assertThat(health).contains("\"transfers-handler\"", "\"participants-handler\"", "\"projection\"",
+                    "\"ledger\"", "\"database\"");
+            call("GET", ops + "/health/live", operator, null, 200);
+            call("GET", ops + "/metrics", "not-the-operator", null, 403);
+            assertThat(call("GET", ops + "/metrics", operator, null, 200)).contains("mizani_processor_up");
+        } finally {
+            hub.interruptAndAwaitExit();
+        }
+    }
+
     private static String call(String method, String url, String operator, String json, int expected) throws Exception {
         var answer = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
                 .header("Authorization", "Bearer " + operator).header("Content-Type", "application/json")
