@@ -91,6 +91,12 @@ public final class LedgerAudit {
         this.halfCommittedAfterNs = halfCommittedAfterNs;
     }
 
+    /**
+     * When the audit started following (its process, or its taking over the read store): only sides recorded before
+     * then can have been applied without it, and a side is recorded after its commit.
+     */
+    private volatile Instant startedAt = Instant.now();
+
     /** Registers the audit's series: the imbalance per currency, doubled sides, position mismatches, half commits. */
     public LedgerAudit export(Metrics m) {
         metrics = m;
@@ -130,6 +136,7 @@ public final class LedgerAudit {
      * new process would: for an instance that takes over the read store from another. Problems found so far stay.
      */
     public synchronized void restart() {
+        startedAt = Instant.now();
         open.clear();
         closed.clear();
         streamVersions.clear();
@@ -224,16 +231,19 @@ public final class LedgerAudit {
     public record StaleCommit(String transferId, String payer, String payee, String currency, Instant committedAt) {}
 
     /**
-     * Commits missing a side for longer than a third of the half-commit bound: their sides may have been applied
+     * Commits missing a side for longer than a third of the half-commit bound whose sides may have been applied
      * before the audit started (the projection's restart fell between a commit's sides and the commit, which come on
-     * different topics). The caller counts the sides the read store holds and answers through {@link #resolveSides},
-     * before the bound makes such a commit count as half committed.
+     * different topics): only commits recorded before the audit started can have such sides, so a hub that is merely
+     * behind (its participants handler slow) asks nothing of the database. The caller counts the sides the read store
+     * holds and answers through {@link #resolveSides}, before the bound makes such a commit count as half committed.
      */
     public synchronized List<StaleCommit> staleCommits(long nowNs, int max) {
         List<StaleCommit> stale = new ArrayList<>();
+        Instant recordedBefore = startedAt.plus(CLOCK_SKEW_MAX);
         for (Map.Entry<String, Commit> e : open.entrySet()) {
             Commit c = e.getValue();
-            if (c.anchoredAmount >= 0 && nowNs - c.firstSeenNs > halfCommittedAfterNs / 3) {
+            if (c.anchoredAmount >= 0 && nowNs - c.firstSeenNs > halfCommittedAfterNs / 3
+                    && c.committedAt.isBefore(recordedBefore)) {
                 stale.add(new StaleCommit(e.getKey(), c.payer, c.payee, c.currency, c.committedAt));
                 if (stale.size() == max) {
                     break;
@@ -290,12 +300,12 @@ public final class LedgerAudit {
         }
         List<StaleCommit> commits = staleCommits(nowNs, 100);
         if (!commits.isEmpty()) {
-            // by the index on (participant, currency, changed_at): a side is recorded after its commit, give or take
-            // the clocks of the processes that recorded them
+            // by the index on (participant, currency, changed_at): a side is recorded after its commit and, to have
+            // been applied before the audit started, before that; give or take the clocks of the processes
             try (PreparedStatement ps = c.prepareStatement("select count(*) filter (where participant = ? and cause = "
                     + "'PayerFundsCommitted'), count(*) filter (where participant = ? and cause = 'PayeeFundsCommitted') from "
                     + schema + ".position_changes where participant in (?, ?) and currency = ? and changed_at >= ? "
-                    + "and transfer_id = ?")) {
+                    + "and changed_at <= ? and transfer_id = ?")) {
                 for (StaleCommit s : commits) {
                     ps.setString(1, s.payer());
                     ps.setString(2, s.payee());
@@ -303,7 +313,8 @@ public final class LedgerAudit {
                     ps.setString(4, s.payee());
                     ps.setString(5, s.currency());
                     ps.setTimestamp(6, Timestamp.from(s.committedAt().minus(CLOCK_SKEW_MAX)));
-                    ps.setString(7, s.transferId());
+                    ps.setTimestamp(7, Timestamp.from(startedAt.plus(CLOCK_SKEW_MAX)));
+                    ps.setString(8, s.transferId());
                     try (ResultSet rs = ps.executeQuery()) {
                         rs.next();
                         resolveSides(s.transferId(), rs.getInt(1), rs.getInt(2));

@@ -9,6 +9,7 @@ import dev.mizani.schemas.participant.InitialPositionSet;
 import dev.mizani.schemas.participant.PayeeFundsCommitted;
 import dev.mizani.schemas.participant.PayerFundsCommitted;
 import dev.mizani.schemas.transfer.TransferCommitted;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -100,6 +101,15 @@ class LedgerAuditTest {
     }
 
     @Test
+    void aCommitRecordedSinceTheAuditStartedIsNeverLookedUpItsSidesCannotPredateTheAudit() {
+        audit.apply(List.of(committed("t1", 500, Instant.now().plus(Duration.ofMinutes(2)))), now);
+        assertThat(audit.staleCommits(now + HALF_AFTER_NS, 10)).as("a hub merely behind asks the database nothing")
+                .isEmpty();
+        audit.apply(List.of(), now + HALF_AFTER_NS + 1);
+        assertThat(audit.check().detail()).contains("1 half-committed transfers (t1");
+    }
+
+    @Test
     void aSideTwiceInTheReadStoreIsMoneyCreated() {
         audit.apply(List.of(committed("t1", 500)), now);
         audit.resolveSides("t1", 1, 2);
@@ -133,8 +143,12 @@ class LedgerAuditTest {
     }
 
     private static ReadModel.Event committed(String transferId, long amount) {
+        return committed(transferId, amount, Instant.EPOCH);
+    }
+
+    private static ReadModel.Event committed(String transferId, long amount, Instant recordedAt) {
         return new ReadModel.Event(0, new EventMetadata("e-" + transferId, "transfer-" + transferId, 3L, "c", "x",
-                Instant.EPOCH), TransferCommitted.newBuilder().setTransferId(transferId).setPayerFsp("payer")
+                recordedAt), TransferCommitted.newBuilder().setTransferId(transferId).setPayerFsp("payer")
                 .setPayeeFsp("payee").setAmountMinor(amount).setCurrency("USD")
                 .setCompletedAt(Instant.EPOCH).setFulfilment("f").setRequestHash("h").build());
     }
