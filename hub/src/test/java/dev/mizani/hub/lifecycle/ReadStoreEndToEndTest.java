@@ -259,7 +259,13 @@ class ReadStoreEndToEndTest {
         }
         assertAgreesWithTheCommandSide();
         Rebuild.Report again = new Rebuild(f.infra.dataSource, handler).run(false);
-        assertThat(again.differences()).isEmpty();
+        for (int attempt = 1; attempt < 3 && !again.differences().isEmpty() && again.caughtUp() > 0; attempt++) {
+            // An event stored after the quiet (a timer of an earlier test's transfer coming due: caught up by the
+            // rebuild from Kafka, not yet applied live) differs for a moment; a real divergence stays.
+            awaitQuiet();
+            again = new Rebuild(f.infra.dataSource, handler).run(false);
+        }
+        assertThat(again.differences()).as(again.toString()).isEmpty();
     }
 
     @Test
