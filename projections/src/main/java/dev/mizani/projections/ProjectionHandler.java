@@ -481,12 +481,7 @@ public final class ProjectionHandler implements AutoCloseable {
 
     /** The lag of the read store as its holder left it: the stored positions against the topics' ends. */
     private void refreshLagStandingBy() throws SQLException {
-        Map<TopicPartition, Long> stored;
-        try (Connection c = dataSource.getConnection()) {
-            stored = storedOffsets(c, ReadStore.LIVE);
-        }
-        lag = ReadStoreLag.of(partitions, consumer.endOffsets(partitions, Duration.ofSeconds(2)),
-                tp -> stored.getOrDefault(tp, 0L), lastEventAt, eventsApplied);
+        lag = ReadStoreLag.fromStored(dataSource, consumer, partitions, lastEventAt, eventsApplied);
     }
 
     // ---- work run between polls ----

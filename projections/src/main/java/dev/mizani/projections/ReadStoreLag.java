@@ -40,14 +40,24 @@ public final class ReadStoreLag implements AutoCloseable {
         if (last.measuredAt().plusMillis(500).isAfter(Instant.now())) {
             return last;
         }
-        try (Connection c = dataSource.getConnection()) {
-            Map<TopicPartition, Long> stored = ProjectionHandler.storedOffsets(c, ReadStore.LIVE);
-            last = of(partitions, consumer.endOffsets(partitions, Duration.ofSeconds(2)),
-                    tp -> stored.getOrDefault(tp, 0L), null, 0);
+        try {
+            last = fromStored(dataSource, consumer, partitions, null, 0);
         } catch (SQLException | RuntimeException e) {
             return last;
         }
         return last;
+    }
+
+    /** The live read store's stored positions against the topics' ends, read with {@code consumer}. */
+    static ProjectionHandler.Lag fromStored(DataSource dataSource, KafkaConsumer<String, byte[]> consumer,
+                                           List<TopicPartition> partitions, Instant lastEventAt, long eventsApplied)
+            throws SQLException {
+        Map<TopicPartition, Long> stored;
+        try (Connection c = dataSource.getConnection()) {
+            stored = ProjectionHandler.storedOffsets(c, ReadStore.LIVE);
+        }
+        return of(partitions, consumer.endOffsets(partitions, Duration.ofSeconds(2)), tp -> stored.getOrDefault(tp, 0L),
+                lastEventAt, eventsApplied);
     }
 
     /** Events between {@code position} and the end of each partition, summed per topic. */
