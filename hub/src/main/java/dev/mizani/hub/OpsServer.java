@@ -49,18 +49,14 @@ final class OpsServer implements AutoCloseable {
     }
 
     private void routes(HttpRouting.Builder r) {
-        r.get("/health", this::ready)
-                .get("/health/ready", this::ready)
-                .get("/health/live", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "application/json")
-                        .send("{\"status\":\"UP\"}"))
-                .get("/metrics", this::metrics)
+        Health.PATHS.forEach(path -> r.get(path, this::health));
+        r.get("/metrics", this::metrics)
                 .any((req, res) -> res.status(Status.NOT_FOUND_404).send());
     }
 
-    private void ready(ServerRequest req, ServerResponse res) {
-        Health.Report report = health.report();
-        res.status(Status.create(report.httpStatus())).header(HeaderNames.CONTENT_TYPE, "application/json")
-                .send(report.toJson());
+    private void health(ServerRequest req, ServerResponse res) {
+        Health.Report report = health.probe(req.path().path());
+        res.status(Status.create(report.httpStatus())).header(HeaderNames.CONTENT_TYPE, "application/json").send(report.toJson());
     }
 
     private void metrics(ServerRequest req, ServerResponse res) {

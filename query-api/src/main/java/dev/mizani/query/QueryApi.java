@@ -129,12 +129,8 @@ public final class QueryApi implements AutoCloseable {
     }
 
     private void routes(HttpRouting.Builder r) {
-        r.get("/health", (req, res) -> {
-                    Health.Report report = health.report();
-                    res.status(Status.create(report.httpStatus())).header(HeaderNames.CONTENT_TYPE, "application/json")
-                            .send(report.toJson());
-                })
-                .get("/transfers/{id}", guarded(this::transfer))
+        Health.PATHS.forEach(path -> r.get(path, this::health));
+        r.get("/transfers/{id}", guarded(this::transfer))
                 .get("/participants/{name}/transfers", guarded(this::transfersOf))
                 .get("/participants/{name}/positions", guarded(this::positions))
                 .get("/participants/{name}/positions/history", guarded(this::positionHistory))
@@ -145,6 +141,11 @@ public final class QueryApi implements AutoCloseable {
                 .get("/projections/rebuild", guarded(this::rebuildStatus))
                 .any((req, res) -> send(res, 404, error("no such query: " + req.prologue().method().text() + " "
                         + printable(req.path().path()))));
+    }
+
+    private void health(ServerRequest req, ServerResponse res) {
+        Health.Report report = health.probe(req.path().path());
+        res.status(Status.create(report.httpStatus())).header(HeaderNames.CONTENT_TYPE, "application/json").send(report.toJson());
     }
 
     private interface Handler {

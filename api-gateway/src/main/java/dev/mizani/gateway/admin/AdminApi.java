@@ -86,12 +86,8 @@ public final class AdminApi implements AutoCloseable {
     }
 
     private void routes(HttpRouting.Builder r) {
-        r.get("/health", (req, res) -> {
-                    Health.Report report = health.report();
-                    res.status(Status.create(report.httpStatus())).header(HeaderNames.CONTENT_TYPE, "application/json")
-                            .send(report.toJson());
-                })
-                .any(this::operatorOnly)
+        Health.PATHS.forEach(path -> r.get(path, this::health));
+        r.any(this::operatorOnly)
                 .get("/participants", guarded(this::list))
                 .post("/participants", guarded(this::create))
                 .get("/participants/limits", guarded(this::allLimits))
@@ -118,6 +114,11 @@ public final class AdminApi implements AutoCloseable {
                 .post("/settlementWindows/{id}", guarded(this::closeSettlementWindow))
                 .any((req, res) -> error(res, 404, FspiopError.UNKNOWN_URI,
                         req.prologue().method().text() + " " + req.path().path() + " is not an admin route"));
+    }
+
+    private void health(ServerRequest req, ServerResponse res) {
+        Health.Report report = health.probe(req.path().path());
+        res.status(Status.create(report.httpStatus())).header(HeaderNames.CONTENT_TYPE, "application/json").send(report.toJson());
     }
 
     public AdminApi start() {

@@ -186,7 +186,8 @@ public final class TransfersGateway implements AutoCloseable {
                         .put("/transfers/{id}", (req, res) -> helidon(req, res, this::answer, Answers.ANSWER))
                         .get("/transfers/{id}", (req, res) -> lookup(call(req), reply -> write(res, answers.count(Answers.LOOKUP, reply))))
                         .get("/openapi.yaml", (req, res) -> write(res, answers.count(Answers.OTHER, OPENAPI)))
-                        .get("/health", (req, res) -> write(res, answers.count(Answers.OTHER, health())))
+                        .register(rules -> Health.PATHS.forEach(path -> rules.get(path, (req, res) ->
+                                write(res, answers.count(Answers.OTHER, health(path))))))
                         .error(RuntimeException.class, (req, res, e) -> {
                             log.error("{} {} failed", req.prologue().method().text(), req.path().path(), e);
                             write(res, answers.count(Answers.OTHER,
@@ -445,17 +446,17 @@ public final class TransfersGateway implements AutoCloseable {
         } else if (path.equals("/openapi.yaml") && (method.equals("GET") || method.equals("HEAD"))) {
             x.reply(answers.count(Answers.OTHER, OPENAPI));
             return;
-        } else if (path.equals("/health") && method.equals("GET")) {
+        } else if (Health.PATHS.contains(path) && method.equals("GET")) {
             // the checks may ask the database: off the selector thread
-            Thread.ofVirtual().name("health").start(() -> x.reply(answers.count(Answers.OTHER, health())));
+            Thread.ofVirtual().name("health").start(() -> x.reply(answers.count(Answers.OTHER, health(path))));
             return;
         }
         x.reply(answers.count(Answers.OTHER, refusal(404, "no resource " + method + " " + path)));
     }
 
     /** The process's health, as every API serves it: 200 when every check is up, else 503. */
-    private Reply health() {
-        Health.Report report = health.report();
+    private Reply health(String path) {
+        Health.Report report = health.probe(path);
         return new Reply(report.httpStatus(), "application/json", report.toJson().getBytes(StandardCharsets.UTF_8), null);
     }
 

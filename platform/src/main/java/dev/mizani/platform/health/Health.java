@@ -7,10 +7,15 @@ import java.util.function.Supplier;
 /**
  * What a process knows of its own health: named checks (the database, each command handler, the projection,
  * the ledger audit...), each asked when someone asks, so an answer is never older than its check's own
- * caching. Every API serves it at {@code GET /health}: 200 when every check is up, else 503, with each check's
- * detail, so a load balancer and an operator read the same thing.
+ * caching. Every API serves it at {@code GET /health} and {@code GET /health/ready}: 200 when every check is up,
+ * else 503, with each check's detail, so a load balancer and an operator read the same thing; and {@code GET
+ * /health/live}, which is up whenever the process answers at all (see {@link #probe}).
  */
 public final class Health {
+    /** The paths {@link #probe} answers. */
+    public static final java.util.List<String> PATHS = java.util.List.of("/health", "/health/ready", "/health/live");
+    private static final Report LIVE = new Report(true, Map.of());
+
     /** One check's answer: up or not, and a short reason a person can act on. */
     public record Check(boolean up, String detail) {
         public static Check up(String detail) {
@@ -50,6 +55,15 @@ public final class Health {
     public synchronized Health register(String name, Supplier<Check> check) {
         checks.put(name, check);
         return this;
+    }
+
+    /**
+     * The answer to one of {@link #PATHS}. Liveness asks no check: an orchestrator restarts a process that fails it,
+     * and a hub waiting for its database or broker would not be helped by a restart; readiness (and plain
+     * {@code /health}) is every check, which takes the process out of a load balancer until it can serve.
+     */
+    public Report probe(String path) {
+        return path.equals("/health/live") ? LIVE : report();
     }
 
     public synchronized Report report() {

@@ -29,4 +29,14 @@ class HealthTest {
         assertThat(report.up()).isFalse();
         assertThat(report.checks().get("projection").detail()).contains("no read store");
     }
+
+    @Test
+    void readinessIsEveryCheckAndLivenessNone() {
+        Health health = new Health().register("database", () -> Health.Check.down("connection refused"));
+        assertThat(health.probe("/health").httpStatus()).isEqualTo(503);
+        assertThat(health.probe("/health/ready").toJson()).contains("connection refused");
+        // a process waiting for its database is alive: restarting it would not bring the database back
+        assertThat(health.probe("/health/live").httpStatus()).isEqualTo(200);
+        assertThat(health.probe("/health/live").toJson()).isEqualTo("{\"status\":\"UP\",\"checks\":{}}");
+    }
 }
