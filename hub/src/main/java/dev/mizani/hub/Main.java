@@ -51,7 +51,26 @@ public final class Main {
 
     private Main() {}
 
+    /** No argument: what {@code MIZANI_SERVICES} names; one: a service's runnable by name ({@link Service#runnable}). */
     public static void main(String[] args) throws InterruptedException {
+        Service fixed = null;
+        if (args.length > 0) {
+            try {
+                fixed = Service.ofRunnable(args[0]);
+            } catch (IllegalArgumentException e) {
+                System.err.println(e.getMessage());
+                System.exit(2);
+            }
+        }
+        run(fixed);
+    }
+
+    /**
+     * Runs {@code fixed} (a service's own runnable, such as {@link ApiGatewayMain}), or what {@code MIZANI_SERVICES}
+     * names when null; a service's runnable refuses a {@code MIZANI_SERVICES} that names anything else, so a
+     * deployment cannot start a process that does other than its name says.
+     */
+    static void run(Service fixed) throws InterruptedException {
         // Avro 1.12 decodes generated classes only from trusted packages.
         System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES",
                 System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES", "java.lang,java.math,java.util,org.apache.avro,dev.mizani"));
@@ -74,7 +93,13 @@ public final class Main {
             stopped.countDown();
         }, "hub-stop"));
         try {
-            start(env, settings, running, startNs);
+            Set<Service> chosen = Service.parse(env.get("MIZANI_SERVICES"));
+            if (fixed != null && env.get("MIZANI_SERVICES") != null && !chosen.equals(Set.of(fixed))) {
+                throw new IllegalArgumentException("this is the " + fixed.runnable
+                        + " runnable, and MIZANI_SERVICES names " + env.get("MIZANI_SERVICES")
+                        + "; unset it, or run dev.mizani.hub.Main");
+            }
+            start(env, settings, fixed != null ? java.util.EnumSet.of(fixed) : chosen, running, startNs);
         } catch (RuntimeException | Error e) {
             // Whatever did start (a broker, PostgreSQL, the registry's process) keeps the JVM alive; exiting runs
             // the stop hook, so a hub that cannot start says why and leaves nothing running.
@@ -85,8 +110,8 @@ public final class Main {
     }
 
     /** Starts each piece in turn and puts it on {@code running} as soon as it is up, so the stop hook stops it. */
-    private static void start(Map<String, String> env, InfrastructureSettings settings, Deque<AutoCloseable> running,
-                              long startNs) {
+    private static void start(Map<String, String> env, InfrastructureSettings settings, Set<Service> chosen,
+                              Deque<AutoCloseable> running, long startNs) {
         Infrastructure infrastructure = Infrastructure.start(settings);
         running.push(infrastructure);
         HikariDataSource dataSource = Database.connect(infrastructure.jdbcUrl(), infrastructure.dbUser(),
@@ -107,7 +132,6 @@ public final class Main {
             registry.register(EventWireCodec.subject(topic, record), record);
             registryClient.setSubjectCompatibility(EventWireCodec.subject(topic, record), HubTopics.EVENT_TYPE_COMPATIBILITY);
         }));
-        Set<Service> chosen = Service.parse(env.get("MIZANI_SERVICES"));
         HubServices services = new HubServices(infrastructure.kafkaBootstrap(), dataSource, registry, Clock.systemUTC(),
                 settings.dataDir().resolve("streams"), env, ProcessorHooks.NONE, chosen);
         running.push(services);

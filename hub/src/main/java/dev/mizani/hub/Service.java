@@ -13,15 +13,29 @@ import java.util.stream.Collectors;
  */
 public enum Service {
     /** The transfers command handler, its expiry scheduler, and the policy turning participant events into its commands. */
-    TRANSFERS,
+    TRANSFERS("transfers-command"),
     /** The participants command handler, its payee directory, and the policy turning transfer events into its commands. */
-    PARTICIPANTS,
+    PARTICIPANTS("participants-command"),
     /** The projection handler: the read store and its ledger audit (one instance writes, the others stand by). */
-    PROJECTIONS,
+    PROJECTIONS("projections"),
     /** The FSPIOP transfers API, central-ledger's admin API, and the callback notifier. */
-    GATEWAY,
+    GATEWAY("api-gateway"),
     /** The query API over the read store, with {@code /metrics}. */
-    QUERY;
+    QUERY("query-api");
+
+    /** The name of the service's runnable: {@code java ... dev.mizani.hub.Main api-gateway}, as a container's argument. */
+    public final String runnable;
+
+    Service(String runnable) {
+        this.runnable = runnable;
+    }
+
+    /** The service whose runnable {@code name} is. */
+    public static Service ofRunnable(String name) {
+        return Arrays.stream(values()).filter(s -> s.runnable.equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no service runnable " + name + "; the runnables are "
+                        + Arrays.stream(values()).map(s -> s.runnable).collect(Collectors.joining(", "))));
+    }
 
     /** {@code MIZANI_SERVICES}: {@code all} (the default), or names separated by commas: transfers,participants,... */
     public static Set<Service> parse(String value) {

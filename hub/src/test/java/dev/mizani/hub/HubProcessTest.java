@@ -108,6 +108,17 @@ class HubProcessTest {
             assertThat(health.statusCode()).as("%s /health: %s", api, health.body()).isEqualTo(200);
             assertThat(health.body()).startsWith("{\"status\":\"UP\"").contains("\"transfers-handler\":{\"status\":\"UP\"",
                     "\"participants-handler\":{\"status\":\"UP\"", "\"projection\":{\"status\":\"UP\"");
+            // an orchestrator's probes: readiness is every check, liveness none
+            var ready = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + banner.group(1) + "/health/ready")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.statusCode()).as("%s /health/ready", api).isEqualTo(200);
+            assertThat(ready.body()).contains("\"transfers-handler\":{\"status\":\"UP\"");
+            var live = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + banner.group(1) + "/health/live")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(live.statusCode()).as("%s /health/live", api).isEqualTo(200);
+            assertThat(live.body()).isEqualTo("{\"status\":\"UP\",\"checks\":{}}");
         }
         second.interruptAndAwaitExit();
     }
@@ -235,6 +246,35 @@ class HubProcessTest {
         }
     }
 
+    /**
+     * Each service has a runnable of its own, which runs that service alone and refuses a MIZANI_SERVICES that says
+     * otherwise, so a deployment's process does what its name says.
+     */
+    @Test
+    void aServiceRunnableRunsItsServiceAloneAndRefusesAnotherServiceList() throws Exception {
+        int[] ports = FreePorts.distinct(2);
+        Hub refused = Hub.launch(QueryApiMain.class, dataDir, ports[0], ports[1], Map.of("MIZANI_SERVICES", "transfers"));
+        assertThat(refused.process.waitFor(60, TimeUnit.SECONDS)).as("exits; output:\n%s", refused.printed()).isTrue();
+        assertThat(refused.process.exitValue()).isEqualTo(1);
+        assertThat(refused.printed()).contains("this is the query-api runnable, and MIZANI_SERVICES names transfers");
+
+        Hub hub = Hub.launch(ProjectionsMain.class, dataDir, ports[0], ports[1], Map.of("MIZANI_OPS_PORT", "0"));
+        try {
+            assertThat(hub.ready.completeOnTimeout(false, READY_BOUND.toSeconds(), TimeUnit.SECONDS).get())
+                    .as("ready; output:\n%s", hub.printed()).isTrue();
+            assertThat(hub.printed()).contains("services=projections");
+            String ops = "http://127.0.0.1:" + hub.port("health and metrics of this process on port (\\d+)");
+            String operator = java.nio.file.Files.readString(dataDir.resolve("operator-token")).trim();
+            String health = call("GET", ops + "/health/live", operator, null, 200);
+            assertThat(health).isEqualTo("{\"status\":\"UP\",\"checks\":{}}");
+            var ready = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(ops + "/health/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.body()).contains("\"projection\"").doesNotContain("transfers-handler", "participants-handler");
+        } finally {
+            hub.interruptAndAwaitExit();
+        }
+    }
+
     private static String call(String method, String url, String operator, String json, int expected) throws Exception {
         var answer = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
                 .header("Authorization", "Bearer " + operator).header("Content-Type", "application/json")
@@ -286,8 +326,13 @@ class HubProcessTest {
         }
 
         static Hub launch(Path dataDir, int dbPort, int registryPort, Map<String, String> overrides) throws Exception {
+            return launch(Main.class, dataDir, dbPort, registryPort, overrides);
+        }
+
+        static Hub launch(Class<?> main, Path dataDir, int dbPort, int registryPort, Map<String, String> overrides)
+                throws Exception {
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx1g", "--add-opens=java.base/java.lang=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName())
+                    "-Xmx1g", "--add-opens=java.base/java.lang=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), main.getName())
                     .redirectErrorStream(true);
             pb.environment().put("MIZANI_DATA_DIR", dataDir.toString());
             pb.environment().put("MIZANI_KAFKA_PORT", "0");
