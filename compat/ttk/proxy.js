@@ -72,7 +72,10 @@ const fspiop = handler(transfers, async req => req.headers['fspiop-source'] ? cr
 // Stand-ins for Mojaloop's account lookup and quoting services, which are not part of Mizani (a transfers hub):
 // each forwards a request, as sent, to its FSPIOP-Destination's endpoint registered with the hub, as the quoting
 // service does in its pass-through mode, so that a collection's transfer can use the terms its quote agreed. A party
-// lookup without a destination goes to PARTY_DFSP (no oracle here). They answer 202 (200 to a PUT) at once.
+// lookup without a destination goes to the DFSP the onboarding collections registered the party with (POST
+// /participants/{Type}/{ID}, kept here as an oracle keeps it), else to PARTY_DFSP. They answer 202 (200 to a PUT) at
+// once.
+const parties = new Map() // "Type/ID[/SubId]" -> fspId
 const endpointTypes = {
   'POST /quotes': ['FSPIOP_CALLBACK_URL_QUOTES', '/quotes'],
   'PUT /quotes': ['FSPIOP_CALLBACK_URL_QUOTES', null],
@@ -83,7 +86,9 @@ const endpointTypes = {
 async function forward (req, body) {
   const resource = '/' + req.url.split('/')[1].split('?')[0]
   const [type, fixedPath] = endpointTypes[req.method + ' ' + resource] || []
-  const destination = req.headers['fspiop-destination'] || (resource === '/parties' ? process.env.PARTY_DFSP : null)
+  const partyKey = req.url.split('?')[0].split('/').slice(2, 5).join('/')
+  const destination = req.headers['fspiop-destination'] ||
+    (resource === '/parties' ? parties.get(partyKey) || process.env.PARTY_DFSP : null)
   if (!type || !destination) return
   const answer = await send(admin, 'GET', '/participants/' + encodeURIComponent(destination) + '/endpoints',
     { authorization: 'Bearer ' + operator })
@@ -111,10 +116,20 @@ async function forward (req, body) {
 serve(adminPort, admin, async () => operator)
 http.createServer((req, res) => {
   const resource = '/' + req.url.split('/')[1].split('?')[0]
-  if (resource !== '/quotes' && resource !== '/parties') return fspiop.emit('request', req, res)
+  const registration = resource === '/participants' && req.method === 'POST' && req.url.split('/').length >= 4
+  if (resource !== '/quotes' && resource !== '/parties' && !registration) return fspiop.emit('request', req, res)
   const chunks = []
   req.on('data', c => chunks.push(c))
   req.on('end', () => {
+    if (registration) { // the oracle's part of the account lookup service: which DFSP holds a party
+      try {
+        parties.set(req.url.split('?')[0].split('/').slice(2, 5).join('/'), JSON.parse(Buffer.concat(chunks)).fspId)
+        res.writeHead(202)
+      } catch (e) {
+        res.writeHead(400)
+      }
+      return res.end()
+    }
     res.writeHead(req.method === 'PUT' ? 200 : 202)
     res.end()
     forward(req, Buffer.concat(chunks)).catch(e => console.error('proxy: ' + e.message))

@@ -19,12 +19,31 @@ Object.assign(inputValues, {
   HOST_QUOTING_SERVICE: process.env.PROXY_FSPIOP_URL,
   HOST_ACCOUNT_LOOKUP_SERVICE: process.env.PROXY_FSPIOP_URL,
   CALLBACK_ENDPOINT_BASE_URL: process.env.TTK_CALLBACK_URL,
-  // Mojaloop's simulator DFSPs are played by the toolkit too, under the hub collections' rules
+  // Mojaloop's simulator DFSPs: payerfsp is played by the toolkit, under the hub collections' rules; payeefsp, which
+  // those rules leave to the deployment's simulator, by payee-sim.js
   PAYERFSP_CALLBACK_URL: process.env.TTK_CALLBACK_URL,
-  PAYEEFSP_CALLBACK_URL: process.env.TTK_CALLBACK_URL,
+  PAYEEFSP_CALLBACK_URL: process.env.PAYEE_SIM_URL,
   HUB_NAME: process.env.HUB_NAME || 'Hub',
+  // What a payee received is read, in a Mojaloop deployment, from its simulator's test API over a websocket
+  // (PAYEEFSP_SDK_TESTAPI_WS_URL); here the toolkit itself is the payee and there is no such API. With this on, a
+  // request that first connects to it is never sent; off, the toolkit skips the assertions it guards.
+  ENABLE_WS_ASSERTIONS: false,
   API_TYPE: 'fspiop' // the collections' assertions for FSPIOP (not ISO 20022) messages
 })
+// The media types Mojaloop's own deployments give the toolkit when they run these collections (the environment its
+// infrastructure modules install; the checkout's hub.json still says 1.0 for some and leaves the rest out): each
+// resource's current version 1.1, the older 1.0, and 2.0, which version negotiation must refuse.
+for (const resource of ['parties', 'participants', 'quotes', 'transfers', 'transactionRequests', 'authorizations']) {
+  const name = resource[0].toUpperCase() + resource.slice(1)
+  for (const [suffix, version] of [['', '1.1'], ['Old', '1.0'], ['NotSupported', '2.0']]) {
+    const type = `application/vnd.interoperability.${resource}+json;version=${version}`
+    inputValues['accept' + name + suffix] = type
+    inputValues['contentType' + name + suffix] = type
+  }
+  inputValues['expected' + name + 'Version'] = '1.1'
+}
+inputValues.accept = inputValues.acceptParties
+inputValues.contentType = inputValues.contentTypeParties
 
 const testCases = []
 for (const collection of collections) {
