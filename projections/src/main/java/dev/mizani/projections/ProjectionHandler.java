@@ -558,6 +558,11 @@ public final class ProjectionHandler implements AutoCloseable {
         }
     }
 
+    /** The settlement windows' closes as the event store holds them, for a rebuild. */
+    WindowBoundaries windowBoundaries(Connection c) throws SQLException {
+        return settlementFeed.boundaries(c);
+    }
+
     private void closeRequestedWindows() throws SQLException {
         long now = System.nanoTime();
         if (now < nextCloseCheckNs || rebuilding.get()) {
@@ -568,8 +573,9 @@ public final class ProjectionHandler implements AutoCloseable {
             c.setAutoCommit(false);
             try {
                 lease.renew(c);
+                settlementFeed.backfill(c);
                 boolean closed = SettlementWindows.closeRequested(c, transferPartitions,
-                        Instant.now().truncatedTo(ChronoUnit.MILLIS));
+                        Instant.now().truncatedTo(ChronoUnit.MILLIS), settlementFeed);
                 c.commit();
                 if (closed) {
                     settlementFeed.closed();

@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Settlement windows. Committed transfers fall into the open window; closing window N opens N + 1. An operator
- * asks for a close ({@link #requestClose}); the projection handler carries it out between two polls, so the
- * window ends after the last commit it has applied on every partition, and that boundary is recorded so a
- * rebuild puts every commit back into the same window.
+ * asks for a close ({@link #requestClose}): a command, kept in {@code settlement_window_close_requests} until the
+ * projection handler decides it between two polls, so the window ends after the last commit it has applied on every
+ * partition. The decision is an event of the {@code settlement-windows} stream in the event store, boundary
+ * included, so a rebuild from the event store alone puts every commit back into the same window.
  */
 public final class SettlementWindows implements SettlementWindowQueries {
     private static final Logger log = LoggerFactory.getLogger(SettlementWindows.class);
@@ -107,9 +108,10 @@ public final class SettlementWindows implements SettlementWindowQueries {
 
     /**
      * On the projection handler's thread, between polls: closes the open window if it was asked to, in the
-     * caller's transaction. A request for any other window is stale and dropped. True if it closed one.
+     * caller's transaction, and records the close in the event store ({@link SettlementFeed#record}). A request for
+     * any other window is stale and dropped. True if it closed one.
      */
-    static boolean closeRequested(Connection c, int partitions, Instant now) throws SQLException {
+    static boolean closeRequested(Connection c, int partitions, Instant now, SettlementFeed feed) throws SQLException {
         long open;
         try (PreparedStatement ps = c.prepareStatement("select window_id from read.settlement_windows where state = 'OPEN'");
              ResultSet rs = ps.executeQuery()) {
@@ -152,6 +154,7 @@ public final class SettlementWindows implements SettlementWindowQueries {
             ps.setLong(1, open + 1);
             ps.executeUpdate();
         }
+        feed.record(c, open, boundaries);
         log.info("settlement window {} closed ({}); window {} open", open, reason, open + 1);
         return true;
     }

@@ -1,21 +1,16 @@
 package dev.mizani.projections;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * Where settlement windows closed, per transfers.events partition, as recorded when the operator closed
- * them: how a replay of the event store puts every commit into the window it fell into live. A window
- * closed on partition p right after the commit named in its boundary (or before any commit of p, when
- * none is named).
+ * Where settlement windows closed, per transfers.events partition, as the {@code settlement-windows} stream of the
+ * event store recorded them ({@link SettlementFeed#boundaries}): how a replay of the event store puts every commit
+ * into the window it fell into live. A window closed on partition p right after the commit named in its boundary
+ * (or before any commit of p, when none is named).
  */
 public final class WindowBoundaries {
     /** One recorded close. {@code boundaries[p]} is partition p's last commit in the window, or null. */
@@ -37,19 +32,6 @@ public final class WindowBoundaries {
                 }
             }
         }
-    }
-
-    public static WindowBoundaries load(Connection c) throws SQLException {
-        List<Close> closes = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "select window_id, reason, closed_at, boundary_commit_ids from settlement_window_closes order by window_id");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                closes.add(new Close(rs.getLong(1), rs.getString(2), rs.getTimestamp(3).toInstant(),
-                        SettlementWindows.uuids(rs.getArray(4))));
-            }
-        }
-        return new WindowBoundaries(closes);
     }
 
     public List<Close> closes() {
