@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -89,21 +90,23 @@ final class CpuParts {
     static final String ENDED = "threads and processes that ended during the window";
 
     /**
-     * CPU seconds so far of each thread of {@code hubPid} and of each PostgreSQL and other process, keyed by
-     * thread or process id; empty where there is no /proc.
+     * CPU seconds so far of each thread of the hub's JVMs ({@code hubPids}: one, or one per process of a split hub)
+     * and of each PostgreSQL and other process, keyed by thread or process id; empty where there is no /proc.
      */
-    static Map<String, Counter> sample(long hubPid, Stream<ProcessHandle> postgres, Stream<ProcessHandle> others) {
+    static Map<String, Counter> sample(List<Long> hubPids, Stream<ProcessHandle> postgres, Stream<ProcessHandle> others) {
         Map<String, Counter> counters = new HashMap<>();
-        Path tasks = Path.of("/proc", Long.toString(hubPid), "task");
-        try (Stream<Path> threads = Files.list(tasks)) {
-            threads.forEach(t -> {
-                String[] stat = stat(t.resolve("stat"));
-                if (stat != null) {
-                    counters.put("thread " + t.getFileName(), new Counter(partOf(stat[0]), seconds(stat)));
-                }
-            });
-        } catch (IOException e) {
-            return Map.of();
+        for (long hubPid : hubPids) {
+            Path tasks = Path.of("/proc", Long.toString(hubPid), "task");
+            try (Stream<Path> threads = Files.list(tasks)) {
+                threads.forEach(t -> {
+                    String[] stat = stat(t.resolve("stat"));
+                    if (stat != null) {
+                        counters.put("thread " + t.getFileName(), new Counter(partOf(stat[0]), seconds(stat)));
+                    }
+                });
+            } catch (IOException e) {
+                return Map.of();
+            }
         }
         postgres.forEach(p -> counters.put("process " + p.pid(), new Counter(Part.POSTGRES, HubProcess.procCpuSeconds(p.pid()))));
         others.forEach(p -> counters.put("process " + p.pid(), new Counter(Part.OTHER_PROCESSES, HubProcess.procCpuSeconds(p.pid()))));

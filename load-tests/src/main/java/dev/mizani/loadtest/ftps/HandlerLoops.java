@@ -6,6 +6,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -34,33 +35,38 @@ final class HandlerLoops {
     }
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final String query;
+    private final List<String> sources;
     private final String token;
 
-    /** @param query the query API's base URL, or null when unknown (nothing is then read or reported) */
-    HandlerLoops(String query, String token) {
-        this.query = query;
+    /**
+     * @param sources base URLs whose {@code /metrics} name the handlers: the query API of a hub in one process, the
+     *                handlers' own processes of a split one; empty when unknown (nothing is then read or reported)
+     */
+    HandlerLoops(List<String> sources, String token) {
+        this.sources = sources;
         this.token = token;
     }
 
-    /** The counters now, by series; empty when the hub cannot be asked (then the report says nothing). */
+    /** The counters now, by series, over every source; empty when one cannot be asked (then the report says nothing). */
     Map<String, Double> read() {
-        if (query == null) {
-            return Map.of();
-        }
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(query + "/metrics"))
-                    .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(5)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                System.out.printf("cannot read the hub's metrics (HTTP %d); no handler-loop figures%n", r.statusCode());
+        Map<String, Double> all = new LinkedHashMap<>();
+        for (String source : sources) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(source + "/metrics"))
+                        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(5)).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 200) {
+                    System.out.printf("cannot read the hub's metrics at %s (HTTP %d); no handler-loop figures%n", source,
+                            r.statusCode());
+                    return Map.of();
+                }
+                parse(r.body()).forEach((series, value) -> all.merge(series, value, Double::sum));
+            } catch (Exception e) {
+                System.out.printf("cannot read the hub's metrics at %s (%s); no handler-loop figures%n", source, e);
                 return Map.of();
             }
-            return parse(r.body());
-        } catch (Exception e) {
-            System.out.printf("cannot read the hub's metrics (%s); no handler-loop figures%n", e);
-            return Map.of();
         }
+        return all;
     }
 
     static Map<String, Double> parse(String text) {

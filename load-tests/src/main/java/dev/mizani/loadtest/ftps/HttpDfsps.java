@@ -36,13 +36,17 @@ final class HttpDfsps implements TransferDriver {
     final List<String> credentials = new ArrayList<>();
     private final Flights flights;
     private final LoopHttp http;
+    /** The gateways' origins: DFSP i sends through the i-th, modulo their number. */
+    private final List<LoopHttp.Origin> gateways;
     /** The Date header's value with the second it names, formatted once a second rather than per request. */
     private record Stamp(long second, String value) {}
     private volatile Stamp date = new Stamp(-1, "");
 
-    HttpDfsps(Flights flights, String gateway, int connections) throws IOException {
+    /** @param connections to each gateway at most */
+    HttpDfsps(Flights flights, List<String> gateways, int connections) throws IOException {
         this.flights = flights;
-        this.http = new LoopHttp("loop-http", URI.create(gateway), connections, 30_000, "0.0.0.0", this::callback);
+        this.gateways = gateways.stream().map(g -> LoopHttp.Origin.of(URI.create(g))).toList();
+        this.http = new LoopHttp("loop-http", null, connections, 30_000, "0.0.0.0", this::callback);
     }
 
     /** Routes a callback by its path: {@code /{dfsp}/transfers}, {@code /{dfsp}/transfers/{id}} or {@code .../error}. */
@@ -102,7 +106,8 @@ final class HttpDfsps implements TransferDriver {
         String headers = "Content-Type: " + TYPE + "\r\nAccept: " + TYPE + "\r\nDate: " + date()
                 + "\r\nFSPIOP-Source: " + names.get(from) + "\r\nFSPIOP-Destination: " + names.get(to)
                 + "\r\nAuthorization: Bearer " + credentials.get(from) + "\r\n";
-        http.send(method, path, headers, body.getBytes(StandardCharsets.UTF_8), (status, answer, failure) -> {
+        http.send(gateways.get(from % gateways.size()), method, path, headers, body.getBytes(StandardCharsets.UTF_8),
+                (status, answer, failure) -> {
             if (failure != null) {
                 flights.refused(transferId, "generator: " + failure, System.nanoTime());
             } else if (status / 100 != 2) {

@@ -28,12 +28,16 @@ public final class HubProcess implements AutoCloseable {
     public final String gateway;
     public final String admin;
     public final String query;
+    /** The health and metrics endpoint of a process that serves no API ({@code MIZANI_OPS_PORT}). */
+    public final String ops;
     public final String kafkaBootstrap;
     public final String jdbcUrl;
     public final String registryUrl;
     public final String operatorToken;
     private final Path dataDir;
     private final Config config;
+    /** The processes {@link #peer} started beside this one: their CPU counts as the hub's. */
+    private final List<HubProcess> peers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private HubProcess(Config config, Process process, String gateway, String admin, String query, String kafka, String jdbc,
                        String registry, String token) {
@@ -43,6 +47,7 @@ public final class HubProcess implements AutoCloseable {
         this.gateway = gateway;
         this.admin = admin;
         this.query = query;
+        this.ops = "http://127.0.0.1:" + config.ports()[6];
         this.kafkaBootstrap = kafka;
         this.jdbcUrl = jdbc;
         this.registryUrl = registry;
@@ -51,16 +56,22 @@ public final class HubProcess implements AutoCloseable {
 
     /** @param callbacks false for core mode: the hub then calls no participant back */
     public static HubProcess start(Path dataDir, String heap, String jvmOptions, int partitions, boolean callbacks) throws Exception {
+        return start(dataDir, heap, jvmOptions, partitions, callbacks, "all");
+    }
+
+    /** @param services what this first process runs beside the embedded broker, database and registry ({@code MIZANI_SERVICES}) */
+    public static HubProcess start(Path dataDir, String heap, String jvmOptions, int partitions, boolean callbacks,
+                                   String services) throws Exception {
         // told to the hub before it binds them, so they must differ from each other
-        return launch(new Config(dataDir, heap, jvmOptions, partitions, callbacks, FreePorts.distinct(6),
-                "load-test-operator-" + java.util.UUID.randomUUID(), Map.of()));
+        return launch(new Config(dataDir, heap, jvmOptions, partitions, callbacks, FreePorts.distinct(7),
+                "load-test-operator-" + java.util.UUID.randomUUID(), Map.of("MIZANI_SERVICES", services)));
     }
 
     /**
      * How a hub is launched, kept so that it can be launched again on the same data directory and ports after it was
      * killed: what a restart with the README's command does.
      *
-     * @param ports gateway, admin, query, database, registry, broker
+     * @param ports gateway, admin, query, database, registry, broker, operations endpoint
      * @param env   further environment variables of the hub
      */
     record Config(Path dataDir, String heap, String jvmOptions, int partitions, boolean callbacks, int[] ports,
@@ -76,8 +87,15 @@ public final class HubProcess implements AutoCloseable {
         env.put("MIZANI_DB_URL", jdbcUrl);
         env.put("MIZANI_REGISTRY_URL", registryUrl);
         env.put("MIZANI_SERVICES", services);
-        return launch(new Config(peerDataDir, config.heap(), config.jvmOptions(), config.partitions(), config.callbacks(),
-                FreePorts.distinct(6), config.token(), Map.copyOf(env)));
+        HubProcess peer = launch(new Config(peerDataDir, config.heap(), config.jvmOptions(), config.partitions(),
+                config.callbacks(), FreePorts.distinct(7), config.token(), Map.copyOf(env)));
+        peers.add(peer);
+        return peer;
+    }
+
+    /** The services this process runs, as {@code MIZANI_SERVICES} names them. */
+    public String services() {
+        return config.env().getOrDefault("MIZANI_SERVICES", "all");
     }
 
     /** A new hub process on the same data directory and ports, after this one ended (killed or stopped). */
@@ -118,6 +136,7 @@ public final class HubProcess implements AutoCloseable {
         env.put("MIZANI_GATEWAY_PORT", Integer.toString(gatewayPort));
         env.put("MIZANI_ADMIN_PORT", Integer.toString(adminPort));
         env.put("MIZANI_QUERY_PORT", Integer.toString(queryPort));
+        env.put("MIZANI_OPS_PORT", Integer.toString(c.ports()[6])); // served only by a process without an API
         env.put("MIZANI_OPERATOR_TOKEN", c.token());
         env.put("MIZANI_CREDENTIAL_KEY", "credentials-of-" + c.token()); // one key for every process of the run
         env.putIfAbsent("MIZANI_RATE_LIMIT_PER_SECOND", "1000000");
@@ -158,18 +177,24 @@ public final class HubProcess implements AutoCloseable {
 
     /**
      * CPU seconds the hub and every process it started have used: its JVM (with the in-process broker), the
-     * registry's JVM, and PostgreSQL, whose server detaches from the hub (pg_ctl daemonizes it) and is found by
-     * its data directory instead.
+     * registry's JVM, PostgreSQL, whose server detaches from the hub (pg_ctl daemonizes it) and is found by
+     * its data directory instead, and the JVMs of its {@link #peer peers}.
      */
     double cpuSeconds() {
-        return Stream.concat(Stream.concat(Stream.of(process.toHandle()), process.descendants()), postgres())
+        return Stream.concat(Stream.concat(jvms(), process.descendants()), postgres())
                 .distinct().mapToDouble(p -> procCpuSeconds(p.pid())).sum();
     }
 
     /** The same CPU seconds by thread and process, with their parts (see {@link CpuParts}); empty without /proc. */
     Map<String, CpuParts.Counter> cpuSecondsByPart() {
         List<ProcessHandle> postgres = postgres().toList();
-        return CpuParts.sample(process.pid(), postgres.stream(), process.descendants().filter(p -> !postgres.contains(p)));
+        return CpuParts.sample(jvms().map(ProcessHandle::pid).toList(), postgres.stream(),
+                process.descendants().filter(p -> !postgres.contains(p)));
+    }
+
+    /** This process's JVM and its peers'. */
+    private Stream<ProcessHandle> jvms() {
+        return Stream.concat(Stream.of(process.toHandle()), peers.stream().map(p -> p.process.toHandle()));
     }
 
     private Stream<ProcessHandle> postgres() {
@@ -224,6 +249,11 @@ public final class HubProcess implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        for (HubProcess peer : peers) {
+            if (peer.process.isAlive()) {
+                peer.close();
+            }
+        }
         stop();
         // the run's data (broker log, database) is hundreds of MB; only the hub's log is kept with the reports
         try (Stream<Path> all = Files.walk(dataDir)) {

@@ -71,23 +71,40 @@ public final class LoadRun {
         Files.createDirectories(out);
         HubProcess hub = null;
         try {
-            String gateway = s.gateway();
+            List<String> gateways = s.embedded() ? List.of() : s.gatewayUrls();
             String admin = s.admin();
             String token = s.operatorToken();
             String jdbc = s.jdbcUrl();
             String query = s.queryApi();
+            List<String> loopMetrics = query == null ? List.of() : List.of(query);
             if (s.embedded()) {
                 System.out.printf("starting the embedded hub (heap %s, %d partitions; log in %s)...%n", s.hubHeap(),
                         s.partitions(), out.resolve("hub/hub.log"));
                 hub = HubProcess.start(out.resolve("hub"), s.hubHeap(), s.hubJvmOptions(), s.partitions(),
-                        s.mode().equals("http"));
-                gateway = hub.gateway;
-                admin = hub.admin;
+                        s.mode().equals("http"), s.split() ? "transfers" : "all");
+                List<HubProcess> gatewayProcesses = new ArrayList<>();
+                HubProcess queryProcess = hub;
+                loopMetrics = List.of(hub.query);
+                if (s.split()) {
+                    System.out.println("starting the participants, projections and query processes...");
+                    HubProcess participants = hub.peer(out.resolve("participants"), "participants");
+                    hub.peer(out.resolve("projections"), "projections");
+                    queryProcess = hub.peer(out.resolve("query"), "query");
+                    loopMetrics = List.of(hub.ops, participants.ops);
+                } else {
+                    gatewayProcesses.add(hub);
+                }
+                while (gatewayProcesses.size() < s.gateways()) {
+                    System.out.printf("starting gateway process %d...%n", gatewayProcesses.size() + 1);
+                    gatewayProcesses.add(hub.peer(out.resolve("gateway" + gatewayProcesses.size()), "gateway"));
+                }
+                gateways = gatewayProcesses.stream().map(p -> p.gateway).toList();
+                admin = gatewayProcesses.getFirst().admin;
                 token = hub.operatorToken;
                 jdbc = hub.jdbcUrl;
-                query = hub.query;
+                query = queryProcess.query;
             }
-            return load(hub, gateway, admin, token, jdbc, query, runId, out);
+            return load(hub, gateways, admin, token, jdbc, query, loopMetrics, runId, out);
         } finally {
             if (hub != null) {
                 System.out.println("stopping the embedded hub...");
@@ -96,12 +113,12 @@ public final class LoadRun {
         }
     }
 
-    private boolean load(HubProcess hub, String gateway, String admin, String token, String jdbc, String query, String runId,
-                         Path out) throws Exception {
+    private boolean load(HubProcess hub, List<String> gateways, String admin, String token, String jdbc, String query,
+                         List<String> loopMetrics, String runId, Path out) throws Exception {
         int totalSeconds = s.warmupSeconds() + (s.ramp() ? Ramp.stepsMax(s) * s.stepSeconds() : s.seconds())
                 + s.boundSeconds() + 5;
         Flights flights = new Flights(s.boundSeconds() * 1_000_000_000L);
-        try (HttpDfsps dfsps = new HttpDfsps(flights, gateway, 1024)) {
+        try (HttpDfsps dfsps = new HttpDfsps(flights, gateways, 1024)) {
             System.out.printf("onboarding %d DFSPs through the admin API...%n", s.dfsps());
             dfsps.onboard(admin, token, s.callbackHost(), s.dfsps(), runId);
             long[][] before = dfsps.positions(admin, token);
@@ -110,7 +127,7 @@ public final class LoadRun {
             try {
                 QueryLoad queries = s.queries() == 0 ? null : new QueryLoad(query, s.queries(), flights, dfsps.names, dfsps.credentials);
                 try {
-                    return measure(hub, flights, dfsps, driver, queries, new HandlerLoops(query, token), admin, token,
+                    return measure(hub, flights, dfsps, driver, queries, new HandlerLoops(loopMetrics, token), admin, token,
                             jdbc, before, out, totalSeconds);
                 } finally {
                     if (queries != null) {

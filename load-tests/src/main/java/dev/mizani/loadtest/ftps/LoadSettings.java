@@ -12,7 +12,8 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
                     int dfsps, double rejectShare, double expireShare, double ndcShare, int inFlightMax,
                     String gateway, String admin, String operatorToken, String jdbcUrl, String callbackHost,
                     String hubHeap, String hubJvmOptions, int partitions, String generatorCpus, Path out,
-                    int step, int stepSeconds, int rateMax, int barMs, int queries, String queryApi) {
+                    int step, int stepSeconds, int rateMax, int barMs, int queries, String queryApi,
+                    boolean split, int gateways) {
 
     static final String USAGE = """
             FTPS load test: simulated DFSPs drive the hub at a constant arrival rate.
@@ -30,12 +31,19 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
               inflight=50000       transfers in flight at most; beyond it arrivals are counted as drops
               queries=0            queries/s at the query API while the transfers flow (transfer by id and
                                    positions, alternately, each as the DFSP itself), open loop; 0 for none
-              gateway=             FSPIOP API base URL of an external hub (default: start the embedded hub)
+              gateway=             FSPIOP API base URL of an external hub (default: start the embedded hub), or
+                                   several, comma-separated, one per gateway process: DFSP i sends through the
+                                   i-th modulo their number
               admin=  token=       its admin API base URL and operator credential
               query=               its query API base URL, for queries= (embedded: known)
               db=                  its PostgreSQL JDBC URL, for the read-store gate (embedded: known)
               callbackHost=127.0.0.1   address the hub reaches the simulated DFSPs at
               heap=3g partitions=8 the embedded hub's heap and topic partitions
+              split=false          true: the embedded hub as five processes, one per service (the first with the
+                                   broker, database and registry and the transfers handler; then participants,
+                                   projections, query and gateway), each with heap=; their CPU is the hub's
+              gateways=1           gateway processes of the embedded hub; beyond the first, each is a process of
+                                   its own (gateway only), and DFSPs are spread over them as over gateway= URLs
               hubOpts=             extra JVM options for the embedded hub, separated by ';' (e.g.
                                    -XX:StartFlightRecording=...;-Xlog:gc:file=gc.log); a collector
                                    (-XX:+UseZGC) replaces the hub's default ParallelGC
@@ -68,7 +76,8 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
                 Path.of(a.getOrDefault("out", "target/ftps")),
                 Integer.parseInt(a.getOrDefault("step", "100")), Integer.parseInt(a.getOrDefault("stepSeconds", "30")),
                 Integer.parseInt(a.getOrDefault("rateMax", "5000")), Integer.parseInt(a.getOrDefault("barMs", "1000")),
-                Integer.parseInt(a.getOrDefault("queries", "0")), a.get("query"));
+                Integer.parseInt(a.getOrDefault("queries", "0")), a.get("query"),
+                Boolean.parseBoolean(a.getOrDefault("split", "false")), Integer.parseInt(a.getOrDefault("gateways", "1")));
         if (!s.mode.equals("http") && !s.mode.equals("core")) {
             throw new IllegalArgumentException("mode is http or core\n" + USAGE);
         }
@@ -87,6 +96,9 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
         if (s.queries < 0 || s.queries > 0 && s.gateway != null && s.queryApi == null) {
             throw new IllegalArgumentException("queries is 0 or more; against an external hub it needs query=\n" + USAGE);
         }
+        if (s.gateways < 1 || s.gateway != null && (s.split || s.gateways > 1)) {
+            throw new IllegalArgumentException("gateways is 1 or more; split= and gateways= shape the embedded hub only\n" + USAGE);
+        }
         if (s.gateway != null && s.mode.equals("core")) {
             throw new IllegalArgumentException("core mode runs against the embedded hub only\n" + USAGE);
         }
@@ -99,5 +111,10 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
 
     boolean embedded() {
         return gateway == null;
+    }
+
+    /** The external hub's gateway URLs, one per gateway process. */
+    java.util.List<String> gatewayUrls() {
+        return java.util.Arrays.stream(gateway.split(",")).map(String::trim).filter(u -> !u.isEmpty()).toList();
     }
 }

@@ -76,10 +76,19 @@ final class Results {
         return committedInWindow == 0 ? Double.NaN : cores * s.seconds() * 1e6 / committedInWindow;
     }
 
+    /** How the embedded hub was laid out in processes, when not as one. */
+    private String layout() {
+        if (!s.embedded()) {
+            return s.gatewayUrls().size() > 1 ? ", " + s.gatewayUrls().size() + " gateways" : "";
+        }
+        int processes = (s.split() ? 4 : 1) + s.gateways() - (s.split() ? 0 : 1);
+        return processes == 1 ? "" : ", hub in " + processes + " processes" + (s.gateways() > 1 ? " (" + s.gateways() + " gateways)" : "");
+    }
+
     String summary() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("%n== %s, %s, target %d transfers/s, %d s measured after %d s warm-up ==%n", s.mode(),
-                s.scenario(), s.rate(), s.seconds(), s.warmupSeconds()));
+        b.append(String.format("%n== %s, %s, target %d transfers/s, %d s measured after %d s warm-up%s ==%n", s.mode(),
+                s.scenario(), s.rate(), s.seconds(), s.warmupSeconds(), layout()));
         b.append(String.format("arrivals %.0f/s   committed %.0f/s   ended (any outcome) %.0f/s   drops %d   refused at the generator %d%n",
                 arrivalsPerSecond, committedPerSecond, endedPerSecond, drops, f.refusedAtGenerator.sum()));
         b.append(String.format("errors by code (payer's outcome) %s   error callbacks to payees %d   duplicate callbacks %d%n",
@@ -125,7 +134,8 @@ final class Results {
         ObjectNode root = JSON.createObjectNode();
         root.set("settings", JSON.valueToTree(Map.of("mode", s.mode(), "scenario", s.scenario(), "rate", s.rate(),
                 "seconds", s.seconds(), "warmupSeconds", s.warmupSeconds(), "boundSeconds", s.boundSeconds(),
-                "dfsps", s.dfsps(), "embedded", s.embedded())));
+                "dfsps", s.dfsps(), "embedded", s.embedded(), "split", s.split(), "gateways",
+                s.embedded() ? s.gateways() : s.gatewayUrls().size())));
         root.put("machineCpus", Runtime.getRuntime().availableProcessors());
         root.put("arrivalsPerSecond", arrivalsPerSecond).put("committedPerSecond", committedPerSecond)
                 .put("endedPerSecond", endedPerSecond).put("drops", drops)

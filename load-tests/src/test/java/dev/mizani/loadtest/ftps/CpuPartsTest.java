@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -45,14 +46,14 @@ class CpuPartsTest {
     void aProcessSampledTwiceGivesItsMainThreadsWorkToItsPart() {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "no /proc on this system");
         long pid = ProcessHandle.current().pid();
-        Map<String, CpuParts.Counter> before = CpuParts.sample(pid, Stream.empty(), Stream.empty());
+        Map<String, CpuParts.Counter> before = CpuParts.sample(List.of(pid), Stream.empty(), Stream.empty());
         double totalBefore = HubProcess.procCpuSeconds(pid);
         long spin = System.nanoTime() + 300_000_000L;
         double x = 0;
         while (System.nanoTime() < spin) { // CPU for the test's own thread to show
             x += Math.sqrt(x + 1);
         }
-        Map<String, CpuParts.Counter> after = CpuParts.sample(pid, Stream.empty(), Stream.empty());
+        Map<String, CpuParts.Counter> after = CpuParts.sample(List.of(pid), Stream.empty(), Stream.empty());
         double total = HubProcess.procCpuSeconds(pid) - totalBefore;
 
         Map<String, Double> cores = CpuParts.coresByPart(before, after, 1.0, total);
