@@ -210,6 +210,7 @@ public final class LoadRun {
         progressThread.join();
 
         Results results = new Results(s, flights, queries, planned, cpu, cpuParts, progress.p99PerSecond,
+                progress.inFlightPerSecond,
                 HandlerLoops.between(loopReadings.get(0), loopReadings.get(1), s.seconds()));
         Gates gates = new Gates();
         gates.check("every started transfer ended", flights.inFlight.isEmpty(),
@@ -430,6 +431,8 @@ public final class LoadRun {
         private volatile boolean running = true;
         /** The end-to-end p99 of each second, in ms (NaN for a second in which nothing ended). */
         final List<Double> p99PerSecond = java.util.Collections.synchronizedList(new ArrayList<>());
+        /** Transfers in flight at the end of each second. */
+        final List<Long> inFlightPerSecond = java.util.Collections.synchronizedList(new ArrayList<>());
 
         Progress(Flights flights, HubProcess hub, OperatingSystemMXBean os, long startNs, int rate) {
             this.flights = flights;
@@ -459,6 +462,7 @@ public final class LoadRun {
                 double genCpu = os.getProcessCpuTime() / 1e9;
                 Histogram h = flights.intervalHistogram();
                 p99PerSecond.add(h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(99) / 1e6);
+                inFlightPerSecond.add((long) flights.inFlight.size());
                 System.out.printf("[%4ds] target %d/s  started %d/s  ended %d/s  in flight %d  p99 e2e %s  cpu hub %.2f gen %.2f cores  errors %d%n",
                         (System.nanoTime() - startNs) / 1_000_000_000L, rate, started - lastStarted, ended - lastEnded,
                         flights.inFlight.size(), h.getTotalCount() == 0 ? "-" : ms(h.getValueAtPercentile(99)),

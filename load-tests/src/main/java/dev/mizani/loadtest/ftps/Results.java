@@ -27,6 +27,8 @@ final class Results {
     final double endedPerSecond;
     final double arrivalsPerSecond;
     final long drops;
+    /** Seconds of the measured window in which the hub stalled ({@link #stallSeconds}). */
+    final int stallSeconds;
     final double hubCores;
     final double generatorCores;
     /** Cores each part of the hub used over the window (see {@link CpuParts}); empty without /proc. */
@@ -41,7 +43,8 @@ final class Results {
      * @param loops    the command handlers' loops over the window, from the hub's metrics
      */
     Results(LoadSettings s, Flights f, QueryLoad queries, Map<Plan, Long> planned, double[] cpu,
-            List<Map<String, CpuParts.Counter>> cpuParts, List<Double> p99PerSecond, Map<String, HandlerLoops.Loop> loops) {
+            List<Map<String, CpuParts.Counter>> cpuParts, List<Double> p99PerSecond, List<Long> inFlightPerSecond,
+            Map<String, HandlerLoops.Loop> loops) {
         this.loops = loops;
         this.s = s;
         this.f = f;
@@ -53,9 +56,26 @@ final class Results {
         this.endedPerSecond = windowSum(f.endedPerSecond) / (double) s.seconds();
         this.arrivalsPerSecond = windowSum(f.sentPerSecond) / (double) s.seconds();
         this.drops = f.measuredStarted.sum() - (f.measuredEnded.sum() - f.measuredLate.sum());
+        this.stallSeconds = stallSeconds(f.sentPerSecond, f.endedPerSecond, List.copyOf(inFlightPerSecond),
+                s.warmupSeconds(), s.warmupSeconds() + s.seconds());
         this.hubCores = (cpu[2] - cpu[0]) / s.seconds();
         this.generatorCores = (cpu[3] - cpu[1]) / s.seconds();
         this.hubCoresByPart = CpuParts.coresByPart(cpuParts.get(0), cpuParts.get(1), s.seconds(), hubCores);
+    }
+
+    /**
+     * Seconds of {@code [from, to)} in which the hub stalled: fewer transfers ended than half of those due to start,
+     * while more than half a second's arrivals were in flight (a backlog, not a lull in the arrivals).
+     */
+    static int stallSeconds(AtomicLongArray due, AtomicLongArray ended, List<Long> inFlight, int from, int to) {
+        int stalls = 0;
+        for (int i = from; i < to && i < due.length() && i < ended.length() && i < inFlight.size(); i++) {
+            long arrivals = due.get(i);
+            if (arrivals > 0 && ended.get(i) * 2 < arrivals && inFlight.get(i) * 2 > arrivals) {
+                stalls++;
+            }
+        }
+        return stalls;
     }
 
     private long windowSum(AtomicLongArray perSecond) {
@@ -89,8 +109,8 @@ final class Results {
         StringBuilder b = new StringBuilder();
         b.append(String.format("%n== %s, %s, target %d transfers/s, %d s measured after %d s warm-up%s ==%n", s.mode(),
                 s.scenario(), s.rate(), s.seconds(), s.warmupSeconds(), layout()));
-        b.append(String.format("arrivals %.0f/s   committed %.0f/s   ended (any outcome) %.0f/s   drops %d   refused at the generator %d%n",
-                arrivalsPerSecond, committedPerSecond, endedPerSecond, drops, f.refusedAtGenerator.sum()));
+        b.append(String.format("arrivals %.0f/s   committed %.0f/s   ended (any outcome) %.0f/s   drops %d   stall seconds %d   refused at the generator %d%n",
+                arrivalsPerSecond, committedPerSecond, endedPerSecond, drops, stallSeconds, f.refusedAtGenerator.sum()));
         b.append(String.format("errors by code (payer's outcome) %s   error callbacks to payees %d   duplicate callbacks %d%n",
                 errors(), f.payeeErrors.sum(), f.duplicateCallbacks.sum()));
         line(b, "end to end (commit)", f.endToEnd);
@@ -138,7 +158,7 @@ final class Results {
                 s.embedded() ? s.gateways() : s.gatewayUrls().size())));
         root.put("machineCpus", Runtime.getRuntime().availableProcessors());
         root.put("arrivalsPerSecond", arrivalsPerSecond).put("committedPerSecond", committedPerSecond)
-                .put("endedPerSecond", endedPerSecond).put("drops", drops)
+                .put("endedPerSecond", endedPerSecond).put("drops", drops).put("stallSeconds", stallSeconds)
                 .put("refusedAtGenerator", f.refusedAtGenerator.sum()).put("duplicateCallbacks", f.duplicateCallbacks.sum())
                 .put("payeeErrorCallbacks", f.payeeErrors.sum());
         root.set("planned", JSON.valueToTree(planned));
