@@ -203,12 +203,17 @@ public final class LedgerAudit {
 
     /**
      * What the read store says of a transfer with sides but no commit seen: committed with this amount (its commit
-     * was read before the audit started; the side's partner may have been too, so it is counted as unverified), or
-     * not committed at all (-1): money moved for a transfer that never committed.
+     * was applied before the audit started), or not committed at all (-1): money moved for a transfer that never
+     * committed. With both sides seen, a commit the audit did not see closes it unverified. With one side seen, its
+     * partner may still come (in a poll not yet given to the audit, on the other topic's partition) or may have been
+     * applied before the audit started too: the commit is anchored as the read store has it and stays open, so the
+     * partner settles it when it comes, or the stale-commit look-up ({@link #staleCommits}) finds both sides in the
+     * read store. Closing it here made a partner that came later count as applied twice.
      */
-    public synchronized void resolve(String transferId, long committedAmount) {
-        Commit c = open.remove(transferId);
-        if (c == null) {
+    public synchronized void resolve(String transferId, long committedAmount, String payer, String payee,
+                                     Instant committedAt) {
+        Commit c = open.get(transferId);
+        if (c == null || c.anchoredAmount >= 0) {
             return;
         }
         if (committedAmount < 0) {
@@ -221,9 +226,16 @@ public final class LedgerAudit {
                     + " to its payee, committed " + committedAmount, c.currency, c.payeeAmount - c.payerAmount
                     - (committedAmount * (c.payeeSides - c.payerSides)));
             doubled++;
-        } else {
+        } else if (c.payerSides == 1 && c.payeeSides == 1) {
             unverified++;
+        } else {
+            c.anchoredAmount = committedAmount;
+            c.payer = payer;
+            c.payee = payee;
+            c.committedAt = committedAt;
+            return;
         }
+        open.remove(transferId);
         closed.put(transferId, Boolean.TRUE);
     }
 
@@ -284,14 +296,15 @@ public final class LedgerAudit {
     public void reconcile(Connection c, String schema, long nowNs) throws SQLException {
         List<String> sides = staleSides(nowNs, 500);
         if (!sides.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement("select transfer_id, state, amount_minor from " + schema
-                    + ".transfers where transfer_id = any(?)")) {
+            try (PreparedStatement ps = c.prepareStatement("select transfer_id, state, amount_minor, payer_fsp, payee_fsp, "
+                    + "committed_at from " + schema + ".transfers where transfer_id = any(?)")) {
                 ps.setArray(1, c.createArrayOf("text", sides.toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         switch (rs.getString(2)) {
-                            case "COMMITTED" -> resolve(rs.getString(1), rs.getLong(3));
-                            case "ABORTED" -> resolve(rs.getString(1), -1);
+                            case "COMMITTED" -> resolve(rs.getString(1), rs.getLong(3), rs.getString(4), rs.getString(5),
+                                    rs.getTimestamp(6).toInstant());
+                            case "ABORTED" -> resolve(rs.getString(1), -1, null, null, null);
                             default -> { } // still in flight in the read store: later
                         }
                     }

@@ -74,11 +74,38 @@ class LedgerAuditTest {
         audit.apply(List.of(payee("t1", 500, -500), payee("t2", 700, -1_200)), now);
         long later = now + HALF_AFTER_NS + 1;
         assertThat(audit.staleSides(later, 10)).containsExactly("t1", "t2");
-        audit.resolve("t1", 500); // committed before the audit started: its payer side cannot be checked
+        audit.resolve("t1", 500, "payer", "payee", Instant.EPOCH); // committed before the audit started: left for its payer side
         assertThat(audit.check().up()).isTrue();
-        audit.resolve("t2", -1); // aborted, yet money moved
+        audit.resolve("t2", -1, null, null, null); // aborted, yet money moved
         assertThat(audit.check().up()).isFalse();
         assertThat(audit.check().detail()).contains("not committed");
+    }
+
+    @Test
+    void aSideWhoseCommitCameBeforeTheAuditStartedWaitsForItsPartnerAfterTheLookUp() {
+        // the payer's side is seen, the commit was applied before the audit started, the payee's side is in a poll the
+        // audit is given later (its commit's answer lost, say): it settles the commit, it is not a second credit
+        audit.apply(List.of(initial("payer", 0), initial("payee", 0)), now);
+        audit.apply(List.of(payer("t1", 500, 500)), now);
+        long later = now + HALF_AFTER_NS + 1;
+        assertThat(audit.staleSides(later, 10)).containsExactly("t1");
+        audit.resolve("t1", 500, "payer", "payee", Instant.EPOCH);
+        assertThat(audit.staleSides(later, 10)).as("anchored now: not a stale side again").isEmpty();
+        audit.apply(List.of(payee("t1", 500, -500)), later + 1);
+        assertThat(audit.check().up()).as(audit.check().detail()).isTrue();
+        assertThat(audit.inFlight()).isZero();
+
+        // and a partner applied before the audit started too never comes: the read store's count closes the commit
+        audit.apply(List.of(payer("t2", 700, 1_200)), later + 2);
+        long evenLater = later + HALF_AFTER_NS + 3;
+        assertThat(audit.staleSides(evenLater, 10)).containsExactly("t2");
+        audit.resolve("t2", 700, "payer", "payee", Instant.EPOCH);
+        assertThat(audit.staleCommits(evenLater + HALF_AFTER_NS / 3 + 1, 10)).extracting(LedgerAudit.StaleCommit::transferId)
+                .containsExactly("t2");
+        audit.resolveSides("t2", 1, 1);
+        audit.apply(List.of(), evenLater + HALF_AFTER_NS + 4);
+        assertThat(audit.check().up()).as(audit.check().detail()).isTrue();
+        assertThat(audit.inFlight()).isZero();
     }
 
     @Test
