@@ -179,7 +179,7 @@ public final class Main {
                             gatewaySettings.credentialKey())).start();
             running.push(query);
         }
-        if (gateway == null && query == null) { // no API of its own: health and metrics on an endpoint of their own
+        if (query == null) { // no query API, which serves /metrics: health and metrics on an endpoint of their own
             OpsServer ops = new OpsServer(gatewaySettings.host(), InfrastructureSettings.intOf(env, "MIZANI_OPS_PORT", 3003),
                     services.health, services.metrics, gatewaySettings.operatorCredentialSha256()).start();
             running.push(ops);

@@ -258,18 +258,21 @@ class HubProcessTest {
         assertThat(refused.process.exitValue()).isEqualTo(1);
         assertThat(refused.printed()).contains("this is the query-api runnable, and MIZANI_SERVICES names transfers");
 
-        Hub hub = Hub.launch(ProjectionsMain.class, dataDir, ports[0], ports[1], Map.of("MIZANI_OPS_PORT", "0"));
+        // a gateway alone: its APIs, and its metrics on the operations endpoint (the query API, which serves them in a
+        // process running everything, is not here)
+        Hub hub = Hub.launch(ApiGatewayMain.class, dataDir, ports[0], ports[1], Map.of("MIZANI_OPS_PORT", "0"));
         try {
             assertThat(hub.ready.completeOnTimeout(false, READY_BOUND.toSeconds(), TimeUnit.SECONDS).get())
                     .as("ready; output:\n%s", hub.printed()).isTrue();
-            assertThat(hub.printed()).contains("services=projections");
+            assertThat(hub.printed()).contains("services=gateway");
+            String transfers = "http://127.0.0.1:" + hub.port("FSPIOP transfers API   http://127.0.0.1:(\\d+)");
             String ops = "http://127.0.0.1:" + hub.port("health and metrics of this process on port (\\d+)");
             String operator = java.nio.file.Files.readString(dataDir.resolve("operator-token")).trim();
-            String health = call("GET", ops + "/health/live", operator, null, 200);
-            assertThat(health).isEqualTo("{\"status\":\"UP\",\"checks\":{}}");
-            var ready = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create(ops + "/health/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            assertThat(ready.body()).contains("\"projection\"").doesNotContain("transfers-handler", "participants-handler");
+            assertThat(call("GET", transfers + "/health/live", operator, null, 200)).isEqualTo("{\"status\":\"UP\",\"checks\":{}}");
+            assertThat(call("GET", ops + "/health/ready", operator, null, 200)).contains("\"database\"")
+                    .doesNotContain("transfers-handler", "participants-handler", "\"projection\"");
+            call("GET", ops + "/metrics", "not-the-operator", null, 403);
+            assertThat(call("GET", ops + "/metrics", operator, null, 200)).contains("mizani_callbacks_in_flight");
         } finally {
             hub.interruptAndAwaitExit();
         }

@@ -28,7 +28,7 @@ public final class HubProcess implements AutoCloseable {
     public final String gateway;
     public final String admin;
     public final String query;
-    /** The health and metrics endpoint of a process that serves no API ({@code MIZANI_OPS_PORT}). */
+    /** The health and metrics endpoint of a process without the query API ({@code MIZANI_OPS_PORT}). */
     public final String ops;
     public final String kafkaBootstrap;
     public final String jdbcUrl;
@@ -136,7 +136,7 @@ public final class HubProcess implements AutoCloseable {
         env.put("MIZANI_GATEWAY_PORT", Integer.toString(gatewayPort));
         env.put("MIZANI_ADMIN_PORT", Integer.toString(adminPort));
         env.put("MIZANI_QUERY_PORT", Integer.toString(queryPort));
-        env.put("MIZANI_OPS_PORT", Integer.toString(c.ports()[6])); // served only by a process without an API
+        env.put("MIZANI_OPS_PORT", Integer.toString(c.ports()[6])); // served only by a process without the query API
         env.put("MIZANI_OPERATOR_TOKEN", c.token());
         env.put("MIZANI_CREDENTIAL_KEY", "credentials-of-" + c.token()); // one key for every process of the run
         env.putIfAbsent("MIZANI_RATE_LIMIT_PER_SECOND", "1000000");

@@ -94,7 +94,11 @@ public final class LoadRun {
                 } else {
                     gatewayProcesses.add(hub);
                 }
-                while (gatewayProcesses.size() < s.gateways()) {
+                for (int i = 1; i <= s.peers(); i++) {
+                    System.out.printf("starting peer process %d (every service)...%n", i);
+                    gatewayProcesses.add(hub.peer(out.resolve("peer" + i), "gateway,transfers,participants,projections,query"));
+                }
+                while (gatewayProcesses.size() < s.gateways() + s.peers()) {
                     System.out.printf("starting gateway process %d...%n", gatewayProcesses.size() + 1);
                     gatewayProcesses.add(hub.peer(out.resolve("gateway" + gatewayProcesses.size()), "gateway"));
                 }

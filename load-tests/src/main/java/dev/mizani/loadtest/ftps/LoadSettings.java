@@ -13,7 +13,7 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
                     String gateway, String admin, String operatorToken, String jdbcUrl, String callbackHost,
                     String hubHeap, String hubJvmOptions, int partitions, String generatorCpus, Path out,
                     int step, int stepSeconds, int rateMax, int barMs, int queries, String queryApi,
-                    boolean split, int gateways) {
+                    boolean split, int gateways, int peers) {
 
     static final String USAGE = """
             FTPS load test: simulated DFSPs drive the hub at a constant arrival rate.
@@ -44,6 +44,9 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
                                    projections, query and gateway), each with heap=; their CPU is the hub's
               gateways=1           gateway processes of the embedded hub; beyond the first, each is a process of
                                    its own (gateway only), and DFSPs are spread over them as over gateway= URLs
+              peers=0              more processes beside the embedded hub, each running every service again (its
+                                   own gateway, an instance of each handler, a standby projection, a query API):
+                                   peers=1 is two gateways into two instances of each handler
               hubOpts=             extra JVM options for the embedded hub, separated by ';' (e.g.
                                    -XX:StartFlightRecording=...;-Xlog:gc:file=gc.log); a collector
                                    (-XX:+UseZGC) replaces the hub's default ParallelGC
@@ -77,7 +80,8 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
                 Integer.parseInt(a.getOrDefault("step", "100")), Integer.parseInt(a.getOrDefault("stepSeconds", "30")),
                 Integer.parseInt(a.getOrDefault("rateMax", "5000")), Integer.parseInt(a.getOrDefault("barMs", "1000")),
                 Integer.parseInt(a.getOrDefault("queries", "0")), a.get("query"),
-                Boolean.parseBoolean(a.getOrDefault("split", "false")), Integer.parseInt(a.getOrDefault("gateways", "1")));
+                Boolean.parseBoolean(a.getOrDefault("split", "false")), Integer.parseInt(a.getOrDefault("gateways", "1")),
+                Integer.parseInt(a.getOrDefault("peers", "0")));
         if (!s.mode.equals("http") && !s.mode.equals("core")) {
             throw new IllegalArgumentException("mode is http or core\n" + USAGE);
         }
@@ -96,8 +100,9 @@ record LoadSettings(String mode, String scenario, int rate, int seconds, int war
         if (s.queries < 0 || s.queries > 0 && s.gateway != null && s.queryApi == null) {
             throw new IllegalArgumentException("queries is 0 or more; against an external hub it needs query=\n" + USAGE);
         }
-        if (s.gateways < 1 || s.gateway != null && (s.split || s.gateways > 1)) {
-            throw new IllegalArgumentException("gateways is 1 or more; split= and gateways= shape the embedded hub only\n" + USAGE);
+        if (s.gateways < 1 || s.peers < 0 || s.gateway != null && (s.split || s.gateways > 1 || s.peers > 0)) {
+            throw new IllegalArgumentException("gateways is 1 or more, peers 0 or more; split=, gateways= and peers= shape "
+                    + "the embedded hub only\n" + USAGE);
         }
         if (s.gateway != null && s.mode.equals("core")) {
             throw new IllegalArgumentException("core mode runs against the embedded hub only\n" + USAGE);

@@ -101,8 +101,9 @@ final class Results {
         if (!s.embedded()) {
             return s.gatewayUrls().size() > 1 ? ", " + s.gatewayUrls().size() + " gateways" : "";
         }
-        int processes = (s.split() ? 4 : 1) + s.gateways() - (s.split() ? 0 : 1);
-        return processes == 1 ? "" : ", hub in " + processes + " processes" + (s.gateways() > 1 ? " (" + s.gateways() + " gateways)" : "");
+        int processes = (s.split() ? 4 : 1) + s.gateways() - (s.split() ? 0 : 1) + s.peers();
+        int gateways = s.gateways() + s.peers();
+        return processes == 1 ? "" : ", hub in " + processes + " processes" + (gateways > 1 ? " (" + gateways + " gateways)" : "");
     }
 
     String summary() {
@@ -155,7 +156,8 @@ final class Results {
         root.set("settings", JSON.valueToTree(Map.of("mode", s.mode(), "scenario", s.scenario(), "rate", s.rate(),
                 "seconds", s.seconds(), "warmupSeconds", s.warmupSeconds(), "boundSeconds", s.boundSeconds(),
                 "dfsps", s.dfsps(), "embedded", s.embedded(), "split", s.split(), "gateways",
-                s.embedded() ? s.gateways() : s.gatewayUrls().size())));
+                s.embedded() ? s.gateways() + s.peers() : s.gatewayUrls().size())));
+        root.put("peers", s.peers());
         root.put("machineCpus", Runtime.getRuntime().availableProcessors());
         root.put("arrivalsPerSecond", arrivalsPerSecond).put("committedPerSecond", committedPerSecond)
                 .put("endedPerSecond", endedPerSecond).put("drops", drops).put("stallSeconds", stallSeconds)
