@@ -559,8 +559,8 @@ public final class ProjectionHandler implements AutoCloseable {
     }
 
     /** The settlement windows' closes as the event store holds them, for a rebuild. */
-    WindowBoundaries windowBoundaries(Connection c) throws SQLException {
-        return settlementFeed.boundaries(c);
+    WindowBoundaries windowBoundaries() throws SQLException {
+        return settlementFeed.boundaries();
     }
 
     private void closeRequestedWindows() throws SQLException {

@@ -79,7 +79,7 @@ public final class Rebuild {
         WindowBoundaries boundaries;
         try (Connection c = dataSource.getConnection()) {
             noted = ProjectionHandler.storedOffsets(c, ReadStore.LIVE);
-            boundaries = handler.windowBoundaries(c);
+            boundaries = handler.windowBoundaries();
             prepareWindows(c, boundaries);
         }
         long start = System.nanoTime();

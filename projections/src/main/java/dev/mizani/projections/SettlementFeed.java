@@ -2,6 +2,7 @@ package dev.mizani.projections;
 
 import dev.mizani.platform.eventstore.EventStore;
 import dev.mizani.platform.eventstore.NewEvent;
+import dev.mizani.platform.eventstore.StoredEvent;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.common.EventMetadata;
@@ -116,18 +117,13 @@ final class SettlementFeed implements AutoCloseable {
     }
 
     /** Every close in the event store's {@code settlement-windows} stream, as a replay places commits by them. */
-    WindowBoundaries boundaries(Connection c) throws SQLException {
+    WindowBoundaries boundaries() throws SQLException {
         List<WindowBoundaries.Close> closes = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("select payload from events where stream_id = ? order by version")) {
-            ps.setString(1, STREAM);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    SettlementWindowClosed closed = (SettlementWindowClosed) codec.decode(rs.getBytes(1)).getPayload();
-                    UUID[] ends = closed.getBoundaryCommitIds().stream()
-                            .map(id -> id == null ? null : UUID.fromString(id)).toArray(UUID[]::new);
-                    closes.add(new WindowBoundaries.Close(closed.getWindowId(), closed.getReason(), closed.getClosedAt(), ends));
-                }
-            }
+        for (StoredEvent stored : eventStore.readStream(STREAM)) {
+            SettlementWindowClosed closed = (SettlementWindowClosed) codec.decode(stored.payload()).getPayload();
+            UUID[] ends = closed.getBoundaryCommitIds().stream()
+                    .map(id -> id == null ? null : UUID.fromString(id)).toArray(UUID[]::new);
+            closes.add(new WindowBoundaries.Close(closed.getWindowId(), closed.getReason(), closed.getClosedAt(), ends));
         }
         return new WindowBoundaries(closes);
     }
