@@ -40,7 +40,7 @@ public final class Gateway implements AutoCloseable {
                            int rateLimitPerSecond, int rateLimitBurst, Duration sendTimeout, Duration adminWait,
                            CallbackNotifier.Settings callbacks,
                            java.util.Optional<dev.mizani.gateway.security.MutualTls> mutualTls,
-                           TransfersGateway.Server transfersServer, int commandLingerMs, CredentialKey credentialKey,
+                           int commandLingerMs, CredentialKey credentialKey,
                            dev.mizani.gateway.fspiop.CompletedTimestampWindow completedWindow,
                            dev.mizani.gateway.security.Jws.Settings jws) {}
 
@@ -74,7 +74,7 @@ public final class Gateway implements AutoCloseable {
                     s.hubName(), s.callbacks(), s.mutualTls(), s.jws().signingKey(), metrics));
             transfers = started(new TransfersGateway(s.host(), s.transfersPort(), bootstrap, registry, guard, clock,
                     s.sendTimeout(), new TransferStates(new EventStore(readStore), registry,
-                            id -> participants.fundsTransfer(id).map(f -> TransferStates.ofFunds(f, s.hubName()))), callbacks, s.mutualTls(), s.transfersServer(),
+                            id -> participants.fundsTransfer(id).map(f -> TransferStates.ofFunds(f, s.hubName()))), callbacks, s.mutualTls(),
                     s.commandLingerMs(), s.completedWindow(), s.jws().verify() ? participants::jwsKey : null, s.hubName(),
                     metrics, health, unavailable).start());
         } catch (RuntimeException e) {

@@ -216,6 +216,11 @@ public final class Main {
      * is generated on first start into {data dir}/operator-token (owner-only), so nothing default is guessable.
      */
     static Gateway.Settings gatewaySettings(Map<String, String> env, InfrastructureSettings settings) {
+        for (String gone : java.util.List.of("MIZANI_GATEWAY_SERVER", "MIZANI_CALLBACKS_CLIENT")) {
+            if (env.containsKey(gone)) {
+                log.warn("{} is no longer read: one HTTP stack (Netty) serves the FSPIOP API and calls back", gone);
+            }
+        }
         String operator = env.get("MIZANI_OPERATOR_TOKEN");
         if (operator == null || operator.isBlank()) {
             operator = storedOperatorToken(settings.dataDir().resolve("operator-token"));
@@ -229,10 +234,9 @@ public final class Main {
                 Duration.ofMillis(InfrastructureSettings.intOf(env, "MIZANI_ADMIN_WAIT_MS", 5_000)),
                 new CallbackNotifier.Settings(InfrastructureSettings.intOf(env, "MIZANI_CALLBACKS_IN_FLIGHT_MAX", 256), 3,
                         Duration.ofMillis(200), InfrastructureSettings.intOf(env, "MIZANI_CALLBACKS_CONNECTIONS_PER_ENDPOINT", 32),
-                        selectorCallbacks(env.getOrDefault("MIZANI_CALLBACKS_CLIENT", "selector")),
                         KafkaClients.instanceId(env, settings.dataDir().resolve("streams")) + "-notifier",
                         Duration.ofMillis(InfrastructureSettings.intOf(env, "MIZANI_CALLBACKS_POSITION_WAIT_MS", 5_000))),
-                MutualTls.fromEnv(env), transfersServer(env.getOrDefault("MIZANI_GATEWAY_SERVER", "selector")),
+                MutualTls.fromEnv(env),
                 InfrastructureSettings.intOf(env, "MIZANI_GATEWAY_LINGER_MS", TransfersGateway.COMMAND_LINGER_MS_DEFAULT),
                 CredentialKey.load(env, settings.dataDir().resolve("credential-key")),
                 new CompletedTimestampWindow(
@@ -260,22 +264,6 @@ public final class Main {
             log.info("signing the hub's own FSPIOP messages with {} (public key: {}.pub when generated here)", file, file);
         }
         return new Jws.Settings(key, verify);
-    }
-
-    private static TransfersGateway.Server transfersServer(String server) {
-        return switch (server) {
-            case "selector" -> TransfersGateway.Server.SELECTOR;
-            case "helidon" -> TransfersGateway.Server.HELIDON;
-            default -> throw new IllegalArgumentException("MIZANI_GATEWAY_SERVER is " + server + ": selector or helidon");
-        };
-    }
-
-    private static boolean selectorCallbacks(String client) {
-        return switch (client) {
-            case "selector" -> true;
-            case "helidon" -> false;
-            default -> throw new IllegalArgumentException("MIZANI_CALLBACKS_CLIENT is " + client + ": selector or helidon");
-        };
     }
 
     private static String storedOperatorToken(Path file) {

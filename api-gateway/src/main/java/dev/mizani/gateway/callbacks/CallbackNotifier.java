@@ -4,17 +4,13 @@ import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.gateway.participants.ParticipantsView;
 import dev.mizani.gateway.security.Jws;
 import dev.mizani.gateway.security.MutualTls;
-import dev.mizani.platform.http.LoopHttp;
+import dev.mizani.platform.http.HttpClient;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.transfer.TransferEventEnvelope;
 import dev.mizani.schemas.wire.AvroWireCodec;
 import dev.mizani.schemas.wire.EventWireCodec;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.Method;
-import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -51,10 +47,9 @@ import org.slf4j.LoggerFactory;
  * the ledger is unaffected. Offsets are committed only after every callback of the polls before them has ended,
  * every 200 ms, so a crash re-delivers callbacks rather than losing them: at least once, as FSPIOP clients expect.
  *
- * <p>{@code http} endpoints are called from one selector thread ({@link LoopHttp}: kept-alive HTTP/1.1
- * connections, up to {@code connectionsPerEndpoint} per host and port), which costs the hub a fraction of a
- * blocking call on a virtual thread; {@code Settings.selectorClient} false sends them through Helidon's WebClient
- * instead. {@code https} endpoints always go through the WebClient. Callbacks carry the hub's
+ * <p>Endpoints are called from one event-loop thread ({@link HttpClient} on Netty: kept-alive HTTP/1.1 connections,
+ * up to {@code connectionsPerEndpoint} per scheme, host and port), so a callback waiting for its answer holds no
+ * thread. Callbacks carry the hub's
  * name as {@code FSPIOP-Source} unless they forward a participant's request (see {@link Callback}), and name the
  * FSPIOP resource and method they are a request on in {@code FSPIOP-URI} and {@code FSPIOP-HTTP-Method}. With
  * mutual TLS, an {@code https} endpoint is called with the hub's own certificate as the client's, and its
@@ -68,8 +63,7 @@ public final class CallbackNotifier implements AutoCloseable {
      * @param inFlightMax            callbacks being delivered at once; 0 turns callbacks off
      * @param attemptsMax            attempts per callback before it is dead-lettered
      * @param backoff                the wait before the second attempt, doubled before each further one
-     * @param connectionsPerEndpoint kept-alive connections the selector client opens to one host and port
-     * @param selectorClient         false sends {@code http} callbacks through Helidon's WebClient too
+     * @param connectionsPerEndpoint kept-alive connections the client opens to one scheme, host and port
      */
     /** @param groupInstanceId static membership of the notifier's consumer group ({@link KafkaClients#staticMember}), or null */
     /**
@@ -77,7 +71,7 @@ public final class CallbackNotifier implements AutoCloseable {
      *                     ({@link ParticipantsView#positionsInclude}) before it is sent anyway
      */
     public record Settings(int inFlightMax, int attemptsMax, Duration backoff, int connectionsPerEndpoint,
-                           boolean selectorClient, String groupInstanceId, Duration positionWait) {}
+                           String groupInstanceId, Duration positionWait) {}
 
     private static final int ORIGINS_CACHED_MAX = 1024;
     /** At most this much of callbacks is sent again after a crash. */
@@ -87,10 +81,9 @@ public final class CallbackNotifier implements AutoCloseable {
     private final EventWireCodec<TransferEventEnvelope> events;
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> deadLetters;
-    private final WebClient http;
-    private final LoopHttp loop;
+    private final HttpClient http;
     private final ScheduledExecutorService retries;
-    private final Map<String, LoopHttp.Origin> origins = new ConcurrentHashMap<>();
+    private final Map<String, HttpClient.Origin> origins = new ConcurrentHashMap<>();
     private final String hubName;
     /** The hub's JWS key: what the hub says itself is signed with it. Null: nothing is signed. */
     private final PrivateKey signingKey;
@@ -138,17 +131,8 @@ public final class CallbackNotifier implements AutoCloseable {
         // inFlightMax 0 turns callbacks off: the core-mode load test measures the handlers without them
         this.consumer = inFlightMax == 0 ? null : new KafkaConsumer<>(props);
         this.deadLetters = new KafkaProducer<>(KafkaClients.idempotentProducer(bootstrap, "callback-dead-letters"));
-        var client = WebClient.builder().connectTimeout(Duration.ofSeconds(5)).readTimeout(Duration.ofSeconds(10))
-                .keepAlive(true).followRedirects(false).connectionCacheSize(Math.max(32, inFlightMax))
-                .shareConnectionCache(false);
-        mutualTls.ifPresent(m -> client.tls(tls -> tls.sslContext(m.sslContext())));
-        this.http = client.build();
-        try {
-            this.loop = settings.selectorClient() && inFlightMax > 0
-                    ? new LoopHttp("callback-http", null, settings.connectionsPerEndpoint(), 10_000, null, null) : null;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the callback client's selector", e);
-        }
+        this.http = inFlightMax == 0 ? null : new HttpClient("callback-http", settings.connectionsPerEndpoint(), 10_000,
+                mutualTls.map(MutualTls::sslContext).orElseGet(CallbackNotifier::defaultTls));
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("callback-retry")
                 .daemon().unstarted(r));
         this.inFlight = new Semaphore(inFlightMax);
@@ -290,12 +274,18 @@ public final class CallbackNotifier implements AutoCloseable {
             deadLetter(c, "cannot make the request: " + e);
             return CompletableFuture.completedFuture(null);
         }
-        if (loop != null && url.get().regionMatches(true, 0, "http://", 0, 7)) {
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            attempt(c, out, url.get(), 1, done);
-            return done;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        attempt(c, out, url.get(), 1, done);
+        return done;
+    }
+
+    /** Without mutual TLS, {@code https} endpoints are checked against the JDK's trusted authorities. */
+    private static javax.net.ssl.SSLContext defaultTls() {
+        try {
+            return javax.net.ssl.SSLContext.getDefault();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no default TLS context", e);
         }
-        return CompletableFuture.runAsync(() -> deliverBlocking(c, out, url.get()), executor);
     }
 
     /** A callback's headers and body as every attempt sends them. */
@@ -319,28 +309,25 @@ public final class CallbackNotifier implements AutoCloseable {
         return new Outgoing(headers, body);
     }
 
-    /** One attempt through the selector client; its answer schedules the next attempt or ends the callback. */
+    /** One attempt; its answer schedules the next attempt or ends the callback. */
     private void attempt(Callback c, Outgoing out, String url, int attempt, CompletableFuture<Void> done) {
-        String authority;
-        LoopHttp.Origin origin;
+        String originKey;
+        HttpClient.Origin origin;
         String target;
-        String headers;
         try {
             URI uri = URI.create(url);
-            authority = uri.getRawAuthority();
+            String authority = uri.getRawAuthority();
             if (authority == null) {
                 throw new IllegalArgumentException("no host in " + url);
             }
-            origin = origins.computeIfAbsent(authority, a -> LoopHttp.Origin.of(uri));
+            originKey = uri.getScheme() + "://" + authority;
+            origin = origins.computeIfAbsent(originKey, a -> HttpClient.Origin.of(uri));
             if (origins.size() > ORIGINS_CACHED_MAX) {
                 origins.clear();
             }
             target = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
                     + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-            // no Accept: a callback expects no body back, as a Mojaloop switch sends them
-            StringBuilder head = new StringBuilder(256);
-            out.headers().forEach((name, value) -> head.append(header(name, value)));
-            headers = head.toString();
+            out.headers().forEach(CallbackNotifier::checkHeader);
         } catch (RuntimeException e) {
             // a malformed URL, an unknown host, a name with a line break: the endpoint's fault, not worth a retry
             retries.execute(() -> {
@@ -349,7 +336,8 @@ public final class CallbackNotifier implements AutoCloseable {
             });
             return;
         }
-        loop.send(origin, c.method(), target, headers, out.body(), (status, body, failure) -> {
+        // no Accept: a callback expects no body back, as a Mojaloop switch sends them
+        http.send(origin, c.method(), target, out.headers(), out.body(), (status, body, failure) -> {
             if (status / 100 == 2) {
                 delivered.inc();
                 done.complete(null);
@@ -357,9 +345,9 @@ public final class CallbackNotifier implements AutoCloseable {
             }
             String reason = failure != null ? failure + " (" + url + ")" : "HTTP " + status + " from " + url;
             if (failure != null) {
-                origins.remove(authority); // resolve the name again next time: the address may have moved
+                origins.remove(originKey); // resolve the name again next time: the address may have moved
             }
-            // off the loop thread: a dead letter is a Kafka send, which may block on metadata
+            // off the event loop: a dead letter is a Kafka send, which may block on metadata
             if (attempt < attemptsMax) {
                 retried.inc();
                 retries.schedule(() -> attempt(c, out, url, attempt + 1, done), backoff.toMillis() << (attempt - 1),
@@ -373,11 +361,10 @@ public final class CallbackNotifier implements AutoCloseable {
         });
     }
 
-    private static String header(String name, String value) {
+    private static void checkHeader(String name, String value) {
         if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
             throw new IllegalArgumentException(name + " value with a line break");
         }
-        return name + ": " + value + "\r\n";
     }
 
     /** The Date header, formatted once per second rather than per callback. */
@@ -391,36 +378,7 @@ public final class CallbackNotifier implements AutoCloseable {
         return d.text();
     }
 
-    private void deliverBlocking(Callback c, Outgoing out, String url) {
-        String reason = "no attempt";
-        for (int attempt = 1; attempt <= attemptsMax; attempt++) {
-            var request = http.method(Method.create(c.method())).uri(url);
-            out.headers().forEach((name, value) -> request.header(HeaderNames.create(name), value));
-            try (HttpClientResponse response = request.submit(out.body())) {
-                int status = response.status().code();
-                if (status / 100 == 2) {
-                    delivered.inc();
-                    return;
-                }
-                reason = "HTTP " + status + " from " + url;
-            } catch (RuntimeException e) {
-                // Helidon reports connection failures, handshakes and timeouts unchecked, under several types; a
-                // malformed URL is the endpoint's fault. Whatever it is, the callback ends dead-lettered, not lost.
-                reason = withRootCause(e);
-            }
-            if (Thread.currentThread().isInterrupted()) {
-                reason = "interrupted";
-                break;
-            }
-            if (attempt < attemptsMax) {
-                retried.inc();
-                sleep(backoff.toMillis() << (attempt - 1));
-            }
-        }
-        deadLetter(c, reason + " after " + attemptsMax + " attempts");
-    }
-
-    /** Helidon's "Failed to execute SSL handshake" says nothing of why; the innermost cause does. */
+    /** An exception's own words and, when it wraps another, the innermost cause's: that one says why. */
     static String withRootCause(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
@@ -440,14 +398,6 @@ public final class CallbackNotifier implements AutoCloseable {
                 c.bodyBytes(), headers));
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override
     public void close() throws InterruptedException {
         running = false;
@@ -455,12 +405,11 @@ public final class CallbackNotifier implements AutoCloseable {
             consumer.wakeup();
             thread.join(30_000);
         }
-        if (loop != null) {
-            loop.close();
+        if (http != null) {
+            http.close();
         }
         retries.shutdownNow();
         deadLetters.close(Duration.ofSeconds(5));
         executor.shutdownNow();
-        http.closeResource();
     }
 }

@@ -1,6 +1,6 @@
 package dev.mizani.gateway.transfers;
 
-import dev.mizani.platform.http.LoopServer.Reply;
+import dev.mizani.platform.http.HttpServer.Reply;
 import dev.mizani.platform.metrics.Metrics;
 import java.util.concurrent.ConcurrentHashMap;
 

@@ -17,8 +17,8 @@ import dev.mizani.gateway.security.Jws;
 import dev.mizani.gateway.security.MutualTls;
 import dev.mizani.gateway.security.ParticipantGuard;
 import dev.mizani.platform.domain.FspiopError;
-import dev.mizani.platform.http.LoopServer;
-import dev.mizani.platform.http.LoopServer.Reply;
+import dev.mizani.platform.http.HttpServer;
+import dev.mizani.platform.http.HttpServer.Reply;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.common.CommandMetadata;
@@ -30,13 +30,6 @@ import dev.mizani.schemas.transfer.RejectTransfer;
 import dev.mizani.schemas.transfer.RequestAsReceived;
 import dev.mizani.schemas.transfer.TransferCommandEnvelope;
 import dev.mizani.schemas.wire.AvroWireCodec;
-import io.helidon.common.tls.TlsClientAuth;
-import io.helidon.http.Header;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.Status;
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
@@ -47,12 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -67,18 +55,17 @@ import org.slf4j.LoggerFactory;
  * The FSPIOP v1.1 transfers resource: POST /transfers, PUT /transfers/{ID}, PUT /transfers/{ID}/error.
  * Every request is checked in full before anything is sent; a valid one becomes a command on
  * transfers.commands and is answered 202 only once the broker has acknowledged it. The gateway knows
- * only the Avro contract, none of the transfers context's code. Plain HTTP is served from one selector
- * thread ({@link LoopServer}), HTTPS by Helidon on virtual threads; the routes are the same code.
+ * only the Avro contract, none of the transfers context's code. One {@link HttpServer} on Netty carries it, plain
+ * or with mutual TLS, and answers from the producer's callback: no thread waits for the broker.
  */
 public final class TransfersGateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransfersGateway.class);
     private static final String CONTENT_TYPE = "application/vnd.interoperability.transfers+json;version=1.1";
-    /** Bodies beyond this never reach a handler; up to it the handler answers 413 with an FSPIOP error. */
-    private static final long SERVER_PAYLOAD_BYTES_MAX = 1 << 20;
     /**
-     * The selector server's bounds: connections, request head and body, time to send a request, idle keep-alive.
-     * A body up to BODY_BYTES_MAX gets the body parser's own 413 (3104); beyond it the server refuses it unread, with
-     * the same error. Connections × (head + body) bounds what clients can make the server hold: about 350 MB.
+     * The server's bounds: connections, request head and body, time to send a request, idle keep-alive. A body up to
+     * BODY_BYTES_MAX gets the body parser's own 413 (3104); beyond it the server refuses it (unread when its length is
+     * declared), with the same error. Connections × (head + body) bounds what clients can make the server hold:
+     * about 350 MB.
      */
     private static final int CONNECTIONS_MAX = 4_096;
     private static final int HEAD_BYTES_MAX = 16 * 1024;
@@ -98,8 +85,7 @@ public final class TransfersGateway implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final Clock clock;
     private final Duration sendTimeout;
-    private final WebServer helidon;
-    private final LoopServer loop;
+    private final HttpServer server;
     private final ParticipantGuard guard;
     private final TransferStates states;
     private final CallbackNotifier callbacks;
@@ -115,9 +101,6 @@ public final class TransfersGateway implements AutoCloseable {
     /** This API's OpenAPI document, served as is at /openapi.yaml without a credential. */
     private static final Reply OPENAPI = new Reply(200, "application/yaml", openApiDocument(), null);
 
-    /** Which server carries the API: one selector thread (plain HTTP only) or Helidon on virtual threads. */
-    public enum Server { SELECTOR, HELIDON }
-
     /**
      * How long the producer of commands waits to fill a produce request, by default. Each request is one record,
      * and the broker's cost is per produce request far more than per record: at 1 ms the gateway sent a request
@@ -126,8 +109,7 @@ public final class TransfersGateway implements AutoCloseable {
     public static final int COMMAND_LINGER_MS_DEFAULT = 5;
 
     /**
-     * @param mutualTls       when present, the API is served over HTTPS to clients with a certificate it trusts only,
-     *                        by Helidon whatever {@code server} says
+     * @param mutualTls       when present, the API is served over HTTPS to clients with a certificate it trusts only
      * @param commandLingerMs how long the producer of commands waits to fill a produce request (0 to 100 ms); each
      *                        accepted request waits for its command's acknowledgement, so this adds to its latency
      * @param completedWindow how far a fulfil's completedTimestamp may be from the hub's clock before it is refused
@@ -135,7 +117,7 @@ public final class TransfersGateway implements AutoCloseable {
      */
     public TransfersGateway(String host, int port, String bootstrap, CachedSchemaRegistry registry, ParticipantGuard guard,
                             Clock clock, Duration sendTimeout, TransferStates states, CallbackNotifier callbacks,
-                            Optional<MutualTls> mutualTls, Server server, int commandLingerMs,
+                            Optional<MutualTls> mutualTls, int commandLingerMs,
                             CompletedTimestampWindow completedWindow, Function<String, PublicKey> jwsKeys, String hubName,
                             Metrics metrics, Health health, Supplier<String> unavailable) {
         this.answers = new Answers(metrics);
@@ -155,45 +137,19 @@ public final class TransfersGateway implements AutoCloseable {
                 TransferCommandEnvelope.getClassSchema());
         this.clock = clock;
         this.sendTimeout = sendTimeout;
-        if (server == Server.SELECTOR && mutualTls.isEmpty()) {
-            this.helidon = null;
-            // the producer never blocks the loop for long: past this, a send fails and is answered 503
-            Map<String, Object> producerSettings = commandProducer(bootstrap, commandLingerMs);
-            producerSettings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.min(sendTimeout.toMillis(), 1_000L));
-            this.producer = new KafkaProducer<>(producerSettings);
-            try {
-                this.loop = new LoopServer(new LoopServer.Settings("fspiop-http", host, port, CONNECTIONS_MAX,
-                        HEAD_BYTES_MAX, BODY_BYTES_MAX, REQUEST_TIMEOUT_MS, sendTimeout.toMillis(),
-                        IDLE_TIMEOUT_MS), this::route, TransfersGateway::refusal);
-            } catch (java.io.IOException e) {
-                producer.close(Duration.ZERO);
-                throw new IllegalStateException("the FSPIOP transfers API cannot listen: " + e.getMessage(), e);
-            }
-            return;
+        // the producer never blocks the event loop for long: past this, a send fails and is answered 503
+        Map<String, Object> producerSettings = commandProducer(bootstrap, commandLingerMs);
+        producerSettings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.min(sendTimeout.toMillis(), 1_000L));
+        this.producer = new KafkaProducer<>(producerSettings);
+        var settings = new HttpServer.Settings("fspiop-http", host, port, 1, CONNECTIONS_MAX, HEAD_BYTES_MAX,
+                BODY_BYTES_MAX, REQUEST_TIMEOUT_MS, sendTimeout.toMillis(), IDLE_TIMEOUT_MS, null);
+        try {
+            this.server = new HttpServer(mutualTls.map(m -> settings.withMutualTls(m.sslContext())).orElse(settings),
+                    this::route, TransfersGateway::refusal);
+        } catch (java.io.IOException e) {
+            producer.close(Duration.ZERO);
+            throw new IllegalStateException("the FSPIOP transfers API cannot listen: " + e.getMessage(), e);
         }
-        this.loop = null;
-        this.producer = new KafkaProducer<>(commandProducer(bootstrap, commandLingerMs));
-        var builder = WebServer.builder();
-        mutualTls.ifPresent(m -> builder.tls(tls -> tls.sslContext(m.sslContext()).clientAuth(TlsClientAuth.REQUIRED)));
-        this.helidon = builder
-                .host(host)
-                .port(port)
-                .maxPayloadSize(SERVER_PAYLOAD_BYTES_MAX)
-                .directHandlers(d -> ProtocolErrors.install(d, CONTENT_TYPE))
-                .routing(r -> r
-                        .post("/transfers", (req, res) -> helidon(req, res, this::prepare, Answers.PREPARE))
-                        .put("/transfers/{id}/error", (req, res) -> helidon(req, res, this::error, Answers.ERROR))
-                        .put("/transfers/{id}", (req, res) -> helidon(req, res, this::answer, Answers.ANSWER))
-                        .get("/transfers/{id}", (req, res) -> lookup(call(req), reply -> write(res, answers.count(Answers.LOOKUP, reply))))
-                        .get("/openapi.yaml", (req, res) -> write(res, answers.count(Answers.OTHER, OPENAPI)))
-                        .register(rules -> Health.PATHS.forEach(path -> rules.get(path, (req, res) ->
-                                write(res, answers.count(Answers.OTHER, health(path))))))
-                        .error(RuntimeException.class, (req, res, e) -> {
-                            log.error("{} {} failed", req.prologue().method().text(), req.path().path(), e);
-                            write(res, answers.count(Answers.OTHER,
-                                    reject(new FspiopRejection(500, FspiopError.INTERNAL_SERVER_ERROR, "see the hub's log"))));
-                        }))
-                .build();
     }
 
     private static Map<String, Object> commandProducer(String bootstrap, int lingerMs) {
@@ -203,24 +159,15 @@ public final class TransfersGateway implements AutoCloseable {
     }
 
     public TransfersGateway start() {
-        if (loop != null) {
-            log.info("FSPIOP transfers API on http://{}:{} (one selector thread)", "127.0.0.1", loop.port());
-            return this;
-        }
-        helidon.start();
-        if (!helidon.isRunning()) { // Helidon logs a listener that cannot bind and returns, with no port
-            producer.close(Duration.ZERO);
-            throw new IllegalStateException("the FSPIOP transfers API cannot listen; see the listener's error above");
-        }
-        log.info("FSPIOP transfers API on {}://{}:{}", scheme, "127.0.0.1", helidon.port());
+        log.info("FSPIOP transfers API on {}://{}:{}", scheme, "127.0.0.1", server.port());
         return this;
     }
 
     public int port() {
-        return loop != null ? loop.port() : helidon.port();
+        return server.port();
     }
 
-    /** One FSPIOP call as either server hands it over: the path's ID (or null), headers, identity and body. */
+    /** One FSPIOP call as the server hands it over: the path's ID (or null), headers, identity and body. */
     private record Call(String id, Map<String, List<String>> headers, String authorization, Optional<String> certified,
                         byte[] body) {}
 
@@ -364,7 +311,7 @@ public final class TransfersGateway implements AutoCloseable {
             long retryAfter = refusal.get().retryAfterSeconds();
             Reply r = reject(refusal.get().rejection());
             return retryAfter <= 0 ? r : new Reply(r.status(), r.contentType(), r.body(),
-                    Map.of(HeaderNames.RETRY_AFTER.defaultCase(), Long.toString(retryAfter)));
+                    Map.of("Retry-After", Long.toString(retryAfter)));
         }
         return null;
     }
@@ -411,15 +358,13 @@ public final class TransfersGateway implements AutoCloseable {
         return new Reply(rejection.httpStatus(), CONTENT_TYPE, rejection.toJson().getBytes(StandardCharsets.UTF_8), null);
     }
 
-    /** The selector server's own refusals (framing, bounds, timeouts), as Helidon's get them: FSPIOP errors. */
+    /** The server's own refusals (framing, bounds, timeouts): FSPIOP errors. */
     private static Reply refusal(int status, String reason) {
         return reject(ProtocolErrors.of(status, reason));
     }
 
-    // --- the selector server (plain HTTP)
-
-    /** Routes on the loop thread; only GET, which reads the event store, moves to a virtual thread. */
-    private void route(LoopServer.Request r, LoopServer.Exchange x) {
+    /** Routes on the event loop; only GET, which reads the event store, moves to a virtual thread. */
+    private void route(HttpServer.Request r, HttpServer.Exchange x) {
         String path = r.path();
         String method = r.method();
         if (path.equals("/transfers")) {
@@ -447,7 +392,7 @@ public final class TransfersGateway implements AutoCloseable {
             x.reply(answers.count(Answers.OTHER, OPENAPI));
             return;
         } else if (Health.PATHS.contains(path) && method.equals("GET")) {
-            // the checks may ask the database: off the selector thread
+            // the checks may ask the database: off the event loop
             Thread.ofVirtual().name("health").start(() -> x.reply(answers.count(Answers.OTHER, health(path))));
             return;
         }
@@ -460,69 +405,18 @@ public final class TransfersGateway implements AutoCloseable {
         return new Reply(report.httpStatus(), "application/json", report.toJson().getBytes(StandardCharsets.UTF_8), null);
     }
 
-    private static Call call(LoopServer.Request r, String id) {
-        return new Call(id, r.headers(), r.header("Authorization"), Optional.empty(), r.body());
-    }
-
-    // --- Helidon (HTTPS with client certificates, or MIZANI_GATEWAY_SERVER=helidon)
-
-    private void helidon(ServerRequest req, ServerResponse res, BiConsumer<Call, Consumer<Reply>> route, int counted) {
-        CompletableFuture<Reply> answer = new CompletableFuture<>();
-        route.accept(call(req), answer::complete);
-        Reply reply;
-        try {
-            reply = answer.get(sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            reply = UNRECORDED;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            reply = UNRECORDED;
-        }
-        write(res, answers.count(counted, reply));
-    }
-
-    private static Call call(ServerRequest req) {
-        String id = req.path().pathParameters().contains("id") ? req.path().pathParameters().get("id") : null;
-        return new Call(id, headers(req), req.headers().first(HeaderNames.AUTHORIZATION).orElse(null),
-                req.remotePeer().tlsCertificates().flatMap(MutualTls::participantOf), body(req));
-    }
-
-    private static void write(ServerResponse res, Reply reply) {
-        res.status(Status.create(reply.status()));
-        if (reply.contentType() != null) {
-            res.header(HeaderNames.CONTENT_TYPE, reply.contentType());
-        }
-        reply.headers().forEach((name, value) -> res.header(HeaderNames.create(name), value));
-        try {
-            res.send(reply.body());
-        } finally {
-            reply.ended();
-        }
-    }
-
-    /** The request's bytes; a request without an entity has none (Helidon refuses to read an absent entity). */
-    public static byte[] body(ServerRequest req) {
-        return req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
-    }
-
-    private static Map<String, List<String>> headers(ServerRequest req) {
-        Map<String, List<String>> out = new HashMap<>();
-        for (Header h : req.headers()) {
-            out.put(h.name(), h.allValues());
-        }
-        return out;
+    private static Call call(HttpServer.Request r, String id) {
+        Optional<String> certified = r.peerCertificates() == null ? Optional.empty()
+                : MutualTls.participantOf(r.peerCertificates());
+        return new Call(id, r.headers(), r.header("Authorization"), certified, r.body());
     }
 
     @Override
     public void close() {
-        if (loop != null) {
-            try {
-                loop.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        } else {
-            helidon.stop();
+        try {
+            server.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         producer.close(Duration.ofSeconds(5));
     }

@@ -47,9 +47,6 @@ final class HttpHub implements AutoCloseable {
     static final dev.mizani.platform.security.CredentialKey CREDENTIAL_KEY =
             new dev.mizani.platform.security.CredentialKey("credential-key-for-tests-0123456789abcdef");
     static final String TYPE = "application/vnd.interoperability.transfers+json;version=1.1";
-    /** The server of plain FSPIOP HTTP; -Dmizani.test.gatewayServer=HELIDON runs the HTTP tests against Helidon. */
-    private static final TransfersGateway.Server SERVER =
-            TransfersGateway.Server.valueOf(System.getProperty("mizani.test.gatewayServer", "SELECTOR"));
     static final ObjectMapper JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -98,8 +95,8 @@ final class HttpHub implements AutoCloseable {
                 ProjectionHandler.Settings.defaults(), ProjectionHandler.Hooks.NONE).start().export(f.hub.metrics);
         gateway = new Gateway(f.infra.bootstrap(), f.infra.registry, Clock.systemUTC(), new Gateway.Settings("127.0.0.1",
                 0, 0, Credentials.sha256Hex(OPERATOR), "Hub", rateLimitPerSecond, burst, Duration.ofSeconds(10),
-                Duration.ofSeconds(20), new CallbackNotifier.Settings(64, 2, Duration.ofMillis(50), 8, true, null, Duration.ofSeconds(5)), mutualTls,
-                SERVER, TransfersGateway.COMMAND_LINGER_MS_DEFAULT, CREDENTIAL_KEY,
+                Duration.ofSeconds(20), new CallbackNotifier.Settings(64, 2, Duration.ofMillis(50), 8, null, Duration.ofSeconds(5)), mutualTls,
+                TransfersGateway.COMMAND_LINGER_MS_DEFAULT, CREDENTIAL_KEY,
                 dev.mizani.gateway.fspiop.CompletedTimestampWindow.MOJALOOP_DEFAULT, jws), f.infra.dataSource,
                 new dev.mizani.projections.SettlementWindows(f.infra.dataSource), f.hub.metrics, f.hub.health,
                 f.hub::commitsBlocked);

@@ -66,7 +66,7 @@ class MutualTlsEndToEndTest {
         signed("server", "CN=127.0.0.1", "ca", "san=ip:127.0.0.1");
         signed("payer", "CN=tlspayer" + RUN + ",O=Test DFSP", "ca", null);
         signed("impostor", "CN=tlspayer" + RUN, "stranger-ca", null);
-        // Helidon's client checks an IP literal's certificate against the name the address resolves to (localhost)
+        // the callback client checks the endpoint's host (an IP literal here) against the certificate's names
         signed("payee-server", "CN=localhost,O=Test DFSP", "ca", "san=ip:127.0.0.1,dns:localhost");
         signed("stranger-server", "CN=localhost,O=Stranger", "stranger-ca", "san=ip:127.0.0.1,dns:localhost");
         keytool("-importcert", "-alias", "ca", "-file", dir.resolve("ca.pem").toString(),
@@ -117,6 +117,41 @@ class MutualTlsEndToEndTest {
         assertThatThrownBy(() -> send(client("impostor"), payer.name(), p.body(), payer.credential())).isInstanceOf(IOException.class);
         Thread.sleep(300);
         assertThat(payee.received(p.id())).isFalse();
+    }
+
+    @Test
+    void clientsWithoutACertificateOrSpeakingPlainHttpAreRefusedWhileACertifiedOneIsServed() throws Exception {
+        var hostile = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        List<java.util.concurrent.Future<String>> attempts = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            boolean plain = i % 2 == 0;
+            attempts.add(hostile.submit(() -> {
+                if (plain) { // plain HTTP to the TLS port: no answer in HTTP, the connection ends
+                    try (java.net.Socket s = new java.net.Socket("127.0.0.1", base.getPort())) {
+                        s.setSoTimeout(10_000);
+                        s.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                        byte[] head = s.getInputStream().readNBytes(8);
+                        return new String(head, StandardCharsets.ISO_8859_1).startsWith("HTTP/") ? "answered in HTTP" : "refused";
+                    }
+                }
+                try {
+                    client(null).send(HttpRequest.newBuilder(base.resolve("/health/live")).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    return "served without a certificate";
+                } catch (IOException e) {
+                    return "refused";
+                }
+            }));
+        }
+        HttpClient certified = client("payer");
+        for (int i = 0; i < 50; i++) {
+            var live = certified.send(HttpRequest.newBuilder(base.resolve("/health/live")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(live.statusCode()).isEqualTo(200);
+        }
+        for (var a : attempts) {
+            assertThat(a.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("refused");
+        }
+        hostile.shutdown();
     }
 
     @Test

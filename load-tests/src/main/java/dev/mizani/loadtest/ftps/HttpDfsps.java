@@ -5,9 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mizani.loadtest.ftps.Flights.Flight;
 import dev.mizani.loadtest.ftps.Flights.Plan;
 import java.io.IOException;
-import dev.mizani.platform.http.LoopHttp;
+import dev.mizani.platform.http.HttpServer;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.util.Map;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -21,8 +22,9 @@ import java.util.regex.Pattern;
  * The simulated DFSPs of HTTP mode: one callback server for all of them (each under its own path), onboarded
  * through the admin API as an operator's script would, and an FSPIOP client that prepares as the payer and
  * answers as the payee. The payee answers each forwarded prepare as its transfer's plan says: the fulfilment,
- * a 5104 reject, or nothing (so the transfer expires). Both the client and the callback server are one
- * {@link LoopHttp} thread, so the generator's cost stays small beside the hub's.
+ * a 5104 reject, or nothing (so the transfer expires). The client and the callback server are the hub's own
+ * ({@link dev.mizani.platform.http.HttpClient}, {@link HttpServer}), one event-loop thread each, so the generator's
+ * cost stays small beside the hub's.
  */
 final class HttpDfsps implements TransferDriver {
     private static final String TYPE = "application/vnd.interoperability.transfers+json;version=1.1";
@@ -35,9 +37,10 @@ final class HttpDfsps implements TransferDriver {
     final List<String> names = new ArrayList<>();
     final List<String> credentials = new ArrayList<>();
     private final Flights flights;
-    private final LoopHttp http;
+    private final dev.mizani.platform.http.HttpClient http;
+    private final HttpServer callbacks;
     /** The gateways' origins: DFSP i sends through the i-th, modulo their number. */
-    private final List<LoopHttp.Origin> gateways;
+    private final List<dev.mizani.platform.http.HttpClient.Origin> gateways;
     /** The Date header's value with the second it names, formatted once a second rather than per request. */
     private record Stamp(long second, String value) {}
     private volatile Stamp date = new Stamp(-1, "");
@@ -45,9 +48,16 @@ final class HttpDfsps implements TransferDriver {
     /** @param connections to each gateway at most */
     HttpDfsps(Flights flights, List<String> gateways, int connections) throws IOException {
         this.flights = flights;
-        this.gateways = gateways.stream().map(g -> LoopHttp.Origin.of(URI.create(g))).toList();
-        this.http = new LoopHttp("loop-http", null, connections, 30_000, "0.0.0.0", this::callback);
+        this.gateways = gateways.stream().map(g -> dev.mizani.platform.http.HttpClient.Origin.of(URI.create(g))).toList();
+        this.http = new dev.mizani.platform.http.HttpClient("loop-http", connections, 30_000, null);
+        this.callbacks = new HttpServer(new HttpServer.Settings("loop-http-callbacks", "0.0.0.0", 0, 1, 16_384, 16 * 1024,
+                1 << 20, 30_000, 30_000, 300_000, null), (request, exchange) -> {
+                    callback(request.method(), request.path(), request.body());
+                    exchange.reply(OK);
+                }, (status, reason) -> new HttpServer.Reply(status, "text/plain", reason.getBytes(StandardCharsets.UTF_8), null));
     }
+
+    private static final HttpServer.Reply OK = new HttpServer.Reply(200, null, null, null);
 
     /** Routes a callback by its path: {@code /{dfsp}/transfers}, {@code /{dfsp}/transfers/{id}} or {@code .../error}. */
     private void callback(String method, String path, byte[] body) {
@@ -71,7 +81,7 @@ final class HttpDfsps implements TransferDriver {
         Onboarding.Admin a = new Onboarding.Admin(HttpClient.newHttpClient(), admin, operatorToken);
         for (int i = 0; i < count; i++) {
             String name = "ld" + runId + "d" + i;
-            String base = "http://" + callbackHost + ":" + http.port() + "/" + name;
+            String base = "http://" + callbackHost + ":" + callbacks.port() + "/" + name;
             credentials.add(Onboarding.dfsp(a, name, base, LoadRun.NDC, LoadRun.LIQUIDITY));
             names.add(name);
         }
@@ -103,9 +113,9 @@ final class HttpDfsps implements TransferDriver {
     }
 
     private void send(String method, String path, int from, int to, String body, String transferId) {
-        String headers = "Content-Type: " + TYPE + "\r\nAccept: " + TYPE + "\r\nDate: " + date()
-                + "\r\nFSPIOP-Source: " + names.get(from) + "\r\nFSPIOP-Destination: " + names.get(to)
-                + "\r\nAuthorization: Bearer " + credentials.get(from) + "\r\n";
+        Map<String, String> headers = Map.of("Content-Type", TYPE, "Accept", TYPE, "Date", date(),
+                "FSPIOP-Source", names.get(from), "FSPIOP-Destination", names.get(to),
+                "Authorization", "Bearer " + credentials.get(from));
         http.send(gateways.get(from % gateways.size()), method, path, headers, body.getBytes(StandardCharsets.UTF_8),
                 (status, answer, failure) -> {
             if (failure != null) {
@@ -178,5 +188,6 @@ final class HttpDfsps implements TransferDriver {
     @Override
     public void close() throws InterruptedException {
         http.close();
+        callbacks.close();
     }
 }

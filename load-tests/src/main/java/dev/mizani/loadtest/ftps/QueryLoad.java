@@ -2,7 +2,7 @@ package dev.mizani.loadtest.ftps;
 
 import dev.mizani.loadtest.ftps.Flights.Flight;
 import java.io.IOException;
-import dev.mizani.platform.http.LoopHttp;
+import dev.mizani.platform.http.HttpClient;
 import java.net.URI;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -16,7 +16,7 @@ import org.HdrHistogram.ConcurrentHistogram;
  * recently committed transfer by id, asked by its payer, and a random DFSP's own positions. Each latency is taken
  * from the query's intended start, so a stall shows in every query queued behind it. Only queries due inside the
  * measured window are recorded; the warm-up's queries warm the query path. They go out through their own
- * {@link LoopHttp} thread.
+ * {@link HttpClient} thread.
  */
 final class QueryLoad implements AutoCloseable {
     /** Queries outstanding at most; beyond it a query is not sent and counts as an error. */
@@ -34,7 +34,8 @@ final class QueryLoad implements AutoCloseable {
     private final Flights flights;
     private final List<String> names;
     private final List<String> credentials;
-    private final LoopHttp client;
+    private final HttpClient client;
+    private final HttpClient.Origin origin;
     private final Semaphore outstanding = new Semaphore(OUTSTANDING_MAX);
     private volatile boolean running = true;
     private Thread thread;
@@ -44,7 +45,8 @@ final class QueryLoad implements AutoCloseable {
         this.flights = flights;
         this.names = names;
         this.credentials = credentials;
-        this.client = new LoopHttp("loop-http-queries", URI.create(queryApi), 256, 30_000, null, null);
+        this.client = new HttpClient("loop-http-queries", 256, 30_000, null);
+        this.origin = HttpClient.Origin.of(URI.create(queryApi));
     }
 
     /** Starts the arrivals at {@code startNs}; those due in [windowStartNs, windowEndNs) are measured. */
@@ -68,7 +70,7 @@ final class QueryLoad implements AutoCloseable {
                     }
                     continue;
                 }
-                client.send("GET", path, "Authorization: Bearer " + credentials.get(dfsp) + "\r\n", new byte[0],
+                client.send(origin, "GET", path, java.util.Map.of("Authorization", "Bearer " + credentials.get(dfsp)), new byte[0],
                         (status, body, failure) -> {
                             outstanding.release();
                             answered(status, due, measured, byId);

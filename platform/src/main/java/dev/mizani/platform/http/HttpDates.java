@@ -20,6 +20,21 @@ public final class HttpDates {
         return IMF_FIXDATE.format(instant);
     }
 
+    private record Stamp(long second, String text) {}
+
+    private static volatile Stamp current = new Stamp(Long.MIN_VALUE, "");
+
+    /** Now, to the second: formatted once a second however many answers carry it. */
+    public static String now() {
+        long second = System.currentTimeMillis() / 1000;
+        Stamp s = current;
+        if (s.second() != second) {
+            s = new Stamp(second, ofEpochSecond(second));
+            current = s;
+        }
+        return s.text();
+    }
+
     /** The second given in seconds since the epoch. */
     public static String ofEpochSecond(long second) {
         return format(Instant.ofEpochSecond(second));

@@ -2,7 +2,7 @@ package dev.mizani.platform.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mizani.platform.http.LoopServer.Reply;
+import dev.mizani.platform.http.HttpServer.Reply;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,30 +28,30 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The gateway's selector server, over real sockets: raw bytes where framing is the point, the JDK's client otherwise. */
-class LoopServerTest {
-    private static final LoopServer.Refusals REFUSALS = (status, reason) ->
+class HttpServerTest {
+    private static final HttpServer.Refusals REFUSALS = (status, reason) ->
             new Reply(status, "text/plain", ("refused: " + reason).getBytes(StandardCharsets.UTF_8), null);
     private final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
-    private final List<LoopServer> servers = new ArrayList<>();
+    private final List<HttpServer> servers = new ArrayList<>();
 
     @AfterEach
     void stop() throws InterruptedException {
         later.shutdownNow();
-        for (LoopServer s : servers) {
+        for (HttpServer s : servers) {
             s.close();
         }
     }
 
-    private LoopServer server(int connectionsMax, long requestTimeoutMs, long answerTimeoutMs, long idleTimeoutMs,
-                              LoopServer.Handler handler) throws IOException {
-        LoopServer s = new LoopServer(new LoopServer.Settings("test-server", "127.0.0.1", 0, connectionsMax, 1024, 4096,
-                requestTimeoutMs, answerTimeoutMs, idleTimeoutMs), handler, REFUSALS);
+    private HttpServer server(int connectionsMax, long requestTimeoutMs, long answerTimeoutMs, long idleTimeoutMs,
+                              HttpServer.Handler handler) throws IOException {
+        HttpServer s = new HttpServer(new HttpServer.Settings("test-server", "127.0.0.1", 0, 1, connectionsMax, 1024, 4096,
+                requestTimeoutMs, answerTimeoutMs, idleTimeoutMs, null), handler, REFUSALS);
         servers.add(s);
         return s;
     }
 
     /** Echoes method, path and body; answers from another thread after up to 5 ms, or at once for /now. */
-    private final LoopServer.Handler echo = (request, exchange) -> {
+    private final HttpServer.Handler echo = (request, exchange) -> {
         Reply reply = new Reply(200, "text/plain", (request.method() + " " + request.path() + " "
                 + new String(request.body(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8),
                 Map.of("X-Query", String.valueOf(request.query())));
@@ -64,7 +64,7 @@ class LoopServerTest {
 
     @Test
     void concurrentClientsEachGetTheirOwnAnswerWhenHandlersAnswerFromOtherThreads() throws Exception {
-        LoopServer s = server(1_024, 5_000, 5_000, 60_000, echo);
+        HttpServer s = server(1_024, 5_000, 5_000, 60_000, echo);
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
@@ -80,8 +80,22 @@ class LoopServerTest {
     }
 
     @Test
+    void aKeptAliveConnectionServesRequestsAfterAnswersGivenAtOnceAndAnswersGivenLater() throws Exception {
+        HttpServer s = server(4, 2_000, 5_000, 60_000, echo);
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(); // one connection, in turn
+        for (int i = 0; i < 300; i++) {
+            String path = (i % 3 == 0 ? "/now" : "/later") ; // "/now" is answered within the read that brought it
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path));
+            HttpRequest request = i % 2 == 0 ? b.GET().build() : b.POST(HttpRequest.BodyPublishers.ofString("b" + i)).build();
+            HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as("request " + i).isEqualTo(200);
+            assertThat(r.body()).isEqualTo(request.method() + " " + path + " " + (i % 2 == 0 ? "" : "b" + i));
+        }
+    }
+
+    @Test
     void pipelinedRequestsAreAnsweredInOrderEvenWhenALaterOneIsReadyFirst() throws Exception {
-        LoopServer s = server(4, 5_000, 5_000, 60_000, (request, exchange) -> {
+        HttpServer s = server(4, 5_000, 5_000, 60_000, (request, exchange) -> {
             Reply reply = new Reply(200, null, request.path().getBytes(StandardCharsets.UTF_8), null);
             if (request.path().equals("/slow")) {
                 later.schedule(() -> exchange.reply(reply), 200, TimeUnit.MILLISECONDS);
@@ -105,7 +119,7 @@ class LoopServerTest {
     @Test
     void framingThatCouldSmuggleOrHideARequestIsRefusedAndTheConnectionClosed() throws Exception {
         List<String> handled = new java.util.concurrent.CopyOnWriteArrayList<>();
-        LoopServer s = server(16, 5_000, 5_000, 60_000, (request, exchange) -> {
+        HttpServer s = server(16, 5_000, 5_000, 60_000, (request, exchange) -> {
             handled.add(request.path());
             exchange.reply(new Reply(200, null, null, null));
         });
@@ -120,7 +134,6 @@ class LoopServerTest {
         cases.put("POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" + body, 501);
         cases.put("GET /x HTTP/1.1\r\nHost: h\r\nX-Note: a\u0001b\r\n\r\n", 400);
         cases.put("GET /x HTTP/1.1\r\nHost: h\r\nX-Note: a\rInjected: yes\r\n\r\n", 400);
-        cases.put("GET /x HTTP/1.1\r\nHost: h\r\nX-Note: a\r\n folded\r\n\r\n", 400);
         cases.put("GET /x HTTP/1.1\r\nHost: h\r\nBad Name: v\r\n\r\n", 400);
         cases.put("GET /x HTTP/1.1\r\n\r\n", 400);
         cases.put("GET /x HTTP/2.0\r\nHost: h\r\n\r\n", 400);
@@ -128,7 +141,8 @@ class LoopServerTest {
         cases.put("GET /x y HTTP/1.1\r\nHost: h\r\n\r\n", 400);
         cases.put("GET /x HTTP/1.1\r\nHost: h\r\nX-Long: " + "a".repeat(2_000) + "\r\n\r\n", 431);
         cases.put("POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5000\r\n\r\n", 413);
-        cases.put("POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1001\r\n", 413);
+        // refused once the body grows past its bound (a declared chunk size alone is not the body)
+        cases.put("POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1001\r\n" + "a".repeat(4_097) + "\r\n", 413);
         for (var c : cases.entrySet()) {
             try (Socket socket = new Socket("127.0.0.1", s.port())) {
                 socket.setSoTimeout(5_000);
@@ -146,8 +160,26 @@ class LoopServerTest {
     }
 
     @Test
+    void anObsoleteLineFoldingIsJoinedIntoOneValueAsRfc9112AllowsAndHidesNoHeader() throws Exception {
+        List<Map<String, List<String>>> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpServer s = server(4, 5_000, 5_000, 60_000, (request, exchange) -> {
+            seen.add(request.headers());
+            exchange.reply(new Reply(200, null, null, null));
+        });
+        try (Socket socket = new Socket("127.0.0.1", s.port())) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write("GET /x HTTP/1.1\r\nHost: h\r\nX-Note: a\r\n FSPIOP-Source: b\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(read(socket.getInputStream()).status()).isEqualTo(200);
+        }
+        assertThat(seen).hasSize(1);
+        assertThat(seen.getFirst().get("X-Note")).containsExactly("a FSPIOP-Source: b");
+        assertThat(seen.getFirst()).doesNotContainKey("FSPIOP-Source");
+    }
+
+    @Test
     void chunkedBodiesExpectContinueAndAbsoluteFormTargetsAreUnderstood() throws Exception {
-        LoopServer s = server(4, 5_000, 5_000, 60_000, echo);
+        HttpServer s = server(4, 5_000, 5_000, 60_000, echo);
         try (Socket socket = new Socket("127.0.0.1", s.port())) {
             socket.setSoTimeout(5_000);
             OutputStream out = socket.getOutputStream();
@@ -172,8 +204,8 @@ class LoopServerTest {
 
     @Test
     void aHandlerThatDoesNotAnswerInTimeGets503AndItsLateAnswerIsDropped() throws Exception {
-        CompletableFuture<LoopServer.Exchange> held = new CompletableFuture<>();
-        LoopServer s = server(4, 5_000, 300, 60_000, (request, exchange) -> {
+        CompletableFuture<HttpServer.Exchange> held = new CompletableFuture<>();
+        HttpServer s = server(4, 5_000, 300, 60_000, (request, exchange) -> {
             if (request.path().equals("/hold")) {
                 held.complete(exchange);
             } else {
@@ -196,7 +228,7 @@ class LoopServerTest {
 
     @Test
     void aHandlerThatThrowsGets500AndTheConnectionServesTheNextRequest() throws Exception {
-        LoopServer s = server(4, 5_000, 5_000, 60_000, (request, exchange) -> {
+        HttpServer s = server(4, 5_000, 5_000, 60_000, (request, exchange) -> {
             if (request.path().equals("/boom")) {
                 throw new IllegalStateException("boom");
             }
@@ -213,12 +245,14 @@ class LoopServerTest {
 
     @Test
     void aRequestTooSlowToArriveGets408AndAnIdleConnectionIsClosed() throws Exception {
-        LoopServer s = server(4, 300, 5_000, 600, echo);
-        try (Socket slow = new Socket("127.0.0.1", s.port()); Socket idle = new Socket("127.0.0.1", s.port())) {
+        HttpServer s = server(4, 300, 5_000, 600, echo);
+        try (Socket slow = new Socket("127.0.0.1", s.port())) {
             slow.setSoTimeout(5_000);
-            idle.setSoTimeout(5_000);
             slow.getOutputStream().write("GET /x HTTP/1.1\r\nHost: h\r\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(read(slow.getInputStream()).status()).isEqualTo(408);
+        }
+        try (Socket idle = new Socket("127.0.0.1", s.port())) {
+            idle.setSoTimeout(5_000);
             idle.getOutputStream().write("GET /now HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(read(idle.getInputStream()).status()).isEqualTo(200);
             long answered = System.nanoTime();
@@ -229,7 +263,7 @@ class LoopServerTest {
 
     @Test
     void beyondTheConnectionBoundAClientWaitsUntilAConnectionCloses() throws Exception {
-        LoopServer s = server(2, 5_000, 5_000, 60_000, echo);
+        HttpServer s = server(2, 5_000, 5_000, 60_000, echo);
         try (Socket a = new Socket("127.0.0.1", s.port()); Socket b = new Socket("127.0.0.1", s.port());
              Socket c = new Socket("127.0.0.1", s.port())) { // connected by the kernel's backlog, not yet accepted
             for (Socket socket : List.of(a, b)) {
@@ -249,7 +283,7 @@ class LoopServerTest {
 
     @Test
     void aHeadRequestGetsTheHeadersWithoutTheBodyAndHttp10ClosesAfterItsAnswer() throws Exception {
-        LoopServer s = server(4, 5_000, 5_000, 60_000, echo);
+        HttpServer s = server(4, 5_000, 5_000, 60_000, echo);
         try (Socket socket = new Socket("127.0.0.1", s.port())) {
             socket.setSoTimeout(5_000);
             socket.getOutputStream().write("HEAD /now HTTP/1.1\r\nHost: h\r\n\r\nGET /now HTTP/1.0\r\n\r\n"
