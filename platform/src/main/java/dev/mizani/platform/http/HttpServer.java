@@ -12,9 +12,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -26,12 +24,12 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -165,19 +163,19 @@ public final class HttpServer implements AutoCloseable {
     private final Refusals refusals;
     private final EventLoopGroup group;
     private final Channel server;
+    private final ConnectionBound bound;
 
     public HttpServer(Settings settings, Handler handler, Refusals refusals) throws IOException {
         this.settings = settings;
         this.handler = handler;
         this.refusals = refusals;
+        this.bound = new ConnectionBound(settings.connectionsMax());
         this.group = new MultiThreadIoEventLoopGroup(settings.threads(),
-                new DefaultThreadFactory(settings.name(), true), NioIoHandler.newFactory());
-        ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                new DefaultThreadFactory(settings.name(), true), Transport.ioHandlers());
+        ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(Transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.AUTO_READ, false) // one request at a time: read only when ready for it
-                .childOption(ChannelOption.MAX_MESSAGES_PER_READ, 1)
-                .handler(new ConnectionBound(settings.connectionsMax()))
+                .handler(bound)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -196,6 +194,11 @@ public final class HttpServer implements AutoCloseable {
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
+    /** Connections being served now (not those waiting at the bound). */
+    public int connections() {
+        return bound.open;
+    }
+
     /**
      * Connections open at once, on the listening channel's loop: at the bound, accepting pauses (the kernel's backlog
      * holds the rest), and the few accepted in the same pass wait unserved, unread, until a connection closes.
@@ -203,7 +206,7 @@ public final class HttpServer implements AutoCloseable {
     private static final class ConnectionBound extends ChannelInboundHandlerAdapter {
         private final int connectionsMax;
         private final java.util.ArrayDeque<Channel> waiting = new java.util.ArrayDeque<>();
-        private int open;
+        private volatile int open; // written on the listening channel's loop only
 
         ConnectionBound(int connectionsMax) {
             this.connectionsMax = connectionsMax;
@@ -256,17 +259,9 @@ public final class HttpServer implements AutoCloseable {
             pipeline.addLast("tls", new SslHandler(engine));
         }
         pipeline.addLast("deadline", connection.deadline);
-        pipeline.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(settings.headBytesMax())
-                .setMaxHeaderSize(settings.headBytesMax())
-                .setMaxChunkSize(16 * 1024)
-                .setStrictLineParsing(true)
-                .setAllowDuplicateContentLengths(false)
-                .setValidateHeaders(true)));
+        pipeline.addLast("encoder", new HttpResponseEncoder());
+        pipeline.addLast("decoder", connection.decoder);
         pipeline.addLast("framing", connection.framing);
-        // one decoded part per read asked for: the aggregator asks while a request is incomplete, the connection
-        // once its answer is written, so a pipelined request stays undecoded until its turn
-        pipeline.addLast("one-at-a-time", new FlowControlHandler());
         pipeline.addLast("aggregator", new BoundedAggregator(connection, settings.bodyBytesMax()));
         pipeline.addLast("idle", new IdleStateHandler(0, 0, settings.idleTimeoutMs(), TimeUnit.MILLISECONDS));
         pipeline.addLast("requests", connection);
@@ -297,9 +292,35 @@ public final class HttpServer implements AutoCloseable {
         }
     }
 
+    /** Netty's request decoder, saying whether it holds bytes of a request it has not handed on yet. */
+    private static final class RequestDecoder extends HttpRequestDecoder {
+        RequestDecoder(int headBytesMax) {
+            super(new HttpDecoderConfig()
+                    .setMaxInitialLineLength(headBytesMax)
+                    .setMaxHeaderSize(headBytesMax)
+                    .setMaxChunkSize(16 * 1024)
+                    .setStrictLineParsing(true)
+                    .setAllowDuplicateContentLengths(false)
+                    .setValidateHeaders(true));
+        }
+
+        boolean holdsBytes() {
+            return actualReadableBytes() > 0;
+        }
+    }
+
+    /**
+     * Requests read ahead of their turn that a connection holds at most before it stops reading: a client that
+     * pipelines holds the server to one read's worth of requests beyond this.
+     */
+    private static final int READ_AHEAD_MAX = 16;
+
     /** A client's connection: at most one request with the handler, its deadlines, its graceful close. */
     private final class Connection extends ChannelInboundHandlerAdapter {
         final SocketChannel channel;
+        final RequestDecoder decoder = new RequestDecoder(settings.headBytesMax());
+        /** A request's head has come and its end not yet (the aggregator holds its start). */
+        boolean inMessage;
         /** Before the decoder: arms the request deadline at a request's first byte, and drops input once closing. */
         final ChannelInboundHandlerAdapter deadline = new ChannelInboundHandlerAdapter() {
             @Override
@@ -308,9 +329,7 @@ public final class HttpServer implements AutoCloseable {
                     io.netty.util.ReferenceCountUtil.release(msg);
                     return;
                 }
-                if (pending == null) {
-                    armDeadline();
-                }
+                armDeadline(); // the request these bytes belong to is due whole within the request timeout
                 ctx.fireChannelRead(msg);
             }
         };
@@ -318,7 +337,11 @@ public final class HttpServer implements AutoCloseable {
         final ChannelInboundHandlerAdapter framing = new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof io.netty.handler.codec.http.LastHttpContent) {
+                    inMessage = false;
+                }
                 if (msg instanceof HttpRequest request) {
+                    inMessage = !(msg instanceof io.netty.handler.codec.http.LastHttpContent);
                     String why = request.decoderResult().isSuccess() ? unframeable(request) : null;
                     if (why != null) {
                         io.netty.util.ReferenceCountUtil.release(msg);
@@ -331,7 +354,7 @@ public final class HttpServer implements AutoCloseable {
         };
         ScheduledFuture<?> requestDeadline;
         Pending pending;
-        /** Whole requests that came while another was with the handler: at most what one read decoded. */
+        /** Whole requests that came while another was with the handler ({@link #READ_AHEAD_MAX}, and one read's worth). */
         final java.util.ArrayDeque<FullHttpRequest> waiting = new java.util.ArrayDeque<>();
         boolean draining;
 
@@ -343,7 +366,6 @@ public final class HttpServer implements AutoCloseable {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             armDeadline();
-            ctx.read();
             ctx.fireChannelActive();
         }
 
@@ -357,24 +379,17 @@ public final class HttpServer implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             FullHttpRequest request = (FullHttpRequest) msg;
+            if (!inMessage && !decoder.holdsBytes()) {
+                cancelDeadline(); // nothing of a next request has come: no deadline runs until its first byte
+            }
             if (!draining && (pending != null || !waiting.isEmpty())) {
-                cancelDeadline();
                 waiting.add(request); // its turn comes once the answers before it are written
+                if (waiting.size() >= READ_AHEAD_MAX) {
+                    channel.config().setAutoRead(false);
+                }
                 return;
             }
             handOver(request);
-        }
-
-        /**
-         * Asks for the next request when none is with the handler. A read's completion counts as the read asked for
-         * (so says {@link FlowControlHandler}) even when it brought only part of a request: asked again here.
-         */
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            if (pending == null && waiting.isEmpty() && !draining && channel.isActive()) {
-                ctx.read();
-            }
-            ctx.fireChannelReadComplete();
         }
 
         private void handOver(FullHttpRequest request) {
@@ -382,7 +397,6 @@ public final class HttpServer implements AutoCloseable {
                 if (draining) {
                     return;
                 }
-                cancelDeadline();
                 if (request.decoderResult().isFailure()) {
                     Throwable cause = request.decoderResult().cause();
                     boolean tooLong = cause instanceof TooLongHttpLineException || cause instanceof TooLongHttpHeaderException
@@ -457,8 +471,9 @@ public final class HttpServer implements AutoCloseable {
                     drain();
                 } else if (!waiting.isEmpty()) {
                     handOver(waiting.poll());
-                } else {
-                    channel.read();
+                    if (waiting.size() < READ_AHEAD_MAX / 2 && !channel.config().isAutoRead()) {
+                        channel.config().setAutoRead(true);
+                    }
                 }
             });
         }
