@@ -58,7 +58,7 @@ public final class HubServices implements AutoCloseable {
     private final List<Supervisor<TransferCommand, TransferEvent, Transfer>> transfers;
     public final ExpiryScheduler expiry;
     /** Every service's figures, for the query API's {@code /metrics}; the embedding process may add its own. */
-    public final Metrics metrics = new Metrics();
+    public final Metrics metrics = Metrics.ofProcess();
     /** Every service's checks, served at each API's {@code /health}; the embedding process may add its own. */
     public final Health health = new Health();
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
@@ -241,5 +241,6 @@ public final class HubServices implements AutoCloseable {
                 // Keep stopping the rest; each service logs its own failure.
             }
         }
+        metrics.close();
     }
 }

@@ -213,6 +213,7 @@ public final class ProjectionHandler implements AutoCloseable {
     /** Registers this handler's lag, progress and batch figures, read from {@link #lag()} at each scrape. */
     public ProjectionHandler export(Metrics metrics) {
         figures = Figures.of(metrics);
+        live.observeEnds(metrics);
         String lagHelp = "Events on the topic not yet in the read store (NaN until measured)";
         metrics.gauge("mizani_projection_lag_events", lagHelp, () -> unknownIfNegative(lag.transfersEvents()),
                 "topic", HubTopics.TRANSFERS_EVENTS);

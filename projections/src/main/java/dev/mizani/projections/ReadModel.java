@@ -1,5 +1,7 @@
 package dev.mizani.projections;
 
+import dev.mizani.platform.metrics.Metrics;
+
 import dev.mizani.schemas.common.EventMetadata;
 import dev.mizani.schemas.participant.*;
 import dev.mizani.schemas.transfer.*;
@@ -37,9 +39,34 @@ public final class ReadModel {
     public record Event(int partition, EventMetadata metadata, Object payload) {}
 
     private final String schema;
+    /** Where a transfer's time from prepare to its end is observed, by outcome; null observes nothing (a rebuild). */
+    private volatile Ends ends;
+
+    /** The prepare-to-end histograms, one per outcome. */
+    private record Ends(Metrics.Histogram committed, Metrics.Histogram aborted, Metrics.Histogram expired) {}
 
     public ReadModel(String schema) {
         this.schema = ReadStore.checked(schema);
+    }
+
+    /**
+     * Observes, as {@code mizani_transfer_duration_seconds{outcome}}, each transfer's time from its prepare to its end
+     * as the hub recorded them (a batch replayed after a database failure observes its transfers again). For the
+     * model that follows live traffic only: a rebuild replays history.
+     */
+    public void observeEnds(Metrics metrics) {
+        String name = "mizani_transfer_duration_seconds";
+        String help = "Time from a transfer's prepare to its commit, abort or expiry, as the hub recorded them";
+        ends = new Ends(metrics.histogram(name, help, Metrics.SECONDS, "outcome", "committed"),
+                metrics.histogram(name, help, Metrics.SECONDS, "outcome", "aborted"),
+                metrics.histogram(name, help, Metrics.SECONDS, "outcome", "expired"));
+    }
+
+    private void ended(TransferRow r, Instant at, java.util.function.Function<Ends, Metrics.Histogram> outcome) {
+        Ends e = ends;
+        if (e != null && r.preparedAt != null) {
+            outcome.apply(e).observe(java.time.Duration.between(r.preparedAt, at).toNanos() / 1e9);
+        }
     }
 
     public String schema() {
@@ -282,16 +309,19 @@ public final class ReadModel {
                         r.committedAt = at;
                         r.fulfilment = p.getFulfilment();
                         r.windowId = commitIntoWindow(e, p, boundaries);
+                        ended(r, at, Ends::committed);
                     }
                 }
                 case TransferAborted p -> {
                     if (r != null) {
                         aborted(r, p.getErrorCode(), p.getErrorDescription(), at);
+                        ended(r, at, Ends::aborted);
                     }
                 }
                 case TransferExpired p -> {
                     if (r != null) {
                         aborted(r, EXPIRED_ERROR, "Transfer expired", at);
+                        ended(r, at, Ends::expired);
                     }
                 }
                 default -> {

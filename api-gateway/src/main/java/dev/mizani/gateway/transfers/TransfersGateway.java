@@ -150,6 +150,9 @@ public final class TransfersGateway implements AutoCloseable {
             producer.close(Duration.ZERO);
             throw new IllegalStateException("the FSPIOP transfers API cannot listen: " + e.getMessage(), e);
         }
+        HttpServer served = server;
+        metrics.gauge("mizani_gateway_connections", "Connections open to the FSPIOP transfers API (at most "
+                + CONNECTIONS_MAX + ")", served::connections);
     }
 
     private static Map<String, Object> commandProducer(String bootstrap, int lingerMs) {
@@ -365,27 +368,28 @@ public final class TransfersGateway implements AutoCloseable {
 
     /** Routes on the event loop; only GET, which reads the event store, moves to a virtual thread. */
     private void route(HttpServer.Request r, HttpServer.Exchange x) {
+        long arrivedNs = System.nanoTime();
         String path = r.path();
         String method = r.method();
         if (path.equals("/transfers")) {
             if (method.equals("POST")) {
-                prepare(call(r, null), reply -> x.reply(answers.count(Answers.PREPARE, reply)));
+                prepare(call(r, null), reply -> x.reply(answers.count(Answers.PREPARE, arrivedNs, reply)));
                 return;
             }
         } else if (path.startsWith("/transfers/") && path.length() > "/transfers/".length()) {
             String rest = path.substring("/transfers/".length());
             int slash = rest.indexOf('/');
             if (slash < 0 && method.equals("PUT")) {
-                answer(call(r, rest), reply -> x.reply(answers.count(Answers.ANSWER, reply)));
+                answer(call(r, rest), reply -> x.reply(answers.count(Answers.ANSWER, arrivedNs, reply)));
                 return;
             }
             if (slash < 0 && method.equals("GET")) {
                 Call call = call(r, rest);
-                Thread.ofVirtual().name("transfer-lookup").start(() -> lookup(call, reply -> x.reply(answers.count(Answers.LOOKUP, reply))));
+                Thread.ofVirtual().name("transfer-lookup").start(() -> lookup(call, reply -> x.reply(answers.count(Answers.LOOKUP, arrivedNs, reply))));
                 return;
             }
             if (slash > 0 && rest.substring(slash).equals("/error") && method.equals("PUT")) {
-                error(call(r, rest.substring(0, slash)), reply -> x.reply(answers.count(Answers.ERROR, reply)));
+                error(call(r, rest.substring(0, slash)), reply -> x.reply(answers.count(Answers.ERROR, arrivedNs, reply)));
                 return;
             }
         } else if (path.equals("/openapi.yaml") && (method.equals("GET") || method.equals("HEAD"))) {

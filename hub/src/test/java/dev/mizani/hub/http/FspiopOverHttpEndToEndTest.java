@@ -113,6 +113,35 @@ class FspiopOverHttpEndToEndTest {
     }
 
     /**
+     * Every series the operator's dashboard (deploy/grafana/dashboards/mizani.json) queries is served by a hub that
+     * committed a transfer and refused a request: a renamed series or a dashboard typo fails here.
+     */
+    @Test
+    void everySeriesTheOperatorsDashboardQueriesIsServed() throws Exception {
+        Prepared p = prepare(payer, payee, "1", Duration.ofSeconds(60));
+        payee.awaitCallback("POST", "/transfers", p.id());
+        expect(hub.fspiop(payee, "PUT", "/transfers/" + p.id(), fulfilBody(p.fulfilment())), 200);
+        payer.awaitCallback("PUT", "/transfers/" + p.id(), p.id());
+        expect(hub.fspiop(payer, "POST", "/transfers", "{\"transferId\":\"not-a-uuid\"}"), 400);
+        var dashboard = HttpHub.JSON.readTree(java.nio.file.Files.readString(java.nio.file.Path.of("..", "deploy", "grafana",
+                "dashboards", "mizani.json")));
+        java.util.Set<String> queried = new java.util.TreeSet<>();
+        var series = java.util.regex.Pattern.compile("\\b(?:mizani|process|system|jvm|hikaricp|kafka)_[a-z0-9_]+");
+        dashboard.findValues("expr").forEach(expr -> series.matcher(expr.asText()).results()
+                .forEach(m -> queried.add(m.group())));
+        assertThat(queried).hasSizeGreaterThan(20);
+        String committed = "mizani_transfer_duration_seconds_count{outcome=\"committed\"} ";
+        Await.until(HubFixture.BOUND, "the commit's duration observed by the projection", () -> hub.f.hub.metrics.scrape()
+                .lines().anyMatch(l -> l.startsWith(committed) && Double.parseDouble(l.substring(committed.length())) >= 1));
+        String scraped = hub.f.hub.metrics.scrape();
+        // a currency's imbalance is a series from its first problem on (the dashboard reads "or vector(0)" until then)
+        queried.remove("mizani_ledger_imbalance_minor");
+        for (String name : queried) {
+            assertThat(scraped).as("a series the dashboard queries: " + name).containsPattern("(?m)^" + name + "[{ ]");
+        }
+    }
+
+    /**
      * What central-ledger's order (positions, then the notification) gives a DFSP: the positions it reads right after
      * a callback telling a transfer's end include that transfer, for commits and for a released reservation alike.
      */

@@ -22,7 +22,7 @@ class ScaledOutCrashEndToEndTest extends CrashAndHotPayerEndToEndTest {
         for (String processor : new String[] {"transfers", "participants"}) {
             String series = "mizani_processor_up{processor=\"" + processor + "\"} ";
             Await.until(HubFixture.BOUND, "two instances of " + processor + " running", () -> f.hub.metrics.scrape()
-                    .lines().anyMatch(l -> l.equals(series + "2")));
+                    .lines().anyMatch(l -> l.startsWith(series) && Double.parseDouble(l.substring(series.length())) == 2));
         }
     }
 }

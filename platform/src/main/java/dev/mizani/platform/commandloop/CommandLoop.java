@@ -175,6 +175,7 @@ public final class CommandLoop<C, E, S> {
     private void count(DecidedBatch<S> batch) {
         metrics.commands.add(batch.commandCount());
         metrics.events.add(batch.events().size());
+        batch.events().forEach(e -> metrics.committed(e.domainEvent()));
         metrics.deadLetters.add(batch.deadLetters().size());
         batch.events().forEach(e -> listedUnpublished.add(e.source()));
         batches.incrementAndGet();

@@ -22,8 +22,13 @@ public final class ProcessorMetrics {
     final Counter deadLetters;
     final Counter rewound;
     final Counter republished;
+    private final Metrics metrics;
+    private final String processor;
+    private final java.util.concurrent.ConcurrentHashMap<Class<?>, Counter> eventTypes = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ProcessorMetrics(Metrics metrics, String processor) {
+        this.metrics = metrics;
+        this.processor = processor;
         String stages = "mizani_processor_stage_seconds";
         String stagesHelp = "Time per batch in each stage of the command loop: poll (waiting for records), "
                 + "decide (loading aggregates and deciding), commit (the PostgreSQL transaction), publish (until acked)";
@@ -42,6 +47,18 @@ public final class ProcessorMetrics {
                 "Batches rewound after a database or broker failure and retried", "processor", processor);
         republished = metrics.counter("mizani_processor_republished_events_total",
                 "Events committed before a stop and published again on taking over", "processor", processor);
+    }
+
+    /**
+     * Counts a committed event by its type, as {@code mizani_processor_event_types_total{processor,type}}: the
+     * transfers handler's TransferCommitted is the hub's committed transfers. Registered at a type's first event.
+     */
+    void committed(Object domainEvent) {
+        if (domainEvent == null) {
+            return;
+        }
+        eventTypes.computeIfAbsent(domainEvent.getClass(), type -> metrics.counter("mizani_processor_event_types_total",
+                "Events committed, by type", "processor", processor, "type", type.getSimpleName())).inc();
     }
 
     /** Series registered nowhere, for processors whose figures nobody scrapes (tests, benchmarks). */

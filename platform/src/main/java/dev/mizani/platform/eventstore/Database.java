@@ -18,6 +18,7 @@ public final class Database {
         config.setMinimumIdle(1);
         config.setPoolName("mizani");
         config.setConnectionTimeout(10_000);
+        config.setMetricRegistry(dev.mizani.platform.metrics.Metrics.shared()); // hikaricp_connections_* series
         // Statements are prepared server-side after a few uses; the batch statements are reused constantly.
         config.addDataSourceProperty("prepareThreshold", "1");
         config.addDataSourceProperty("tcpKeepAlive", "true");

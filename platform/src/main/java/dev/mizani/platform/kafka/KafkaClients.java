@@ -1,8 +1,10 @@
 package dev.mizani.platform.kafka;
 
 import dev.mizani.platform.commandloop.ProcessorSettings;
+import dev.mizani.platform.metrics.KafkaMeters;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -12,6 +14,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Client configurations the hub uses everywhere, in one place. Keys are strings, values Avro bytes. */
+/** Every client made from these settings shows its figures through {@link KafkaMeters}. */
 public final class KafkaClients {
     private KafkaClients() {}
 
@@ -21,6 +24,7 @@ public final class KafkaClients {
      */
     public static Map<String, Object> idempotentProducer(String bootstrap, String clientId) {
         Map<String, Object> p = new HashMap<>();
+        p.put(CommonClientConfigs.METRIC_REPORTER_CLASSES_CONFIG, KafkaMeters.class.getName());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId + "-producer");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -42,6 +46,7 @@ public final class KafkaClients {
      */
     public static Map<String, Object> processorConsumer(String bootstrap, ProcessorSettings settings) {
         Map<String, Object> p = new HashMap<>();
+        p.put(CommonClientConfigs.METRIC_REPORTER_CLASSES_CONFIG, KafkaMeters.class.getName());
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.name());
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, settings.name() + "-consumer");
@@ -153,6 +158,7 @@ public final class KafkaClients {
 
     public static Map<String, Object> plainConsumer(String bootstrap, String groupId) {
         Map<String, Object> p = new HashMap<>();
+        p.put(CommonClientConfigs.METRIC_REPORTER_CLASSES_CONFIG, KafkaMeters.class.getName());
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         if (groupId != null) {
             p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);

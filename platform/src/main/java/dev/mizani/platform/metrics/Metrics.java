@@ -1,85 +1,103 @@
 package dev.mizani.platform.metrics;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.DoubleAdder;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.DoubleSupplier;
 import java.util.regex.Pattern;
 
 /**
- * The hub's counters, gauges and histograms, written out in Prometheus' text format (version 0.0.4).
- * Recording is lock-free and allocates nothing, so the hot paths can record every batch; only registering
- * and scraping take the lock. Registering a series that exists returns it, so an instance that replaces
- * a failed one keeps counting where the last one stopped.
+ * The hub's counters, gauges and histograms, kept by Micrometer's Prometheus registry and written out in
+ * Prometheus' text format (version 0.0.4) under the names the hub has always used. Recording is lock-free, so the
+ * hot paths can record every batch; only registering takes the lock. Registering a series that exists returns it,
+ * so an instance that replaces a failed one keeps counting where the last one stopped; a gauge registered again
+ * reads from its new source.
+ *
+ * <p>{@link #ofProcess()} also carries what every process has: the JVM's and the process's figures, every Kafka
+ * client's (through {@link KafkaMeters}) and the connection pool's ({@link #shared()}).
  */
-public final class Metrics {
+public final class Metrics implements AutoCloseable {
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final Pattern LABEL = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
-    private final Map<String, Family> families = new LinkedHashMap<>();
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, Type> types = new HashMap<>();
+    private final Map<String, Object> series = new HashMap<>();
+    private boolean shared;
 
     /** A count that only goes up. */
     public static final class Counter {
-        private final LongAdder value = new LongAdder();
+        private final io.micrometer.core.instrument.Counter counter;
+
+        private Counter(io.micrometer.core.instrument.Counter counter) {
+            this.counter = counter;
+        }
 
         public void inc() {
-            value.increment();
+            counter.increment();
         }
 
         public void add(long n) {
             if (n < 0) {
                 throw new IllegalArgumentException("a counter only goes up: " + n);
             }
-            value.add(n);
+            counter.increment(n);
         }
 
         public long value() {
-            return value.sum();
+            return (long) counter.count();
         }
     }
 
-    /** Observations counted into fixed buckets by upper bound, with their sum. */
+    /**
+     * Observations counted into fixed buckets by upper bound, with their sum. A histogram whose name ends in
+     * {@code _seconds} is a Micrometer timer (it keeps nanoseconds); any other counts whole things (batch sizes):
+     * Micrometer's summaries round an observation up to a whole number before finding its bucket.
+     */
     public static final class Histogram {
         private final double[] bounds;
-        private final LongAdder[] buckets;
-        private final DoubleAdder sum = new DoubleAdder();
+        private final Timer timer;
+        private final DistributionSummary summary;
 
-        private Histogram(double[] bounds) {
+        private Histogram(double[] bounds, Timer timer, DistributionSummary summary) {
             this.bounds = bounds.clone();
-            this.buckets = new LongAdder[bounds.length + 1];
-            for (int i = 0; i < buckets.length; i++) {
-                buckets[i] = new LongAdder();
-            }
+            this.timer = timer;
+            this.summary = summary;
         }
 
         public void observe(double value) {
-            int i = 0;
-            while (i < bounds.length && value > bounds[i]) {
-                i++;
+            if (timer != null) {
+                timer.record((long) (value * 1e9), TimeUnit.NANOSECONDS);
+            } else {
+                summary.record(value);
             }
-            buckets[i].increment();
-            sum.add(value);
         }
 
         /** A duration measured with {@link System#nanoTime()}, observed in seconds. */
         public void observeNanos(long nanos) {
-            observe(nanos / 1e9);
+            if (timer != null) {
+                timer.record(nanos, TimeUnit.NANOSECONDS);
+            } else {
+                summary.record(nanos / 1e9);
+            }
         }
 
         public long count() {
-            long n = 0;
-            for (LongAdder b : buckets) {
-                n += b.sum();
-            }
-            return n;
+            return timer != null ? timer.count() : summary.count();
         }
 
         public double sum() {
-            return sum.sum();
+            return timer != null ? timer.totalTime(TimeUnit.SECONDS) : summary.totalAmount();
         }
     }
 
@@ -91,11 +109,40 @@ public final class Metrics {
 
     private enum Type { COUNTER, GAUGE, HISTOGRAM }
 
-    private record Family(String name, String help, Type type, Map<String, Object> series) {}
+    /**
+     * A process's figures: the hub's own series, and those every process shares (JVM, process, Kafka clients,
+     * connection pools), until {@link #close()}.
+     */
+    public static Metrics ofProcess() {
+        Metrics m = new Metrics();
+        ProcessMeters.bindOnce();
+        io.micrometer.core.instrument.Metrics.addRegistry(m.registry);
+        m.shared = true;
+        return m;
+    }
 
-    /** @param labels label names and values, alternating */
+    /**
+     * Where what a process shares registers itself (the JVM binders, {@link KafkaMeters}, a connection pool): every
+     * {@link #ofProcess()} instance open shows it.
+     */
+    public static MeterRegistry shared() {
+        return io.micrometer.core.instrument.Metrics.globalRegistry;
+    }
+
+    /** The registry behind these series, for a library's own binder. */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** @param labels label names and values, alternating; the name ends in {@code _total} */
     public synchronized Counter counter(String name, String help, String... labels) {
-        return (Counter) series(name, help, Type.COUNTER, labels, Counter::new);
+        if (!name.endsWith("_total")) {
+            throw new IllegalArgumentException("a counter's name ends in _total: " + name);
+        }
+        Tags tags = tags(labels);
+        return (Counter) series(name, Type.COUNTER, tags, () -> new Counter(io.micrometer.core.instrument.Counter
+                .builder(name.substring(0, name.length() - "_total".length())).description(help).tags(tags)
+                .register(registry)));
     }
 
     public synchronized Histogram histogram(String name, String help, double[] bounds, String... labels) {
@@ -104,7 +151,13 @@ public final class Metrics {
                 throw new IllegalArgumentException(name + ": bucket bounds must increase");
             }
         }
-        Histogram h = (Histogram) series(name, help, Type.HISTOGRAM, labels, () -> new Histogram(bounds));
+        Tags tags = tags(labels);
+        Histogram h = (Histogram) series(name, Type.HISTOGRAM, tags, () -> name.endsWith("_seconds")
+                ? new Histogram(bounds, Timer.builder(name).description(help).tags(tags)
+                        .serviceLevelObjectives(java.util.Arrays.stream(bounds).mapToObj(b -> Duration.ofNanos((long) (b * 1e9)))
+                                .toArray(Duration[]::new)).register(registry), null)
+                : new Histogram(bounds, null, DistributionSummary.builder(name).description(help).tags(tags)
+                        .serviceLevelObjectives(bounds).register(registry)));
         if (!java.util.Arrays.equals(h.bounds, bounds)) {
             throw new IllegalArgumentException(name + " is registered with other bucket bounds");
         }
@@ -112,112 +165,61 @@ public final class Metrics {
     }
 
     /** A value read at each scrape; a supplier that throws is written as NaN. Registering it again replaces it. */
+    @SuppressWarnings("unchecked")
     public synchronized void gauge(String name, String help, DoubleSupplier value, String... labels) {
-        Family f = family(name, help, Type.GAUGE);
-        f.series().put(labelText(labels), value);
+        Tags tags = tags(labels);
+        var source = (AtomicReference<DoubleSupplier>) series(name, Type.GAUGE, tags, () -> {
+            AtomicReference<DoubleSupplier> s = new AtomicReference<>();
+            Gauge.builder(name, s, r -> read(r.get())).description(help).tags(tags).register(registry);
+            return s;
+        });
+        source.set(value);
     }
 
-    private Object series(String name, String help, Type type, String[] labels, java.util.function.Supplier<?> make) {
-        return family(name, help, type).series().computeIfAbsent(labelText(labels), k -> make.get());
-    }
-
-    private Family family(String name, String help, Type type) {
+    private Object series(String name, Type type, Tags tags, java.util.function.Supplier<?> make) {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("not a metric name: " + name);
         }
-        Family f = families.computeIfAbsent(name, n -> new Family(n, help, type, new LinkedHashMap<>()));
-        if (f.type() != type) {
-            throw new IllegalArgumentException(name + " is already a " + f.type().name().toLowerCase());
+        Type known = types.putIfAbsent(name, type);
+        if (known != null && known != type) {
+            throw new IllegalArgumentException(name + " is already a " + known.name().toLowerCase());
         }
-        return f;
+        return series.computeIfAbsent(name + tags, k -> make.get());
     }
 
-    /** Every series, in the order registered: HELP and TYPE, then one line per value. */
+    /** Every series in Prometheus' text format 0.0.4. */
     public String scrape() {
-        List<Family> snapshot;
-        synchronized (this) {
-            snapshot = new ArrayList<>();
-            for (Family f : families.values()) {
-                snapshot.add(new Family(f.name(), f.help(), f.type(), new LinkedHashMap<>(f.series())));
-            }
-        }
-        StringBuilder out = new StringBuilder(4_096);
-        for (Family f : snapshot) {
-            out.append("# HELP ").append(f.name()).append(' ').append(escapeHelp(f.help())).append('\n');
-            out.append("# TYPE ").append(f.name()).append(' ').append(f.type().name().toLowerCase()).append('\n');
-            f.series().forEach((labels, instrument) -> {
-                switch (f.type()) {
-                    case COUNTER -> line(out, f.name(), labels, null, ((Counter) instrument).value());
-                    case GAUGE -> line(out, f.name(), labels, null, read((DoubleSupplier) instrument));
-                    case HISTOGRAM -> histogram(out, f.name(), labels, (Histogram) instrument);
-                }
-            });
-        }
-        return out.toString();
-    }
-
-    private static void histogram(StringBuilder out, String name, String labels, Histogram h) {
-        long cumulative = 0;
-        for (int i = 0; i < h.buckets.length; i++) {
-            cumulative += h.buckets[i].sum();
-            String le = i < h.bounds.length
-                    ? java.math.BigDecimal.valueOf(h.bounds[i]).stripTrailingZeros().toPlainString() : "+Inf";
-            line(out, name + "_bucket", labels, "le=\"" + le + "\"", cumulative);
-        }
-        line(out, name + "_sum", labels, null, h.sum());
-        // the +Inf bucket's count, read once: a scrape never shows a count that disagrees with its buckets
-        line(out, name + "_count", labels, null, cumulative);
-    }
-
-    private static void line(StringBuilder out, String name, String labels, String extra, Object value) {
-        out.append(name);
-        if (!labels.isEmpty() || extra != null) {
-            out.append('{').append(labels);
-            if (extra != null) {
-                out.append(labels.isEmpty() ? "" : ",").append(extra);
-            }
-            out.append('}');
-        }
-        out.append(' ').append(value instanceof Double d ? number(d) : value.toString()).append('\n');
+        return registry.scrape();
     }
 
     private static double read(DoubleSupplier gauge) {
         try {
-            return gauge.getAsDouble();
+            return gauge == null ? Double.NaN : gauge.getAsDouble();
         } catch (RuntimeException e) {
             return Double.NaN;
         }
     }
 
-    static String number(double v) {
-        if (Double.isNaN(v)) {
-            return "NaN";
-        }
-        if (Double.isInfinite(v)) {
-            return v > 0 ? "+Inf" : "-Inf";
-        }
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
-    }
-
-    private static String labelText(String[] labels) {
+    private static Tags tags(String[] labels) {
         if (labels.length % 2 != 0) {
             throw new IllegalArgumentException("labels come in name, value pairs");
         }
-        StringBuilder s = new StringBuilder();
+        Tags tags = Tags.empty();
         for (int i = 0; i < labels.length; i += 2) {
             if (!LABEL.matcher(labels[i]).matches() || labels[i].startsWith("__") || labels[i].equals("le")) {
                 throw new IllegalArgumentException("not a label name: " + labels[i]);
             }
-            s.append(i == 0 ? "" : ",").append(labels[i]).append("=\"").append(escapeLabel(labels[i + 1])).append('"');
+            tags = tags.and(labels[i], labels[i + 1]);
         }
-        return s.toString();
+        return tags;
     }
 
-    private static String escapeLabel(String v) {
-        return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
-    }
-
-    private static String escapeHelp(String v) {
-        return v.replace("\\", "\\\\").replace("\n", "\\n");
+    /** Stops showing what the process shares; the hub's own series stay readable. */
+    @Override
+    public void close() {
+        if (shared) {
+            io.micrometer.core.instrument.Metrics.removeRegistry(registry);
+            shared = false;
+        }
     }
 }
