@@ -107,6 +107,10 @@ public final class LoadRun {
                 token = hub.operatorToken;
                 jdbc = hub.jdbcUrl;
                 query = queryProcess.query;
+                // for a Prometheus watching the run (docs/benchmarks.md, "The dashboard under load")
+                Path tokenFile = out.resolve("hub/operator-token");
+                java.nio.file.Files.writeString(tokenFile, token);
+                System.out.printf("metrics: %s/metrics, the operator's credential in %s%n", query, tokenFile.toAbsolutePath());
             }
             return load(hub, gateways, admin, token, jdbc, query, loopMetrics, runId, out);
         } finally {
