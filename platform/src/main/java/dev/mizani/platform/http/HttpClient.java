@@ -23,7 +23,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -43,7 +42,8 @@ import javax.net.ssl.SSLParameters;
  * called over TLS with the given context (its key is the client's certificate, its trust the servers'), the
  * server's name checked against its certificate.
  *
- * <p>Every request ends within {@code timeoutMs} of being sent, waiting for a connection included, with an
+ * <p>Every request ends within {@code timeoutMs} (and a tenth of a second) of being sent, waiting for a connection
+ * included, with an
  * answer or a failure. A request that a reused connection lost before any byte of its answer came back (the
  * server had closed it while idle) is sent again once on another connection, as browsers do. Answers run on the
  * event-loop thread and must not block.
@@ -80,6 +80,8 @@ public final class HttpClient implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final io.netty.channel.EventLoop loop;
+    /** The requests started and not yet seen ended by {@link #expire()}, oldest first. The loop's. */
+    private final ArrayDeque<Call> started = new ArrayDeque<>();
     private final Bootstrap bootstrap;
     private final int connectionsPerOrigin;
     private final long timeoutMs;
@@ -96,6 +98,7 @@ public final class HttpClient implements AutoCloseable {
         this.tls = tls;
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(name, true), Transport.ioHandlers());
         this.loop = group.next();
+        loop.scheduleAtFixedRate(this::expire, 100, 100, TimeUnit.MILLISECONDS);
         this.bootstrap = new Bootstrap().group(group).channel(Transport.clientChannel())
                 .resolver(io.netty.resolver.NoopAddressResolverGroup.INSTANCE) // resolved by Origin.of, off the loop
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -132,9 +135,28 @@ public final class HttpClient implements AutoCloseable {
     }
 
     private void start(Call call) {
-        call.timeout = loop.schedule(() -> call.fail("no answer within " + timeoutMs + " ms"), timeoutMs,
-                TimeUnit.MILLISECONDS);
+        call.startedNs = System.nanoTime();
+        started.add(call);
         pool(call.origin).acquire(call);
+    }
+
+    /**
+     * Every tenth of a second, on the loop: fails the requests sent more than {@code timeoutMs} ago that have not
+     * ended. They all have the same timeout, so the oldest are first in {@link #started}; a timer per request cost
+     * a task in the loop's queue to add and another to cancel.
+     */
+    private void expire() {
+        long now = System.nanoTime();
+        for (Call call; (call = started.peek()) != null; ) {
+            if (call.done.get()) {
+                started.poll();
+            } else if (now - call.startedNs >= timeoutMs * 1_000_000L) {
+                started.poll();
+                call.fail("no answer within " + timeoutMs + " ms");
+            } else {
+                return;
+            }
+        }
     }
 
     /**
@@ -331,7 +353,7 @@ public final class HttpClient implements AutoCloseable {
         final FullHttpRequest request;
         final Response response;
         final AtomicBoolean done = new AtomicBoolean();
-        ScheduledFuture<?> timeout;
+        long startedNs;
         volatile Channel channel;
         volatile boolean reused;
         volatile boolean answering;
@@ -363,9 +385,6 @@ public final class HttpClient implements AutoCloseable {
         }
 
         private void end() {
-            if (timeout != null) {
-                timeout.cancel(false);
-            }
             request.release();
         }
     }

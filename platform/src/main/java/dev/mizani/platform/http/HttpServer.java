@@ -454,7 +454,7 @@ public final class HttpServer implements AutoCloseable {
             }
         }
 
-        /** On the event loop: writes the answer, then reads the next request or closes. */
+        /** On the event loop: writes the answer, then hands over the request waiting next, or closes. */
         void answer(Pending p, Reply reply) {
             p.timeout.cancel(false);
             if (p != pending || !channel.isActive()) {
