@@ -94,7 +94,8 @@ class BadInputEndToEndTest {
         p = fresh();
         prepare("expiration without zone", p, with(p, "expiration", "\"2030-01-01T00:00:00\""), 400, "310");
         p = fresh();
-        prepare("unicode in the transfer id", p, with(p, "transferId", "\"" + p.id().replace('a', 'ä').replace('0', '٠') + "\""), 400, "310");
+        // the first character always: an id with neither 'a' nor '0' (one in about seventy) would stay valid
+        prepare("unicode in the transfer id", p, with(p, "transferId", "\"ä" + p.id().substring(1).replace('0', '٠') + "\""), 400, "310");
         p = fresh();
         prepare("unicode payer that is not the caller", p, with(p, "payerFsp", "\"pÄyer\""), 400, "3100");
         p = fresh();
@@ -123,7 +124,7 @@ class BadInputEndToEndTest {
                 .setHeader("Date", "yesterday"))));
         q = fresh();
         cases.add(new Case("unicode transfer id in the path", q.id(), 400, "3100", hub.fspiop(payee, "PUT",
-                "/transfers/" + q.id().replace("a", "%C3%A4"), HttpHub.fulfilBody("x"))));
+                "/transfers/%C3%A4" + q.id().substring(1), HttpHub.fulfilBody("x"))));
 
         for (Case c : cases) {
             assertThat(c.response().statusCode()).as(c.name() + ": " + c.response().body()).isEqualTo(c.status());
