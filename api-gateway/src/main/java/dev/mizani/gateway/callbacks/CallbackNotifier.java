@@ -99,13 +99,10 @@ public final class CallbackNotifier implements AutoCloseable {
     private final Clock clock;
     private final Thread thread;
     private volatile boolean running = true;
-    /** The Date header's text and the second it names. */
-    private volatile Stamp date = new Stamp(Long.MIN_VALUE, "");
     // notifier-thread state
     private boolean uncommitted;
     private long committedNs = System.nanoTime();
 
-    private record Stamp(long second, String text) {}
 
     public CallbackNotifier(String bootstrap, CachedSchemaRegistry registry, ParticipantsView endpoints, Clock clock,
                             String hubName, Settings settings, Optional<MutualTls> mutualTls,
@@ -369,13 +366,7 @@ public final class CallbackNotifier implements AutoCloseable {
 
     /** The Date header, formatted once per second rather than per callback. */
     private String date() {
-        long now = clock.millis() / 1000;
-        Stamp d = date;
-        if (d.second() != now) {
-            d = new Stamp(now, dev.mizani.platform.http.HttpDates.ofEpochSecond(now));
-            date = d;
-        }
-        return d.text();
+        return dev.mizani.platform.http.HttpDates.ofEpochMillis(clock.millis());
     }
 
     /** An exception's own words and, when it wraps another, the innermost cause's: that one says why. */

@@ -26,7 +26,15 @@ public final class HttpDates {
 
     /** Now, to the second: formatted once a second however many answers carry it. */
     public static String now() {
-        long second = System.currentTimeMillis() / 1000;
+        return ofEpochMillis(System.currentTimeMillis());
+    }
+
+    /**
+     * The second that {@code epochMillis} falls in, formatted once however many callers ask for it in a row (the
+     * last second formatted is kept): for a clock read per message.
+     */
+    public static String ofEpochMillis(long epochMillis) {
+        long second = Math.floorDiv(epochMillis, 1000);
         Stamp s = current;
         if (s.second() != second) {
             s = new Stamp(second, ofEpochSecond(second));
