@@ -40,7 +40,11 @@ public final class ParticipantDirectory implements AutoCloseable {
         follower = TopicFollower.fromEnd("participant-directory", bootstrap, List.of(HubTopics.PARTICIPANTS_EVENTS),
                 this::apply);
         try {
-            store.forEachInStreams(STREAM_PREFIX, e -> payees.apply(events.decode(e.payload())));
+            store.forEachInStreams(STREAM_PREFIX, e -> {
+                if (reads(e.payload())) {
+                    payees.apply(events.decode(e.payload()));
+                }
+            });
         } catch (java.sql.SQLException e) {
             follower.close();
             throw new IllegalStateException("cannot read the participants' streams: " + e.getMessage(), e);
@@ -56,9 +60,17 @@ public final class ParticipantDirectory implements AutoCloseable {
         return payees.payee(reserve);
     }
 
+    /** Whether {@code event} can change a payee's facts: most of the topic is reservations and commits. */
+    private boolean reads(byte[] event) {
+        String type = events.payloadTypeOf(event);
+        return type == null || PayeeDirectory.READS.contains(type);
+    }
+
     private void apply(ConsumerRecord<String, byte[]> r) {
         try {
-            payees.apply(events.decode(r.value()));
+            if (reads(r.value())) {
+                payees.apply(events.decode(r.value()));
+            }
         } catch (RuntimeException e) {
             log.error("participant directory skipped {}/{}/{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
         }

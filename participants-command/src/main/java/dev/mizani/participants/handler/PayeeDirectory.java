@@ -31,6 +31,13 @@ public final class PayeeDirectory {
         return new PayeeFacts(e.known(), e.active(), e.currencies().contains(reserve.getCurrency()));
     }
 
+    /**
+     * The event types that change what the directory knows of a payee. Its readers pass over every other one without
+     * decoding it: the reservations and commits that make up nearly all of participants.events.
+     */
+    public static final Set<String> READS = Set.of(ParticipantCreated.getClassSchema().getFullName(),
+            CurrencyAdded.getClassSchema().getFullName(), ParticipantActiveSet.getClassSchema().getFullName());
+
     /** Applies one event of a participant's stream, once, in stream order. */
     public void apply(ParticipantEventEnvelope envelope) {
         String participant = envelope.getMetadata().getStreamId();

@@ -11,6 +11,7 @@ import dev.mizani.schemas.transfer.TransferCommitted;
 import dev.mizani.schemas.transfer.TransferExpired;
 import dev.mizani.schemas.transfer.TransferPrepareAccepted;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The participants' reading of transfer events: an accepted prepare reserves on the payer, a commit
@@ -20,6 +21,11 @@ import java.util.List;
  */
 public final class TransferEventsPolicy {
     private TransferEventsPolicy() {}
+
+    /** The event types {@link #commandsFor} turns into commands; every other one it is never given. */
+    public static final Set<String> READS = Set.of(TransferPrepareAccepted.getClassSchema().getFullName(),
+            TransferCommitted.getClassSchema().getFullName(), TransferAborted.getClassSchema().getFullName(),
+            TransferExpired.getClassSchema().getFullName(), LateReservationReleased.getClassSchema().getFullName());
 
     public static List<PolicyCommand> commandsFor(Object transferEvent) {
         return switch (transferEvent) {

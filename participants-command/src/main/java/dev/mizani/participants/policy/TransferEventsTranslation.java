@@ -17,7 +17,8 @@ public final class TransferEventsTranslation {
         return new EnvelopeTranslation<>(
                 new EventWireCodec<TransferEventEnvelope>(registry, HubTopics.TRANSFERS_EVENTS,
                         TransferEventEnvelope.getClassSchema()),
-                TransferEventEnvelope::getMetadata, TransferEventEnvelope::getPayload, TransferEventsPolicy::commandsFor,
+                TransferEventEnvelope::getMetadata, TransferEventEnvelope::getPayload, TransferEventsPolicy.READS,
+                TransferEventsPolicy::commandsFor,
                 new AvroWireCodec<ParticipantCommandEnvelope>(registry,
                         HubTopics.valueSubject(HubTopics.PARTICIPANTS_COMMANDS), ParticipantCommandEnvelope.getClassSchema()),
                 ParticipantCommandEnvelope::new);

@@ -3,6 +3,7 @@ package dev.mizani.platform.schemas;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mizani.platform.testing.RandomData;
 import dev.mizani.platform.testing.SharedInfrastructure;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.participant.ParticipantEventEnvelope;
@@ -47,10 +48,12 @@ class EventTypeSubjectsTest {
                 assertThat(subject).isEqualTo(topic + "-" + record.getNamespace() + "." + record.getName());
                 int id = client.lookup(subject, record.toString()).id();
                 GenericData.Record written = new GenericData.Record(record);
-                written.put("metadata", EventSchemaHistoryTest.randomDatum(record.getField("metadata").schema(), random));
-                written.put("payload", EventSchemaHistoryTest.randomDatum(record.getField("payload").schema(), random));
+                written.put("metadata", RandomData.datum(record.getField("metadata").schema(), random));
+                written.put("payload", RandomData.datum(record.getField("payload").schema(), random));
                 byte[] bytes = EventSchemaHistoryTest.wire(id, record, written);
 
+                assertThat(codec.payloadTypeOf(bytes)).as("the type, from the schema id alone")
+                        .isEqualTo(record.getField("payload").schema().getFullName());
                 SpecificRecord decoded = codec.decode(bytes);
                 assertThat(decoded.getSchema().getFullName()).isEqualTo(envelope.getFullName());
                 assertThat(((SpecificRecord) decoded.get(1)).getSchema().getFullName())
@@ -83,8 +86,8 @@ class EventTypeSubjectsTest {
         Random random = new Random(3);
         for (Schema record : EventWireCodec.recordsPerType(current)) {
             GenericData.Record written = new GenericData.Record(record);
-            written.put("metadata", EventSchemaHistoryTest.randomDatum(record.getField("metadata").schema(), random));
-            written.put("payload", EventSchemaHistoryTest.randomDatum(record.getField("payload").schema(), random));
+            written.put("metadata", RandomData.datum(record.getField("metadata").schema(), random));
+            written.put("payload", RandomData.datum(record.getField("payload").schema(), random));
             byte[] bytes = EventSchemaHistoryTest.wire(client.lookup(EventWireCodec.subject(topic, record),
                     record.toString()).id(), record, written);
             boolean known = !record.getField("payload").schema().getFullName().equals(newest.getFullName());
@@ -95,6 +98,8 @@ class EventTypeSubjectsTest {
                 // the one record it cannot read is named, so it can skip it; the records around it are unaffected
                 assertThatThrownBy(() -> consumerBefore.decode(bytes)).isInstanceOf(WireFormatException.class)
                         .hasMessageContaining(record.getFullName()).hasMessageContaining("not an event this reader knows");
+                // and a reader that picks what it reads by type passes over it without trying
+                assertThat(consumerBefore.payloadTypeOf(bytes)).isEqualTo(newest.getFullName());
             }
             assertThat(hubAfter.decode(bytes)).isNotNull();
         }

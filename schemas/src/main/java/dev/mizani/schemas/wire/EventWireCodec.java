@@ -36,6 +36,8 @@ public final class EventWireCodec<E extends SpecificRecord> implements WireCodec
     private final Map<String, Writer> writersByType = new HashMap<>();
     private final Map<String, Schema> readerSchemasByName = new HashMap<>();
     private final Map<Integer, SpecificDatumReader<Object>> readersByWriterId = new ConcurrentHashMap<>();
+    /** Per writer schema id: its payload type's full name, or "" for the whole-envelope format. */
+    private final Map<Integer, String> payloadTypesByWriterId = new ConcurrentHashMap<>();
 
     private record Writer(int schemaId, SpecificDatumWriter<Object> payload) {}
 
@@ -124,13 +126,31 @@ public final class EventWireCodec<E extends SpecificRecord> implements WireCodec
         return out.toByteArray();
     }
 
-    private SpecificDatumReader<Object> readerFor(int schemaId) {
-        Schema writerSchema;
+    /**
+     * The event type of a record written one schema per type ({@code <Type>Event}'s payload), from the writer's schema
+     * id alone; null for the whole-envelope format, whose union only decoding resolves. A type newer than this reader's
+     * copy of the schemas is named too, so a reader that skips it never has to know it.
+     */
+    @Override
+    public String payloadTypeOf(byte[] bytes) {
+        String type = payloadTypesByWriterId.computeIfAbsent(AvroWireCodec.schemaId(bytes), id -> {
+            Schema.Field payload = writerSchema(id).getField("payload");
+            return payload != null && payload.schema().getType() == Schema.Type.RECORD
+                    ? payload.schema().getFullName() : "";
+        });
+        return type.isEmpty() ? null : type;
+    }
+
+    private Schema writerSchema(int schemaId) {
         try {
-            writerSchema = registry.schemaById(schemaId);
+            return registry.schemaById(schemaId);
         } catch (RuntimeException e) {
             throw new WireFormatException("unknown schema id " + schemaId + ": " + e.getMessage(), e);
         }
+    }
+
+    private SpecificDatumReader<Object> readerFor(int schemaId) {
+        Schema writerSchema = writerSchema(schemaId);
         Schema readerSchema = readerSchemasByName.get(writerSchema.getFullName());
         if (readerSchema == null) {
             throw new WireFormatException("schema id " + schemaId + " is " + writerSchema.getFullName()

@@ -6,4 +6,13 @@ public interface WireCodec<T> {
 
     /** Throws {@link WireFormatException} for bytes that are not a record this codec knows. */
     T decode(byte[] bytes);
+
+    /**
+     * The full name of the payload type {@code bytes} carry, read from their schema alone, so that a reader can skip
+     * an event it has no use for without decoding it; null when only decoding can tell. Throws
+     * {@link WireFormatException} for a schema id the registry does not know.
+     */
+    default String payloadTypeOf(byte[] bytes) {
+        return null;
+    }
 }

@@ -6,6 +6,7 @@ import dev.mizani.schemas.participant.PayerFundsReserved;
 import dev.mizani.schemas.transfer.AcknowledgeReservation;
 import dev.mizani.schemas.transfer.RecordReservationRejected;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The transfers' reading of participant events: the payer's reservation taken or refused becomes a
@@ -13,6 +14,10 @@ import java.util.List;
  */
 public final class ParticipantEventsPolicy {
     private ParticipantEventsPolicy() {}
+
+    /** The event types {@link #commandsFor} turns into commands; every other one it is never given. */
+    public static final Set<String> READS = Set.of(PayerFundsReserved.getClassSchema().getFullName(),
+            PayerFundsReservationRejected.getClassSchema().getFullName());
 
     public static List<PolicyCommand> commandsFor(Object participantEvent) {
         return switch (participantEvent) {

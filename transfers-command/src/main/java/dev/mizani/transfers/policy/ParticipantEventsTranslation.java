@@ -17,7 +17,7 @@ public final class ParticipantEventsTranslation {
         return new EnvelopeTranslation<>(
                 new EventWireCodec<ParticipantEventEnvelope>(registry, HubTopics.PARTICIPANTS_EVENTS, ParticipantEventEnvelope.getClassSchema()),
                 ParticipantEventEnvelope::getMetadata, ParticipantEventEnvelope::getPayload,
-                ParticipantEventsPolicy::commandsFor,
+                ParticipantEventsPolicy.READS, ParticipantEventsPolicy::commandsFor,
                 new AvroWireCodec<TransferCommandEnvelope>(registry, HubTopics.valueSubject(HubTopics.TRANSFERS_COMMANDS),
                         TransferCommandEnvelope.getClassSchema()),
                 TransferCommandEnvelope::new);
