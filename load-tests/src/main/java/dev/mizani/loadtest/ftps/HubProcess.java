@@ -255,9 +255,13 @@ public final class HubProcess implements AutoCloseable {
             }
         }
         stop();
-        // the run's data (broker log, database) is hundreds of MB; only the hub's log is kept with the reports
+        // the run's data (broker log, database) is hundreds of MB; only the hub's log and PostgreSQL's (checkpoints,
+        // autovacuum, slow statements: what explains a stall) are kept with the reports
+        Path postgresLog = dataDir.resolve("postgres").resolve("log");
         try (Stream<Path> all = Files.walk(dataDir)) {
-            all.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(dataDir) && !p.endsWith("hub.log"))
+            all.sorted(java.util.Comparator.reverseOrder())
+                    .filter(p -> !p.equals(dataDir) && !p.endsWith("hub.log") && !p.startsWith(postgresLog)
+                            && !postgresLog.startsWith(p))
                     .forEach(p -> p.toFile().delete());
         }
     }
