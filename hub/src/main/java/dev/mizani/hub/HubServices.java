@@ -109,7 +109,7 @@ public final class HubServices implements AutoCloseable {
                         new TransferDecider(), transferCodec, store, bootstrap, clock, transfersHooks, null,
                         new TransferTimers(), transferMetrics));
         expiry = runsTransfers ? start(new ExpiryScheduler(dataSource, bootstrap, transferCodec, clock,
-                Duration.ofMillis(100), Duration.ofSeconds(5), 1_000).start()) : null;
+                Duration.ofMillis(100), Duration.ofSeconds(5), 100).start()) : null;
         String guarantee = env.getOrDefault("MIZANI_POLICY_GUARANTEE", "at_least_once");
         if (runsParticipants) {
             start(new PolicyStream("participants-policy", bootstrap, HubTopics.TRANSFERS_EVENTS,

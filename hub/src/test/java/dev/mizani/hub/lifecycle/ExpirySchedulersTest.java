@@ -2,11 +2,16 @@ package dev.mizani.hub.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mizani.platform.commandloop.AggregateCodec.EventStamp;
 import dev.mizani.platform.commandloop.ProcessorHooks;
+import dev.mizani.platform.eventstore.EventStore;
+import dev.mizani.platform.eventstore.NewEvent;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.platform.testing.Await;
 import dev.mizani.schemas.HubTopics;
+import dev.mizani.transfers.domain.TransferEvent;
 import dev.mizani.transfers.handler.ExpiryScheduler;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,70 +33,120 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Expiry schedulers of several hub processes on one database split the due timers: each timer is sent once, not
- * once per scheduler. Three schedulers here: the fixture's hub's own and two more.
+ * Expiry timers are rows per command batch, and a due transfer is expired only if its stream holds no terminal event.
+ * Schedulers of several hub processes on one database split the due rows: each timer is sent once, not once per
+ * scheduler. Three schedulers here: the fixture's hub's own and two more.
  */
 class ExpirySchedulersTest {
     private static final int TIMERS = 600;
+    private static final int PER_ROW = 50;
 
     @Test
     void schedulersSharingTheTimersSendEachDueTimerOnce() throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 6);
         try (HubFixture f = new HubFixture(ProcessorHooks.NONE);
-             KafkaConsumer<String, byte[]> commands = new KafkaConsumer<>(KafkaClients.plainConsumer(f.infra.bootstrap(),
-                     null), new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            commands.partitionsFor(HubTopics.TRANSFERS_COMMANDS)
-                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-            commands.assign(partitions);
-            commands.seekToEnd(partitions);
-            partitions.forEach(commands::position);
-
+             KafkaConsumer<String, byte[]> commands = commandsFromNow(f)) {
             List<ExpiryScheduler> more = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 more.add(new ExpiryScheduler(f.infra.dataSource, f.infra.bootstrap(), f.hub.transferCodec,
-                        Clock.systemUTC(), Duration.ofMillis(20), Duration.ofMinutes(5), 50).start());
+                        Clock.systemUTC(), Duration.ofMillis(20), Duration.ofMinutes(5), 3).start());
             }
             List<String> ids = new ArrayList<>();
-            try (Connection c = f.infra.dataSource.getConnection();
-                 PreparedStatement ps = c.prepareStatement("insert into transfer_timers (transfer_id, expires_at) values (?, ?)")) {
-                for (int i = 0; i < TIMERS; i++) {
-                    String id = "timer-" + run + "-" + i;
-                    ids.add(id);
-                    ps.setString(1, id);
-                    ps.setTimestamp(2, Timestamp.from(Instant.now().minusSeconds(1)));
-                    ps.addBatch();
-                }
-                ps.executeBatch();
+            for (int i = 0; i < TIMERS; i++) {
+                ids.add("timer-" + run + "-" + i);
+            }
+            for (int i = 0; i < TIMERS; i += PER_ROW) {
+                insertRow(f, ids.subList(i, i + PER_ROW), Instant.now().minusSeconds(1));
             }
             Map<String, Integer> sent = new HashMap<>();
             try {
-                Await.until(HubFixture.BOUND, "every timer claimed", () -> unfired(f, run) == 0);
-                long until = System.nanoTime() + 2_000_000_000L; // well short of the hub's 5 s refire
-                while (System.nanoTime() < until) {
-                    for (ConsumerRecord<String, byte[]> r : commands.poll(Duration.ofMillis(200))) {
-                        if (r.key() != null && r.key().startsWith("timer-" + run + "-")) {
-                            sent.merge(r.key(), 1, Integer::sum);
-                        }
-                    }
-                }
+                Await.until(HubFixture.BOUND, "every row claimed", () -> dueRows(f, run) == 0);
+                sent = sentFor(commands, "timer-" + run + "-", Duration.ofSeconds(2)); // well short of the 5 s refire
             } finally {
                 more.forEach(ExpiryScheduler::close);
-                try (Connection c = f.infra.dataSource.getConnection();
-                     PreparedStatement ps = c.prepareStatement("delete from transfer_timers where transfer_id like ?")) {
-                    ps.setString(1, "timer-" + run + "-%");
-                    ps.executeUpdate();
-                }
+                deleteRows(f, run);
             }
             assertThat(sent.keySet()).as("timers sent").containsExactlyInAnyOrderElementsOf(ids);
             assertThat(sent.values()).as("times each timer was sent").containsOnly(1);
         }
     }
 
-    private static long unfired(HubFixture f, String run) {
+    @Test
+    void aDueTransferThatEndedIsNotExpiredAndItsRowGoesWhenNothingInItIsLive() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 6);
+        try (HubFixture f = new HubFixture(ProcessorHooks.NONE);
+             KafkaConsumer<String, byte[]> commands = commandsFromNow(f)) {
+            String ended = "timer-" + run + "-ended";
+            String live = "timer-" + run + "-live";
+            String later = "timer-" + run + "-later";
+            // the ended transfer's stream holds its terminal event, as the handler stores it
+            TransferEvent.TransferCommitted committed = new TransferEvent.TransferCommitted(ended, "payer", "payee", 100,
+                    "XTS", "fulfilment", Instant.now(), "hash", false);
+            UUID eventId = UUID.randomUUID();
+            new EventStore(f.infra.dataSource).append("transfer-" + ended, 0, List.of(new NewEvent("transfer-" + ended, 1,
+                    "TransferCommitted", f.hub.transferCodec.encodeEvent(committed, new EventStamp(eventId,
+                            "transfer-" + ended, 1, ended, null, Instant.now())), eventId, ended, null, Instant.now())));
+            try {
+                insertRow(f, List.of(ended, live), Instant.now().minusSeconds(1));
+                Map<String, Integer> sent = sentFor(commands, "timer-" + run + "-", Duration.ofSeconds(3));
+                assertThat(sent).as("expired: the live transfer only").containsOnlyKeys(live);
+                assertThat(rowIds(f, run)).as("the row keeps the live transfer, due again after the refire delay")
+                        .containsExactly(List.of(live));
+
+                // a row of ended transfers only is deleted when it comes due; one not yet due is left alone
+                deleteRows(f, run);
+                insertRow(f, List.of(ended), Instant.now().minusSeconds(1));
+                insertRow(f, List.of(later), Instant.now().plusSeconds(600));
+                Await.until(HubFixture.BOUND, "the ended transfer's row deleted", () -> rowIds(f, run).size() == 1);
+                assertThat(rowIds(f, run)).containsExactly(List.of(later));
+                assertThat(sentFor(commands, "timer-" + run + "-", Duration.ofSeconds(1))).isEmpty();
+            } finally {
+                deleteRows(f, run);
+            }
+        }
+    }
+
+    private static KafkaConsumer<String, byte[]> commandsFromNow(HubFixture f) {
+        KafkaConsumer<String, byte[]> commands = new KafkaConsumer<>(KafkaClients.plainConsumer(f.infra.bootstrap(),
+                null), new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        commands.partitionsFor(HubTopics.TRANSFERS_COMMANDS)
+                .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+        commands.assign(partitions);
+        commands.seekToEnd(partitions);
+        partitions.forEach(commands::position);
+        return commands;
+    }
+
+    private static Map<String, Integer> sentFor(KafkaConsumer<String, byte[]> commands, String keyPrefix, Duration window) {
+        Map<String, Integer> sent = new HashMap<>();
+        long until = System.nanoTime() + window.toNanos();
+        while (System.nanoTime() < until) {
+            for (ConsumerRecord<String, byte[]> r : commands.poll(Duration.ofMillis(200))) {
+                if (r.key() != null && r.key().startsWith(keyPrefix)) {
+                    sent.merge(r.key(), 1, Integer::sum);
+                }
+            }
+        }
+        return sent;
+    }
+
+    private static void insertRow(HubFixture f, List<String> ids, Instant expiration) throws SQLException {
         try (Connection c = f.infra.dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("select count(*) from transfer_timers where transfer_id like ? "
-                     + "and fired_at is null")) {
+             PreparedStatement ps = c.prepareStatement(
+                     "insert into transfer_timer_batches (due_at, transfer_ids, expirations) values (?, ?, ?)")) {
+            ps.setTimestamp(1, Timestamp.from(expiration));
+            ps.setArray(2, c.createArrayOf("text", ids.toArray()));
+            ps.setArray(3, c.createArrayOf("timestamptz", ids.stream().map(id -> Timestamp.from(expiration)).toArray()));
+            ps.executeUpdate();
+        }
+    }
+
+    /** This run's rows still due, which no scheduler has claimed. */
+    private static long dueRows(HubFixture f, String run) {
+        try (Connection c = f.infra.dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select count(*) from transfer_timer_batches "
+                     + "where transfer_ids[1] like ? and due_at <= now()")) {
             ps.setString(1, "timer-" + run + "-%");
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -99,6 +154,33 @@ class ExpirySchedulersTest {
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The transfer ids of this run's rows, a list per row. */
+    private static List<List<String>> rowIds(HubFixture f, String run) {
+        List<List<String>> rows = new ArrayList<>();
+        try (Connection c = f.infra.dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select transfer_ids from transfer_timer_batches "
+                     + "where transfer_ids[1] like ? order by id")) {
+            ps.setString(1, "timer-" + run + "-%");
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Array ids = rs.getArray(1);
+                    rows.add(List.of((String[]) ids.getArray()));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return rows;
+    }
+
+    private static void deleteRows(HubFixture f, String run) throws SQLException {
+        try (Connection c = f.infra.dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("delete from transfer_timer_batches where transfer_ids[1] like ?")) {
+            ps.setString(1, "timer-" + run + "-%");
+            ps.executeUpdate();
         }
     }
 }

@@ -41,6 +41,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Random;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -172,18 +173,26 @@ final class LedgerSimulation {
         return new Policy(follower, committed);
     }
 
-    /** The transfers handler's expiry timers, kept with each batch as {@code TransferTimers} keeps its table. */
+    /**
+     * The transfers handler's expiry timers, written with each batch as {@code TransferTimers} writes its rows: one for
+     * each accepted prepare, none removed by a terminal event (the scheduler asks the store, below).
+     */
     private void index(List<Object> events) {
         for (Object e : events) {
-            switch (e) {
-                case TransferEvent.TransferPrepareAccepted a -> timers.putIfAbsent(a.transferId(), a.expiration());
-                case TransferEvent.TransferCommitted t -> timers.remove(t.transferId());
-                case TransferEvent.TransferAborted a -> timers.remove(a.transferId());
-                case TransferEvent.TransferExpired x -> timers.remove(x.transferId());
-                default -> { }
+            if (e instanceof TransferEvent.TransferPrepareAccepted a) {
+                timers.putIfAbsent(a.transferId(), a.expiration());
             }
         }
     }
+
+    /** Whether the transfer's stream in the store holds a terminal event, as {@code ExpiryScheduler} asks. */
+    private boolean ended(String transferId) {
+        return transfers.store.streams.getOrDefault("transfer-" + transferId, List.of()).stream()
+                .anyMatch(e -> TERMINAL.contains(e.eventType()));
+    }
+
+    private static final Set<String> TERMINAL = Set.of(TransferEvent.TransferCommitted.class.getSimpleName(),
+            TransferEvent.TransferAborted.class.getSimpleName(), TransferEvent.TransferExpired.class.getSimpleName());
 
     /** The callback notifier: a reserved prepare reaches its payee (at least once). */
     private void notify(ConsumerRecord<String, byte[]> r) {
@@ -301,7 +310,10 @@ final class LedgerSimulation {
         }
     }
 
-    /** The expiry scheduler: each due timer fires ExpireTransfer, and again if nothing ended it within a while. */
+    /**
+     * The expiry scheduler: a due timer whose transfer has ended in the store is dropped; any other fires
+     * ExpireTransfer, and again if nothing ended it within a while.
+     */
     private void fireExpiryTimers() {
         Instant now = clock.now();
         for (Map.Entry<String, Instant> t : List.copyOf(timers.entrySet())) {
@@ -309,6 +321,10 @@ final class LedgerSimulation {
             if (!now.isBefore(t.getValue()) && (fired == null || fired.plusMillis(REFIRE_AFTER_MS).isBefore(now))
                     && !injected.databaseDown && !injected.brokerDown) {
                 String id = t.getKey();
+                if (ended(id)) {
+                    timers.remove(id);
+                    continue;
+                }
                 topics.get(HubTopics.TRANSFERS_COMMANDS).append(id, ((TransferCodec) transfers.codec)
                         .encodeCommand("expire:" + id, id, now, new TransferCommand.ExpireTransfer(id, now)));
                 firedAt.put(id, now);

@@ -9,40 +9,35 @@ import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Keeps {@code transfer_timers} in step with the batch's events, in the batch's transaction. */
+/**
+ * Writes the batch's expiry timers in the batch's transaction: one {@code transfer_timer_batches} row holding every
+ * prepare the batch accepted. A terminal event writes nothing: the {@link ExpiryScheduler} asks the event store
+ * whether a due transfer has ended before it expires it.
+ */
 public final class TransferTimers implements TransactionalIndex<TransferEvent> {
 
     @Override
     public void apply(Connection c, List<TransferEvent> events) throws SQLException {
-        List<TransferEvent.TransferPrepareAccepted> started = new ArrayList<>();
-        List<String> ended = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        List<Timestamp> expirations = new ArrayList<>();
+        Timestamp due = null;
         for (TransferEvent e : events) {
-            switch (e) {
-                case TransferEvent.TransferPrepareAccepted a -> started.add(a);
-                case TransferEvent.TransferCommitted t -> ended.add(t.transferId());
-                case TransferEvent.TransferAborted a -> ended.add(a.transferId());
-                case TransferEvent.TransferExpired x -> ended.add(x.transferId());
-                case TransferEvent.TransferPrepareRejected r -> { }
-                case TransferEvent.TransferReserved r -> { }
-                case TransferEvent.LateReservationReleased l -> { }
-                case TransferEvent.TransferDuplicateReported d -> { }
-                case TransferEvent.TransferRequestRefused r -> { }
+            if (e instanceof TransferEvent.TransferPrepareAccepted a) {
+                Timestamp expiration = Timestamp.from(a.expiration());
+                ids.add(a.transferId());
+                expirations.add(expiration);
+                due = due == null || expiration.before(due) ? expiration : due;
             }
         }
-        if (!started.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    insert into transfer_timers (transfer_id, expires_at)
-                    select * from unnest(?::text[], ?::timestamptz[]) on conflict do nothing""")) {
-                ps.setArray(1, c.createArrayOf("text", started.stream().map(TransferEvent.TransferPrepareAccepted::transferId).toArray()));
-                ps.setArray(2, c.createArrayOf("timestamptz", started.stream().map(a -> Timestamp.from(a.expiration())).toArray()));
-                ps.executeUpdate();
-            }
+        if (ids.isEmpty()) {
+            return;
         }
-        if (!ended.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement("delete from transfer_timers where transfer_id = any(?)")) {
-                ps.setArray(1, c.createArrayOf("text", ended.toArray()));
-                ps.executeUpdate();
-            }
+        try (PreparedStatement ps = c.prepareStatement(
+                "insert into transfer_timer_batches (due_at, transfer_ids, expirations) values (?, ?, ?)")) {
+            ps.setTimestamp(1, due);
+            ps.setArray(2, c.createArrayOf("text", ids.toArray()));
+            ps.setArray(3, c.createArrayOf("timestamptz", expirations.toArray()));
+            ps.executeUpdate();
         }
     }
 }
