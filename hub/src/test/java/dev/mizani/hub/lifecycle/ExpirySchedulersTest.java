@@ -2,14 +2,13 @@ package dev.mizani.hub.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mizani.platform.commandloop.AggregateCodec.EventStamp;
 import dev.mizani.platform.commandloop.ProcessorHooks;
-import dev.mizani.platform.eventstore.EventStore;
-import dev.mizani.platform.eventstore.NewEvent;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.platform.testing.Await;
 import dev.mizani.schemas.HubTopics;
-import dev.mizani.transfers.domain.TransferEvent;
+import dev.mizani.schemas.transfer.TransferCommitted;
+import dev.mizani.schemas.transfer.TransferReserved;
+import dev.mizani.transfers.domain.TransferCommand;
 import dev.mizani.transfers.handler.ExpiryScheduler;
 import java.sql.Array;
 import java.sql.Connection;
@@ -74,34 +73,39 @@ class ExpirySchedulersTest {
     @Test
     void aDueTransferThatEndedIsNotExpiredAndItsRowGoesWhenNothingInItIsLive() throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 6);
-        try (HubFixture f = new HubFixture(ProcessorHooks.NONE);
-             KafkaConsumer<String, byte[]> commands = commandsFromNow(f)) {
-            String ended = "timer-" + run + "-ended";
+        try (HubFixture f = new HubFixture(ProcessorHooks.NONE)) {
+            // a transfer that really committed, through the hub: its stream holds TransferCommitted
+            String payer = "timer-payer-" + run;
+            String payee = "timer-payee-" + run;
+            f.onboard(payer, 100_000_000, 100_000_000);
+            f.onboard(payee, 100_000_000, 100_000_000);
+            f.awaitDirectoryKnows(payer, payee);
+            HubFixture.Prepared p = f.prepare(payer, payee, "1", Duration.ofMinutes(5), true);
+            f.awaitEvent(p.id(), TransferReserved.class);
+            f.transferCommand(new TransferCommand.FulfilTransfer(p.id(), payee, p.fulfilment(), "f-" + p.id(),
+                    Instant.EPOCH, false), true);
+            f.awaitEvent(p.id(), TransferCommitted.class);
+            String ended = p.id();
             String live = "timer-" + run + "-live";
             String later = "timer-" + run + "-later";
-            // the ended transfer's stream holds its terminal event, as the handler stores it
-            TransferEvent.TransferCommitted committed = new TransferEvent.TransferCommitted(ended, "payer", "payee", 100,
-                    "XTS", "fulfilment", Instant.now(), "hash", false);
-            UUID eventId = UUID.randomUUID();
-            new EventStore(f.infra.dataSource).append("transfer-" + ended, 0, List.of(new NewEvent("transfer-" + ended, 1,
-                    "TransferCommitted", f.hub.transferCodec.encodeEvent(committed, new EventStamp(eventId,
-                            "transfer-" + ended, 1, ended, null, Instant.now())), eventId, ended, null, Instant.now())));
-            try {
-                insertRow(f, List.of(ended, live), Instant.now().minusSeconds(1));
-                Map<String, Integer> sent = sentFor(commands, "timer-" + run + "-", Duration.ofSeconds(3));
-                assertThat(sent).as("expired: the live transfer only").containsOnlyKeys(live);
-                assertThat(rowIds(f, run)).as("the row keeps the live transfer, due again after the refire delay")
+            deleteRows(f, List.of(ended)); // the hub's own timer row for it, due in five minutes
+            try (KafkaConsumer<String, byte[]> commands = commandsFromNow(f)) { // after its own commands
+                insertRow(f, List.of(live, ended), Instant.now().minusSeconds(1));
+                Map<String, Integer> sent = sentFor(commands, "", Duration.ofSeconds(3));
+                assertThat(sent).as("expired: the live transfer, not the committed one").containsKey(live)
+                        .doesNotContainKey(ended);
+                assertThat(rowIds(f, List.of(live, ended, later))).as("the row keeps the live transfer, due again later")
                         .containsExactly(List.of(live));
 
                 // a row of ended transfers only is deleted when it comes due; one not yet due is left alone
-                deleteRows(f, run);
+                deleteRows(f, List.of(live, ended, later));
                 insertRow(f, List.of(ended), Instant.now().minusSeconds(1));
                 insertRow(f, List.of(later), Instant.now().plusSeconds(600));
-                Await.until(HubFixture.BOUND, "the ended transfer's row deleted", () -> rowIds(f, run).size() == 1);
-                assertThat(rowIds(f, run)).containsExactly(List.of(later));
-                assertThat(sentFor(commands, "timer-" + run + "-", Duration.ofSeconds(1))).isEmpty();
+                Await.until(HubFixture.BOUND, "the row of ended transfers deleted",
+                        () -> rowIds(f, List.of(live, ended, later)).size() == 1);
+                assertThat(rowIds(f, List.of(live, ended, later))).containsExactly(List.of(later));
             } finally {
-                deleteRows(f, run);
+                deleteRows(f, List.of(live, ended, later));
             }
         }
     }
@@ -157,23 +161,31 @@ class ExpirySchedulersTest {
         }
     }
 
-    /** The transfer ids of this run's rows, a list per row. */
-    private static List<List<String>> rowIds(HubFixture f, String run) {
+    /** The transfer ids of the rows holding any of {@code ids}, a list per row. */
+    private static List<List<String>> rowIds(HubFixture f, List<String> ids) {
         List<List<String>> rows = new ArrayList<>();
         try (Connection c = f.infra.dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("select transfer_ids from transfer_timer_batches "
-                     + "where transfer_ids[1] like ? order by id")) {
-            ps.setString(1, "timer-" + run + "-%");
+                     + "where transfer_ids && ? order by id")) {
+            ps.setArray(1, c.createArrayOf("text", ids.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Array ids = rs.getArray(1);
-                    rows.add(List.of((String[]) ids.getArray()));
+                    Array row = rs.getArray(1);
+                    rows.add(List.of((String[]) row.getArray()));
                 }
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
         return rows;
+    }
+
+    private static void deleteRows(HubFixture f, List<String> ids) throws SQLException {
+        try (Connection c = f.infra.dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("delete from transfer_timer_batches where transfer_ids && ?")) {
+            ps.setArray(1, c.createArrayOf("text", ids.toArray()));
+            ps.executeUpdate();
+        }
     }
 
     private static void deleteRows(HubFixture f, String run) throws SQLException {
