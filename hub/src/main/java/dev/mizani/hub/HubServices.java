@@ -27,6 +27,7 @@ import dev.mizani.transfers.domain.Transfer;
 import dev.mizani.transfers.domain.TransferCommand;
 import dev.mizani.transfers.domain.TransferDecider;
 import dev.mizani.transfers.domain.TransferEvent;
+import dev.mizani.transfers.handler.EndedTransfers;
 import dev.mizani.transfers.handler.ExpiryScheduler;
 import dev.mizani.transfers.handler.TransferCodec;
 import dev.mizani.transfers.handler.TransferTimers;
@@ -104,12 +105,15 @@ public final class HubServices implements AutoCloseable {
                 i -> new CommandProcessor<>(participantSettings.withGroupInstanceId(instanceId + "-participants-" + i),
                         new ParticipantDecider(), participantCodec, store, bootstrap, clock, ProcessorHooks.NONE, null,
                         TransactionalIndex.NONE, participantMetrics));
+        // what this process's transfers handler ended, so that its expiry scheduler need not ask the store (about
+        // 100 bytes each: 20 MB at most; one not remembered is asked of the store)
+        EndedTransfers endedHere = new EndedTransfers(200_000);
         transfers = supervised("transfers", runsTransfers ? instances(env, "MIZANI_TRANSFERS_INSTANCES") : 0,
                 i -> new CommandProcessor<>(transferSettings.withGroupInstanceId(instanceId + "-transfers-" + i),
                         new TransferDecider(), transferCodec, store, bootstrap, clock, transfersHooks, null,
-                        new TransferTimers(), transferMetrics));
+                        new TransferTimers(endedHere), transferMetrics));
         expiry = runsTransfers ? start(new ExpiryScheduler(dataSource, bootstrap, transferCodec, clock,
-                Duration.ofMillis(100), Duration.ofSeconds(5), 100).start()) : null;
+                Duration.ofMillis(100), Duration.ofSeconds(5), 100, endedHere).start()) : null;
         String guarantee = env.getOrDefault("MIZANI_POLICY_GUARANTEE", "at_least_once");
         if (runsParticipants) {
             start(new PolicyStream("participants-policy", bootstrap, HubTopics.TRANSFERS_EVENTS,

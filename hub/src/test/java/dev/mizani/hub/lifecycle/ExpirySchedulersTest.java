@@ -73,6 +73,9 @@ class ExpirySchedulersTest {
     @Test
     void aDueTransferThatEndedIsNotExpiredAndItsRowGoesWhenNothingInItIsLive() throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 6);
+        String ended;
+        String live = "timer-" + run + "-live";
+        String later = "timer-" + run + "-later";
         try (HubFixture f = new HubFixture(ProcessorHooks.NONE)) {
             // a transfer that really committed, through the hub: its stream holds TransferCommitted
             String payer = "timer-payer-" + run;
@@ -85,28 +88,38 @@ class ExpirySchedulersTest {
             f.transferCommand(new TransferCommand.FulfilTransfer(p.id(), payee, p.fulfilment(), "f-" + p.id(),
                     Instant.EPOCH, false), true);
             f.awaitEvent(p.id(), TransferCommitted.class);
-            String ended = p.id();
-            String live = "timer-" + run + "-live";
-            String later = "timer-" + run + "-later";
+            ended = p.id();
             deleteRows(f, List.of(ended)); // the hub's own timer row for it, due in five minutes
-            try (KafkaConsumer<String, byte[]> commands = commandsFromNow(f)) { // after its own commands
-                insertRow(f, List.of(live, ended), Instant.now().minusSeconds(1));
-                Map<String, Integer> sent = sentFor(commands, "", Duration.ofSeconds(3));
-                assertThat(sent).as("expired: the live transfer, not the committed one").containsKey(live)
-                        .doesNotContainKey(ended);
-                assertThat(rowIds(f, List.of(live, ended, later))).as("the row keeps the live transfer, due again later")
-                        .containsExactly(List.of(live));
-
+            // this process's handler ended it, so its scheduler knows without asking the store
+            expiresOnlyTheLiveOne(f, "timer-" + run + "-known", ended);
+        }
+        try (HubFixture f = new HubFixture(ProcessorHooks.NONE)) {
+            // a new process remembers nothing: its scheduler must find the terminal event in the store
+            expiresOnlyTheLiveOne(f, live, ended);
+            try {
                 // a row of ended transfers only is deleted when it comes due; one not yet due is left alone
-                deleteRows(f, List.of(live, ended, later));
                 insertRow(f, List.of(ended), Instant.now().minusSeconds(1));
                 insertRow(f, List.of(later), Instant.now().plusSeconds(600));
                 Await.until(HubFixture.BOUND, "the row of ended transfers deleted",
-                        () -> rowIds(f, List.of(live, ended, later)).size() == 1);
-                assertThat(rowIds(f, List.of(live, ended, later))).containsExactly(List.of(later));
+                        () -> rowIds(f, List.of(ended, later)).size() == 1);
+                assertThat(rowIds(f, List.of(ended, later))).containsExactly(List.of(later));
             } finally {
                 deleteRows(f, List.of(live, ended, later));
             }
+        }
+    }
+
+    /** A due row of a live (unknown) transfer and an ended one: only the live one is expired, and the row keeps it. */
+    private static void expiresOnlyTheLiveOne(HubFixture f, String live, String ended) throws Exception {
+        try (KafkaConsumer<String, byte[]> commands = commandsFromNow(f)) { // after the ended transfer's own commands
+            insertRow(f, List.of(live, ended), Instant.now().minusSeconds(1));
+            Map<String, Integer> sent = sentFor(commands, "", Duration.ofSeconds(3));
+            assertThat(sent).as("expired: the live transfer, not the committed one").containsKey(live)
+                    .doesNotContainKey(ended);
+            assertThat(rowIds(f, List.of(live, ended))).as("the row keeps the live transfer, due again later")
+                    .containsExactly(List.of(live));
+        } finally {
+            deleteRows(f, List.of(live, ended));
         }
     }
 

@@ -89,6 +89,9 @@ public final class JdbcCommandStore implements CommandStore {
                 offsets.advance(c, batch.advances(positions));
                 hooks.at(ProcessorHooks.Point.INSIDE_TRANSACTION);
                 c.commit();
+                if (!batch.domainEvents().isEmpty()) {
+                    index.committed(batch.domainEvents());
+                }
                 return positions;
             } catch (ConcurrencyConflictException e) {
                 c.rollback();

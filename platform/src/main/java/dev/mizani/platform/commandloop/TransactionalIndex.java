@@ -14,4 +14,11 @@ public interface TransactionalIndex<E> {
 
     /** @param events the batch's new domain events, in order */
     void apply(Connection c, List<E> events) throws SQLException;
+
+    /**
+     * Called after the transaction that {@link #apply applied} {@code events} has committed, and never when its
+     * outcome is unknown: for what may be known only of durable events.
+     */
+    default void committed(List<E> events) {
+    }
 }

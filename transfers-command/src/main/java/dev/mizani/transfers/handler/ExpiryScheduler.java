@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Fires expiry: every {@code tick}, the due rows of {@code transfer_timer_batches} (by hub time), at most
  * {@code batchMax} of them, are claimed; of the transfers in them whose expiration has passed, those without a
- * terminal event in the event store are sent ExpireTransfer, and each row keeps only the transfers that have not
+ * terminal event (known to this process's handler, or else found in the event store) are sent ExpireTransfer, and each row keeps only the transfers that have not
  * ended, due again at its next expiration (or after {@code refireAfter} for one just expired, whose command may get
  * no answer). A row whose transfers have all ended is deleted. The decider judges expiry itself, so a timer fired
  * early or twice does no harm. Any number of schedulers (one per hub process) share the table: each claims the rows
@@ -41,12 +41,20 @@ public final class ExpiryScheduler implements AutoCloseable {
     private final Duration tick;
     private final Duration refireAfter;
     private final int batchMax;
+    private final EndedTransfers endedHere;
     private final KafkaProducer<String, byte[]> producer;
     private final Thread thread;
     private volatile boolean running = true;
 
     public ExpiryScheduler(DataSource dataSource, String bootstrap, TransferCodec codec, Clock clock, Duration tick,
                            Duration refireAfter, int batchMax) {
+        this(dataSource, bootstrap, codec, clock, tick, refireAfter, batchMax, new EndedTransfers(0));
+    }
+
+    /** @param endedHere what this process's transfers handler has ended, so as not to ask the store about those */
+    public ExpiryScheduler(DataSource dataSource, String bootstrap, TransferCodec codec, Clock clock, Duration tick,
+                           Duration refireAfter, int batchMax, EndedTransfers endedHere) {
+        this.endedHere = endedHere;
         this.dataSource = dataSource;
         this.codec = codec;
         this.clock = clock;
@@ -135,16 +143,24 @@ public final class ExpiryScheduler implements AutoCloseable {
         }
     }
 
-    /** Which of {@code transferIds} have a terminal event in their stream. */
+    /** Which of {@code transferIds} have ended: known to this process's handler, or a terminal event in the store. */
     private Set<String> ended(Connection c, List<String> transferIds) throws SQLException {
         Set<String> ended = new HashSet<>();
-        if (transferIds.isEmpty()) {
+        List<String> ask = new ArrayList<>();
+        for (String id : transferIds) {
+            if (endedHere.take(id)) {
+                ended.add(id);
+            } else {
+                ask.add(id);
+            }
+        }
+        if (ask.isEmpty()) {
             return ended;
         }
         String prefix = codec.streamPrefix() + "-";
         try (PreparedStatement ps = c.prepareStatement(
                 "select distinct stream_id from events where stream_id = any(?) and event_type = any(?)")) {
-            ps.setArray(1, c.createArrayOf("text", transferIds.stream().map(id -> prefix + id).toArray()));
+            ps.setArray(1, c.createArrayOf("text", ask.stream().map(id -> prefix + id).toArray()));
             ps.setArray(2, c.createArrayOf("text", TERMINAL));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -12,9 +12,31 @@ import java.util.List;
 /**
  * Writes the batch's expiry timers in the batch's transaction: one {@code transfer_timer_batches} row holding every
  * prepare the batch accepted. A terminal event writes nothing: the {@link ExpiryScheduler} asks the event store
- * whether a due transfer has ended before it expires it.
+ * whether a due transfer has ended before it expires it, unless {@link EndedTransfers} already knows.
  */
 public final class TransferTimers implements TransactionalIndex<TransferEvent> {
+    private final EndedTransfers ended;
+
+    /** @param ended where the transfers this handler ends are recorded once committed, for its scheduler */
+    public TransferTimers(EndedTransfers ended) {
+        this.ended = ended;
+    }
+
+    public TransferTimers() {
+        this(new EndedTransfers(0));
+    }
+
+    @Override
+    public void committed(List<TransferEvent> events) {
+        for (TransferEvent e : events) {
+            switch (e) {
+                case TransferEvent.TransferCommitted t -> ended.ended(t.transferId());
+                case TransferEvent.TransferAborted a -> ended.ended(a.transferId());
+                case TransferEvent.TransferExpired x -> ended.ended(x.transferId());
+                default -> { }
+            }
+        }
+    }
 
     @Override
     public void apply(Connection c, List<TransferEvent> events) throws SQLException {
