@@ -12,11 +12,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Optional;
-import dev.mizani.schemas.transfer.TransferCommitted;
-import dev.mizani.schemas.transfer.TransferReserved;
-import dev.mizani.transfers.domain.TransferCommand;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -39,11 +35,7 @@ class EventConsumerExampleTest {
             f.onboard(payer, 1_000_000, 2_000_000);
             f.onboard(payee, 1_000_000, 2_000_000);
             f.awaitDirectoryKnows(payer, payee);
-            HubFixture.Prepared p = f.prepare(payer, payee, "12.34", Duration.ofSeconds(30), true);
-            f.awaitEvent(p.id(), TransferReserved.class);
-            f.transferCommand(new TransferCommand.FulfilTransfer(p.id(), payee, p.fulfilment(), "fulfil-" + p.id(),
-                    Instant.EPOCH, false), true);
-            f.awaitEvent(p.id(), TransferCommitted.class);
+            HubFixture.Prepared p = f.commitOne(payer, payee, "12.34", Duration.ofSeconds(30));
             SettlementWindows windows = new SettlementWindows(f.infra.dataSource);
             Await.until(HubFixture.BOUND, "the commit in the read store", () -> committedInReadStore(f, p.id()));
             long window = windows.windows(Optional.of("OPEN")).getFirst().windowId();

@@ -6,9 +6,6 @@ import dev.mizani.platform.commandloop.ProcessorHooks;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.platform.testing.Await;
 import dev.mizani.schemas.HubTopics;
-import dev.mizani.schemas.transfer.TransferCommitted;
-import dev.mizani.schemas.transfer.TransferReserved;
-import dev.mizani.transfers.domain.TransferCommand;
 import dev.mizani.transfers.handler.ExpiryScheduler;
 import java.sql.Array;
 import java.sql.Connection;
@@ -83,11 +80,7 @@ class ExpirySchedulersTest {
             f.onboard(payer, 100_000_000, 100_000_000);
             f.onboard(payee, 100_000_000, 100_000_000);
             f.awaitDirectoryKnows(payer, payee);
-            HubFixture.Prepared p = f.prepare(payer, payee, "1", Duration.ofMinutes(5), true);
-            f.awaitEvent(p.id(), TransferReserved.class);
-            f.transferCommand(new TransferCommand.FulfilTransfer(p.id(), payee, p.fulfilment(), "f-" + p.id(),
-                    Instant.EPOCH, false), true);
-            f.awaitEvent(p.id(), TransferCommitted.class);
+            HubFixture.Prepared p = f.commitOne(payer, payee, "1", Duration.ofMinutes(5));
             ended = p.id();
             deleteRows(f, List.of(ended)); // the hub's own timer row for it, due in five minutes
             // this process's handler ended it, so its scheduler knows without asking the store

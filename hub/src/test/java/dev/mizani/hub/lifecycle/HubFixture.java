@@ -8,6 +8,8 @@ import dev.mizani.platform.testing.Await;
 import dev.mizani.platform.testing.SharedInfrastructure;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.participant.ReservePayerFunds;
+import dev.mizani.schemas.transfer.TransferCommitted;
+import dev.mizani.schemas.transfer.TransferReserved;
 import dev.mizani.transfers.domain.TransferCommand;
 import java.nio.file.Files;
 import java.security.MessageDigest;
@@ -91,6 +93,16 @@ public final class HubFixture implements AutoCloseable {
                 b64(sha256(preimage)), Instant.now().plus(expiresIn), "hash-" + id, Instant.EPOCH);
         transferCommand(command, flush);
         return new Prepared(id, b64(preimage), command);
+    }
+
+    /** One transfer from payer to payee, prepared, reserved, fulfilled and committed; participants already onboarded. */
+    Prepared commitOne(String payer, String payee, String amount, Duration expiresIn) {
+        Prepared p = prepare(payer, payee, amount, expiresIn, true);
+        awaitEvent(p.id(), TransferReserved.class);
+        transferCommand(new TransferCommand.FulfilTransfer(p.id(), payee, p.fulfilment(), "fulfil-" + p.id(),
+                Instant.EPOCH, false), true);
+        awaitEvent(p.id(), TransferCommitted.class);
+        return p;
     }
 
     public <T> T awaitEvent(String key, Class<T> type) {

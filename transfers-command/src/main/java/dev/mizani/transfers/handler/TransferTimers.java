@@ -22,10 +22,6 @@ public final class TransferTimers implements TransactionalIndex<TransferEvent> {
         this.ended = ended;
     }
 
-    public TransferTimers() {
-        this(new EndedTransfers(0));
-    }
-
     @Override
     public void committed(List<TransferEvent> events) {
         for (TransferEvent e : events) {
