@@ -32,7 +32,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
@@ -51,6 +53,7 @@ public final class ProjectionHandler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProjectionHandler.class);
     static final String NAME = "projections";
     private static final int FETCH_BYTES_MIN = 16 * 1024 * 1024;
+    private static final long LAG_RETRY_NS = 5_000_000_000L;
 
     /** Crash points, for tests. A hook that throws behaves like the process dying there. */
     public interface Hooks {
@@ -58,6 +61,9 @@ public final class ProjectionHandler implements AutoCloseable {
 
         /** Rows and offsets of poll {@code batch}, which held {@code events}, written, transaction not committed. */
         void insideTransaction(long batch, List<ReadModel.Event> events);
+
+        /** About to ask the broker for the topics' ends to measure the lag: a hook that throws is the broker not answering. */
+        default void measuringLag() {}
     }
 
     /**
@@ -133,6 +139,8 @@ public final class ProjectionHandler implements AutoCloseable {
     private volatile Figures figures = Figures.of(new Metrics());
     private volatile Throwable failure;
     private volatile long failingSinceNs;
+    private long nextLagAttemptNs;
+    private int lagFailures;
     private final LedgerAudit audit;
     private final ProjectionLease lease;
     private long nextLeaseAttemptNs;
@@ -317,9 +325,12 @@ public final class ProjectionHandler implements AutoCloseable {
                     failures = 0;
                     failingSinceNs = 0;
                     seekDue = true;
-                } catch (SQLException e) {
-                    // The database is away (restarting, say): the poll is read again from the stored positions once it
-                    // is back, however long that takes. Nothing is lost, the read store only falls behind.
+                } catch (WakeupException | InterruptException e) {
+                    throw e; // closing
+                } catch (SQLException | KafkaException e) {
+                    // The database or the broker is away (restarting, or too busy to answer in time): the poll is read
+                    // again from the stored positions once it is back, however long that takes. Nothing is lost, the
+                    // read store only falls behind.
                     figures.replays().inc();
                     if (failures++ == 0) {
                         failingSinceNs = System.nanoTime();
@@ -333,7 +344,7 @@ public final class ProjectionHandler implements AutoCloseable {
                     seekDue = true;
                 }
             }
-        } catch (WakeupException e) {
+        } catch (WakeupException | InterruptException e) {
             // closing
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -472,12 +483,30 @@ public final class ProjectionHandler implements AutoCloseable {
         }
     }
 
+    /**
+     * Measures the lag at most twice a second. A broker too busy to answer within its timeout leaves the last figure
+     * standing (its {@code measuredAt} says how old it is) and is asked again 5 s later: the lag is reported, never a
+     * reason to stop applying events, and a loop that waited 2 s on every attempt would fall behind by itself.
+     */
     private void refreshLag() {
-        if (lag.measuredAt().plusMillis(500).isAfter(Instant.now())) {
+        long now = System.nanoTime();
+        if ((lagFailures > 0 && now - nextLagAttemptNs < 0) || lag.measuredAt().plusMillis(500).isAfter(Instant.now())) {
             return;
         }
-        lag = ReadStoreLag.of(partitions, consumer.endOffsets(partitions, Duration.ofSeconds(2)),
-                tp -> consumer.position(tp, Duration.ofSeconds(2)), lastEventAt, eventsApplied);
+        try {
+            hooks.measuringLag();
+            lag = ReadStoreLag.of(partitions, consumer.endOffsets(partitions, Duration.ofSeconds(2)),
+                    tp -> consumer.position(tp, Duration.ofSeconds(2)), lastEventAt, eventsApplied);
+            lagFailures = 0;
+        } catch (WakeupException | InterruptException e) {
+            throw e;
+        } catch (KafkaException e) {
+            nextLagAttemptNs = now + LAG_RETRY_NS;
+            if (lagFailures++ % 10 == 0) {
+                log.warn("could not measure the read store's lag ({} in a row), keeping the figure of {}: {}", lagFailures,
+                        lag.measuredAt(), e.toString());
+            }
+        }
     }
 
     /** The lag of the read store as its holder left it: the stored positions against the topics' ends. */

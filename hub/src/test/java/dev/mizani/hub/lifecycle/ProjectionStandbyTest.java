@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mizani.platform.commandloop.ProcessorHooks;
 import dev.mizani.platform.testing.Await;
 import dev.mizani.projections.ProjectionHandler;
+import dev.mizani.projections.ReadModel;
 import dev.mizani.projections.ReadStore;
 import dev.mizani.schemas.transfer.TransferReserved;
 import dev.mizani.transfers.domain.TransferCommand;
@@ -20,14 +21,18 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two projection instances on one read store, on the real broker and database: one writes, the other stands by. A
- * writer paused for longer than its lease is replaced, and when it wakes it writes nothing (the lease's epoch fences
- * it); a writer that stops hands over at once. Every transfer reaches the read store throughout.
+ * Projection instances on one read store, on the real broker and database. Two instances: one writes, the other
+ * stands by. A writer paused for longer than its lease is replaced, and when it wakes it writes nothing (the lease's
+ * epoch fences it); a writer that stops hands over at once. A broker that does not answer in time (as a busy embedded
+ * broker did under load) neither stops a writer nor loses what it was applying. Every transfer reaches the read
+ * store throughout.
  */
 class ProjectionStandbyTest {
     private static final String RUN = UUID.randomUUID().toString().substring(0, 6);
@@ -40,9 +45,14 @@ class ProjectionStandbyTest {
         f = new HubFixture(ProcessorHooks.NONE);
     }
 
+    @AfterEach
+    void stopHandlers() {
+        handlers.forEach(ProjectionHandler::close);
+        handlers.clear();
+    }
+
     @AfterAll
     static void stop() throws Exception {
-        handlers.forEach(ProjectionHandler::close);
         if (f != null) {
             f.close();
         }
@@ -88,6 +98,41 @@ class ProjectionStandbyTest {
         committed.addAll(commit(payer, payee, 20));
         awaitCommittedInReadStore(committed);
         assertThat(a.audit().check().up()).as(a.audit().check().detail()).isTrue();
+    }
+
+    @Test
+    void aBrokerThatDoesNotAnswerInTimeNeitherStopsTheWriterNorLosesItsBatch() throws Exception {
+        String payer = "bt-payer-" + RUN, payee = "bt-payee-" + RUN;
+        f.onboard(payer, 100_000_000, 100_000_000);
+        f.onboard(payee, 100_000_000, 100_000_000);
+        f.awaitDirectoryKnows(payer, payee);
+
+        // the real client's exception for a request the broker did not answer within its timeout
+        AtomicInteger lagAttempts = new AtomicInteger();
+        AtomicInteger batchAttempts = new AtomicInteger();
+        ProjectionHandler h = start(f.infra.dataSource, "t-" + RUN, new ProjectionHandler.Hooks() {
+            @Override
+            public void insideTransaction(long batch, List<ReadModel.Event> events) {
+                if (batchAttempts.getAndIncrement() < 2) {
+                    throw new TimeoutException("injected: the broker did not answer in time, mid-batch");
+                }
+            }
+
+            @Override
+            public void measuringLag() {
+                if (lagAttempts.getAndIncrement() < 2) {
+                    throw new TimeoutException("injected: Failed to get offsets by times in 2001ms");
+                }
+            }
+        });
+        List<String> committed = commit(payer, payee, 20);
+        awaitCommittedInReadStore(committed);
+        assertThat(batchAttempts.get()).as("batches tried: two failed, the rest applied").isGreaterThan(2);
+        Await.until(HubFixture.BOUND, "the lag measured again after two timeouts, and nothing behind",
+                () -> lagAttempts.get() > 2 && h.lag().transfersEvents() == 0 && h.lag().participantsEvents() == 0);
+        assertThat(h.isRunning()).as("the handler still runs").isTrue();
+        assertThat(h.failure()).isNull();
+        assertThat(h.writing()).isTrue();
     }
 
     private static ProjectionHandler start(javax.sql.DataSource dataSource, String instance, ProjectionHandler.Hooks hooks) {
