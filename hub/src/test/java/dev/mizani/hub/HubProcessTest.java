@@ -95,6 +95,10 @@ class HubProcessTest {
         assertThat(metrics.body()).contains("mizani_processor_up{processor=\"transfers\"}",
                 "mizani_processor_up{processor=\"participants\"}", "mizani_processor_stage_seconds_count{processor=\"transfers\",stage=\"commit\"}",
                 "mizani_projection_lag_events{topic=", "mizani_callbacks_in_flight ");
+        // the Kafka clients' own figures, the policies' (Kafka Streams) producers and consumers among them
+        assertThat(metrics.body()).containsPattern("kafka_producer_request_rate\\{client_id=\"transfers-policy-[^\"]*-producer\"\\}")
+                .containsPattern("kafka_consumer_request_rate\\{client_id=\"participants-policy-[^\"]*-consumer\"\\}")
+                .contains("kafka_producer_request_rate{client_id=\"transfers-producer\"}");
         // the banner tells a new user where everything is, and every API answers /health without a credential
         assertThat(second.printed()).contains("first transfer         java scripts/FirstTransfer.java",
                 "operator credential    " + operatorToken);

@@ -1,6 +1,7 @@
 package dev.mizani.platform.policy;
 
 import dev.mizani.platform.kafka.KafkaClients;
+import dev.mizani.platform.metrics.KafkaMeters;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -74,6 +76,9 @@ public final class PolicyStream implements AutoCloseable {
         // once, the commands are visible as soon as sent, and the interval bounds what a crash replays.
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, exactlyOnce ? 20 : 200);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+        // its clients' figures in /metrics beside every other client's (requests, records per request, fetch rates)
+        p.put(StreamsConfig.producerPrefix(CommonClientConfigs.METRIC_REPORTER_CLASSES_CONFIG), KafkaMeters.class.getName());
+        p.put(StreamsConfig.consumerPrefix(CommonClientConfigs.METRIC_REPORTER_CLASSES_CONFIG), KafkaMeters.class.getName());
         p.put(StreamsConfig.producerPrefix("linger.ms"), 2);
         p.put(StreamsConfig.producerPrefix("compression.type"), KafkaClients.COMPRESSION);
         p.put(StreamsConfig.consumerPrefix("max.poll.records"), 2_000);
