@@ -64,6 +64,12 @@ public final class ProjectionHandler implements AutoCloseable {
 
         /** About to ask the broker for the topics' ends to measure the lag: a hook that throws is the broker not answering. */
         default void measuringLag() {}
+
+        /**
+         * Poll {@code batch} committed, its connection not yet back in the pool: a hook that throws is that return
+         * failing (a connection the server dropped just after the commit).
+         */
+        default void committed(long batch, List<ReadModel.Event> events) throws SQLException {}
     }
 
     /**
@@ -146,8 +152,10 @@ public final class ProjectionHandler implements AutoCloseable {
     private long nextLeaseAttemptNs;
     private long nextAuditCheckNs;
     /**
-     * The last poll whose transaction failed. A commit can succeed with its answer lost (the server killed right
-     * after it): the read store then holds the poll and the stored positions are past it, so the audit must see it.
+     * The poll being applied until the audit has it, and after a failure the poll that failed. A commit can succeed
+     * with its answer lost (the server killed right after it), or the connection can fail on its way back to the pool
+     * after a commit that went through: the read store then holds the poll and the stored positions are past it, so
+     * the audit must see it.
      */
     private Unconfirmed unconfirmed;
 
@@ -398,6 +406,12 @@ public final class ProjectionHandler implements AutoCloseable {
                 dead.add(new DeadLetters.DeadLetter(r, e.toString()));
             }
         }
+        // Until the audit has this poll, a failure anywhere (the commit's answer lost, or the connection failing as it
+        // goes back to the pool after a commit that went through) leaves the poll to seekToStored, which asks the stored
+        // positions whether it landed: a poll the read store holds but the audit never saw would show its positions
+        // as mismatches later.
+        unconfirmed = new Unconfirmed(events, next);
+        long batch = ++batches;
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -405,14 +419,15 @@ public final class ProjectionHandler implements AutoCloseable {
                 eventsApplied += live.apply(c, events, null);
                 DeadLetters.record(c, NAME, dead);
                 storeOffsets(c, ReadStore.LIVE, next);
-                hooks.insideTransaction(++batches, events);
+                hooks.insideTransaction(batch, events);
                 c.commit();
             } catch (SQLException | RuntimeException e) {
-                unconfirmed = new Unconfirmed(events, next);
                 c.rollback();
                 throw e;
             }
+            hooks.committed(batch, events);
         }
+        unconfirmed = null;
         audit.apply(events, System.nanoTime());
         for (ReadModel.Event e : events) {
             Instant at = e.metadata().getRecordedAt();

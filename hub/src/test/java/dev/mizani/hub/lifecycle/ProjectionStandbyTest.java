@@ -7,6 +7,7 @@ import dev.mizani.platform.testing.Await;
 import dev.mizani.projections.ProjectionHandler;
 import dev.mizani.projections.ReadModel;
 import dev.mizani.projections.ReadStore;
+import dev.mizani.schemas.participant.PayeeFundsCommitted;
 import dev.mizani.schemas.transfer.TransferReserved;
 import dev.mizani.transfers.domain.TransferCommand;
 import java.sql.Connection;
@@ -133,6 +134,41 @@ class ProjectionStandbyTest {
         assertThat(h.isRunning()).as("the handler still runs").isTrue();
         assertThat(h.failure()).isNull();
         assertThat(h.writing()).isTrue();
+    }
+
+    @Test
+    void aConnectionLostJustAfterACommitLeavesTheAuditWhole() throws Exception {
+        String payer = "cl-payer-" + RUN, payee = "cl-payee-" + RUN;
+        f.onboard(payer, 100_000_000, 100_000_000);
+        f.onboard(payee, 100_000_000, 100_000_000);
+        f.awaitDirectoryKnows(payer, payee);
+
+        AtomicBoolean armed = new AtomicBoolean();
+        AtomicInteger lost = new AtomicInteger();
+        ProjectionHandler h = start(f.infra.dataSource, "c-" + RUN, new ProjectionHandler.Hooks() {
+            @Override
+            public void insideTransaction(long batch, List<ReadModel.Event> events) {
+            }
+
+            @Override
+            public void committed(long batch, List<ReadModel.Event> events) throws SQLException {
+                // a poll that moved the payee's position: its commit went through, then the connection failed
+                if (events.stream().anyMatch(e -> e.payload() instanceof PayeeFundsCommitted p
+                        && p.getParticipant().equals(payee)) && armed.compareAndSet(true, false)) {
+                    lost.incrementAndGet();
+                    throw new SQLException("injected: connection lost on its way back to the pool", "08006");
+                }
+            }
+        });
+        List<String> committed = new ArrayList<>(commit(payer, payee, 10));
+        awaitCommittedInReadStore(committed);
+        armed.set(true);
+        committed.addAll(commit(payer, payee, 10));
+        committed.addAll(commit(payer, payee, 10)); // positions that move on from the poll the audit must not miss
+        awaitCommittedInReadStore(committed);
+        assertThat(lost.get()).as("polls whose connection failed after their commit").isEqualTo(1);
+        assertThat(h.audit().check().up()).as(h.audit().check().detail()).isTrue();
+        assertThat(h.isRunning()).isTrue();
     }
 
     private static ProjectionHandler start(javax.sql.DataSource dataSource, String instance, ProjectionHandler.Hooks hooks) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -14,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * API, and the hub's own audit. The long run is {@code ChaosRun} with {@code seconds=1800}.
  */
 class ChaosRunTest {
-    @TempDir
+    /** Kept when a test fails: the hub's and PostgreSQL's logs of the run are what explains it. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path out;
 
     @Test
