@@ -63,6 +63,7 @@ public final class Gateway implements AutoCloseable {
                    java.util.function.Supplier<String> unavailable) {
         try {
             participants = started(new ParticipantsView(bootstrap, registry, new EventStore(readStore)));
+            health.register("participants-view", participants::check);
             ParticipantCommands commands = started(new ParticipantCommands(bootstrap, registry, participants, clock, s.adminWait()));
             admin = started(new AdminApi(s.host(), s.adminPort(), participants, commands, s.operatorCredentialSha256(),
                     s.hubName(), windows, s.adminWait(), health, s.credentialKey()).start());

@@ -89,6 +89,9 @@ public final class HubServices implements AutoCloseable {
         boolean runsParticipants = services.contains(Service.PARTICIPANTS);
         boolean runsTransfers = services.contains(Service.TRANSFERS);
         directory = runsParticipants ? start(new ParticipantDirectory(bootstrap, registry, store).start()) : null;
+        if (directory != null) {
+            health.register("participant-directory", directory::check);
+        }
         participantCodec = new ParticipantCodec(registry, runsParticipants ? directory::payee : command -> {
             throw new IllegalStateException("the participants handler runs in another process");
         });

@@ -1,6 +1,7 @@
 package dev.mizani.gateway.participants;
 
 import dev.mizani.platform.eventstore.EventStore;
+import dev.mizani.platform.health.Health;
 import dev.mizani.platform.kafka.TopicFollower;
 import dev.mizani.platform.security.JwsKeys;
 import dev.mizani.schemas.HubTopics;
@@ -101,6 +102,11 @@ public final class ParticipantsView implements AutoCloseable {
         this.events = new EventWireCodec<>(registry, HubTopics.PARTICIPANTS_EVENTS,
                 ParticipantEventEnvelope.getClassSchema());
         this.follower = null;
+    }
+
+    /** Down once the view stopped following participants.events: callbacks, keys and limits would go stale. */
+    public Health.Check check() {
+        return follower == null ? Health.Check.up("fed by its caller") : follower.check();
     }
 
     public Optional<Participant> participant(String name) {

@@ -2,6 +2,7 @@ package dev.mizani.participants.handler;
 
 import dev.mizani.participants.domain.ParticipantCommand.PayeeFacts;
 import dev.mizani.platform.eventstore.EventStore;
+import dev.mizani.platform.health.Health;
 import dev.mizani.platform.kafka.TopicFollower;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.participant.ParticipantEventEnvelope;
@@ -74,6 +75,11 @@ public final class ParticipantDirectory implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("participant directory skipped {}/{}/{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
         }
+    }
+
+    /** Down once the directory stopped following participants.events: payees' facts would go stale. */
+    public Health.Check check() {
+        return follower == null ? Health.Check.up("not started") : follower.check();
     }
 
     @Override

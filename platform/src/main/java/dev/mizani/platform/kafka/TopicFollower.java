@@ -1,5 +1,6 @@
 package dev.mizani.platform.kafka;
 
+import dev.mizani.platform.health.Health;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,18 +8,26 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Follows topics from the beginning, every partition, outside any consumer group, handing each record to
  * {@code apply} on one background thread: how a service keeps an in-memory view of another context's
- * stream (the payee directory, the callback endpoints). {@code apply} handles its own bad records.
+ * stream (the payee directory, the callback endpoints). {@code apply} handles its own bad records; anything
+ * else that escapes it or the consumer stops the follower, since a view that skipped a record would be wrong
+ * without saying so. The failure is logged and kept for the owner's health check ({@link #check}).
  */
 public final class TopicFollower implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TopicFollower.class);
+    private final String name;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Consumer<ConsumerRecord<String, byte[]>> apply;
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile RuntimeException failure;
 
     public TopicFollower(String name, String bootstrap, List<String> topics, Consumer<ConsumerRecord<String, byte[]>> apply) {
         this(name, bootstrap, topics, apply, false);
@@ -32,6 +41,7 @@ public final class TopicFollower implements AutoCloseable {
      */
     private TopicFollower(String name, String bootstrap, List<String> topics, Consumer<ConsumerRecord<String, byte[]>> apply,
                           boolean fromEnd) {
+        this.name = name;
         this.consumer = new KafkaConsumer<>(KafkaClients.followerConsumer(bootstrap, null));
         this.apply = apply;
         List<TopicPartition> partitions = new ArrayList<>();
@@ -67,11 +77,20 @@ public final class TopicFollower implements AutoCloseable {
             while (running) {
                 consumer.poll(Duration.ofMillis(100)).forEach(apply);
             }
-        } catch (WakeupException e) {
+        } catch (WakeupException | InterruptException e) {
             // closing
+        } catch (RuntimeException e) {
+            failure = e;
+            log.error("{} stopped following its topics; what it shows is no longer current: {}", name, e.toString(), e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
+    }
+
+    /** Up while it follows (or has not started yet); down, with the reason, once a failure stopped it. */
+    public Health.Check check() {
+        RuntimeException e = failure;
+        return e == null ? Health.Check.up("following") : Health.Check.down("stopped following: " + e);
     }
 
     @Override
