@@ -61,9 +61,7 @@ class ProjectionStandbyTest {
 
     @Test
     void aPausedWriterIsReplacedAndFencedAndAStoppedOneHandsOver() throws Exception {
-        String payer = "sb-payer-" + RUN, payee = "sb-payee-" + RUN;
-        f.onboard(payer, 100_000_000, 100_000_000);
-        f.onboard(payee, 100_000_000, 100_000_000);
+        String payer = onboarded("sb-payer-" + RUN), payee = onboarded("sb-payee-" + RUN);
         f.awaitDirectoryKnows(payer, payee);
 
         AtomicLong pauseA = new AtomicLong();
@@ -103,9 +101,7 @@ class ProjectionStandbyTest {
 
     @Test
     void aBrokerThatDoesNotAnswerInTimeNeitherStopsTheWriterNorLosesItsBatch() throws Exception {
-        String payer = "bt-payer-" + RUN, payee = "bt-payee-" + RUN;
-        f.onboard(payer, 100_000_000, 100_000_000);
-        f.onboard(payee, 100_000_000, 100_000_000);
+        String payer = onboarded("bt-payer-" + RUN), payee = onboarded("bt-payee-" + RUN);
         f.awaitDirectoryKnows(payer, payee);
 
         // the real client's exception for a request the broker did not answer within its timeout
@@ -138,9 +134,7 @@ class ProjectionStandbyTest {
 
     @Test
     void aConnectionLostJustAfterACommitLeavesTheAuditWhole() throws Exception {
-        String payer = "cl-payer-" + RUN, payee = "cl-payee-" + RUN;
-        f.onboard(payer, 100_000_000, 100_000_000);
-        f.onboard(payee, 100_000_000, 100_000_000);
+        String payer = onboarded("cl-payer-" + RUN), payee = onboarded("cl-payee-" + RUN);
         f.awaitDirectoryKnows(payer, payee);
 
         AtomicBoolean armed = new AtomicBoolean();
@@ -169,6 +163,11 @@ class ProjectionStandbyTest {
         assertThat(lost.get()).as("polls whose connection failed after their commit").isEqualTo(1);
         assertThat(h.audit().check().up()).as(h.audit().check().detail()).isTrue();
         assertThat(h.isRunning()).isTrue();
+    }
+
+    private static String onboarded(String name) {
+        f.onboard(name, 100_000_000, 100_000_000);
+        return name;
     }
 
     private static ProjectionHandler start(javax.sql.DataSource dataSource, String instance, ProjectionHandler.Hooks hooks) {
