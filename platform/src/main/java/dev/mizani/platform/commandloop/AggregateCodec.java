@@ -13,7 +13,8 @@ public interface AggregateCodec<C, E, S> {
 
     /**
      * Decodes a command and stamps it with hub time. Throws for a record that can never be decoded
-     * ({@link dev.mizani.schemas.wire.WireFormatException}, or any runtime exception): it is dead-lettered.
+     * ({@link dev.mizani.schemas.wire.WireFormatException}, or any runtime exception): it is dead-lettered. A
+     * {@link dev.mizani.schemas.registry.RegistryUnavailableException} is not such a record: the batch is read again.
      */
     DecodedCommand<C> decodeCommand(String key, byte[] value, Instant hubTime);
 

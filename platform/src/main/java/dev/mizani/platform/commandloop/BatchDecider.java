@@ -9,6 +9,7 @@ import dev.mizani.platform.eventstore.Snapshot;
 import dev.mizani.platform.eventstore.StateBytes;
 import dev.mizani.platform.eventstore.StoredEvent;
 import dev.mizani.platform.policy.PolicyCommand;
+import dev.mizani.schemas.registry.RegistryUnavailableException;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -70,6 +71,8 @@ final class BatchDecider<C, E, S> {
                 try {
                     decoded.add(new Decoded<>(tp, r, codec.decodeCommand(r.key(), r.value(), hubTime),
                             codec.streamPrefix() + "-" + r.key()));
+                } catch (RegistryUnavailableException e) {
+                    throw e; // the whole batch is read again once the registry answers
                 } catch (RuntimeException e) {
                     dead.add(new DecidedBatch.DeadLetter(r, "cannot decode command: " + e.getMessage()));
                 }

@@ -3,6 +3,7 @@ package dev.mizani.platform.commandloop;
 import dev.mizani.platform.domain.Decider;
 import dev.mizani.platform.eventstore.EventStore;
 import dev.mizani.platform.kafka.KafkaClients;
+import dev.mizani.schemas.registry.RegistryUnavailableException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -115,13 +116,13 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
         redeliveryRequest.set(Map.copyOf(offsets));
     }
 
-    /** A failure of the database or the broker, which a retry or a fresh instance can get past. */
+    /** A failure of the database, the broker or the registry, which a retry or a fresh instance can get past. */
     public static boolean isTransient(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof FencedException) {
                 return false;
             }
-            if (c instanceof SQLException || c instanceof KafkaException) {
+            if (c instanceof SQLException || c instanceof KafkaException || c instanceof RegistryUnavailableException) {
                 return true;
             }
         }
@@ -168,7 +169,7 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
                 logProgress();
             } catch (FencedException | WakeupException | InterruptException e) {
                 throw e;
-            } catch (SQLException | KafkaException e) {
+            } catch (SQLException | KafkaException | RegistryUnavailableException e) {
                 if (failures == 0) {
                     failingSinceNs = System.nanoTime();
                 }

@@ -1,11 +1,13 @@
 package dev.mizani.platform.kafka;
 
 import dev.mizani.platform.health.Health;
+import dev.mizani.schemas.registry.RegistryUnavailableException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
@@ -16,9 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows topics from the beginning, every partition, outside any consumer group, handing each record to
  * {@code apply} on one background thread: how a service keeps an in-memory view of another context's
- * stream (the payee directory, the callback endpoints). {@code apply} handles its own bad records; anything
- * else that escapes it or the consumer stops the follower, since a view that skipped a record would be wrong
- * without saying so. The failure is logged and kept for the owner's health check ({@link #check}).
+ * stream (the payee directory, the callback endpoints). {@code apply} handles its own bad records; a
+ * {@link RegistryUnavailableException} that escapes it makes the follower read that record again after a pause;
+ * anything else that escapes it or the consumer stops the follower, since a view that skipped a record would be
+ * wrong without saying so. The failure is logged and kept for the owner's health check ({@link #check}).
  */
 public final class TopicFollower implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TopicFollower.class);
@@ -28,6 +31,7 @@ public final class TopicFollower implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile RuntimeException failure;
+    private volatile RegistryUnavailableException waiting;
 
     public TopicFollower(String name, String bootstrap, List<String> topics, Consumer<ConsumerRecord<String, byte[]>> apply) {
         this(name, bootstrap, topics, apply, false);
@@ -74,9 +78,23 @@ public final class TopicFollower implements AutoCloseable {
 
     private void run() {
         try {
+            int waits = 0;
             while (running) {
-                consumer.poll(Duration.ofMillis(100)).forEach(apply);
+                RegistryUnavailableException unavailable = applyAll(consumer.poll(Duration.ofMillis(100)));
+                waiting = unavailable;
+                if (unavailable == null) {
+                    waits = 0;
+                    continue;
+                }
+                long pauseMs = Math.min(WAIT_FIRST_MS << Math.min(waits, 5), WAIT_MAX_MS);
+                if (waits++ % 10 == 0) {
+                    log.warn("{} waits for the schema registry ({} times in a row), reading again in {} ms: {}", name,
+                            waits, pauseMs, unavailable.getMessage());
+                }
+                Thread.sleep(pauseMs);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (WakeupException | InterruptException e) {
             // closing
         } catch (RuntimeException e) {
@@ -87,10 +105,47 @@ public final class TopicFollower implements AutoCloseable {
         }
     }
 
-    /** Up while it follows (or has not started yet); down, with the reason, once a failure stopped it. */
+    /**
+     * Applies the records in order per partition. A record whose schema the registry cannot give now is not skipped:
+     * its partition is sought back to it, and every partition not yet begun to its first record, to be read again.
+     * Returns that failure, or null when every record was applied.
+     */
+    private RegistryUnavailableException applyAll(ConsumerRecords<String, byte[]> records) {
+        RegistryUnavailableException unavailable = null;
+        for (TopicPartition tp : records.partitions()) {
+            List<ConsumerRecord<String, byte[]>> inPartition = records.records(tp);
+            if (unavailable != null) {
+                consumer.seek(tp, inPartition.getFirst().offset());
+                continue;
+            }
+            for (ConsumerRecord<String, byte[]> r : inPartition) {
+                try {
+                    apply.accept(r);
+                } catch (RegistryUnavailableException e) {
+                    consumer.seek(tp, r.offset());
+                    unavailable = e;
+                    break;
+                }
+            }
+        }
+        return unavailable;
+    }
+
+    /** First and longest pause before reading again a record whose schema the registry could not give. */
+    private static final long WAIT_FIRST_MS = 100;
+    private static final long WAIT_MAX_MS = 3_000;
+
+    /**
+     * Up while it follows (or has not started yet); down, with the reason, once a failure stopped it, and while it
+     * waits for the registry to read a record (what it shows is not current then either).
+     */
     public Health.Check check() {
         RuntimeException e = failure;
-        return e == null ? Health.Check.up("following") : Health.Check.down("stopped following: " + e);
+        if (e != null) {
+            return Health.Check.down("stopped following: " + e);
+        }
+        RegistryUnavailableException w = waiting;
+        return w == null ? Health.Check.up("following") : Health.Check.down("waiting for the schema registry: " + w.getMessage());
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.mizani.platform.policy;
 
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.platform.metrics.KafkaMeters;
+import dev.mizani.schemas.registry.RegistryUnavailableException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +20,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -117,7 +119,9 @@ public final class PolicyStream implements AutoCloseable {
         public void process(Record<String, byte[]> event) {
             List<KeyValue<String, byte[]>> commands;
             try {
-                commands = translation.commandsFor(event.value());
+                commands = translateWaitingForTheRegistry(event);
+            } catch (StreamsException e) {
+                throw e; // not the event's fault: read again by the thread that replaces this one
             } catch (RuntimeException e) {
                 RecordHeaders headers = new RecordHeaders();
                 headers.add("mizani.dlq.reason", ("cannot translate event: " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
@@ -128,7 +132,41 @@ public final class PolicyStream implements AutoCloseable {
                 context.forward(new Record<>(c.key, c.value, event.timestamp()), "commands");
             }
         }
+
+        /**
+         * An event whose schema is new to this process, met while the registry cannot be asked, is not a bad event:
+         * dead-lettering it would drop its commands (a commit's credit to the payee). The thread waits for the
+         * registry, up to {@link #REGISTRY_WAIT_MAX_MS}, then fails; its replacement reads the event again from the
+         * last committed offset, and the command loop applies each derived command once.
+         */
+        private List<KeyValue<String, byte[]>> translateWaitingForTheRegistry(Record<String, byte[]> event) {
+            long deadline = System.nanoTime() + REGISTRY_WAIT_MAX_MS * 1_000_000L;
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    return translation.commandsFor(event.value());
+                } catch (RegistryUnavailableException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new StreamsException("gave up waiting for the schema registry", e);
+                    }
+                    if (attempt % 10 == 0) {
+                        log.warn("policy waits for the schema registry to translate {}/{}/{}: {}",
+                                context.recordMetadata().map(m -> m.topic()).orElse("?"),
+                                context.recordMetadata().map(m -> m.partition()).orElse(-1),
+                                context.recordMetadata().map(m -> m.offset()).orElse(-1L), e.getMessage());
+                    }
+                    try {
+                        Thread.sleep(Math.min(100L << Math.min(attempt, 5), 3_000));
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        throw new StreamsException("interrupted waiting for the schema registry", e);
+                    }
+                }
+            }
+        }
     }
+
+    /** How long a policy's thread waits for the registry before it fails and is replaced. */
+    static final long REGISTRY_WAIT_MAX_MS = 60_000;
 
     @Override
     public void close() {

@@ -52,6 +52,12 @@ public final class TallyHarness {
 
     public CommandProcessor<ProbeTally.Add, ProbeTally.Added, ProbeTally.State> processor(
             ProcessorSettings settings, ProcessorHooks hooks, List<Integer> manualPartitions) {
+        return processor(settings, hooks, manualPartitions, codec);
+    }
+
+    /** A processor that reads through {@code codec} (one over a registry of its own, say). */
+    public CommandProcessor<ProbeTally.Add, ProbeTally.Added, ProbeTally.State> processor(
+            ProcessorSettings settings, ProcessorHooks hooks, List<Integer> manualPartitions, ProbeTallyCodec codec) {
         var p = new CommandProcessor<>(settings, new ProbeTally(), codec, infra.eventStore, infra.bootstrap(),
                 Clock.systemUTC(), hooks, manualPartitions);
         started.add(p);

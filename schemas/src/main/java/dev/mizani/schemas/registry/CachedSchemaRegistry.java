@@ -28,7 +28,22 @@ public final class CachedSchemaRegistry {
         });
     }
 
+    /**
+     * The schema of a global id. Throws {@link RegistryUnavailableException} when the registry cannot be asked now,
+     * and {@link RegistryException} when it answered that it has no such id.
+     */
     public Schema schemaById(int id) {
-        return schemasById.computeIfAbsent(id, i -> new Schema.Parser().parse(client.schemaById(i)));
+        return schemasById.computeIfAbsent(id, i -> {
+            String text;
+            try {
+                text = client.schemaById(i);
+            } catch (RegistryException e) {
+                if (e.isUnavailable()) {
+                    throw new RegistryUnavailableException(i, e);
+                }
+                throw e;
+            }
+            return new Schema.Parser().parse(text);
+        });
     }
 }

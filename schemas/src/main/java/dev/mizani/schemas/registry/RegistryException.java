@@ -26,4 +26,9 @@ public final class RegistryException extends RuntimeException {
     public boolean isIncompatible() {
         return status == 409;
     }
+
+    /** Not reached, or too busy or broken to answer now (429, 5xx): the same call may succeed later. */
+    public boolean isUnavailable() {
+        return status == 0 || status == 429 || status >= 500;
+    }
 }

@@ -1,6 +1,7 @@
 package dev.mizani.schemas.wire;
 
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
+import dev.mizani.schemas.registry.RegistryUnavailableException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Map;
@@ -112,6 +113,8 @@ public final class AvroWireCodec<T extends SpecificRecord> implements WireCodec<
         Schema writerSchema;
         try {
             writerSchema = registry.schemaById(schemaId);
+        } catch (RegistryUnavailableException e) {
+            throw e; // not a bad record: its reader waits for the registry
         } catch (RuntimeException e) {
             throw new WireFormatException("unknown schema id " + schemaId + ": " + e.getMessage(), e);
         }

@@ -1,6 +1,7 @@
 package dev.mizani.schemas.wire;
 
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
+import dev.mizani.schemas.registry.RegistryUnavailableException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -144,6 +145,8 @@ public final class EventWireCodec<E extends SpecificRecord> implements WireCodec
     private Schema writerSchema(int schemaId) {
         try {
             return registry.schemaById(schemaId);
+        } catch (RegistryUnavailableException e) {
+            throw e; // not a bad record: its reader waits for the registry
         } catch (RuntimeException e) {
             throw new WireFormatException("unknown schema id " + schemaId + ": " + e.getMessage(), e);
         }
