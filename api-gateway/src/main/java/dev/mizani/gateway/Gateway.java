@@ -73,6 +73,7 @@ public final class Gateway implements AutoCloseable {
                     s.rateLimitPerSecond(), s.rateLimitBurst());
             CallbackNotifier callbacks = started(new CallbackNotifier(bootstrap, registry, participants, clock,
                     s.hubName(), s.callbacks(), s.mutualTls(), s.jws().signingKey(), metrics));
+            health.register("callback-notifier", callbacks::check);
             transfers = started(new TransfersGateway(s.host(), s.transfersPort(), bootstrap, registry, guard, clock,
                     s.sendTimeout(), new TransferStates(new EventStore(readStore), registry,
                             id -> participants.fundsTransfer(id).map(f -> TransferStates.ofFunds(f, s.hubName()))), callbacks, s.mutualTls(),

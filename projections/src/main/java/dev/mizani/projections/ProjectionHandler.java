@@ -7,6 +7,7 @@ import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.common.EventMetadata;
 import dev.mizani.schemas.participant.ParticipantEventEnvelope;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
+import dev.mizani.schemas.registry.RegistryUnavailableException;
 import dev.mizani.schemas.transfer.TransferEventEnvelope;
 import dev.mizani.schemas.wire.AvroWireCodec;
 import dev.mizani.schemas.wire.EventWireCodec;
@@ -335,10 +336,10 @@ public final class ProjectionHandler implements AutoCloseable {
                     seekDue = true;
                 } catch (WakeupException | InterruptException e) {
                     throw e; // closing
-                } catch (SQLException | KafkaException e) {
-                    // The database or the broker is away (restarting, or too busy to answer in time): the poll is read
-                    // again from the stored positions once it is back, however long that takes. Nothing is lost, the
-                    // read store only falls behind.
+                } catch (SQLException | KafkaException | RegistryUnavailableException e) {
+                    // The database, the broker or the registry is away (restarting, or too busy to answer in time): the
+                    // poll is read again from the stored positions once it is back, however long that takes. Nothing
+                    // is lost, the read store only falls behind.
                     figures.replays().inc();
                     if (failures++ == 0) {
                         failingSinceNs = System.nanoTime();
@@ -402,6 +403,8 @@ public final class ProjectionHandler implements AutoCloseable {
             next.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
             try {
                 events.add(decoder.decode(r.topic(), r.partition(), r.value()));
+            } catch (RegistryUnavailableException e) {
+                throw e; // not a bad event: the poll is read again from the stored positions
             } catch (RuntimeException e) {
                 dead.add(new DeadLetters.DeadLetter(r, e.toString()));
             }

@@ -1,5 +1,6 @@
 package dev.mizani.projections;
 
+import dev.mizani.schemas.registry.RegistryUnavailableException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -189,6 +190,8 @@ public final class Rebuild {
                     nextOffsets.put(tp, r.offset() + 1);
                     try {
                         events.add(handler.decoder.decode(r.topic(), r.partition(), r.value()));
+                    } catch (RegistryUnavailableException e) {
+                        throw e; // a rebuild that skipped it would differ from the live store: it fails and says why
                     } catch (RuntimeException e) {
                         // the live handler dead-lettered it already
                     }

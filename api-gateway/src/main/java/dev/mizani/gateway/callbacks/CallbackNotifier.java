@@ -1,5 +1,6 @@
 package dev.mizani.gateway.callbacks;
 
+import dev.mizani.platform.health.Health;
 import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.gateway.participants.ParticipantsView;
 import dev.mizani.gateway.security.Jws;
@@ -8,6 +9,7 @@ import dev.mizani.platform.http.HttpClient;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
+import dev.mizani.schemas.registry.RegistryUnavailableException;
 import dev.mizani.schemas.transfer.TransferEventEnvelope;
 import dev.mizani.schemas.wire.AvroWireCodec;
 import dev.mizani.schemas.wire.EventWireCodec;
@@ -32,6 +34,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -99,6 +102,8 @@ public final class CallbackNotifier implements AutoCloseable {
     private final Clock clock;
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile RuntimeException failure;
+    private volatile RegistryUnavailableException waiting;
     // notifier-thread state
     private boolean uncommitted;
     private long committedNs = System.nanoTime();
@@ -158,36 +163,28 @@ public final class CallbackNotifier implements AutoCloseable {
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             }
         });
+        boolean failed = false;
         try {
+            int waits = 0;
             while (running) {
-                List<CompletableFuture<Void>> pending = new ArrayList<>();
                 var records = consumer.poll(Duration.ofMillis(100));
-                for (ConsumerRecord<String, byte[]> r : records) {
-                    List<Callback> callbacks;
-                    List<String> positionChanges;
-                    try {
-                        TransferEventEnvelope event = events.decode(r.value());
-                        versions.learn(event.getPayload());
-                        callbacks = TransferNotifications.callbacksFor(event.getPayload(), event.getMetadata().getRecordedAt());
-                        positionChanges = callbacks.isEmpty() ? List.of()
-                                : TransferNotifications.positionChanges(event.getPayload());
-                    } catch (RuntimeException e) {
-                        log.warn("skipping unreadable transfer event {}/{}/{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
-                        continue;
+                List<Notice> notices;
+                try {
+                    notices = read(records);
+                    waiting = null;
+                    waits = 0;
+                } catch (RegistryUnavailableException e) {
+                    // none of this poll is sent: it is read again, from each partition's first record, after a pause
+                    records.partitions().forEach(tp -> consumer.seek(tp, records.records(tp).getFirst().offset()));
+                    waiting = e;
+                    long pauseMs = Math.min(100L << Math.min(waits, 5), 3_000);
+                    if (waits++ % 10 == 0) {
+                        log.warn("callbacks wait for the schema registry ({} times in a row): {}", waits, e.getMessage());
                     }
-                    CompletableFuture<Boolean> positioned = endpoints.positionsInclude(positionChanges, positionWait);
-                    for (Callback c : callbacks) {
-                        inFlight.acquireUninterruptibly();
-                        // not on the thread that completed the wait: that is the participants view's follower
-                        pending.add(positioned.thenComposeAsync(included -> {
-                            if (!included) {
-                                beforePositions.inc();
-                            }
-                            return deliver(c);
-                        }, positioned.isDone() ? Runnable::run : executor).whenComplete((v, e) -> inFlight.release()));
-                    }
+                    Thread.sleep(pauseMs);
+                    continue;
                 }
-                CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+                deliverAll(notices);
                 uncommitted |= !records.isEmpty();
                 // an offset commit is a write to the broker's __consumer_offsets log: one per interval, not per poll
                 if (System.nanoTime() - committedNs >= COMMIT_INTERVAL_NS) {
@@ -196,14 +193,82 @@ public final class CallbackNotifier implements AutoCloseable {
             }
         } catch (org.apache.kafka.common.errors.WakeupException e) {
             // closing
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // what was polled and not called back must not be committed: a successor sends it
+            failed = true;
+            failure = e;
+            log.error("the callback notifier stopped; no participant is called back until the gateway restarts", e);
         } finally {
-            commit(true);
+            if (!failed) {
+                commit(true);
+            }
             // leaves the group (a static member would keep its partitions for the session): another gateway's
             // notifier takes them over at once
             consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5))
                     .withGroupMembershipOperation(
                             org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         }
+    }
+
+    /** The callbacks one transfer event asks for, and the position changes they wait for. */
+    private record Notice(List<Callback> callbacks, List<String> positionChanges) {}
+
+    /**
+     * Decodes a poll. An event that cannot be read is skipped with a warning; one whose schema the registry cannot
+     * give now throws {@link RegistryUnavailableException}, so the whole poll is read again rather than a callback lost.
+     */
+    private List<Notice> read(ConsumerRecords<String, byte[]> records) {
+        List<Notice> notices = new ArrayList<>(records.count());
+        for (ConsumerRecord<String, byte[]> r : records) {
+            try {
+                TransferEventEnvelope event = events.decode(r.value());
+                versions.learn(event.getPayload());
+                List<Callback> callbacks = TransferNotifications.callbacksFor(event.getPayload(),
+                        event.getMetadata().getRecordedAt());
+                notices.add(new Notice(callbacks, callbacks.isEmpty() ? List.of()
+                        : TransferNotifications.positionChanges(event.getPayload())));
+            } catch (RegistryUnavailableException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                log.warn("skipping unreadable transfer event {}/{}/{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
+            }
+        }
+        return notices;
+    }
+
+    /** Sends a poll's callbacks, within the bound on callbacks in flight, and returns once each has ended. */
+    private void deliverAll(List<Notice> notices) {
+        List<CompletableFuture<Void>> pending = new ArrayList<>();
+        for (Notice n : notices) {
+            CompletableFuture<Boolean> positioned = endpoints.positionsInclude(n.positionChanges(), positionWait);
+            for (Callback c : n.callbacks()) {
+                inFlight.acquireUninterruptibly();
+                // not on the thread that completed the wait: that is the participants view's follower
+                pending.add(positioned.thenComposeAsync(included -> {
+                    if (!included) {
+                        beforePositions.inc();
+                    }
+                    return deliver(c);
+                }, positioned.isDone() ? Runnable::run : executor).whenComplete((v, e) -> inFlight.release()));
+            }
+        }
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+    }
+
+    /**
+     * Up while it calls participants back (or callbacks are off); down once it stopped, and while it waits for the
+     * registry to read the transfer events that ask for callbacks.
+     */
+    public Health.Check check() {
+        RuntimeException stopped = failure;
+        if (stopped != null) {
+            return Health.Check.down("stopped: " + stopped);
+        }
+        RegistryUnavailableException w = waiting;
+        return w == null ? Health.Check.up(consumer == null ? "callbacks off" : "following transfers.events")
+                : Health.Check.down("waiting for the schema registry: " + w.getMessage());
     }
 
     /**

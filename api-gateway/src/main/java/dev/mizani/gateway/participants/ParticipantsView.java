@@ -7,6 +7,7 @@ import dev.mizani.platform.security.JwsKeys;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.participant.*;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
+import dev.mizani.schemas.registry.RegistryUnavailableException;
 import dev.mizani.schemas.wire.AvroWireCodec;
 import dev.mizani.schemas.wire.EventWireCodec;
 import java.time.Instant;
@@ -185,6 +186,8 @@ public final class ParticipantsView implements AutoCloseable {
         ParticipantEventEnvelope envelope;
         try {
             envelope = events.decode(value);
+        } catch (RegistryUnavailableException e) {
+            throw e; // its follower reads it again once the registry answers
         } catch (RuntimeException e) {
             log.warn("participants.events {}-{} is unreadable here: {}", partition, offset, e.toString());
             return;

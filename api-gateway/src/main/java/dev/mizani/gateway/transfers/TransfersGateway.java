@@ -23,6 +23,7 @@ import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.common.CommandMetadata;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
+import dev.mizani.schemas.registry.RegistryUnavailableException;
 import dev.mizani.schemas.transfer.AbortTransfer;
 import dev.mizani.schemas.transfer.FulfilTransfer;
 import dev.mizani.schemas.transfer.PrepareTransfer;
@@ -223,8 +224,8 @@ public final class TransfersGateway implements AutoCloseable {
         Callback answer;
         try {
             answer = TransferNotifications.lookup(headers.source(), call.id(), states.of(call.id()));
-        } catch (java.sql.SQLException e) {
-            log.warn("event store unavailable for GET /transfers/{}: {}", call.id(), e.toString());
+        } catch (java.sql.SQLException | RegistryUnavailableException e) {
+            log.warn("event store or schema registry unavailable for GET /transfers/{}: {}", call.id(), e.toString());
             reply.accept(reject(new FspiopRejection(503, FspiopError.SERVICE_UNAVAILABLE, "the hub cannot read transfers now; retry")));
             return;
         }

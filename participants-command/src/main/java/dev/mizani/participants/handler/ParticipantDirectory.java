@@ -8,6 +8,7 @@ import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.participant.ParticipantEventEnvelope;
 import dev.mizani.schemas.participant.ReservePayerFunds;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
+import dev.mizani.schemas.registry.RegistryUnavailableException;
 import dev.mizani.schemas.wire.AvroWireCodec;
 import dev.mizani.schemas.wire.EventWireCodec;
 import java.util.List;
@@ -72,6 +73,8 @@ public final class ParticipantDirectory implements AutoCloseable {
             if (reads(r.value())) {
                 payees.apply(events.decode(r.value()));
             }
+        } catch (RegistryUnavailableException e) {
+            throw e; // its follower reads it again once the registry answers
         } catch (RuntimeException e) {
             log.error("participant directory skipped {}/{}/{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
         }
