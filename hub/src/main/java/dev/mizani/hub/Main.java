@@ -23,10 +23,8 @@ import dev.mizani.platform.commandloop.ProcessorHooks;
 import dev.mizani.platform.eventstore.Database;
 import dev.mizani.platform.health.Health;
 import dev.mizani.platform.kafka.KafkaClients;
-import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.registry.SchemaRegistryClient;
-import dev.mizani.schemas.wire.EventWireCodec;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Deque;
@@ -122,16 +120,8 @@ public final class Main {
                 InfrastructureSettings.longOf(env, "MIZANI_TOPIC_RETENTION_MS", HubServices.TOPIC_RETENTION_MS_DEFAULT));
         SchemaRegistryClient registryClient = new SchemaRegistryClient(infrastructure.registryUrl(), Duration.ofSeconds(10));
         CachedSchemaRegistry registry = new CachedSchemaRegistry(registryClient);
-        // Pinned per subject: an external registry may default to NONE, and its global level is not ours to change.
-        // The envelope subjects of event topics hold what the event store wrote before one record per event type.
-        HubTopics.envelopes().forEach((topic, schema) -> {
-            registry.register(HubTopics.valueSubject(topic), schema);
-            registryClient.setSubjectCompatibility(HubTopics.valueSubject(topic), HubTopics.COMPATIBILITY);
-        });
-        HubTopics.eventTopics().forEach((topic, envelope) -> EventWireCodec.recordsPerType(envelope).forEach(record -> {
-            registry.register(EventWireCodec.subject(topic, record), record);
-            registryClient.setSubjectCompatibility(EventWireCodec.subject(topic, record), HubTopics.EVENT_TYPE_COMPATIBILITY);
-        }));
+        SchemaSetup.register(registryClient, registry, infrastructure.registryUrl(), Duration.ofSeconds(
+                InfrastructureSettings.intOf(env, "MIZANI_REGISTRY_WAIT_S", SchemaSetup.WAIT_S_DEFAULT)));
         HubServices services = new HubServices(infrastructure.kafkaBootstrap(), dataSource, registry, Clock.systemUTC(),
                 settings.dataDir().resolve("streams"), env, ProcessorHooks.NONE, chosen);
         running.push(services);

@@ -34,6 +34,11 @@ public final class RegistryLink implements AutoCloseable {
         url = registryUrl.replace(uri.getHost() + ":" + uri.getPort(), "127.0.0.1:" + port);
     }
 
+    /** The registry's base URL through this link. */
+    public String url() {
+        return url;
+    }
+
     /** A registry cache of its own (nothing this process has seen before) that asks through this link. */
     public CachedSchemaRegistry registry() {
         return new CachedSchemaRegistry(new SchemaRegistryClient(url, Duration.ofSeconds(2)));
