@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,14 +26,19 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(120);
     public static final String CCOMPAT_PATH = "/apis/ccompat/v7";
 
-    private final Process process;
+    private final ProcessBuilder command;
     private final int port;
     private final Path pidFile;
+    private final Thread watchdog;
+    private final AtomicLong restarts = new AtomicLong();
+    private volatile Process process;
+    private volatile boolean closing;
 
-    private EmbeddedSchemaRegistry(Process process, int port, Path pidFile) {
-        this.process = process;
+    private EmbeddedSchemaRegistry(ProcessBuilder command, int port, Path pidFile) {
+        this.command = command;
         this.port = port;
         this.pidFile = pidFile;
+        this.watchdog = Thread.ofPlatform().daemon().name("registry-watchdog").unstarted(this::watch);
     }
 
     /**
@@ -74,21 +81,74 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                 "-Dapicurio.datasource.jdbc.max-size=8",
                 "-Dapicurio.storage.snapshot.location=" + workDir.toAbsolutePath(),
                 "-jar", app.resolve("quarkus-run.jar").toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("registry.log").toFile()));
+        EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(builder, httpPort, pidFile);
+        registry.launch();
+        registry.watchdog.start();
+        log.info("Schema registry (Apicurio, Confluent API) at {} storing in {}", registry.url(), jdbcUrl);
+        return registry;
+    }
+
+    /** Starts the child, waits until it answers and sets the global compatibility (Apicurio's default is NONE). */
+    private void launch() {
         try {
-            Process process = new ProcessBuilder(command)
-                    .directory(workDir.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("registry.log").toFile()))
-                    .start();
+            process = command.start();
             Files.writeString(pidFile, Long.toString(process.pid()));
-            EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(process, httpPort, pidFile);
-            registry.awaitReady();
-            new SchemaRegistryClient(registry.url(), Duration.ofSeconds(10)).setGlobalCompatibility("BACKWARD");
-            log.info("Schema registry (Apicurio, Confluent API) at {} storing in {}", registry.url(), jdbcUrl);
-            return registry;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the schema registry", e);
         }
+        awaitReady();
+        new SchemaRegistryClient(url(), Duration.ofSeconds(10)).setGlobalCompatibility("BACKWARD");
+    }
+
+    /**
+     * The registry serves integrators decoding the hub's topics, and any process reading a schema it has not seen: a
+     * child that died (killed, out of memory) is started again on the same port, its schemas being in PostgreSQL.
+     */
+    private void watch() {
+        while (!closing) {
+            Process watched = process;
+            try {
+                watched.onExit().get();
+            } catch (InterruptedException e) {
+                return;
+            } catch (ExecutionException e) {
+                continue;
+            }
+            if (closing) {
+                return;
+            }
+            long startedNs = System.nanoTime();
+            log.warn("the schema registry exited with {}; starting it again on port {}", watched.exitValue(), port);
+            try {
+                launch();
+                log.info("the schema registry is back on port {} after {} ms (restart {})", port,
+                        (System.nanoTime() - startedNs) / 1_000_000, restarts.incrementAndGet());
+            } catch (RuntimeException e) {
+                if (closing) {
+                    return;
+                }
+                log.error("the schema registry did not start again: {}; trying again in 5 s", e.getMessage());
+                try {
+                    Thread.sleep(5_000);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Times the watchdog started the registry again since the hub started it. */
+    public long restarts() {
+        return restarts.get();
+    }
+
+    /** The child's process id now. */
+    public long pid() {
+        return process.pid();
     }
 
     /** The file holding the child's process id while it runs. */
@@ -116,7 +176,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                 sleep(250);
             }
         }
-        close();
+        process.destroyForcibly();
         throw new IllegalStateException("schema registry not ready within " + STARTUP_TIMEOUT + "; see registry.log");
     }
 
@@ -151,6 +211,9 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
+        watchdog.interrupt();
+        Process process = this.process;
         process.destroy();
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {

@@ -97,6 +97,11 @@ public final class Infrastructure implements AutoCloseable {
         return registryUrl;
     }
 
+    /** The embedded registry's child process and its watchdog, or null when the registry is external. */
+    public EmbeddedSchemaRegistry embeddedRegistry() {
+        return registryProcess;
+    }
+
     @Override
     public synchronized void close() {
         if (registryProcess != null) {

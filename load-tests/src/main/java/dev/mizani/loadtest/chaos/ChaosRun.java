@@ -40,7 +40,7 @@ public final class ChaosRun {
      * The faults. A peer is a second hub process running every service again on the first one's broker, database and
      * registry ({@code peers=1}); its kill and stop hand its partitions, timers and read store lease to the first.
      */
-    enum Fault { HUB_KILL, POSTGRES_BACKEND_KILL, POSTMASTER_KILL, HUB_SIGTERM, PEER_KILL, PEER_SIGTERM }
+    enum Fault { HUB_KILL, POSTGRES_BACKEND_KILL, POSTMASTER_KILL, HUB_SIGTERM, REGISTRY_KILL, PEER_KILL, PEER_SIGTERM }
 
     /** What a peer process runs: every service, beside the first process's (which also runs the infrastructure). */
     static final String PEER_SERVICES = "gateway,transfers,participants,projections,query";
@@ -280,6 +280,15 @@ public final class ChaosRun {
             }
             case POSTMASTER_KILL -> {
                 long pid = hub.postmasterPid();
+                if (pid > 0) {
+                    kill(pid);
+                }
+                return 0;
+            }
+            case REGISTRY_KILL -> {
+                // nothing the hub writes needs it (each process keeps the schemas it registered); its watchdog
+                // starts it again for integrators and for schemas new to a process
+                long pid = hub.registryPid();
                 if (pid > 0) {
                     kill(pid);
                 }

@@ -247,6 +247,15 @@ public final class HubProcess implements AutoCloseable {
         return dev.mizani.embedded.EmbeddedPostgresServer.postmasterPid(dataDir.resolve("postgres"));
     }
 
+    /** The embedded registry's child process id, from its pid file; -1 when there is none. */
+    public long registryPid() {
+        try {
+            return Long.parseLong(java.nio.file.Files.readString(dataDir.resolve("registry").resolve("registry.pid")).trim());
+        } catch (java.io.IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
     @Override
     public void close() throws Exception {
         for (HubProcess peer : peers) {
