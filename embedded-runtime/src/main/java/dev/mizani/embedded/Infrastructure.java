@@ -19,6 +19,7 @@ public final class Infrastructure implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     // Stopped first: it keeps retrying a database that has gone, which would only slow the stop down.
     private EmbeddedSchemaRegistry registryProcess;
+    private EmbeddedPostgresServer postgresServer;
     private final String kafkaBootstrap;
     private final String jdbcUrl;
     private final String dbUser;
@@ -35,6 +36,7 @@ public final class Infrastructure implements AutoCloseable {
             if (s.dbUrl() == null) {
                 postgres = EmbeddedPostgresServer.start(s.dataDir().resolve("postgres"), s.dbPort(), s.dbSettings());
                 started.push(postgres);
+                postgresServer = postgres;
                 postgres.createDatabaseIfAbsent(HUB_DATABASE);
                 postgres.createDatabaseIfAbsent(REGISTRY_DATABASE);
             }
@@ -95,6 +97,11 @@ public final class Infrastructure implements AutoCloseable {
 
     public String registryUrl() {
         return registryUrl;
+    }
+
+    /** The embedded PostgreSQL and its watchdog, or null when the database is external. */
+    public EmbeddedPostgresServer embeddedPostgres() {
+        return postgresServer;
     }
 
     /** The embedded registry's child process and its watchdog, or null when the registry is external. */

@@ -23,6 +23,7 @@ import dev.mizani.platform.commandloop.ProcessorHooks;
 import dev.mizani.platform.eventstore.Database;
 import dev.mizani.platform.health.Health;
 import dev.mizani.platform.kafka.KafkaClients;
+import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.registry.SchemaRegistryClient;
 import java.time.Clock;
@@ -125,6 +126,7 @@ public final class Main {
         HubServices services = new HubServices(infrastructure.kafkaBootstrap(), dataSource, registry, Clock.systemUTC(),
                 settings.dataDir().resolve("streams"), env, ProcessorHooks.NONE, chosen);
         running.push(services);
+        exportRestarts(infrastructure, services.metrics);
         ProjectionHandler projections = null;
         if (chosen.contains(Service.PROJECTIONS)) {
             ProjectionHandler handler = new ProjectionHandler(dataSource, infrastructure.kafkaBootstrap(), registry,
@@ -199,6 +201,20 @@ public final class Main {
 
     private static String url(String host, int port) {
         return port < 0 ? "(not in this process: MIZANI_SERVICES)" : "http://" + host + ":" + port;
+    }
+
+    /** How often the embedded PostgreSQL and registry were started again after dying; absent when they are external. */
+    private static void exportRestarts(Infrastructure infrastructure, Metrics metrics) {
+        var postgres = infrastructure.embeddedPostgres();
+        if (postgres != null) {
+            metrics.gauge("mizani_embedded_postgres_restarts", "Times the embedded PostgreSQL was started again after it died",
+                    postgres::restarts);
+        }
+        var registry = infrastructure.embeddedRegistry();
+        if (registry != null) {
+            metrics.gauge("mizani_embedded_registry_restarts", "Times the embedded schema registry was started again after it died",
+                    registry::restarts);
+        }
     }
 
     /**

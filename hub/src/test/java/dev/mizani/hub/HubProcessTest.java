@@ -92,6 +92,9 @@ class HubProcessTest {
                         java.net.URI.create("http://127.0.0.1:" + port.group(1) + "/metrics"))
                 .header("Authorization", "Bearer " + credential.trim()).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.statusCode()).isEqualTo(200);
+        // the embedded PostgreSQL and registry are watched, and how often they were started again is a series
+        assertThat(metrics.body()).containsPattern("mizani_embedded_postgres_restarts 0(\\.0)?\n")
+                .containsPattern("mizani_embedded_registry_restarts 0(\\.0)?\n");
         assertThat(metrics.body()).contains("mizani_processor_up{processor=\"transfers\"}",
                 "mizani_processor_up{processor=\"participants\"}", "mizani_processor_stage_seconds_count{processor=\"transfers\",stage=\"commit\"}",
                 "mizani_projection_lag_events{topic=", "mizani_callbacks_in_flight ");
