@@ -171,8 +171,10 @@ public final class CallbackNotifier implements AutoCloseable {
                 List<Notice> notices;
                 try {
                     notices = read(records);
-                    waiting = null;
-                    waits = 0;
+                    if (!records.isEmpty()) { // an empty poll says nothing of the records it waits for
+                        waiting = null;
+                        waits = 0;
+                    }
                 } catch (RegistryUnavailableException e) {
                     // none of this poll is sent: it is read again, from each partition's first record, after a pause
                     records.partitions().forEach(tp -> consumer.seek(tp, records.records(tp).getFirst().offset()));

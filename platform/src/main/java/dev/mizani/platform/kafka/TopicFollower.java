@@ -80,12 +80,16 @@ public final class TopicFollower implements AutoCloseable {
         try {
             int waits = 0;
             while (running) {
-                RegistryUnavailableException unavailable = applyAll(consumer.poll(Duration.ofMillis(100)));
-                waiting = unavailable;
+                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(100));
+                RegistryUnavailableException unavailable = applyAll(records);
                 if (unavailable == null) {
-                    waits = 0;
+                    if (!records.isEmpty()) { // an empty poll says nothing of the record it waits for
+                        waiting = null;
+                        waits = 0;
+                    }
                     continue;
                 }
+                waiting = unavailable;
                 long pauseMs = Math.min(WAIT_FIRST_MS << Math.min(waits, 5), WAIT_MAX_MS);
                 if (waits++ % 10 == 0) {
                     log.warn("{} waits for the schema registry ({} times in a row), reading again in {} ms: {}", name,
