@@ -119,14 +119,16 @@ public final class HubServices implements AutoCloseable {
                 Duration.ofMillis(100), Duration.ofSeconds(5), 100, endedHere).start()) : null;
         String guarantee = env.getOrDefault("MIZANI_POLICY_GUARANTEE", "at_least_once");
         if (runsParticipants) {
-            start(new PolicyStream("participants-policy", bootstrap, HubTopics.TRANSFERS_EVENTS,
+            PolicyStream policy = start(new PolicyStream("participants-policy", bootstrap, HubTopics.TRANSFERS_EVENTS,
                     HubTopics.PARTICIPANTS_COMMANDS, TransferEventsTranslation.create(registry),
                     stateDir.resolve("participants-policy"), guarantee, instanceId).start());
+            health.register("participants-policy", policy::check);
         }
         if (runsTransfers) {
-            start(new PolicyStream("transfers-policy", bootstrap, HubTopics.PARTICIPANTS_EVENTS,
+            PolicyStream policy = start(new PolicyStream("transfers-policy", bootstrap, HubTopics.PARTICIPANTS_EVENTS,
                     HubTopics.TRANSFERS_COMMANDS, ParticipantEventsTranslation.create(registry),
                     stateDir.resolve("transfers-policy"), guarantee, instanceId).start());
+            health.register("transfers-policy", policy::check);
         }
     }
 

@@ -114,7 +114,9 @@ class HubProcessTest {
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertThat(health.statusCode()).as("%s /health: %s", api, health.body()).isEqualTo(200);
             assertThat(health.body()).startsWith("{\"status\":\"UP\"").contains("\"transfers-handler\":{\"status\":\"UP\"",
-                    "\"participants-handler\":{\"status\":\"UP\"", "\"projection\":{\"status\":\"UP\"");
+                    "\"participants-handler\":{\"status\":\"UP\"", "\"projection\":{\"status\":\"UP\"",
+                    "\"transfers-policy\":{\"status\":\"UP\"", "\"participants-policy\":{\"status\":\"UP\"",
+                    "\"callback-notifier\":{\"status\":\"UP\"");
             // an orchestrator's probes: readiness is every check, liveness none
             var ready = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
                     java.net.URI.create("http://127.0.0.1:" + banner.group(1) + "/health/ready")).build(),

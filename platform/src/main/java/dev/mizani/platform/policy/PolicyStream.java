@@ -1,5 +1,6 @@
 package dev.mizani.platform.policy;
 
+import dev.mizani.platform.health.Health;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.platform.metrics.KafkaMeters;
 import dev.mizani.schemas.registry.RegistryUnavailableException;
@@ -10,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -50,6 +52,8 @@ public final class PolicyStream implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final String applicationId;
+    /** What the policy's thread waits for the registry to read, or null. */
+    private final AtomicReference<RegistryUnavailableException> waiting = new AtomicReference<>();
 
     /**
      * @param guarantee  {@link StreamsConfig#EXACTLY_ONCE_V2} or {@link StreamsConfig#AT_LEAST_ONCE}
@@ -61,7 +65,7 @@ public final class PolicyStream implements AutoCloseable {
         this.applicationId = applicationId;
         Topology topology = new Topology();
         topology.addSource("events", new StringDeserializer(), new ByteArrayDeserializer(), sourceTopic);
-        topology.addProcessor("policy", () -> new Translate(translation), "events");
+        topology.addProcessor("policy", () -> new Translate(translation, waiting), "events");
         topology.addSink("commands", targetTopic, new StringSerializer(), new ByteArraySerializer(), "policy");
         topology.addSink("dead-letters", targetTopic + ".dlq", new StringSerializer(), new ByteArraySerializer(), "policy");
         Properties p = new Properties();
@@ -102,12 +106,28 @@ public final class PolicyStream implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Up while its stream runs (or rebalances, or has not started); down when Kafka Streams stopped it on an error, and
+     * while its thread waits for the registry to read an event whose schema it has not seen.
+     */
+    public Health.Check check() {
+        KafkaStreams.State state = streams.state();
+        if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.PENDING_ERROR) {
+            return Health.Check.down(applicationId + " stopped: " + state);
+        }
+        RegistryUnavailableException w = waiting.get();
+        return w == null ? Health.Check.up(state.toString())
+                : Health.Check.down("waiting for the schema registry: " + w.getMessage());
+    }
+
     private static final class Translate implements Processor<String, byte[], String, byte[]> {
         private final Translation translation;
+        private final AtomicReference<RegistryUnavailableException> waiting;
         private ProcessorContext<String, byte[]> context;
 
-        Translate(Translation translation) {
+        Translate(Translation translation, AtomicReference<RegistryUnavailableException> waiting) {
             this.translation = translation;
+            this.waiting = waiting;
         }
 
         @Override
@@ -143,8 +163,13 @@ public final class PolicyStream implements AutoCloseable {
             long deadline = System.nanoTime() + REGISTRY_WAIT_MAX_MS * 1_000_000L;
             for (int attempt = 0; ; attempt++) {
                 try {
-                    return translation.commandsFor(event.value());
+                    List<KeyValue<String, byte[]>> commands = translation.commandsFor(event.value());
+                    if (waiting.get() != null) {
+                        waiting.set(null);
+                    }
+                    return commands;
                 } catch (RegistryUnavailableException e) {
+                    waiting.set(e);
                     if (System.nanoTime() > deadline) {
                         throw new StreamsException("gave up waiting for the schema registry", e);
                     }

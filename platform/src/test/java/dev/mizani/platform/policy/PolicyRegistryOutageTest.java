@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.platform.kafka.Topics;
+import dev.mizani.platform.testing.Await;
 import dev.mizani.platform.testing.NewerWriter;
 import dev.mizani.platform.testing.RegistryLink;
 import dev.mizani.platform.testing.SampleEvents;
@@ -58,7 +59,8 @@ class PolicyRegistryOutageTest {
             producer.send(new ProducerRecord<>(events, "t-2", writer.encode(SampleEvents.expired("t-2")))).get();
             try (PolicyStream policy = new PolicyStream("policy-" + id, infra.bootstrap(), events, commands, translation,
                     state, StreamsConfig.AT_LEAST_ONCE, "test-" + id).start()) {
-                Thread.sleep(3_000); // the policy meets the first event while the registry is away
+                Await.until(BOUND, "the policy reported waiting", () -> !policy.check().up());
+                assertThat(policy.check().detail()).contains("waiting for the schema registry");
                 assertThat(TopicReader.readAll(infra.bootstrap(), commands, 0, Duration.ofSeconds(2), Duration.ofMillis(500)))
                         .as("nothing translated past the event it cannot read yet").isEmpty();
 
@@ -66,6 +68,7 @@ class PolicyRegistryOutageTest {
                 List<ConsumerRecord<String, byte[]>> out = TopicReader.readAll(infra.bootstrap(), commands, 2, BOUND,
                         Duration.ofMillis(500));
                 assertThat(out).extracting(ConsumerRecord::key).containsExactly("t-1", "t-2");
+                assertThat(policy.check().up()).as(policy.check().detail()).isTrue();
             }
             assertThat(TopicReader.readAll(infra.bootstrap(), commands + ".dlq", 0, Duration.ofSeconds(2),
                     Duration.ofMillis(500))).as("dead letters").isEmpty();
