@@ -3,12 +3,18 @@ package dev.mizani.hub.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mizani.platform.commandloop.ProcessorHooks;
+import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.platform.testing.Await;
+import dev.mizani.platform.testing.RegistryLink;
 import dev.mizani.projections.ProjectionHandler;
 import dev.mizani.projections.ReadModel;
 import dev.mizani.projections.ReadStore;
+import dev.mizani.schemas.HubTopics;
+import dev.mizani.schemas.participant.ParticipantEventEnvelope;
 import dev.mizani.schemas.participant.PayeeFundsCommitted;
 import dev.mizani.schemas.transfer.TransferReserved;
+import dev.mizani.schemas.wire.AvroWireCodec;
+import dev.mizani.schemas.wire.EventWireCodec;
 import dev.mizani.transfers.domain.TransferCommand;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,6 +28,8 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -32,8 +40,8 @@ import org.junit.jupiter.api.Test;
  * Projection instances on one read store, on the real broker and database. Two instances: one writes, the other
  * stands by. A writer paused for longer than its lease is replaced, and when it wakes it writes nothing (the lease's
  * epoch fences it); a writer that stops hands over at once. A broker that does not answer in time (as a busy embedded
- * broker did under load) neither stops a writer nor loses what it was applying. Every transfer reaches the read
- * store throughout.
+ * broker did under load) neither stops a writer nor loses what it was applying, and an event it cannot decode until
+ * the registry is back is read again, not dead-lettered. Every transfer reaches the read store throughout.
  */
 class ProjectionStandbyTest {
     private static final String RUN = UUID.randomUUID().toString().substring(0, 6);
@@ -163,6 +171,57 @@ class ProjectionStandbyTest {
         assertThat(lost.get()).as("polls whose connection failed after their commit").isEqualTo(1);
         assertThat(h.audit().check().up()).as(h.audit().check().detail()).isTrue();
         assertThat(h.isRunning()).isTrue();
+    }
+
+    @Test
+    void anEventWhoseSchemaTheRegistryCannotGiveIsReadAgainNotDeadLettered() throws Exception {
+        String payer = onboarded("rg-payer-" + RUN), payee = onboarded("rg-payee-" + RUN);
+        f.awaitDirectoryKnows(payer, payee);
+        long deadLettersBefore = projectionDeadLetters();
+        try (RegistryLink link = new RegistryLink(f.infra.infrastructure.registryUrl())) {
+            // a registry cache of its own: it knows the schemas it registered, not the older envelope format
+            ProjectionHandler h = new ProjectionHandler(f.infra.dataSource, f.infra.bootstrap(), link.registry(),
+                    ProjectionHandler.Settings.defaults().withLeaseTerm(LEASE).withInstance("r-" + RUN),
+                    ProjectionHandler.Hooks.NONE).start();
+            handlers.add(h);
+            List<String> committed = new ArrayList<>(commit(payer, payee, 5));
+            awaitCommittedInReadStore(committed);
+
+            link.cut();
+            // the payer's first event again, as the hub wrote it before one schema per event type: a redelivery that
+            // changes nothing, in a schema this projection has to ask the registry for
+            republishInEnvelopeFormat("participant-" + payer);
+            Await.until(HubFixture.BOUND, "the projection replaying its poll", () -> h.failingFor().toMillis() > 1_000);
+            committed.addAll(commit(payer, payee, 5));
+
+            link.restore();
+            awaitCommittedInReadStore(committed);
+            assertThat(projectionDeadLetters()).as("events the projection dead-lettered").isEqualTo(deadLettersBefore);
+            assertThat(h.isRunning()).isTrue();
+            assertThat(h.audit().check().up()).as(h.audit().check().detail()).isTrue();
+        }
+    }
+
+    private static void republishInEnvelopeFormat(String streamId) throws Exception {
+        EventWireCodec<ParticipantEventEnvelope> perType = new EventWireCodec<>(f.infra.registry,
+                HubTopics.PARTICIPANTS_EVENTS, ParticipantEventEnvelope.getClassSchema());
+        AvroWireCodec<ParticipantEventEnvelope> envelope = new AvroWireCodec<>(f.infra.registry,
+                HubTopics.valueSubject(HubTopics.PARTICIPANTS_EVENTS), ParticipantEventEnvelope.getClassSchema());
+        byte[] first = f.infra.eventStore.readStream(streamId).getFirst().payload();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaClients.idempotentProducer(
+                f.infra.bootstrap(), "envelope-" + RUN))) {
+            producer.send(new ProducerRecord<>(HubTopics.PARTICIPANTS_EVENTS, streamId.substring("participant-".length()),
+                    envelope.encode(perType.decode(first)))).get();
+        }
+    }
+
+    private static long projectionDeadLetters() throws SQLException {
+        try (Connection c = f.infra.dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select count(*) from dead_letters where processor = 'projections'");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private static String onboarded(String name) {
