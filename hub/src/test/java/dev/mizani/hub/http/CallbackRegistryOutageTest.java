@@ -10,19 +10,14 @@ import dev.mizani.hub.http.HttpHub.Dfsp;
 import dev.mizani.hub.http.HttpHub.Prepared;
 import dev.mizani.hub.lifecycle.HubFixture;
 import dev.mizani.platform.health.Health;
-import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.platform.testing.Await;
 import dev.mizani.platform.testing.RegistryLink;
 import dev.mizani.platform.testing.SharedInfrastructure;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.transfer.TransferEventEnvelope;
-import dev.mizani.schemas.wire.AvroWireCodec;
-import dev.mizani.schemas.wire.EventWireCodec;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,7 +45,8 @@ class CallbackRegistryOutageTest {
             long told = callbacks(payer, p.id());
 
             link.cut();
-            republishInEnvelopeFormat(infra, "transfer-" + p.id());
+            hub.f.<TransferEventEnvelope>republishInEnvelopeFormat(HubTopics.TRANSFERS_EVENTS,
+                    TransferEventEnvelope.getClassSchema(), infra.eventStore.readStream("transfer-" + p.id()).getLast(), p.id());
             Await.until(HubFixture.BOUND, "the notifier reported waiting", () -> !notifier(hub).up());
             assertThat(notifier(hub).detail()).contains("waiting for the schema registry");
             assertThat(callbacks(payer, p.id())).as("nothing sent while it waits").isEqualTo(told);
@@ -67,19 +63,5 @@ class CallbackRegistryOutageTest {
 
     private static Health.Check notifier(HttpHub hub) {
         return hub.f.hub.health.probe("/health").checks().get("callback-notifier");
-    }
-
-    /** The stream's last event again, as the hub wrote events before one schema per event type. */
-    private static void republishInEnvelopeFormat(SharedInfrastructure infra, String streamId) throws Exception {
-        EventWireCodec<TransferEventEnvelope> perType = new EventWireCodec<>(infra.registry,
-                HubTopics.TRANSFERS_EVENTS, TransferEventEnvelope.getClassSchema());
-        AvroWireCodec<TransferEventEnvelope> envelope = new AvroWireCodec<>(infra.registry,
-                HubTopics.valueSubject(HubTopics.TRANSFERS_EVENTS), TransferEventEnvelope.getClassSchema());
-        byte[] last = infra.eventStore.readStream(streamId).getLast().payload();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaClients.idempotentProducer(
-                infra.bootstrap(), "envelope-" + RUN))) {
-            producer.send(new ProducerRecord<>(HubTopics.TRANSFERS_EVENTS, streamId.substring("transfer-".length()),
-                    envelope.encode(perType.decode(last)))).get();
-        }
     }
 }

@@ -3,6 +3,7 @@ package dev.mizani.hub.lifecycle;
 import dev.mizani.hub.HubServices;
 import dev.mizani.participants.domain.ParticipantCommand;
 import dev.mizani.platform.commandloop.ProcessorHooks;
+import dev.mizani.platform.eventstore.StoredEvent;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.platform.testing.Await;
 import dev.mizani.platform.testing.SharedInfrastructure;
@@ -10,6 +11,8 @@ import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.participant.ReservePayerFunds;
 import dev.mizani.schemas.transfer.TransferCommitted;
 import dev.mizani.schemas.transfer.TransferReserved;
+import dev.mizani.schemas.wire.AvroWireCodec;
+import dev.mizani.schemas.wire.EventWireCodec;
 import dev.mizani.transfers.domain.TransferCommand;
 import java.nio.file.Files;
 import java.security.MessageDigest;
@@ -20,6 +23,8 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -61,6 +66,17 @@ public final class HubFixture implements AutoCloseable {
             Await.until(BOUND, "directory knows " + payee,
                     () -> hub.directory.payee(new ReservePayerFunds(payer, payee, "x", 1L, "USD")).currencyEnabled());
         }
+    }
+
+    /**
+     * An event of the store published again on {@code topic} in the older whole-envelope format ({@code envelope} under
+     * {@code <topic>-value}): a redelivery that every reader recognises, in a schema a reader may not have seen.
+     */
+    public <E extends SpecificRecord> void republishInEnvelopeFormat(String topic, Schema envelope, StoredEvent event,
+                                                                     String key) throws Exception {
+        EventWireCodec<E> perType = new EventWireCodec<>(infra.registry, topic, envelope);
+        AvroWireCodec<E> whole = new AvroWireCodec<>(infra.registry, HubTopics.valueSubject(topic), envelope);
+        producer.send(new ProducerRecord<>(topic, key, whole.encode(perType.decode(event.payload())))).get();
     }
 
     void participantCommand(ParticipantCommand c) {
