@@ -82,11 +82,28 @@ final class ChaosDfsps implements AutoCloseable {
     }
 
     /** Creates the DFSPs through the admin API, with endpoints at this server and a credential each. */
-    void onboard(Onboarding.Admin admin, int count, String runId) throws Exception {
+    /**
+     * Onboards {@code count} DFSPs named so that the first {@code partitions} of them fall on distinct partitions of the
+     * participants' topics: with as many DFSPs as partitions, every process running the participants handler owns some
+     * of them, whichever partitions it is given.
+     */
+    void onboard(Onboarding.Admin admin, int count, String runId, int partitions) throws Exception {
         for (int i = 0; i < count; i++) {
-            String name = "chaos" + runId + "d" + i;
+            String name = nameOnPartition("chaos" + runId + "d" + i, i % partitions, partitions);
             credentials.add(Onboarding.dfsp(admin, name, "http://127.0.0.1:" + port() + "/" + name, "100000000", "200000000"));
             names.add(name);
+        }
+    }
+
+    /** {@code base}, or {@code base} with a suffix, whose key the producer's default partitioner puts on {@code partition}. */
+    static String nameOnPartition(String base, int partition, int partitions) {
+        for (int suffix = 0; ; suffix++) {
+            String name = suffix == 0 ? base : base + "x" + suffix;
+            byte[] key = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(key)) % partitions
+                    == partition) {
+                return name;
+            }
         }
     }
 

@@ -40,6 +40,9 @@ public final class ChaosRun {
      * The faults. A peer is a second hub process running every service again on the first one's broker, database and
      * registry ({@code peers=1}); its kill and stop hand its partitions, timers and read store lease to the first.
      */
+    /** Partitions of every topic of the run's hub. */
+    private static final int PARTITIONS = 8;
+
     enum Fault { HUB_KILL, POSTGRES_BACKEND_KILL, POSTMASTER_KILL, HUB_SIGTERM, REGISTRY_KILL, PEER_KILL, PEER_SIGTERM }
 
     /** What a peer process runs: every service, beside the first process's (which also runs the infrastructure). */
@@ -190,7 +193,7 @@ public final class ChaosRun {
         Files.createDirectories(out);
         System.out.printf("chaos run: %d s at %d transfers/s, %d DFSPs, seed %d; the hub's log is in %s%n", s.seconds(),
                 s.rate(), s.dfsps(), s.seed(), out.resolve("hub/hub.log"));
-        hub = HubProcess.start(out.resolve("hub"), s.heap(), "", 8, true);
+        hub = HubProcess.start(out.resolve("hub"), s.heap(), "", PARTITIONS, true);
         List<String> gateways = new ArrayList<>(List.of(hub.gateway));
         for (int i = 0; i < s.peers(); i++) {
             HubProcess peer = hub.peer(out.resolve("peer" + i), PEER_SERVICES);
@@ -200,7 +203,7 @@ public final class ChaosRun {
         }
         try (ChaosDfsps dfsps = new ChaosDfsps(gateways)) {
             dfsps.onboard(new Onboarding.Admin(HttpClient.newHttpClient(), hub.admin, hub.operatorToken), s.dfsps(),
-                    UUID.randomUUID().toString().substring(0, 4));
+                    UUID.randomUUID().toString().substring(0, 4), PARTITIONS);
             Load load = new Load(dfsps);
             Thread loadThread = Thread.ofPlatform().name("chaos-load").start(load);
             long startNs = System.nanoTime();
