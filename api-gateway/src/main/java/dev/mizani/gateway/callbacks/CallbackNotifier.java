@@ -179,7 +179,7 @@ public final class CallbackNotifier implements AutoCloseable {
                     // none of this poll is sent: it is read again, from each partition's first record, after a pause
                     records.partitions().forEach(tp -> consumer.seek(tp, records.records(tp).getFirst().offset()));
                     waiting = e;
-                    long pauseMs = Math.min(100L << Math.min(waits, 5), 3_000);
+                    long pauseMs = RegistryUnavailableException.pauseMs(waits);
                     if (waits++ % 10 == 0) {
                         log.warn("callbacks wait for the schema registry ({} times in a row): {}", waits, e.getMessage());
                     }

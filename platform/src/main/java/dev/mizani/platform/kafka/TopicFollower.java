@@ -90,7 +90,7 @@ public final class TopicFollower implements AutoCloseable {
                     continue;
                 }
                 waiting = unavailable;
-                long pauseMs = Math.min(WAIT_FIRST_MS << Math.min(waits, 5), WAIT_MAX_MS);
+                long pauseMs = RegistryUnavailableException.pauseMs(waits);
                 if (waits++ % 10 == 0) {
                     log.warn("{} waits for the schema registry ({} times in a row), reading again in {} ms: {}", name,
                             waits, pauseMs, unavailable.getMessage());
@@ -134,10 +134,6 @@ public final class TopicFollower implements AutoCloseable {
         }
         return unavailable;
     }
-
-    /** First and longest pause before reading again a record whose schema the registry could not give. */
-    private static final long WAIT_FIRST_MS = 100;
-    private static final long WAIT_MAX_MS = 3_000;
 
     /**
      * Up while it follows (or has not started yet); down, with the reason, once a failure stopped it, and while it

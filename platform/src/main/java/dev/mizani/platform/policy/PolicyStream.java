@@ -180,7 +180,7 @@ public final class PolicyStream implements AutoCloseable {
                                 context.recordMetadata().map(m -> m.offset()).orElse(-1L), e.getMessage());
                     }
                     try {
-                        Thread.sleep(Math.min(100L << Math.min(attempt, 5), 3_000));
+                        Thread.sleep(RegistryUnavailableException.pauseMs(attempt));
                     } catch (InterruptedException interrupted) {
                         Thread.currentThread().interrupt();
                         throw new StreamsException("interrupted waiting for the schema registry", e);

@@ -10,13 +10,11 @@ public final class RegistryUnavailableException extends RuntimeException {
         super("schema registry unavailable for schema id " + schemaId + ": " + cause.getMessage(), cause);
     }
 
-    /** Whether {@code t}, or anything that caused it, is a registry that could not be asked. */
-    public static boolean causes(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof RegistryUnavailableException) {
-                return true;
-            }
-        }
-        return false;
+    /**
+     * How long a reader pauses before it reads the record again, after {@code inARow} failures in a row: 100 ms,
+     * doubling up to 3 s, so a registry that comes back is used within 3 s and one that stays away is not hammered.
+     */
+    public static long pauseMs(int inARow) {
+        return Math.min(100L << Math.min(inARow, 5), 3_000);
     }
 }
