@@ -313,21 +313,26 @@ public final class LedgerAudit {
         }
         List<StaleCommit> commits = staleCommits(nowNs, 100);
         if (!commits.isEmpty()) {
-            // by the index on (participant, currency, changed_at): a side is recorded after its commit and, to have
+            // by the runs' key (participant, currency, from_at): a side is recorded after its commit and, to have
             // been applied before the audit started, before that; give or take the clocks of the processes
-            try (PreparedStatement ps = c.prepareStatement("select count(*) filter (where participant = ? and cause = "
-                    + "'PayerFundsCommitted'), count(*) filter (where participant = ? and cause = 'PayeeFundsCommitted') from "
-                    + schema + ".position_changes where participant in (?, ?) and currency = ? and changed_at >= ? "
-                    + "and changed_at <= ? and transfer_id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement("select count(*) filter (where r.participant = ? and c.cause = "
+                    + "'PayerFundsCommitted'), count(*) filter (where r.participant = ? and c.cause = 'PayeeFundsCommitted')"
+                    + ReadModel.positionChangesFrom(schema) + " and r.participant in (?, ?) and r.currency = ? "
+                    + "and c.changed_at >= ? and c.changed_at <= ? and c.transfer_id = ?")) {
                 for (StaleCommit s : commits) {
+                    Timestamp lower = Timestamp.from(s.committedAt().minus(CLOCK_SKEW_MAX));
+                    Timestamp upper = Timestamp.from(startedAt.plus(CLOCK_SKEW_MAX));
                     ps.setString(1, s.payer());
                     ps.setString(2, s.payee());
-                    ps.setString(3, s.payer());
-                    ps.setString(4, s.payee());
-                    ps.setString(5, s.currency());
-                    ps.setTimestamp(6, Timestamp.from(s.committedAt().minus(CLOCK_SKEW_MAX)));
-                    ps.setTimestamp(7, Timestamp.from(startedAt.plus(CLOCK_SKEW_MAX)));
-                    ps.setString(8, s.transferId());
+                    ps.setTimestamp(3, lower);
+                    ps.setTimestamp(4, upper);
+                    ps.setTimestamp(5, lower);
+                    ps.setString(6, s.payer());
+                    ps.setString(7, s.payee());
+                    ps.setString(8, s.currency());
+                    ps.setTimestamp(9, lower);
+                    ps.setTimestamp(10, upper);
+                    ps.setString(11, s.transferId());
                     try (ResultSet rs = ps.executeQuery()) {
                         rs.next();
                         resolveSides(s.transferId(), rs.getInt(1), rs.getInt(2));

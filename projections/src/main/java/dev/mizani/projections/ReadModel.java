@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,6 +32,24 @@ public final class ReadModel {
     /** Transfer states as FSPIOP names them. An expired transfer is ABORTED with error 3303. */
     public static final String RECEIVED = "RECEIVED", RESERVED = "RESERVED", COMMITTED = "COMMITTED", ABORTED = "ABORTED";
     public static final int EXPIRED_ERROR = 3303;
+
+    /**
+     * The longest stretch of changed_at one row of position history covers (the check on position_change_runs says the
+     * same): a query for a time range looks at the runs that start up to this long before it.
+     */
+    static final Duration RUN_SPAN = Duration.ofMinutes(1);
+
+    /**
+     * The position changes stored in {@code schema}, one row per change with the columns of the view position_changes,
+     * among runs that can hold a change in [lower, upper]: three timestamp parameters, lower, upper and lower again.
+     * Callers add their conditions on {@code r.participant}, {@code r.currency} and the change's columns ({@code c.}).
+     */
+    static String positionChangesFrom(String schema) {
+        return " from " + schema + ".position_change_runs r cross join lateral unnest(r.versions, r.changed_at, "
+                + "r.causes, r.transfer_ids, r.positions, r.reserved, r.covers) as c(version, changed_at, cause, "
+                + "transfer_id, position_minor, reserved_minor, liquidity_cover_minor) where r.from_at >= ?::timestamptz "
+                + "- interval '" + RUN_SPAN.toSeconds() + " seconds' and r.from_at <= ? and r.to_at >= ?";
+    }
 
     /**
      * One event of either topic. {@code partition} is its transfers.events partition (meaningless for
@@ -65,7 +84,7 @@ public final class ReadModel {
     private void ended(TransferRow r, Instant at, java.util.function.Function<Ends, Metrics.Histogram> outcome) {
         Ends e = ends;
         if (e != null && r.preparedAt != null) {
-            outcome.apply(e).observe(java.time.Duration.between(r.preparedAt, at).toNanos() / 1e9);
+            outcome.apply(e).observe(Duration.between(r.preparedAt, at).toNanos() / 1e9);
         }
     }
 
@@ -124,6 +143,31 @@ public final class ReadModel {
                                   String transferId, long position, long reserved, long cover) {}
 
     private record Pending(String currency, long amount) {}
+
+    /** Consecutive changes of one participant's currency within {@link #RUN_SPAN} of each other: one stored row. */
+    private static final class Run {
+        final List<PositionChange> changes = new ArrayList<>();
+        Instant from, to;
+
+        Run(PositionChange first) {
+            changes.add(first);
+            from = to = first.at();
+        }
+
+        /** Adds the change if the run still spans at most {@link #RUN_SPAN} with it. */
+        boolean takes(PositionChange change) {
+            Instant newFrom = change.at().isBefore(from) ? change.at() : from;
+            Instant newTo = change.at().isAfter(to) ? change.at() : to;
+            if (Duration.between(newFrom, newTo).compareTo(RUN_SPAN) > 0) {
+                return false;
+            }
+            changes.add(change);
+            from = newFrom;
+            to = newTo;
+            return true;
+        }
+    }
+
 
     private static final class PartitionWindow {
         long windowId;
@@ -552,16 +596,44 @@ public final class ReadModel {
                     + "funds_out_pending_minor = excluded.funds_out_pending_minor, changed_at = excluded.changed_at", types, cols);
         }
 
+        /**
+         * The batch's position changes as runs: per participant and currency, in the order applied (version order),
+         * cut where a run would span more than {@link #RUN_SPAN}. One row per run, sent as one JDBC batch.
+         */
         private void writeChanges() throws SQLException {
             if (changes.isEmpty()) {
                 return;
             }
-            Object[][] cols = columns(changes.stream().map(r -> new Object[] {r.participant(), r.version(), r.currency(),
-                    ts(r.at()), r.cause(), r.transferId(), r.position(), r.reserved(), r.cover()}).toList(), 9);
-            String[] types = {"text", "bigint", "text", "timestamptz", "text", "text", "bigint", "bigint", "bigint"};
-            execute("insert into " + t("position_changes") + " (participant, version, currency, changed_at, cause, "
-                    + "transfer_id, position_minor, reserved_minor, liquidity_cover_minor) select * from unnest("
-                    + placeholders(types) + ")", types, cols);
+            Map<String, List<Run>> runs = new LinkedHashMap<>();
+            for (PositionChange change : changes) {
+                List<Run> ofAccount = runs.computeIfAbsent(change.participant() + "/" + change.currency(), k -> new ArrayList<>());
+                if (ofAccount.isEmpty() || !ofAccount.getLast().takes(change)) {
+                    ofAccount.add(new Run(change));
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("insert into " + t("position_change_runs") + " (participant, "
+                    + "currency, from_at, to_at, first_version, versions, changed_at, causes, transfer_ids, positions, "
+                    + "reserved, covers) values (?, ?, ?::timestamptz, ?::timestamptz, ?, ?::bigint[], ?::timestamptz[], "
+                    + "?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[])")) {
+                for (List<Run> ofAccount : runs.values()) {
+                    for (Run run : ofAccount) {
+                        Object[][] cols = columns(run.changes.stream().map(x -> new Object[] {x.version(), ts(x.at()),
+                                x.cause(), x.transferId(), x.position(), x.reserved(), x.cover()}).toList(), 7);
+                        PositionChange first = run.changes.getFirst();
+                        ps.setString(1, first.participant());
+                        ps.setString(2, first.currency());
+                        ps.setString(3, ts(run.from));
+                        ps.setString(4, ts(run.to));
+                        ps.setLong(5, first.version());
+                        String[] types = {"bigint", "text", "text", "text", "bigint", "bigint", "bigint"};
+                        for (int i = 0; i < types.length; i++) {
+                            ps.setArray(6 + i, c.createArrayOf(types[i], cols[i]));
+                        }
+                        ps.addBatch();
+                    }
+                }
+                ps.executeBatch();
+            }
         }
 
         private void writePending() throws SQLException {

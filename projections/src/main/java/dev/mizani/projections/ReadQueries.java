@@ -41,14 +41,21 @@ public final class ReadQueries {
             + "settlement_window_id, version";
 
     private final DataSource dataSource;
+    private final String schema;
 
     public ReadQueries(DataSource dataSource) {
+        this(dataSource, ReadStore.LIVE);
+    }
+
+    /** Queries of the table set in {@code schema}: the live one, or a set a test filled. */
+    ReadQueries(DataSource dataSource, String schema) {
         this.dataSource = dataSource;
+        this.schema = ReadStore.checked(schema);
     }
 
     public Optional<TransferView> transfer(String transferId) throws SQLException {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("select " + TRANSFER_COLUMNS + " from read.transfers where transfer_id = ?")) {
+             PreparedStatement ps = c.prepareStatement("select " + TRANSFER_COLUMNS + " from " + schema + ".transfers where transfer_id = ?")) {
             ps.setString(1, transferId);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(transfer(rs)) : Optional.empty();
@@ -60,9 +67,9 @@ public final class ReadQueries {
     public List<TransferView> transfersOf(String participant, TransferFilter f) throws SQLException {
         String range = " prepared_at >= ? and prepared_at < ? and (prepared_at, transfer_id) > (?, ?)"
                 + " and (?::text is null or state = ?)";
-        String sql = "select * from ((select " + TRANSFER_COLUMNS + " from read.transfers where payer_fsp = ? and" + range
+        String sql = "select * from ((select " + TRANSFER_COLUMNS + " from " + schema + ".transfers where payer_fsp = ? and" + range
                 + " and (?::text is null or payee_fsp = ?) order by prepared_at, transfer_id limit ?) union all (select "
-                + TRANSFER_COLUMNS + " from read.transfers where payee_fsp = ? and" + range
+                + TRANSFER_COLUMNS + " from " + schema + ".transfers where payee_fsp = ? and" + range
                 + " and (?::text is null or payer_fsp = ?) and payer_fsp <> payee_fsp order by prepared_at, transfer_id limit ?)) t"
                 + " order by prepared_at, transfer_id limit ?";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
@@ -94,7 +101,7 @@ public final class ReadQueries {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("select participant, currency, position_minor, reserved_minor, "
                      + "net_debit_cap_minor, liquidity_cover_minor, funds_out_pending_minor, headroom_minor, changed_at "
-                     + "from read.positions where participant = ? order by currency")) {
+                     + "from " + schema + ".positions where participant = ? order by currency")) {
             ps.setString(1, participant);
             List<PositionView> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
@@ -107,20 +114,33 @@ public final class ReadQueries {
         }
     }
 
-    /** Position changes in [from, to), in order, a page after the change numbered {@code afterVersion}. */
+    /**
+     * Position changes in [from, to), in the order they happened (their participant's event versions), a page after
+     * the change numbered {@code afterVersion}. The runs of a participant's currency hold increasing version ranges:
+     * the page starts at the run that holds {@code afterVersion}, so a page costs the same late in a long history.
+     */
     public List<PositionChangeView> positionHistory(String participant, String currency, Instant from, Instant to,
                                                     long afterVersion, int limit) throws SQLException {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("select version, currency, changed_at, cause, transfer_id, "
-                     + "position_minor, reserved_minor, liquidity_cover_minor from read.position_changes "
-                     + "where participant = ? and currency = ? and changed_at >= ? and changed_at < ? and version > ? "
-                     + "order by changed_at, version limit ?")) {
-            ps.setString(1, participant);
-            ps.setString(2, currency);
+             PreparedStatement ps = c.prepareStatement("select c.version, r.currency, c.changed_at, c.cause, c.transfer_id, "
+                     + "c.position_minor, c.reserved_minor, c.liquidity_cover_minor"
+                     + ReadModel.positionChangesFrom(schema) + " and r.participant = ? and r.currency = ? "
+                     + "and r.first_version >= (select coalesce(max(first_version), 0) from " + schema
+                     + ".position_change_runs where participant = ? and currency = ? and first_version <= ?) "
+                     + "and c.changed_at >= ? and c.changed_at < ? and c.version > ? order by r.first_version, c.version "
+                     + "limit ?")) {
+            ps.setTimestamp(1, Timestamp.from(from));
+            ps.setTimestamp(2, Timestamp.from(to));
             ps.setTimestamp(3, Timestamp.from(from));
-            ps.setTimestamp(4, Timestamp.from(to));
-            ps.setLong(5, afterVersion);
-            ps.setInt(6, limit);
+            ps.setString(4, participant);
+            ps.setString(5, currency);
+            ps.setString(6, participant);
+            ps.setString(7, currency);
+            ps.setLong(8, afterVersion);
+            ps.setTimestamp(9, Timestamp.from(from));
+            ps.setTimestamp(10, Timestamp.from(to));
+            ps.setLong(11, afterVersion);
+            ps.setInt(12, limit);
             List<PositionChangeView> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -135,7 +155,7 @@ public final class ReadQueries {
     /** The participant holding this credential (by its SHA-256), if any. */
     public Optional<String> participantWithCredential(String credentialSha256) throws SQLException {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("select name from read.participants where credential_sha256 = ?")) {
+             PreparedStatement ps = c.prepareStatement("select name from " + schema + ".participants where credential_sha256 = ?")) {
             ps.setString(1, credentialSha256);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
@@ -145,7 +165,7 @@ public final class ReadQueries {
 
     public boolean participantExists(String name) throws SQLException {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("select 1 from read.participants where name = ?")) {
+             PreparedStatement ps = c.prepareStatement("select 1 from " + schema + ".participants where name = ?")) {
             ps.setString(1, name);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
