@@ -28,6 +28,18 @@ create table position_change_runs (
         and cardinality(covers) = cardinality(versions))
 );
 create index position_change_runs_by_time on position_change_runs (participant, currency, from_at);
+-- A run of a few hundred changes is tens of kB, so PostgreSQL moves its arrays out of line (TOAST). By default it
+-- first tries to compress them, which is most of an insert's time and gains nothing on transfer ids and amounts:
+-- in pgbench, one run of 210 changes took 2.4-2.8 ms with compression, 0.62-0.67 ms stored as they are, and the same
+-- changes as 210 rows 1.4-1.5 ms.
+alter table position_change_runs
+    alter column versions set storage external,
+    alter column changed_at set storage external,
+    alter column causes set storage external,
+    alter column transfer_ids set storage external,
+    alter column positions set storage external,
+    alter column reserved set storage external,
+    alter column covers set storage external;
 
 -- the history kept so far, a run of one change per row
 insert into position_change_runs (participant, currency, from_at, to_at, first_version, versions, changed_at, causes,
