@@ -313,7 +313,7 @@ public final class LedgerAudit {
         }
         List<StaleCommit> commits = staleCommits(nowNs, 100);
         if (!commits.isEmpty()) {
-            // by the runs' key (participant, currency, from_at): a side is recorded after its commit and, to have
+            // by the runs' index on (participant, currency, from_at): a side is recorded after its commit and, to have
             // been applied before the audit started, before that; give or take the clocks of the processes
             try (PreparedStatement ps = c.prepareStatement("select count(*) filter (where r.participant = ? and c.cause = "
                     + "'PayerFundsCommitted'), count(*) filter (where r.participant = ? and c.cause = 'PayeeFundsCommitted')"

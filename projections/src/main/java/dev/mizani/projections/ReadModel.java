@@ -168,7 +168,6 @@ public final class ReadModel {
         }
     }
 
-
     private static final class PartitionWindow {
         long windowId;
         UUID lastCommitId;
@@ -615,6 +614,7 @@ public final class ReadModel {
                     + "currency, from_at, to_at, first_version, versions, changed_at, causes, transfer_ids, positions, "
                     + "reserved, covers) values (?, ?, ?::timestamptz, ?::timestamptz, ?, ?::bigint[], ?::timestamptz[], "
                     + "?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[])")) {
+                String[] types = {"bigint", "text", "text", "text", "bigint", "bigint", "bigint"};
                 for (List<Run> ofAccount : runs.values()) {
                     for (Run run : ofAccount) {
                         Object[][] cols = columns(run.changes.stream().map(x -> new Object[] {x.version(), ts(x.at()),
@@ -625,7 +625,6 @@ public final class ReadModel {
                         ps.setString(3, ts(run.from));
                         ps.setString(4, ts(run.to));
                         ps.setLong(5, first.version());
-                        String[] types = {"bigint", "text", "text", "text", "bigint", "bigint", "bigint"};
                         for (int i = 0; i < types.length; i++) {
                             ps.setArray(6 + i, c.createArrayOf(types[i], cols[i]));
                         }

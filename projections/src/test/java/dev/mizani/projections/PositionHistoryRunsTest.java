@@ -1,5 +1,7 @@
 package dev.mizani.projections;
 
+import static dev.mizani.projections.TestTableSets.count;
+import static dev.mizani.projections.TestTableSets.fresh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mizani.platform.testing.SharedInfrastructure;
@@ -7,9 +9,6 @@ import dev.mizani.projections.ReadQueries.PositionChangeView;
 import dev.mizani.schemas.common.EventMetadata;
 import dev.mizani.schemas.participant.*;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -67,8 +66,8 @@ class PositionHistoryRunsTest {
 
     @Test
     void runsHoldEveryChangeAndTheHistoryQueryFindsExactlyTheRange() throws Exception {
-        ReadModel whole = fresh("history_runs");
-        ReadModel single = fresh("history_single");
+        ReadModel whole = fresh(infra, "history_runs");
+        ReadModel single = fresh(infra, "history_single");
         try (Connection c = infra.dataSource.getConnection()) {
             c.setAutoCommit(false);
             whole.apply(c, HISTORY, null);
@@ -121,21 +120,6 @@ class PositionHistoryRunsTest {
                 version, "corr", null, at), payload));
         if (movesUsd) {
             CHANGES.add(new long[] {version, at.toEpochMilli()});
-        }
-    }
-
-    private static ReadModel fresh(String schema) throws SQLException {
-        try (Connection c = infra.dataSource.getConnection()) {
-            ReadStore.drop(c, schema);
-        }
-        ReadStore.migrate(infra.dataSource, schema);
-        return new ReadModel(schema);
-    }
-
-    private static long count(Connection c, String from) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select count(*) from " + from); ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.mizani.projections;
 
+import static dev.mizani.projections.TestTableSets.count;
+import static dev.mizani.projections.TestTableSets.fresh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mizani.platform.testing.SharedInfrastructure;
@@ -74,8 +76,8 @@ class ReadModelRedeliveryTest {
 
     @Test
     void everyEventCountsOnceHoweverOftenItIsDelivered() throws Exception {
-        ReadModel once = fresh("redelivery_once");
-        ReadModel again = fresh("redelivery_again");
+        ReadModel once = fresh(infra, "redelivery_once");
+        ReadModel again = fresh(infra, "redelivery_again");
         try (Connection c = infra.dataSource.getConnection()) {
             c.setAutoCommit(false);
             once.apply(c, HISTORY, null);
@@ -100,7 +102,7 @@ class ReadModelRedeliveryTest {
             assertThat(ReadStoreComparison.differences(c, "redelivery_once", "redelivery_again")).isEmpty();
 
             // one event per poll: a change must be written even when nothing else in its poll touched the row
-            ReadModel single = fresh("redelivery_single");
+            ReadModel single = fresh(infra, "redelivery_single");
             for (ReadModel.Event e : HISTORY) {
                 single.apply(c, List.of(e), null);
             }
@@ -114,7 +116,7 @@ class ReadModelRedeliveryTest {
 
     @Test
     void aReplayPutsCommitsIntoTheWindowsTheirCloseBoundariesName() throws Exception {
-        ReadModel replay = fresh("redelivery_windows");
+        ReadModel replay = fresh(infra, "redelivery_windows");
         List<ReadModel.Event> commits = HISTORY.stream().filter(e -> e.payload() instanceof TransferCommitted).toList();
         // window 1 ends after the 10th commit on partition 0 and before any commit of partitions 1..7; window 2
         // ends after the last commit of every partition
@@ -142,21 +144,6 @@ class ReadModelRedeliveryTest {
 
     private static UUID id(ReadModel.Event e) {
         return UUID.fromString(e.metadata().getEventId());
-    }
-
-    private static ReadModel fresh(String schema) throws SQLException {
-        try (Connection c = infra.dataSource.getConnection()) {
-            ReadStore.drop(c, schema);
-        }
-        ReadStore.migrate(infra.dataSource, schema);
-        return new ReadModel(schema);
-    }
-
-    private static long count(Connection c, String from) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select count(*) from " + from); ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
     }
 
     private static long netOf(Connection c, String schema) throws SQLException {
