@@ -1,10 +1,9 @@
 package dev.mizani.hub;
 
 import dev.mizani.platform.commandloop.CommandProcessor;
+import dev.mizani.platform.health.RestartBudget;
 import dev.mizani.platform.metrics.Metrics;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,9 +20,7 @@ final class Supervisor<C, E, S> implements AutoCloseable {
 
     private final String name;
     private final Supplier<CommandProcessor<C, E, S>> factory;
-    private final int restartsMax;
-    private final Duration window;
-    private final Deque<Long> restarts = new ArrayDeque<>();
+    private final RestartBudget budget;
     private final java.util.concurrent.atomic.AtomicInteger replaced = new java.util.concurrent.atomic.AtomicInteger();
     private final Thread thread;
     private volatile CommandProcessor<C, E, S> current;
@@ -36,8 +33,7 @@ final class Supervisor<C, E, S> implements AutoCloseable {
         this.restartCount = metrics.counter("mizani_processor_restarts_total",
                 "Handler instances replaced after stopping on an error or being fenced", "processor", name);
         this.factory = factory;
-        this.restartsMax = restartsMax;
-        this.window = window;
+        this.budget = new RestartBudget(restartsMax, window);
         this.current = factory.get().start();
         this.thread = Thread.ofPlatform().daemon().name("supervisor-" + name).start(this::watch);
     }
@@ -69,7 +65,9 @@ final class Supervisor<C, E, S> implements AutoCloseable {
                 // clients resumes from PostgreSQL once they are back. Never give up on these, but do not spin.
                 log.warn("{} is {} ({}); starting a new instance", name, status, String.valueOf(current.failure()));
                 pauseMs = Math.min(Math.max(pauseMs * 2, 500), TRANSIENT_PAUSE_MAX_MS);
-            } else if (!withinRestartBudget(status)) {
+            } else if (!budget.take()) {
+                log.error("{} is {} and was restarted {}; leaving it down: {}", name, status, budget,
+                        String.valueOf(current.failure()));
                 running = false;
                 return;
             } else {
@@ -84,21 +82,6 @@ final class Supervisor<C, E, S> implements AutoCloseable {
 
     /** Longest pause between replacements of an instance that keeps stopping on the database or the broker. */
     private static final long TRANSIENT_PAUSE_MAX_MS = 10_000;
-
-    /** A bug makes every replacement fail alike: at most {@code restartsMax} per window, then the handler stays down. */
-    private boolean withinRestartBudget(CommandProcessor.Status status) {
-        long now = System.nanoTime();
-        while (!restarts.isEmpty() && now - restarts.peekFirst() > window.toNanos()) {
-            restarts.pollFirst();
-        }
-        if (restarts.size() >= restartsMax) {
-            log.error("{} is {} and was restarted {} times within {}; leaving it down: {}", name, status,
-                    restarts.size(), window, String.valueOf(current.failure()));
-            return false;
-        }
-        restarts.addLast(now);
-        return true;
-    }
 
     @Override
     public void close() {

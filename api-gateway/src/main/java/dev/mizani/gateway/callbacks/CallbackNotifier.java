@@ -1,6 +1,7 @@
 package dev.mizani.gateway.callbacks;
 
 import dev.mizani.platform.health.Health;
+import dev.mizani.platform.health.RestartBudget;
 import dev.mizani.platform.metrics.Metrics;
 import dev.mizani.gateway.participants.ParticipantsView;
 import dev.mizani.gateway.security.Jws;
@@ -79,10 +80,20 @@ public final class CallbackNotifier implements AutoCloseable {
     private static final int ORIGINS_CACHED_MAX = 1024;
     /** At most this much of callbacks is sent again after a crash. */
     private static final long COMMIT_INTERVAL_NS = 200_000_000L;
+    /**
+     * A notifier that stopped on an error (its consumer fenced by another member under the same instance id, a bug)
+     * follows again with a new consumer after {@link #RESTART_PAUSE_MS}, from the last committed position, at most
+     * this many times a {@link #RESTART_WINDOW}; then it stays down and /health says so.
+     */
+    static final int RESTARTS_MAX = 5;
+    static final Duration RESTART_WINDOW = Duration.ofMinutes(1);
+    static final long RESTART_PAUSE_MS = 1_000;
 
     private final ParticipantsView endpoints;
     private final EventWireCodec<TransferEventEnvelope> events;
-    private final KafkaConsumer<String, byte[]> consumer;
+    /** The consumer now following; null when callbacks are off. A new one replaces it after a failure. */
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private final Map<String, Object> consumerProps;
     private final KafkaProducer<String, byte[]> deadLetters;
     private final HttpClient http;
     private final ScheduledExecutorService retries;
@@ -96,13 +107,19 @@ public final class CallbackNotifier implements AutoCloseable {
     private final Metrics.Counter deadLettered;
     private final Metrics.Counter retried;
     private final Metrics.Counter beforePositions;
+    private final Metrics.Counter restartCount;
+    private final RestartBudget restarts = new RestartBudget(RESTARTS_MAX, RESTART_WINDOW);
     private final int attemptsMax;
     private final Duration backoff;
     private final Duration positionWait;
     private final Clock clock;
     private final Thread thread;
     private volatile boolean running = true;
+    private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
+    /** Why it stopped for good (its restart budget spent), or null. */
     private volatile RuntimeException failure;
+    /** Why the consumer now starting replaced the last one, until it has polled once; or null. */
+    private volatile RuntimeException restartingAfter;
     private volatile RegistryUnavailableException waiting;
     // notifier-thread state
     private boolean uncommitted;
@@ -121,6 +138,8 @@ public final class CallbackNotifier implements AutoCloseable {
         this.retried = metrics.counter("mizani_callback_retries_total", "Callback attempts after the first");
         this.beforePositions = metrics.counter("mizani_callbacks_before_positions_total",
                 "Callbacks telling a transfer's end sent before the positions included it (the wait for them ran out)");
+        this.restartCount = metrics.counter("mizani_callback_notifier_restarts_total",
+                "Times the callback notifier stopped on an error and followed transfers.events again with a new consumer");
         this.positionWait = settings.positionWait();
 
         this.hubName = hubName;
@@ -131,6 +150,7 @@ public final class CallbackNotifier implements AutoCloseable {
         props.put("max.poll.records", Math.max(1, inFlightMax));
         KafkaClients.staticMember(props, settings.groupInstanceId());
         // inFlightMax 0 turns callbacks off: the core-mode load test measures the handlers without them
+        this.consumerProps = props;
         this.consumer = inFlightMax == 0 ? null : new KafkaConsumer<>(props);
         this.deadLetters = new KafkaProducer<>(KafkaClients.idempotentProducer(bootstrap, "callback-dead-letters"));
         this.http = inFlightMax == 0 ? null : new HttpClient("callback-http", settings.connectionsPerEndpoint(), 10_000,
@@ -150,7 +170,48 @@ public final class CallbackNotifier implements AutoCloseable {
         }
     }
 
+    /**
+     * Follows until closed. A consumer that stopped on an error is replaced, within the restart budget: the new one
+     * starts from the last committed position, so the callbacks of what was polled since are sent again (at least
+     * once, as always), none lost.
+     */
     private void run() {
+        while (running) {
+            RuntimeException stopped = follow();
+            if (stopped == null || !running) {
+                return;
+            }
+            if (!restarts.take()) {
+                failure = stopped;
+                log.error("the callback notifier stopped {}; it stays down, and no participant is called back until "
+                        + "the gateway restarts", restarts, stopped);
+                return;
+            }
+            restartCount.inc();
+            restartingAfter = stopped;
+            log.warn("the callback notifier stopped; following again in {} ms from the last committed position "
+                    + "(callbacks since then may be sent twice)", RESTART_PAUSE_MS, stopped);
+            try {
+                if (closing.await(RESTART_PAUSE_MS, TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            synchronized (this) {
+                if (running) {
+                    consumer = new KafkaConsumer<>(consumerProps);
+                }
+            }
+        }
+    }
+
+    /** Follows with the current consumer and closes it; returns the error that stopped it, or null when closed. */
+    private RuntimeException follow() {
+        KafkaConsumer<String, byte[]> consumer = this.consumer;
+        uncommitted = false;
+        committedNs = System.nanoTime();
         // Each poll's callbacks end before the next poll, so whatever the consumer's position is, every record before
         // it has been called back: committing it, on revocation as at any other time, keeps delivery at least once.
         consumer.subscribe(List.of(HubTopics.TRANSFERS_EVENTS), new ConsumerRebalanceListener() {
@@ -164,10 +225,12 @@ public final class CallbackNotifier implements AutoCloseable {
             }
         });
         boolean failed = false;
+        RuntimeException stopped = null;
         try {
             int waits = 0;
             while (running) {
                 var records = consumer.poll(Duration.ofMillis(100));
+                restartingAfter = null;
                 List<Notice> notices;
                 try {
                     notices = read(records);
@@ -200,18 +263,22 @@ public final class CallbackNotifier implements AutoCloseable {
         } catch (RuntimeException e) {
             // what was polled and not called back must not be committed: a successor sends it
             failed = true;
-            failure = e;
-            log.error("the callback notifier stopped; no participant is called back until the gateway restarts", e);
+            stopped = e;
         } finally {
             if (!failed) {
                 commit(true);
             }
             // leaves the group (a static member would keep its partitions for the session): another gateway's
             // notifier takes them over at once
-            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5))
-                    .withGroupMembershipOperation(
-                            org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+            try {
+                consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5))
+                        .withGroupMembershipOperation(
+                                org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+            } catch (RuntimeException e) { // a fenced member cannot leave: the group has already replaced it
+                log.warn("the callback notifier's consumer did not close cleanly: {}", e.toString());
+            }
         }
+        return stopped;
     }
 
     /** The callbacks one transfer event asks for, and the position changes they wait for. */
@@ -260,13 +327,17 @@ public final class CallbackNotifier implements AutoCloseable {
     }
 
     /**
-     * Up while it calls participants back (or callbacks are off); down once it stopped, and while it waits for the
-     * registry to read the transfer events that ask for callbacks.
+     * Up while it calls participants back (or callbacks are off); down once it stopped for good, from a stop until its
+     * new consumer has polled, and while it waits for the registry to read the transfer events that ask for callbacks.
      */
     public Health.Check check() {
         RuntimeException stopped = failure;
         if (stopped != null) {
-            return Health.Check.down("stopped: " + stopped);
+            return Health.Check.down("stopped after restarting " + restarts + ": " + stopped);
+        }
+        RuntimeException replaced = restartingAfter;
+        if (replaced != null) {
+            return Health.Check.down("following again after: " + replaced);
         }
         RegistryUnavailableException w = waiting;
         return w == null ? Health.Check.up(consumer == null ? "callbacks off" : "following transfers.events")
@@ -458,8 +529,11 @@ public final class CallbackNotifier implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        running = false;
-        if (consumer != null) {
+        synchronized (this) {
+            running = false;
+        }
+        if (thread != null) {
+            closing.countDown(); // ends a pause before following again
             consumer.wakeup();
             thread.join(30_000);
         }

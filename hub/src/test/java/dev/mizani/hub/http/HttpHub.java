@@ -97,13 +97,21 @@ final class HttpHub implements AutoCloseable {
     HttpHub(int rateLimitPerSecond, int burst, java.util.Optional<dev.mizani.gateway.security.MutualTls> mutualTls,
             dev.mizani.gateway.security.Jws.Settings jws, dev.mizani.schemas.registry.CachedSchemaRegistry gatewayRegistry)
             throws Exception {
+        this(rateLimitPerSecond, burst, mutualTls, jws, gatewayRegistry, null);
+    }
+
+    /** {@code notifierInstanceId}: the callback notifier's static membership of its group, as a hub process has; or null. */
+    HttpHub(int rateLimitPerSecond, int burst, java.util.Optional<dev.mizani.gateway.security.MutualTls> mutualTls,
+            dev.mizani.gateway.security.Jws.Settings jws, dev.mizani.schemas.registry.CachedSchemaRegistry gatewayRegistry,
+            String notifierInstanceId) throws Exception {
         f = new HubFixture(ProcessorHooks.NONE);
         projections = new ProjectionHandler(f.infra.dataSource, f.infra.bootstrap(), f.infra.registry,
                 ProjectionHandler.Settings.defaults(), ProjectionHandler.Hooks.NONE).start().export(f.hub.metrics);
         gateway = new Gateway(f.infra.bootstrap(), gatewayRegistry != null ? gatewayRegistry : f.infra.registry,
                 Clock.systemUTC(), new Gateway.Settings("127.0.0.1",
                 0, 0, Credentials.sha256Hex(OPERATOR), "Hub", rateLimitPerSecond, burst, Duration.ofSeconds(10),
-                Duration.ofSeconds(20), new CallbackNotifier.Settings(64, 2, Duration.ofMillis(50), 8, null, Duration.ofSeconds(5)), mutualTls,
+                Duration.ofSeconds(20), new CallbackNotifier.Settings(64, 2, Duration.ofMillis(50), 8, notifierInstanceId,
+                Duration.ofSeconds(5)), mutualTls,
                 TransfersGateway.COMMAND_LINGER_MS_DEFAULT, CREDENTIAL_KEY,
                 dev.mizani.gateway.fspiop.CompletedTimestampWindow.MOJALOOP_DEFAULT, jws), f.infra.dataSource,
                 new dev.mizani.projections.SettlementWindows(f.infra.dataSource), f.hub.metrics, f.hub.health,
