@@ -200,8 +200,15 @@ public final class CallbackNotifier implements AutoCloseable {
                 return;
             }
             synchronized (this) {
-                if (running) {
+                if (!running) {
+                    return;
+                }
+                try {
                     consumer = new KafkaConsumer<>(consumerProps);
+                } catch (RuntimeException e) {
+                    failure = e;
+                    log.error("the callback notifier cannot make a new consumer; it stays down", e);
+                    return;
                 }
             }
         }
