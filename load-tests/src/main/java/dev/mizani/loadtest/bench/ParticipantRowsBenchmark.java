@@ -65,7 +65,7 @@ public final class ParticipantRowsBenchmark {
             }
             System.out.printf("%nmedians of %d rounds, %d batches of %d transfers each:%n", rounds, batches, TRANSFERS);
             results.forEach((design, rs) -> System.out.printf("%-22s server CPU %5.1f us  WAL %,6.0f B  wall %5.1f us per transfer%n",
-                    design, median(rs, 0), median(rs, 1), median(rs, 2)));
+                    design, ServerCost.median(rs, 0), ServerCost.median(rs, 1), ServerCost.median(rs, 2)));
         }
     }
 
@@ -75,11 +75,9 @@ public final class ParticipantRowsBenchmark {
         boolean keyed = design.equals("row-per-fact") || design.equals("row-per-batch-keyed");
         try (Connection c = DriverManager.getConnection(url, EmbeddedPostgresServer.USER, "")) {
             create(c, design);
-            int pid = intOf(c, "select pg_backend_pid()");
             c.setAutoCommit(false);
             long[] versions = new long[DFSPS];
-            long cpu0 = cpuTicks(pid);
-            long wal0 = walBytes(c);
+            ServerCost cost = new ServerCost(c);
             long t0 = System.nanoTime();
             for (int b = 0; b < batches; b++) {
                 Rows events = new Rows();
@@ -130,8 +128,8 @@ public final class ParticipantRowsBenchmark {
             }
             double transfers = (double) batches * TRANSFERS;
             double wallUs = (System.nanoTime() - t0) / 1e3 / transfers;
-            double cpuUs = (cpuTicks(pid) - cpu0) * 1e6 / CLOCK_TICKS / transfers;
-            return new double[] {cpuUs, (walBytes(c) - wal0) / transfers, wallUs};
+            double[] server = cost.per(transfers);
+            return new double[] {server[0], server[1], wallUs};
         }
     }
 
@@ -237,34 +235,4 @@ public final class ParticipantRowsBenchmark {
         return b;
     }
 
-    /** Linux's USER_HZ, the unit of /proc/<pid>/stat's CPU times. */
-    private static final double CLOCK_TICKS = 100;
-
-    private static long cpuTicks(int pid) throws java.io.IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
-    }
-
-    private static long walBytes(Connection c) throws SQLException {
-        long bytes = intOfLong(c, "select pg_current_wal_lsn() - '0/0'::pg_lsn");
-        c.commit();
-        return bytes;
-    }
-
-    private static int intOf(Connection c, String sql) throws SQLException {
-        return (int) intOfLong(c, sql);
-    }
-
-    private static long intOfLong(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private static double median(List<double[]> runs, int column) {
-        double[] v = runs.stream().mapToDouble(r -> r[column]).sorted().toArray();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    }
 }
