@@ -231,7 +231,6 @@ public final class CallbackNotifier implements AutoCloseable {
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             }
         });
-        boolean failed = false;
         RuntimeException stopped = null;
         try {
             int waits = 0;
@@ -269,10 +268,9 @@ public final class CallbackNotifier implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             // what was polled and not called back must not be committed: a successor sends it
-            failed = true;
             stopped = e;
         } finally {
-            if (!failed) {
+            if (stopped == null) {
                 commit(true);
             }
             // leaves the group (a static member would keep its partitions for the session): another gateway's
