@@ -24,14 +24,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The command loop itself, on its three ports ({@link CommandSource}, {@link CommandStore}, {@link EventSink}):
  * each {@link #turn} polls a bounded batch, decides it in memory ({@link BatchDecider}), commits its events,
- * snapshots, dead letters and offsets in one store transaction, then publishes and waits for the acks.
+ * snapshots, dead letters and offsets in one store transaction, then hands the events to the producer. The
+ * broker acknowledges them while the next batch is polled and decided; the loop waits for those acknowledgements
+ * before it commits that batch, before it clears publication marks, and before it gives partitions up.
  * Single-threaded and driven from outside: {@link CommandProcessor} turns it on a thread with retries, the
  * seeded simulation turns it step by step on in-memory ports that fail at any call.
  *
  * <p>Exactly-once effects rest on three rules. The store's offsets, written with the effects, say which records
  * were applied: a record below its partition's stored offset is skipped. A derived command an aggregate already
  * applied, however late it comes back, is not decided again; its stored events are published again. Events
- * committed but not acknowledged are listed with the offsets and republished on every take-over.
+ * committed but not acknowledged are listed with the offsets and republished on every take-over. A batch's commit
+ * replaces the marks its partitions' previous batch left, so that batch must be acknowledged first.
  */
 public final class CommandLoop<C, E, S> {
     private static final Logger log = LoggerFactory.getLogger(CommandLoop.class);
@@ -49,6 +52,9 @@ public final class CommandLoop<C, E, S> {
     private final Map<TopicPartition, Long> storedOffsets = new HashMap<>();
     private final Set<TopicPartition> listedUnpublished = new HashSet<>();
     private boolean rewindDue;
+    /** The last committed batch's events, handed to the producer and perhaps not yet acknowledged. */
+    private EventSink.Publication inFlight;
+    private long inFlightSendNanos;
     final AtomicLong batches = new AtomicLong();
     final AtomicLong commands = new AtomicLong();
     final AtomicLong events = new AtomicLong();
@@ -94,6 +100,7 @@ public final class CommandLoop<C, E, S> {
         try {
             if (rewindDue) {
                 metrics.rewound.inc();
+                abandonPublication();
                 cache.clear();
                 takeOver(source.assignment());
                 rewindDue = false;
@@ -101,6 +108,7 @@ public final class CommandLoop<C, E, S> {
             long polledFrom = System.nanoTime();
             ConsumerRecords<String, byte[]> records = source.poll(settings.pollTimeout());
             if (records.isEmpty()) {
+                settlePublication();
                 clearPublishedMarks();
                 return;
             }
@@ -139,22 +147,57 @@ public final class CommandLoop<C, E, S> {
                 redeliveredSkipped.addAndGet(batch.redeliveredSkipped());
                 return;
             }
+            settlePublication();
+            long settledAt = System.nanoTime();
             hooks.at(ProcessorHooks.Point.BEFORE_TRANSACTION);
             // Dead letters go out before the commit: at least once on the topic, exactly once in the table.
             publisher.publishDeadLetters(batch.deadLetters());
             session.commit(write(batch));
             storedOffsets.putAll(batch.nextOffsets());
             committedAt = System.nanoTime();
-            metrics.commit.observeNanos(committedAt - decidedAt);
+            metrics.commit.observeNanos(committedAt - settledAt);
         }
         batch.streams().forEach(cache::put);
         hooks.at(ProcessorHooks.Point.AFTER_COMMIT);
-        publisher.publish(batch.events());
-        if (!batch.reEmitted().isEmpty()) {
-            publisher.republish(batch.reEmitted(), codec.streamPrefix());
-        }
-        metrics.publish.observeNanos(System.nanoTime() - committedAt);
+        inFlight = publisher.publish(batch.events(), batch.reEmitted(), codec.streamPrefix());
+        inFlightSendNanos = System.nanoTime() - committedAt;
         count(batch);
+    }
+
+    /**
+     * Waits until the last batch's events are acknowledged; throws if any failed, and the rewind that follows
+     * republishes them from their marks. The publish stage's time is the loop's own: handing the records over and
+     * this wait, not the time the broker took while the loop worked on.
+     */
+    private void settlePublication() {
+        EventSink.Publication publication = inFlight;
+        if (publication == null) {
+            return;
+        }
+        inFlight = null;
+        long from = System.nanoTime();
+        try {
+            publication.await();
+        } finally {
+            metrics.publish.observeNanos(inFlightSendNanos + System.nanoTime() - from);
+        }
+    }
+
+    /**
+     * Before a rewind: lets the last publication end either way, so none of its records lands after the ones the
+     * take-over sends; what it did not deliver is still marked and is republished.
+     */
+    private void abandonPublication() {
+        EventSink.Publication publication = inFlight;
+        inFlight = null;
+        if (publication != null) {
+            try {
+                publication.await();
+            } catch (KafkaException e) {
+                log.info("{}: the last batch's publication failed ({}); its events are republished", settings.name(),
+                        e.getMessage());
+            }
+        }
     }
 
     private CommandStore.BatchWrite write(DecidedBatch<S> batch) {
@@ -259,10 +302,18 @@ public final class CommandLoop<C, E, S> {
             }
         }
 
+        /**
+         * The partitions' next owner starts once this returns, so the last publication ends first: none of its
+         * records may land after that owner's. If it failed, poll throws and the loop rewinds what it still owns.
+         */
         private void forget(Collection<TopicPartition> partitions) {
-            cache.clear();
-            partitions.forEach(storedOffsets::remove);
-            listedUnpublished.removeAll(partitions);
+            try {
+                settlePublication();
+            } finally {
+                cache.clear();
+                partitions.forEach(storedOffsets::remove);
+                listedUnpublished.removeAll(partitions);
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
-/** Turns a batch's events and dead letters into records and waits until the sink has them all acknowledged. */
+/** Turns a batch's events and dead letters into records for the sink. */
 final class EventPublisher {
     static final String REASON_HEADER = "mizani.dlq.reason";
 
@@ -23,22 +23,33 @@ final class EventPublisher {
         this.processor = processor;
     }
 
-    void publish(List<DecidedBatch.PendingEvent> events) {
-        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(events.size());
+    /**
+     * Hands a batch's new events, then the stored events it re-emits, to the sink without waiting for the broker;
+     * the loop awaits the publication before it commits the next batch.
+     */
+    EventSink.Publication publish(List<DecidedBatch.PendingEvent> events, List<StoredEvent> reEmitted,
+                                  String streamPrefix) {
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(events.size() + reEmitted.size());
         for (DecidedBatch.PendingEvent e : events) {
             records.add(new ProducerRecord<>(eventTopic, e.key(), e.event().payload()));
         }
+        addStored(records, reEmitted, streamPrefix);
+        return sink.send(records);
+    }
+
+    /** Republishes stored events whose publication was never acknowledged, and waits for the acknowledgements. */
+    void republish(List<StoredEvent> events, String streamPrefix) {
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(events.size());
+        addStored(records, events, streamPrefix);
         sink.sendAll(records);
     }
 
-    /** Republishes stored events whose publication was never acknowledged; the key is the stream id without its prefix. */
-    void republish(List<StoredEvent> events, String streamPrefix) {
+    /** A stored event's record; its key is the stream id without its prefix. */
+    private void addStored(List<ProducerRecord<String, byte[]>> records, List<StoredEvent> events, String streamPrefix) {
         int prefixLength = streamPrefix.length() + 1;
-        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(events.size());
         for (StoredEvent e : events) {
             records.add(new ProducerRecord<>(eventTopic, e.streamId().substring(prefixLength), e.payload()));
         }
-        sink.sendAll(records);
     }
 
     void publishDeadLetters(List<DecidedBatch.DeadLetter> deadLetters) {

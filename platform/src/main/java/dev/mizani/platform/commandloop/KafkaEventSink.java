@@ -9,8 +9,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 
 /**
- * The loop's events through an idempotent {@link KafkaProducer}: its own retries never duplicate; a send
- * that still fails surfaces from {@link #sendAll}.
+ * The loop's events through an idempotent {@link KafkaProducer}: its own retries never duplicate or reorder; a
+ * send that still fails surfaces from {@link Publication#await}.
  */
 public final class KafkaEventSink implements EventSink {
     private final KafkaProducer<String, byte[]> producer;
@@ -20,7 +20,7 @@ public final class KafkaEventSink implements EventSink {
     }
 
     @Override
-    public void sendAll(List<ProducerRecord<String, byte[]>> records) {
+    public Publication send(List<ProducerRecord<String, byte[]>> records) {
         AtomicReference<Exception> failure = new AtomicReference<>();
         for (ProducerRecord<String, byte[]> r : records) {
             producer.send(r, (metadata, exception) -> {
@@ -29,10 +29,13 @@ public final class KafkaEventSink implements EventSink {
                 }
             });
         }
-        producer.flush();
-        if (failure.get() != null) {
-            throw new KafkaException("publication failed: " + failure.get().getMessage(), failure.get());
-        }
+        return () -> {
+            // Completes every send of this producer so far, this publication's included, successful or not.
+            producer.flush();
+            if (failure.get() != null) {
+                throw new KafkaException("publication failed: " + failure.get().getMessage(), failure.get());
+            }
+        };
     }
 
     @Override
