@@ -9,8 +9,12 @@ import java.util.Map;
  * the processor loop that owns it; cleared whenever partitions move, since another instance may write.
  */
 final class AggregateCache<S> {
-    /** {@code snapshotVersion} is the version of the newest stored snapshot, to know when the next is due. */
-    record Cached<S>(S state, long version, long snapshotVersion) {}
+    /**
+     * @param snapshotVersion the version of the newest stored snapshot (0: none), to know when the next is due
+     * @param tailBytes       the payload bytes of the events stored after it
+     * @param snapshotBytes   its size (0: none)
+     */
+    record Cached<S>(S state, long version, long snapshotVersion, long tailBytes, int snapshotBytes) {}
 
     private final LinkedHashMap<String, Cached<S>> entries;
 

@@ -108,6 +108,7 @@ final class BatchDecider<C, E, S> {
             }
             S state = entry.state();
             long version = entry.version();
+            long tailBytes = entry.tailBytes();
             for (int i = 0; i < decided.size(); i++) {
                 E event = decided.get(i);
                 version++;
@@ -117,20 +118,33 @@ final class BatchDecider<C, E, S> {
                         codec.encodeEvent(event, stamp), stamp.eventId(), stamp.correlationId(), stamp.causationId(),
                         hubTime);
                 events.add(new DecidedBatch.PendingEvent(d.source(), d.record().key(), stored, event));
+                tailBytes += stored.payload().length;
                 state = decider.evolve(state, event);
             }
-            working.put(d.streamId(), new AggregateCache.Cached<>(state, version, entry.snapshotVersion()));
+            working.put(d.streamId(), new AggregateCache.Cached<>(state, version, entry.snapshotVersion(), tailBytes,
+                    entry.snapshotBytes()));
         }
         List<Snapshot> snapshots = new ArrayList<>();
         for (Map.Entry<String, AggregateCache.Cached<S>> e : working.entrySet()) {
             AggregateCache.Cached<S> entry = e.getValue();
-            if (entry.version() - entry.snapshotVersion() >= snapshotEvery) {
-                snapshots.add(new Snapshot(e.getKey(), entry.version(), codec.encodeState(entry.state())));
-                e.setValue(new AggregateCache.Cached<>(entry.state(), entry.version(), entry.version()));
+            if (snapshotDue(entry)) {
+                byte[] state = codec.encodeState(entry.state());
+                snapshots.add(new Snapshot(e.getKey(), entry.version(), state));
+                e.setValue(new AggregateCache.Cached<>(entry.state(), entry.version(), entry.version(), 0, state.length));
             }
         }
         return new DecidedBatch<>(events, snapshots, dead, nextOffsets, working, reEmitted, records.count() - skipped,
                 skipped, repeated);
+    }
+
+    /**
+     * A snapshot is due after {@code snapshotEvery} events, and not before the events since the last one weigh as
+     * much as it did. A state that grows with the traffic (a payer's reservations in flight, thousands of them once a
+     * backlog forms) is so rewritten in proportion to the events it takes, not in full every {@code snapshotEvery}
+     * events, and a load replays at most about one snapshot's worth of events after it.
+     */
+    private boolean snapshotDue(AggregateCache.Cached<S> entry) {
+        return entry.version() - entry.snapshotVersion() >= snapshotEvery && entry.tailBytes() >= entry.snapshotBytes();
     }
 
     /**
@@ -183,6 +197,7 @@ final class BatchDecider<C, E, S> {
             }
         }
         long version = loaded.snapshot() == null ? 0 : loaded.snapshot().version();
+        long tailBytes = 0;
         for (StoredEvent e : loaded.tail()) {
             if (e.version() != version + 1) {
                 throw new IllegalStateException("stream " + loaded.streamId() + " jumps from version " + version
@@ -190,8 +205,11 @@ final class BatchDecider<C, E, S> {
             }
             state = decider.evolve(state, codec.decodeEvent(e.payload()));
             version = e.version();
+            tailBytes += e.payload().length;
         }
-        return new AggregateCache.Cached<>(state, version, loaded.snapshot() == null ? 0 : loaded.snapshot().version());
+        return loaded.snapshot() == null ? new AggregateCache.Cached<>(state, version, 0, tailBytes, 0)
+                : new AggregateCache.Cached<>(state, version, loaded.snapshot().version(), tailBytes,
+                        loaded.snapshot().state().length);
     }
 
     /** Same record, same index, same id: a redelivered command's events are recognisable downstream. */
