@@ -207,9 +207,9 @@ final class BatchDecider<C, E, S> {
             version = e.version();
             tailBytes += e.payload().length;
         }
-        return loaded.snapshot() == null ? new AggregateCache.Cached<>(state, version, 0, tailBytes, 0)
-                : new AggregateCache.Cached<>(state, version, loaded.snapshot().version(), tailBytes,
-                        loaded.snapshot().state().length);
+        Snapshot snapshot = loaded.snapshot();
+        return new AggregateCache.Cached<>(state, version, snapshot == null ? 0 : snapshot.version(), tailBytes,
+                snapshot == null ? 0 : snapshot.state().length);
     }
 
     /** Same record, same index, same id: a redelivered command's events are recognisable downstream. */
