@@ -26,8 +26,13 @@ import java.util.UUID;
  *   <li>{@code row-per-fact}: one event row per command (now), each with the command id under the hash index, and
  *       the loop's lookup of the batch's command ids before it decides;</li>
  *   <li>{@code row-per-fact-unkeyed}: the same rows without the command-id index and lookup;</li>
+ *   <li>{@code row-per-fact-seqkey}: the same rows without the command-id index, and a narrow row per command keyed
+ *       as in {@code row-per-batch-seqkey} below, looked up first;</li>
  *   <li>{@code row-per-batch-keyed}: one event row per participant per batch listing its changes, and a narrow
  *       row per command id (primary key) for the lookup;</li>
+ *   <li>{@code row-per-batch-seqkey}: one event row per participant per batch, and a narrow row per command keyed by
+ *       the store position of the transfer event it was derived from (and its kind): keys that grow as the event
+ *       store does, so their index is written at its right edge instead of at random pages;</li>
  *   <li>{@code row-per-batch}: one event row per participant per batch, no row or key per command.</li>
  * </ul>
  * A fresh embedded PostgreSQL (the hub's own binaries and settings), each design on fresh tables, the designs
@@ -38,8 +43,9 @@ public final class ParticipantRowsBenchmark {
     private static final int DFSPS = 10;
     private static final int TRANSFERS = 200;
     private static final String[] KINDS = {"reserve", "commit-payer", "commit-payee"};
-    private static final List<String> DESIGNS = List.of("row-per-fact", "row-per-fact-unkeyed", "row-per-batch-keyed",
-            "row-per-batch");
+    private static final List<String> DESIGNS = List.of("row-per-fact", "row-per-fact-unkeyed", "row-per-fact-seqkey",
+            "row-per-batch-keyed",
+            "row-per-batch-seqkey", "row-per-batch");
 
     private final Random random = new Random(7);
 
@@ -73,34 +79,47 @@ public final class ParticipantRowsBenchmark {
     private double[] run(String url, String design, int batches) throws Exception {
         boolean perFact = design.startsWith("row-per-fact");
         boolean keyed = design.equals("row-per-fact") || design.equals("row-per-batch-keyed");
+        boolean seqKeyed = design.endsWith("-seqkey");
         try (Connection c = DriverManager.getConnection(url, EmbeddedPostgresServer.USER, "")) {
             create(c, design);
             c.setAutoCommit(false);
             long[] versions = new long[DFSPS];
+            long sourcePosition = 0; // the transfer events' store positions, which the derived commands carry
             ServerCost cost = new ServerCost(c);
             long t0 = System.nanoTime();
             for (int b = 0; b < batches; b++) {
                 Rows events = new Rows();
                 List<String> commandIds = new ArrayList<>();
                 List<String> commandStreams = new ArrayList<>();
+                List<Long> sourcePositions = new ArrayList<>();
+                List<Short> sourceKinds = new ArrayList<>();
+                List<Long> factVersions = new ArrayList<>();
                 Map<Integer, Integer> changes = new TreeMap<>();
                 for (int t = 0; t < TRANSFERS; t++) {
                     String transferId = UUID.randomUUID().toString();
                     int payer = random.nextInt(DFSPS);
                     int payee = (payer + 1 + random.nextInt(DFSPS - 1)) % DFSPS;
-                    for (String kind : KINDS) {
+                    // a reservation comes from the transfer's prepare, both commits from its commit: two events, and
+                    // the transfer's own reservation event between them
+                    long prepared = sourcePosition + 1, committed = sourcePosition + 3;
+                    sourcePosition += 3;
+                    for (short k = 0; k < KINDS.length; k++) {
+                        String kind = KINDS[k];
+                        sourcePositions.add(k == 0 ? prepared : committed);
+                        sourceKinds.add(k);
                         int p = kind.equals("commit-payee") ? payee : payer;
                         String commandId = kind + ":" + transferId;
                         commandIds.add(commandId);
                         commandStreams.add("participant-dfsp" + p);
                         if (perFact) { // an event of a participant's Avro size
-                            events.add("participant-dfsp" + p, ++versions[p], kind, bytes(220), transferId, commandId);
+                            factVersions.add(++versions[p]);
+                            events.add("participant-dfsp" + p, versions[p], kind, bytes(220), transferId, commandId);
                         } else {
                             changes.merge(p, 1, Integer::sum);
                         }
                     }
                 }
-                Long[] commandVersions = new Long[commandIds.size()];
+                Long[] commandVersions = perFact ? factVersions.toArray(Long[]::new) : new Long[commandIds.size()];
                 if (!perFact) { // one event per participant listing its changes: about 90 bytes each
                     for (Map.Entry<Integer, Integer> e : changes.entrySet()) {
                         int p = e.getKey();
@@ -114,6 +133,9 @@ public final class ParticipantRowsBenchmark {
                 if (keyed) {
                     lookUp(c, perFact, commandIds);
                 }
+                if (seqKeyed) {
+                    lookUpBySource(c, sourcePositions, sourceKinds);
+                }
                 events.append(c);
                 if (keyed && !perFact) {
                     try (PreparedStatement ps = c.prepareStatement("insert into applied_commands (command_id, stream_id, version) "
@@ -121,6 +143,16 @@ public final class ParticipantRowsBenchmark {
                         ps.setArray(1, c.createArrayOf("text", commandIds.toArray(String[]::new)));
                         ps.setArray(2, c.createArrayOf("text", commandStreams.toArray(String[]::new)));
                         ps.setArray(3, c.createArrayOf("bigint", commandVersions));
+                        ps.executeUpdate();
+                    }
+                }
+                if (seqKeyed) {
+                    try (PreparedStatement ps = c.prepareStatement("insert into applied_derived (source_position, kind, "
+                            + "stream_id, version) select * from unnest(?::bigint[], ?::smallint[], ?::text[], ?::bigint[])")) {
+                        ps.setArray(1, c.createArrayOf("bigint", sourcePositions.toArray(Long[]::new)));
+                        ps.setArray(2, c.createArrayOf("smallint", sourceKinds.toArray(Short[]::new)));
+                        ps.setArray(3, c.createArrayOf("text", commandStreams.toArray(String[]::new)));
+                        ps.setArray(4, c.createArrayOf("bigint", commandVersions));
                         ps.executeUpdate();
                     }
                 }
@@ -135,7 +167,7 @@ public final class ParticipantRowsBenchmark {
 
     private static void create(Connection c, String design) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("drop table if exists events, applied_commands");
+            s.execute("drop table if exists events, applied_commands, applied_derived");
             // the hub's event store (platform migrations V1, V4, V5), autovacuum off so no pass lands in one design only
             s.execute("""
                     create table events (
@@ -159,7 +191,28 @@ public final class ParticipantRowsBenchmark {
                             stream_id text collate "C" not null, version bigint not null)
                         with (autovacuum_enabled = false)""");
             }
+            if (design.endsWith("-seqkey")) {
+                s.execute("""
+                        create table applied_derived (source_position bigint not null, kind smallint not null,
+                            stream_id text collate "C" not null, version bigint not null,
+                            primary key (source_position, kind))
+                        with (autovacuum_enabled = false)""");
+            }
             s.execute("checkpoint");
+        }
+    }
+
+    /** The same question, asked by the positions of the transfer events the commands were derived from. */
+    private static void lookUpBySource(Connection c, List<Long> positions, List<Short> kinds) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select d.stream_id from applied_derived d "
+                + "join unnest(?::bigint[], ?::smallint[]) as u(p, k) on d.source_position = u.p and d.kind = u.k")) {
+            ps.setArray(1, c.createArrayOf("bigint", positions.toArray(Long[]::new)));
+            ps.setArray(2, c.createArrayOf("smallint", kinds.toArray(Short[]::new)));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    throw new IllegalStateException("a fresh command was found applied: " + rs.getString(1));
+                }
+            }
         }
     }
 
