@@ -2,10 +2,10 @@ package dev.mizani.projections;
 
 import dev.mizani.platform.health.Health;
 import dev.mizani.platform.metrics.Metrics;
+import dev.mizani.schemas.ParticipantFacts;
 import dev.mizani.schemas.participant.InitialPositionSet;
 import dev.mizani.schemas.participant.PayeeFundsCommitted;
 import dev.mizani.schemas.participant.PayerFundsCommitted;
-import dev.mizani.schemas.participant.PayerFundsReleased;
 import dev.mizani.schemas.participant.PayerFundsReserved;
 import dev.mizani.schemas.transfer.TransferCommitted;
 import java.sql.Connection;
@@ -148,23 +148,36 @@ public final class LedgerAudit {
         for (ReadModel.Event e : events) {
             switch (e.payload()) {
                 case TransferCommitted t -> anchor(t, e.metadata().getRecordedAt(), nowNs);
-                case PayerFundsCommitted p when firstTime(e) -> {
-                    position(p.getParticipant(), p.getCurrency(), p.getPositionMinor(), p.getAmountMinor(), p.getTransferId());
-                    side(p.getTransferId(), p.getCurrency(), p.getAmountMinor(), true, nowNs);
-                }
-                case PayeeFundsCommitted p when firstTime(e) -> {
-                    position(p.getParticipant(), p.getCurrency(), p.getPositionMinor(), -p.getAmountMinor(), p.getTransferId());
-                    side(p.getTransferId(), p.getCurrency(), p.getAmountMinor(), false, nowNs);
-                }
-                case PayerFundsReserved r when firstTime(e) ->
-                        position(r.getParticipant(), r.getCurrency(), r.getPositionMinor(), 0, r.getTransferId());
                 case InitialPositionSet i when firstTime(e) ->
                         positions.put(i.getParticipant() + '\u0000' + i.getCurrency(), i.getPositionMinor());
-                case PayerFundsReleased r when firstTime(e) -> { }
-                default -> firstTime(e);
+                default -> {
+                    if (firstTime(e)) {
+                        for (Object fact : ParticipantFacts.of(e.payload())) {
+                            transferFact(fact, nowNs);
+                        }
+                    }
+                }
             }
         }
         recount(nowNs);
+    }
+
+    /** A participant's transfer fact, alone or one of a packed event's, seen for the first time. */
+    private void transferFact(Object fact, long nowNs) {
+        switch (fact) {
+            case PayerFundsCommitted p -> {
+                position(p.getParticipant(), p.getCurrency(), p.getPositionMinor(), p.getAmountMinor(), p.getTransferId());
+                side(p.getTransferId(), p.getCurrency(), p.getAmountMinor(), true, nowNs);
+            }
+            case PayeeFundsCommitted p -> {
+                position(p.getParticipant(), p.getCurrency(), p.getPositionMinor(), -p.getAmountMinor(), p.getTransferId());
+                side(p.getTransferId(), p.getCurrency(), p.getAmountMinor(), false, nowNs);
+            }
+            case PayerFundsReserved r -> position(r.getParticipant(), r.getCurrency(), r.getPositionMinor(), 0, r.getTransferId());
+            default -> {
+                // a release or a refusal moves no position; other events state none
+            }
+        }
     }
 
     private void recount(long nowNs) {

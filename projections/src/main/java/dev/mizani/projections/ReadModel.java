@@ -472,6 +472,26 @@ public final class ReadModel {
                         position(name, p.getCurrency(), at).fundsOutPending -= held.amount();
                     }
                 }
+                case PayerFundsReserved p -> transferFact(name, v, at, p);
+                case PayerFundsCommitted p -> transferFact(name, v, at, p);
+                case PayeeFundsCommitted p -> transferFact(name, v, at, p);
+                case PayerFundsReleased p -> transferFact(name, v, at, p);
+                case TransferFacts p -> p.getFacts().forEach(fact -> transferFact(name, v, at, fact));
+                case ParticipantActiveSet p -> r.active = p.getActive();
+                case CredentialSet p -> r.credential = p.getCredentialSha256();
+                default -> {
+                    // created, endpoints, rate limits, refusals: nothing the read store keeps beyond the version
+                }
+            }
+            r.version = v;
+            r.updatedAt = at;
+            r.dirty = true;
+            return true;
+        }
+
+        /** A transfer's money fact, alone or one of a packed event's (which then share its version). */
+        private void transferFact(String name, long v, Instant at, Object fact) {
+            switch (fact) {
                 case PayerFundsReserved p -> {
                     PositionRow pos = position(name, p.getCurrency(), at);
                     moved(pos, v, at, "PayerFundsReserved", p.getTransferId(), p.getPositionMinor(), p.getReservedMinor(), pos.cover);
@@ -488,16 +508,10 @@ public final class ReadModel {
                     PositionRow pos = position(name, p.getCurrency(), at);
                     moved(pos, v, at, "PayerFundsReleased", p.getTransferId(), pos.position, p.getReservedMinor(), pos.cover);
                 }
-                case ParticipantActiveSet p -> r.active = p.getActive();
-                case CredentialSet p -> r.credential = p.getCredentialSha256();
                 default -> {
-                    // created, endpoints, rate limits, refusals: nothing the read store keeps beyond the version
+                    // a refused reservation moves nothing
                 }
             }
-            r.version = v;
-            r.updatedAt = at;
-            r.dirty = true;
-            return true;
         }
 
         private Map<String, Pending> pendingOf(String participant) {

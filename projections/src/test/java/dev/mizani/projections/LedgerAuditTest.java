@@ -8,6 +8,7 @@ import dev.mizani.schemas.common.EventMetadata;
 import dev.mizani.schemas.participant.InitialPositionSet;
 import dev.mizani.schemas.participant.PayeeFundsCommitted;
 import dev.mizani.schemas.participant.PayerFundsCommitted;
+import dev.mizani.schemas.participant.TransferFacts;
 import dev.mizani.schemas.transfer.TransferCommitted;
 import java.time.Duration;
 import java.time.Instant;
@@ -151,6 +152,27 @@ class LedgerAuditTest {
         audit.apply(List.of(initial("payer", 100), committed("t1", 500), payer("t1", 500, 700)), now);
         assertThat(audit.check().up()).isFalse();
         assertThat(audit.check().detail()).contains("1 position mismatches", "position 100 moved by 500");
+    }
+
+    @Test
+    void packedFactsAreAuditedFactByFactAndAPackedEventDeliveredAgainOnce() {
+        audit.apply(List.of(initial("payer", 0), initial("payee", 0)), now);
+        ReadModel.Event payerSides = event("payer", new TransferFacts("payer", List.of(
+                new PayerFundsCommitted("payer", "t1", 500L, "USD", 500L, 0L),
+                new PayerFundsCommitted("payer", "t2", 200L, "USD", 700L, 0L))));
+        ReadModel.Event payeeSides = event("payee", new TransferFacts("payee", List.of(
+                new PayeeFundsCommitted("payee", "t1", 500L, "USD", -500L),
+                new PayeeFundsCommitted("payee", "t2", 200L, "USD", -700L))));
+        audit.apply(List.of(committed("t1", 500), committed("t2", 200), payerSides, payeeSides), now);
+        audit.apply(List.of(payeeSides, payerSides), now);
+        assertThat(audit.check().up()).as(audit.check().detail()).isTrue();
+        assertThat(audit.inFlight()).isZero();
+
+        // a packed event at a new version crediting t2 again: money created, found as it is in a single event
+        audit.apply(List.of(event("payee", new TransferFacts("payee", List.of(
+                new PayeeFundsCommitted("payee", "t2", 200L, "USD", -900L))))), now);
+        assertThat(audit.check().up()).isFalse();
+        assertThat(audit.check().detail()).contains("payee side of transfer t2 applied again");
     }
 
     private ReadModel.Event event(String participant, Object payload) {

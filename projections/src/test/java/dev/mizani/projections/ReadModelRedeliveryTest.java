@@ -114,6 +114,77 @@ class ReadModelRedeliveryTest {
         }
     }
 
+    /**
+     * The same history with each participant's transfer facts packed, a few transfers' worth per event (as a command
+     * batch packs them): the same transfers, positions and position changes, and delivered again it changes nothing.
+     */
+    @Test
+    void packedTransferFactsProjectAsTheFactsDoOneByOne() throws Exception {
+        List<ReadModel.Event> packed = packed(HISTORY, 25);
+        assertThat(packed.size()).isLessThan(HISTORY.size() - 100);
+        ReadModel single = fresh(infra, "packed_single");
+        ReadModel many = fresh(infra, "packed_many");
+        try (Connection c = infra.dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            single.apply(c, HISTORY, null);
+            many.apply(c, packed.subList(0, packed.size() / 2), null);
+            c.commit();
+            many.apply(c, packed, null);
+            c.commit();
+            assertThat(many.apply(c, packed, null)).as("a packed history delivered again").isZero();
+            c.commit();
+            for (String rows : List.of(
+                    "select * from %s.transfers",
+                    "select participant, currency, position_minor, reserved_minor, net_debit_cap_minor, "
+                            + "liquidity_cover_minor, funds_out_pending_minor from %s.positions",
+                    "select participant, currency, cause, transfer_id, position_minor, reserved_minor, "
+                            + "liquidity_cover_minor from %s.position_changes",
+                    "select * from %s.window_positions")) {
+                assertThat(count(c, "((" + rows.formatted("packed_single") + ") except all ("
+                        + rows.formatted("packed_many") + ")) d")).as(rows).isZero();
+                assertThat(count(c, "((" + rows.formatted("packed_many") + ") except all ("
+                        + rows.formatted("packed_single") + ")) d")).as(rows).isZero();
+            }
+            assertThat(count(c, "packed_many.position_changes")).isEqualTo(count(c, "packed_single.position_changes"))
+                    .isGreaterThan(150);
+        }
+    }
+
+    /**
+     * The history with each participant's consecutive transfer facts within every {@code span} events packed into
+     * one event at the place of the first; each stream's versions numbered again.
+     */
+    private static List<ReadModel.Event> packed(List<ReadModel.Event> history, int span) {
+        List<ReadModel.Event> out = new ArrayList<>();
+        Map<String, Long> versions = new HashMap<>();
+        for (int from = 0; from < history.size(); from += span) {
+            Map<String, Integer> openAt = new HashMap<>(); // participant -> index in out of its open packed event
+            for (ReadModel.Event e : history.subList(from, Math.min(history.size(), from + span))) {
+                String stream = e.metadata().getStreamId();
+                boolean fact = e.payload() instanceof PayerFundsReserved || e.payload() instanceof PayerFundsCommitted
+                        || e.payload() instanceof PayeeFundsCommitted || e.payload() instanceof PayerFundsReleased;
+                if (!fact) {
+                    openAt.remove(stream);
+                    out.add(new ReadModel.Event(e.partition(), restamped(e.metadata(), versions.merge(stream, 1L, Long::sum)),
+                            e.payload()));
+                } else if (openAt.containsKey(stream)) {
+                    ((TransferFacts) out.get(openAt.get(stream)).payload()).getFacts().add(e.payload());
+                } else {
+                    openAt.put(stream, out.size());
+                    List<Object> facts = new ArrayList<>(List.of(e.payload()));
+                    out.add(new ReadModel.Event(-1, restamped(e.metadata(), versions.merge(stream, 1L, Long::sum)),
+                            new TransferFacts(stream.substring("participant-".length()), facts)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static EventMetadata restamped(EventMetadata m, long version) {
+        return new EventMetadata(m.getEventId(), m.getStreamId(), version, m.getCorrelationId(), m.getCausationId(),
+                m.getRecordedAt());
+    }
+
     @Test
     void aReplayPutsCommitsIntoTheWindowsTheirCloseBoundariesName() throws Exception {
         ReadModel replay = fresh(infra, "redelivery_windows");

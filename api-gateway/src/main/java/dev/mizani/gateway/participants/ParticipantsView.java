@@ -5,6 +5,7 @@ import dev.mizani.platform.health.Health;
 import dev.mizani.platform.kafka.TopicFollower;
 import dev.mizani.platform.security.JwsKeys;
 import dev.mizani.schemas.HubTopics;
+import dev.mizani.schemas.ParticipantFacts;
 import dev.mizani.schemas.participant.*;
 import dev.mizani.schemas.registry.CachedSchemaRegistry;
 import dev.mizani.schemas.registry.RegistryUnavailableException;
@@ -197,12 +198,16 @@ public final class ParticipantsView implements AutoCloseable {
             long version = envelope.getMetadata().getVersion();
             if (version > versions.getOrDefault(envelope.getMetadata().getStreamId(), 0L)) {
                 versions.put(envelope.getMetadata().getStreamId(), version);
-                evolve(envelope.getPayload(), at);
+                for (Object fact : ParticipantFacts.of(envelope.getPayload())) {
+                    evolve(fact, at);
+                }
             }
         }
-        String effect = PositionEffects.of(envelope.getPayload());
-        if (effect != null) {
-            effects.applied(effect); // a repeat too: its change is in the view either way
+        for (Object fact : ParticipantFacts.of(envelope.getPayload())) {
+            String effect = PositionEffects.of(fact);
+            if (effect != null) {
+                effects.applied(effect); // a repeat too: its change is in the view either way
+            }
         }
         String causation = envelope.getMetadata().getCausationId();
         if (causation != null) {

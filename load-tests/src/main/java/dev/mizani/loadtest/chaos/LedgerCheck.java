@@ -119,12 +119,14 @@ final class LedgerCheck {
                             String name = s.substring("participant-".length());
                             ParticipantEvent e = participantCodec.decodeEvent(rs.getBytes(4));
                             participants.put(name, decider.evolve(participants.getOrDefault(name, decider.initialState()), e));
-                            switch (e) {
-                                case ParticipantEvent.PayerFundsCommitted p -> payerSides.merge(p.transferId(), 1, Integer::sum);
-                                case ParticipantEvent.PayeeFundsCommitted p -> payeeSides.merge(p.transferId(), 1, Integer::sum);
-                                case ParticipantEvent.InitialPositionSet i -> initial.merge(name + '/' + i.currency(),
-                                        i.positionMinor(), (a, b) -> b);
-                                default -> { }
+                            for (ParticipantEvent fact : ParticipantEvent.factsOf(e)) {
+                                switch (fact) {
+                                    case ParticipantEvent.PayerFundsCommitted p -> payerSides.merge(p.transferId(), 1, Integer::sum);
+                                    case ParticipantEvent.PayeeFundsCommitted p -> payeeSides.merge(p.transferId(), 1, Integer::sum);
+                                    case ParticipantEvent.InitialPositionSet i -> initial.merge(name + '/' + i.currency(),
+                                            i.positionMinor(), (a, b) -> b);
+                                    default -> { }
+                                }
                             }
                         }
                     }

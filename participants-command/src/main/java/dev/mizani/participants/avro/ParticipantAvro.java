@@ -40,6 +40,7 @@ import dev.mizani.schemas.participant.ReservePayerFunds;
 import dev.mizani.schemas.participant.SetInitialPosition;
 import dev.mizani.schemas.participant.SetNetDebitCap;
 import dev.mizani.schemas.participant.SetParticipantActive;
+import dev.mizani.schemas.participant.TransferFacts;
 import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -138,6 +139,8 @@ public final class ParticipantAvro {
             case ParticipantEvent.CredentialSet e -> new CredentialSet(e.participant(), e.credentialSha256());
             case ParticipantEvent.RateLimitSet e -> new RateLimitSet(e.participant(), e.requestsPerSecond(), e.burst());
             case ParticipantEvent.JwsPublicKeySet e -> new JwsPublicKeySet(e.participant(), e.publicKeyPem());
+            case ParticipantEvent.TransferFacts e -> new TransferFacts(e.participant(),
+                    e.facts().stream().map(f -> (Object) event(f)).toList());
         };
     }
 
@@ -175,6 +178,8 @@ public final class ParticipantAvro {
             case CredentialSet e -> new ParticipantEvent.CredentialSet(e.getParticipant(), e.getCredentialSha256());
             case RateLimitSet e -> new ParticipantEvent.RateLimitSet(e.getParticipant(), e.getRequestsPerSecond(), e.getBurst());
             case JwsPublicKeySet e -> new ParticipantEvent.JwsPublicKeySet(e.getParticipant(), e.getPublicKeyPem());
+            case TransferFacts e -> new ParticipantEvent.TransferFacts(e.getParticipant(),
+                    e.getFacts().stream().map(ParticipantAvro::event).toList());
             default -> throw new IllegalArgumentException("not a participant event: " + payload.getClass().getName());
         };
     }

@@ -1,5 +1,7 @@
 package dev.mizani.participants.domain;
 
+import java.util.List;
+
 /** What happened to a participant. Business refusals are events too; only bugs throw. */
 public sealed interface ParticipantEvent {
     String participant();
@@ -54,4 +56,34 @@ public sealed interface ParticipantEvent {
 
     record PayerFundsReleased(String participant, String transferId, long amountMinor, String currency,
                               long reservedMinor) implements ParticipantEvent {}
+
+    /**
+     * Several transfer facts of this participant in one event, in the order decided: reservations, their refusals,
+     * commits and releases. Applying it applies each in turn.
+     */
+    record TransferFacts(String participant, List<ParticipantEvent> facts) implements ParticipantEvent {
+        public TransferFacts {
+            facts = List.copyOf(facts);
+            if (facts.isEmpty()) {
+                throw new IllegalArgumentException("transfer facts of " + participant + " with no fact");
+            }
+            for (ParticipantEvent fact : facts) {
+                if (!isTransferFact(fact) || !fact.participant().equals(participant)) {
+                    throw new IllegalArgumentException("not a transfer fact of " + participant + ": " + fact);
+                }
+            }
+        }
+    }
+
+    /** The facts an event states, in order: a {@link TransferFacts}'s list, or the event itself. */
+    static List<ParticipantEvent> factsOf(ParticipantEvent event) {
+        return event instanceof TransferFacts packed ? packed.facts() : List.of(event);
+    }
+
+    /** The facts {@link TransferFacts} may hold: a transfer's reservation, its refusal, commits and release. */
+    static boolean isTransferFact(ParticipantEvent event) {
+        return event instanceof PayerFundsReserved || event instanceof PayerFundsReservationRejected
+                || event instanceof PayerFundsCommitted || event instanceof PayeeFundsCommitted
+                || event instanceof PayerFundsReleased;
+    }
 }

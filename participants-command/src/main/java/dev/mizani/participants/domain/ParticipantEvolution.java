@@ -26,6 +26,13 @@ final class ParticipantEvolution {
     private ParticipantEvolution() {}
 
     static Participant evolve(Participant state, ParticipantEvent event) {
+        if (event instanceof TransferFacts packed) {
+            Participant after = state;
+            for (ParticipantEvent fact : packed.facts()) {
+                after = evolve(after, fact);
+            }
+            return after;
+        }
         if (event instanceof ParticipantCreated e) {
             if (!(state instanceof Absent)) {
                 throw new IllegalStateException("participant " + e.participant() + " created twice");
@@ -40,6 +47,7 @@ final class ParticipantEvolution {
         }
         return switch (event) {
             case ParticipantCreated e -> throw new IllegalStateException("unreachable");
+            case TransferFacts e -> throw new IllegalStateException("unreachable");
             case CurrencyAdded e -> opened(p, e.currency());
             case NetDebitCapSet e -> withAccount(p, e.currency(), a -> new Account(a.positionMinor(), a.reservedMinor(),
                     e.netDebitCapMinor(), a.liquidityCoverMinor(), a.initialPositionSet(), a.pending(), a.fundsOutPending()));

@@ -69,8 +69,22 @@ public final class EventConsumer {
             return null; // delivered again: already applied
         }
         versions.put(stream, version);
-        GenericRecord e = (GenericRecord) envelope.get("payload");
+        return event((GenericRecord) envelope.get("payload"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private String event(GenericRecord e) {
         String type = e.getSchema().getName();
+        if (type.equals("TransferFacts")) { // several facts of one participant, in order: a line each
+            StringBuilder lines = new StringBuilder();
+            for (GenericRecord fact : (List<GenericRecord>) e.get("facts")) {
+                String line = event(fact);
+                if (line != null) {
+                    lines.append(lines.isEmpty() ? "" : "\n").append(line);
+                }
+            }
+            return lines.isEmpty() ? null : lines.toString();
+        }
         return switch (type) {
             case "TransferPrepareAccepted" -> transfer(e, "RECEIVED", e.get("payerFsp") + " -> " + e.get("payeeFsp") + " "
                     + amount(e));
