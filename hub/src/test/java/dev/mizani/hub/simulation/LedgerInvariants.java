@@ -16,11 +16,12 @@ import java.util.Map;
  */
 final class LedgerInvariants {
     record Tally(int committed, int aborted, int expired, int prepareRejected, int capRejections, int fundsOut,
-                 int fundsOutAborted) {}
+                 int fundsOutAborted, int packedEvents) {}
 
     private final LedgerSimulation sim;
     private final List<String> violations = new ArrayList<>();
     private final Map<String, List<ParticipantEvent>> participantLogs;
+    private final int packedEvents;
     private final Map<String, Participant> participantStates;
     private final Map<String, List<TransferEvent>> transferLogs;
     private final Map<String, Transfer> transferStates;
@@ -28,6 +29,8 @@ final class LedgerInvariants {
     private LedgerInvariants(LedgerSimulation sim) {
         this.sim = sim;
         // fact by fact: a packed event's facts each checked as an event of their own
+        this.packedEvents = (int) sim.participants.logs().values().stream().flatMap(List::stream)
+                .filter(e -> e instanceof ParticipantEvent.TransferFacts).count();
         this.participantLogs = new HashMap<>();
         sim.participants.logs().forEach((name, log) -> participantLogs.put(name,
                 log.stream().flatMap(e -> ParticipantEvent.factsOf(e).stream()).toList()));
@@ -189,7 +192,7 @@ final class LedgerInvariants {
         int capRejections = (int) participantLogs.values().stream().flatMap(List::stream)
                 .filter(e -> e instanceof ParticipantEvent.PayerFundsReservationRejected r
                         && (r.errorCode() == 4001 || r.errorCode() == 4200)).count();
-        return new Tally(committed, aborted, expired, rejected, capRejections, fundsOut, fundsOutAborted);
+        return new Tally(committed, aborted, expired, rejected, capRejections, fundsOut, fundsOutAborted, packedEvents);
     }
 
     /** A repeated prepare with the same body reports the outcome again; with a changed body it is refused with 3106. */

@@ -34,6 +34,8 @@ final class SimStore implements CommandStore {
     /** The handler's own table written with each batch (the transfers' expiry timers), as its index would. */
     private final Consumer<List<Object>> index;
     final List<StoredEvent> events = new ArrayList<>();
+    /** The event each packed derived command went into, by (stream, command): the store's packed_commands. */
+    final Map<String, StoredEvent> packed = new HashMap<>();
     final Map<String, List<StoredEvent>> streams = new LinkedHashMap<>();
     private final Map<String, Snapshot> snapshots = new HashMap<>();
     private final Map<TopicPartition, StoredOffset> offsets = new HashMap<>();
@@ -87,6 +89,11 @@ final class SimStore implements CommandStore {
             for (int i = 0; i < streamIds.size(); i++) {
                 if (!PolicyCommand.isDerived(commandIds.get(i))) {
                     continue;
+                }
+                StoredEvent packing = packed.get(EventStore.commandKey(streamIds.get(i), commandIds.get(i)));
+                if (packing != null) {
+                    caused.computeIfAbsent(EventStore.commandKey(streamIds.get(i), commandIds.get(i)),
+                            k -> new ArrayList<>()).add(packing);
                 }
                 for (StoredEvent e : streams.getOrDefault(streamIds.get(i), List.of())) {
                     if (commandIds.get(i).equals(e.causationId())) {
@@ -152,6 +159,11 @@ final class SimStore implements CommandStore {
                         e.recordedAt());
                 events.add(stored);
                 streams.computeIfAbsent(e.streamId(), s -> new ArrayList<>()).add(stored);
+                for (String command : e.packedCommandIds()) {
+                    if (packed.putIfAbsent(EventStore.commandKey(e.streamId(), command), stored) != null) {
+                        throw new IllegalStateException("command " + command + " of " + e.streamId() + " packed twice");
+                    }
+                }
             }
             index.accept(batch.domainEvents());
             for (Snapshot s : batch.snapshots()) {

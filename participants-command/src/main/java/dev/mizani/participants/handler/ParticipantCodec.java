@@ -15,6 +15,7 @@ import dev.mizani.schemas.wire.EventWireCodec;
 import dev.mizani.participants.domain.ParticipantCommand.PayeeFacts;
 import dev.mizani.schemas.participant.ReservePayerFunds;
 import java.time.Instant;
+import java.util.List;
 import java.util.function.Function;
 
 /** The participant aggregate's bytes: Avro envelopes on the topics, {@link ParticipantSnapshots} in the store. */
@@ -62,6 +63,17 @@ public final class ParticipantCodec implements AggregateCodec<ParticipantCommand
     @Override
     public String eventType(ParticipantEvent event) {
         return event.getClass().getSimpleName();
+    }
+
+    /** A transfer's reservation, its refusal, commits and releases: packed per participant per command batch. */
+    @Override
+    public boolean packable(ParticipantEvent event) {
+        return ParticipantEvent.isTransferFact(event);
+    }
+
+    @Override
+    public ParticipantEvent pack(String participant, List<ParticipantEvent> events) {
+        return new ParticipantEvent.TransferFacts(participant, events);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.mizani.platform.commandloop;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -23,6 +24,19 @@ public interface AggregateCodec<C, E, S> {
     E decodeEvent(byte[] payload);
 
     String eventType(E event);
+
+    /**
+     * Whether the loop may pack this event with others of its stream that the same batch decided: the outcome of
+     * a derived command, recognised on a repeat by the command's id stored beside the pack. None by default.
+     */
+    default boolean packable(E event) {
+        return false;
+    }
+
+    /** One event stating {@code events} (two or more {@link #packable} ones of one stream), in order. */
+    default E pack(String aggregateKey, List<E> events) {
+        throw new UnsupportedOperationException(streamPrefix() + " events are not packed");
+    }
 
     byte[] encodeState(S state);
 

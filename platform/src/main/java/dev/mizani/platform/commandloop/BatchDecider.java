@@ -83,7 +83,8 @@ final class BatchDecider<C, E, S> {
         Set<String> seenInBatch = new HashSet<>();
         List<StoredEvent> reEmitted = new ArrayList<>();
         int repeated = 0;
-        List<DecidedBatch.PendingEvent> events = new ArrayList<>();
+        List<Draft> drafts = new ArrayList<>();
+        Map<String, Draft> packing = new HashMap<>(); // a stream's last draft, while it may take more packable events
         for (Decoded<C> d : decoded) {
             String commandKey = EventStore.commandKey(d.streamId(), d.command().commandId());
             if (!seenInBatch.add(commandKey)) {
@@ -108,22 +109,35 @@ final class BatchDecider<C, E, S> {
             }
             S state = entry.state();
             long version = entry.version();
-            long tailBytes = entry.tailBytes();
             for (int i = 0; i < decided.size(); i++) {
                 E event = decided.get(i);
-                version++;
-                AggregateCodec.EventStamp stamp = new AggregateCodec.EventStamp(eventId(d.record(), i), d.streamId(),
-                        version, d.command().correlationId(), d.command().commandId(), hubTime);
-                NewEvent stored = new NewEvent(d.streamId(), version, codec.eventType(event),
-                        codec.encodeEvent(event, stamp), stamp.eventId(), stamp.correlationId(), stamp.causationId(),
-                        hubTime);
-                events.add(new DecidedBatch.PendingEvent(d.source(), d.record().key(), stored, event));
-                tailBytes += stored.payload().length;
+                Draft open = packing.get(d.streamId());
+                if (open != null && codec.packable(event) && open.source.equals(d.source())) {
+                    open.add(event, d.command().commandId());
+                } else {
+                    version++;
+                    Draft draft = new Draft(d, i, version, event);
+                    drafts.add(draft);
+                    if (codec.packable(event)) {
+                        packing.put(d.streamId(), draft);
+                    } else {
+                        packing.remove(d.streamId());
+                    }
+                }
                 state = decider.evolve(state, event);
             }
-            working.put(d.streamId(), new AggregateCache.Cached<>(state, version, entry.snapshotVersion(), tailBytes,
-                    entry.snapshotBytes()));
+            working.put(d.streamId(), new AggregateCache.Cached<>(state, version, entry.snapshotVersion(),
+                    entry.tailBytes(), entry.snapshotBytes()));
         }
+        List<DecidedBatch.PendingEvent> events = new ArrayList<>(drafts.size());
+        Map<String, Long> tailGrowth = new HashMap<>();
+        for (Draft draft : drafts) {
+            DecidedBatch.PendingEvent pending = draft.pending(hubTime);
+            events.add(pending);
+            tailGrowth.merge(pending.event().streamId(), (long) pending.event().payload().length, Long::sum);
+        }
+        tailGrowth.forEach((stream, bytes) -> working.computeIfPresent(stream, (k, e) -> new AggregateCache.Cached<>(
+                e.state(), e.version(), e.snapshotVersion(), e.tailBytes() + bytes, e.snapshotBytes())));
         List<Snapshot> snapshots = new ArrayList<>();
         for (Map.Entry<String, AggregateCache.Cached<S>> e : working.entrySet()) {
             AggregateCache.Cached<S> entry = e.getValue();
@@ -210,6 +224,59 @@ final class BatchDecider<C, E, S> {
         Snapshot snapshot = loaded.snapshot();
         return new AggregateCache.Cached<>(state, version, snapshot == null ? 0 : snapshot.version(), tailBytes,
                 snapshot == null ? 0 : snapshot.state().length);
+    }
+
+    /**
+     * A stream version the batch will append: one command's event, or the {@link AggregateCodec#packable} events
+     * of several commands of the stream (from one input partition) packed into one. The first command stamps it:
+     * its record and index give the event's id, its correlation the event's; a pack's causation is null and each
+     * derived command it packs is stored beside it instead ({@link NewEvent#packedCommandIds}).
+     */
+    private final class Draft {
+        final TopicPartition source;
+        final ConsumerRecord<String, byte[]> record;
+        final int index;
+        final String streamId;
+        final long version;
+        final String correlationId;
+        final List<E> events = new ArrayList<>();
+        final Set<String> commandIds = new LinkedHashSet<>();
+
+        Draft(Decoded<C> d, int index, long version, E event) {
+            this.source = d.source();
+            this.record = d.record();
+            this.index = index;
+            this.streamId = d.streamId();
+            this.version = version;
+            this.correlationId = d.command().correlationId();
+            events.add(event);
+            commandIds.add(d.command().commandId());
+        }
+
+        void add(E event, String commandId) {
+            events.add(event);
+            commandIds.add(commandId);
+        }
+
+        DecidedBatch.PendingEvent pending(Instant hubTime) {
+            E event;
+            String causation;
+            List<String> packed;
+            if (events.size() == 1) {
+                event = events.getFirst();
+                causation = commandIds.iterator().next();
+                packed = List.of();
+            } else {
+                event = codec.pack(record.key(), events);
+                causation = null;
+                packed = commandIds.stream().filter(PolicyCommand::isDerived).toList();
+            }
+            AggregateCodec.EventStamp stamp = new AggregateCodec.EventStamp(eventId(record, index), streamId, version,
+                    correlationId, causation, hubTime);
+            NewEvent stored = new NewEvent(streamId, version, codec.eventType(event), codec.encodeEvent(event, stamp),
+                    stamp.eventId(), correlationId, causation, hubTime, packed);
+            return new DecidedBatch.PendingEvent(source, record.key(), stored, event);
+        }
     }
 
     /** Same record, same index, same id: a redelivered command's events are recognisable downstream. */

@@ -31,6 +31,10 @@ public final class EventStore {
                           ?::text[], ?::text[], ?::bigint[]) as u(s, v, t, sid, p, e, c, ca, r)
             returning global_position""";
 
+    private static final String APPEND_PACKED = """
+            insert into packed_commands (command_id, stream_id, version)
+            select * from unnest(?::text[], ?::text[], ?::bigint[])""";
+
     private static final String SAVE_SNAPSHOTS = """
             insert into snapshots (stream_id, version, state, taken_at)
             select s, v, st, now() from unnest(?::text[], ?::bigint[], ?::bytea[]) as u(s, v, st)
@@ -57,6 +61,9 @@ public final class EventStore {
 
     private static final String COLUMNS = "global_position, stream_id, version, event_type, schema_id, payload, "
             + "event_id, correlation_id, causation_id, recorded_at";
+    private static final int COLUMN_COUNT = 10;
+    /** {@link #COLUMNS} of the events table under the alias {@code e}. */
+    private static final String E_COLUMNS = "e." + COLUMNS.replace(", ", ", e.");
 
     private final DataSource dataSource;
 
@@ -115,6 +122,7 @@ public final class EventStore {
                     positions[i] = rs.getLong(1);
                 }
             }
+            appendPacked(c, events);
         } catch (SQLException e) {
             if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
                 throw new ConcurrencyConflictException("stream version already written by another writer: "
@@ -123,6 +131,29 @@ public final class EventStore {
             throw e;
         }
         return positions;
+    }
+
+    /** The derived commands packed events name, each beside its event: what {@link #causedBy} finds them by. */
+    private static void appendPacked(Connection c, List<NewEvent> events) throws SQLException {
+        List<String> commands = new ArrayList<>();
+        List<String> streams = new ArrayList<>();
+        List<Long> versions = new ArrayList<>();
+        for (NewEvent e : events) {
+            for (String command : e.packedCommandIds()) {
+                commands.add(command);
+                streams.add(e.streamId());
+                versions.add(e.version());
+            }
+        }
+        if (commands.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(APPEND_PACKED)) {
+            ps.setArray(1, c.createArrayOf("text", commands.toArray(String[]::new)));
+            ps.setArray(2, c.createArrayOf("text", streams.toArray(String[]::new)));
+            ps.setArray(3, c.createArrayOf("bigint", versions.toArray(Long[]::new)));
+            ps.executeUpdate();
+        }
     }
 
     /**
@@ -229,10 +260,13 @@ public final class EventStore {
      * participants handler fell to a hundred commands a second under load. The index is a hash of the command id
      * alone (V5); the stream id is compared on the rows it finds.
      */
-    static final String CAUSED_BY = "select " + COLUMNS + " from events e"
+    static final String CAUSED_BY = "select " + E_COLUMNS + ", e.causation_id from events e"
             + " join unnest(?::text[], ?::text[]) as w(s, c) on e.stream_id = w.s and e.causation_id = w.c"
             + " and position(':' in e.causation_id) > 0"
-            + " order by e.global_position";
+            + " union all select " + E_COLUMNS + ", p.command_id from packed_commands p"
+            + " join unnest(?::text[], ?::text[]) as w(s, c) on p.command_id = w.c and p.stream_id = w.s"
+            + " join events e on e.stream_id = p.stream_id and e.version = p.version"
+            + " order by global_position";
 
     /**
      * The stored events each (stream, derived command id) pair caused, for the pairs that have any: the
@@ -245,10 +279,18 @@ public final class EventStore {
             return caused;
         }
         try (PreparedStatement ps = c.prepareStatement(CAUSED_BY)) {
-            ps.setArray(1, c.createArrayOf("text", streamIds.toArray(String[]::new)));
-            ps.setArray(2, c.createArrayOf("text", commandIds.toArray(String[]::new)));
-            for (StoredEvent e : readEvents(ps)) {
-                caused.computeIfAbsent(commandKey(e.streamId(), e.causationId()), k -> new ArrayList<>()).add(e);
+            Array streams = c.createArrayOf("text", streamIds.toArray(String[]::new));
+            Array commands = c.createArrayOf("text", commandIds.toArray(String[]::new));
+            ps.setArray(1, streams);
+            ps.setArray(2, commands);
+            ps.setArray(3, streams);
+            ps.setArray(4, commands);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    StoredEvent e = readEvent(rs);
+                    String command = rs.getString(COLUMN_COUNT + 1);
+                    caused.computeIfAbsent(commandKey(e.streamId(), command), k -> new ArrayList<>()).add(e);
+                }
             }
         }
         return caused;
@@ -319,12 +361,16 @@ public final class EventStore {
         List<StoredEvent> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                Timestamp recorded = rs.getTimestamp(10);
-                out.add(new StoredEvent(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getInt(5),
-                        rs.getBytes(6), rs.getObject(7, UUID.class), rs.getString(8), rs.getString(9),
-                        recorded.toInstant()));
+                out.add(readEvent(rs));
             }
         }
         return out;
+    }
+
+    /** The event in the current row's first {@value #COLUMN_COUNT} columns ({@link #COLUMNS}). */
+    private static StoredEvent readEvent(ResultSet rs) throws SQLException {
+        Timestamp recorded = rs.getTimestamp(10);
+        return new StoredEvent(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getInt(5),
+                rs.getBytes(6), rs.getObject(7, UUID.class), rs.getString(8), rs.getString(9), recorded.toInstant());
     }
 }

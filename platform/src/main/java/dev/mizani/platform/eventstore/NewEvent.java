@@ -1,11 +1,14 @@
 package dev.mizani.platform.eventstore;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 /**
  * An event about to be appended: {@code payload} is the Confluent-framed Avro envelope, exactly the
- * bytes that will be published. {@code version} is the stream version this event creates.
+ * bytes that will be published. {@code version} is the stream version this event creates. An event that packs
+ * the outcomes of several derived commands names them in {@code packedCommandIds} (its causation is then null):
+ * the store keeps each one beside it, so a repeat of any of them is recognised ({@link EventStore#causedBy}).
  */
 public record NewEvent(
         String streamId,
@@ -15,11 +18,19 @@ public record NewEvent(
         UUID eventId,
         String correlationId,
         String causationId,
-        Instant recordedAt) {
+        Instant recordedAt,
+        List<String> packedCommandIds) {
 
     public NewEvent {
         if (version <= 0) {
             throw new IllegalArgumentException("stream versions start at 1, got " + version + " for " + streamId);
         }
+        packedCommandIds = List.copyOf(packedCommandIds);
+    }
+
+    /** An event caused by one command, or by none. */
+    public NewEvent(String streamId, long version, String eventType, byte[] payload, UUID eventId, String correlationId,
+                    String causationId, Instant recordedAt) {
+        this(streamId, version, eventType, payload, eventId, correlationId, causationId, recordedAt, List.of());
     }
 }

@@ -103,17 +103,40 @@ class EventStoreTest {
         try (Connection c = infra.dataSource.getConnection(); var st = c.createStatement()) {
             st.execute("analyze events");
             var ps = c.prepareStatement("explain " + EventStore.CAUSED_BY);
-            ps.setArray(1, c.createArrayOf("text", new String[] {stream, stream}));
-            ps.setArray(2, c.createArrayOf("text", new String[] {"reserve:t300", "reserve:t7"}));
+            for (int i = 0; i < 4; i += 2) {
+                ps.setArray(i + 1, c.createArrayOf("text", new String[] {stream, stream}));
+                ps.setArray(i + 2, c.createArrayOf("text", new String[] {"reserve:t300", "reserve:t7"}));
+            }
             StringBuilder plan = new StringBuilder();
             try (var rs = ps.executeQuery()) {
                 while (rs.next()) {
                     plan.append(rs.getString(1)).append('\n');
                 }
             }
-            assertThat(plan.toString()).contains("events_derived_causation").doesNotContain("events_stream_version");
+            // events by their causation's index; packed commands by their key, their events by (stream, version)
+            assertThat(plan.toString()).contains("events_derived_causation").doesNotContain("Seq Scan on events");
             Map<String, List<StoredEvent>> found = store.causedBy(c, List.of(stream, stream), List.of("reserve:t300", "reserve:t7"));
             assertThat(found).containsOnlyKeys(EventStore.commandKey(stream, "reserve:t300"));
+        }
+    }
+
+    /** An event packing several derived commands' outcomes is found by each of them, and by nothing else. */
+    @Test
+    void aPackedEventIsFoundByEachCommandItPacks() throws Exception {
+        NewEvent plain = events(stream, 1, 1).getFirst();
+        NewEvent single = new NewEvent(plain.streamId(), 1, plain.eventType(), plain.payload(), plain.eventId(),
+                plain.correlationId(), "reserve:t1", plain.recordedAt());
+        NewEvent packed = new NewEvent(plain.streamId(), 2, plain.eventType(), plain.payload(), UUID.randomUUID(),
+                plain.correlationId(), null, plain.recordedAt(), List.of("reserve:t2", "release:t1", "reserve:t3"));
+        store.append(stream, 0, List.of(single, packed));
+        try (Connection c = infra.dataSource.getConnection()) {
+            Map<String, List<StoredEvent>> found = store.causedBy(c, List.of(stream, stream, stream, "participant-other", stream),
+                    List.of("reserve:t1", "release:t1", "reserve:t3", "reserve:t2", "reserve:t4"));
+            assertThat(found).containsOnlyKeys(EventStore.commandKey(stream, "reserve:t1"),
+                    EventStore.commandKey(stream, "release:t1"), EventStore.commandKey(stream, "reserve:t3"));
+            assertThat(found.get(EventStore.commandKey(stream, "reserve:t1"))).extracting(StoredEvent::version).containsExactly(1L);
+            assertThat(found.get(EventStore.commandKey(stream, "release:t1"))).extracting(StoredEvent::version).containsExactly(2L);
+            assertThat(found.get(EventStore.commandKey(stream, "reserve:t3")).getFirst().causationId()).isNull();
         }
     }
 
