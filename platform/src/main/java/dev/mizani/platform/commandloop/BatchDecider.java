@@ -94,8 +94,16 @@ final class BatchDecider<C, E, S> {
             }
             List<StoredEvent> before = applied.get(commandKey);
             if (before != null) {
-                // Applied by an earlier batch: its stored outcome goes out again, and nothing is decided.
-                reEmitted.addAll(before);
+                // Applied by an earlier batch: nothing is decided, and the events it caused alone go out again. A
+                // packed event is not: it states other commands' outcomes too, and publishing it for each repeat
+                // made every fact in it a repeat downstream (a pack of hundreds, re-emitted by every batch holding
+                // one of its commands again, became hundreds of thousands of commands). Its publication marks got
+                // it to the broker once, as they do every committed event.
+                for (StoredEvent e : before) {
+                    if (d.command().commandId().equals(e.causationId())) {
+                        reEmitted.add(e);
+                    }
+                }
                 repeated++;
                 continue;
             }

@@ -220,6 +220,7 @@ public final class CommandLoop<C, E, S> {
         metrics.events.add(batch.events().size());
         batch.events().forEach(e -> metrics.committed(e.domainEvent()));
         metrics.deadLetters.add(batch.deadLetters().size());
+        metrics.repeated.add(batch.repeatedCommands());
         batch.events().forEach(e -> listedUnpublished.add(e.source()));
         batches.incrementAndGet();
         commands.addAndGet(batch.commandCount());

@@ -22,6 +22,7 @@ public final class ProcessorMetrics {
     final Counter deadLetters;
     final Counter rewound;
     final Counter republished;
+    final Counter repeated;
     private final Metrics metrics;
     private final String processor;
     private final java.util.concurrent.ConcurrentHashMap<Class<?>, Counter> eventTypes = new java.util.concurrent.ConcurrentHashMap<>();
@@ -47,6 +48,9 @@ public final class ProcessorMetrics {
                 "Batches rewound after a database or broker failure and retried", "processor", processor);
         republished = metrics.counter("mizani_processor_republished_events_total",
                 "Events committed before a stop and published again on taking over", "processor", processor);
+        repeated = metrics.counter("mizani_processor_repeated_commands_total",
+                "Commands found already applied (a derived command delivered again): not decided again",
+                "processor", processor);
     }
 
     /**
