@@ -31,6 +31,12 @@ import org.apache.kafka.common.TopicPartition;
  * second command for the same aggregate in the same batch sees the first one's effect.
  */
 final class BatchDecider<C, E, S> {
+    /**
+     * Events one pack holds at most: a participant's transfer fact is 80-250 bytes, so a full pack stays a tenth of
+     * the broker's 1 MB record limit however large the batches are set.
+     */
+    static final int PACK_EVENTS_MAX = 256;
+
     private final String processor;
     private final Decider<C, E, S> decider;
     private final AggregateCodec<C, E, S> codec;
@@ -120,7 +126,8 @@ final class BatchDecider<C, E, S> {
             for (int i = 0; i < decided.size(); i++) {
                 E event = decided.get(i);
                 Draft open = packing.get(d.streamId());
-                if (open != null && codec.packable(event) && open.source.equals(d.source())) {
+                if (open != null && codec.packable(event) && open.source.equals(d.source())
+                        && open.events.size() < PACK_EVENTS_MAX) {
                     open.add(event, d.command().commandId());
                 } else {
                     version++;

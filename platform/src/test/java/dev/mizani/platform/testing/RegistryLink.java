@@ -71,8 +71,15 @@ public final class RegistryLink implements AutoCloseable {
             try {
                 Socket client = s.accept();
                 Socket upstream = new Socket(target.getAddress(), target.getPort());
-                open.add(client);
-                open.add(upstream);
+                synchronized (this) {
+                    if (s.isClosed()) { // cut while this connection was being set up: it must not outlive the cut
+                        closeQuietly(client);
+                        closeQuietly(upstream);
+                        return;
+                    }
+                    open.add(client);
+                    open.add(upstream);
+                }
                 Thread.ofVirtual().start(() -> pump(client, upstream));
                 Thread.ofVirtual().start(() -> pump(upstream, client));
             } catch (IOException e) {
