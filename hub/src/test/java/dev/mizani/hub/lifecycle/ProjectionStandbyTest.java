@@ -9,6 +9,7 @@ import dev.mizani.projections.ProjectionHandler;
 import dev.mizani.projections.ReadModel;
 import dev.mizani.projections.ReadStore;
 import dev.mizani.schemas.HubTopics;
+import dev.mizani.schemas.ParticipantFacts;
 import dev.mizani.schemas.participant.ParticipantEventEnvelope;
 import dev.mizani.schemas.participant.PayeeFundsCommitted;
 import dev.mizani.schemas.transfer.TransferReserved;
@@ -150,8 +151,9 @@ class ProjectionStandbyTest {
             @Override
             public void committed(long batch, List<ReadModel.Event> events) throws SQLException {
                 // a poll that moved the payee's position: its commit went through, then the connection failed
-                if (events.stream().anyMatch(e -> e.payload() instanceof PayeeFundsCommitted p
-                        && p.getParticipant().equals(payee)) && armed.compareAndSet(true, false)) {
+                if (events.stream().anyMatch(e -> ParticipantFacts.of(e.payload()).stream()
+                        .anyMatch(fact -> fact instanceof PayeeFundsCommitted p && p.getParticipant().equals(payee)))
+                        && armed.compareAndSet(true, false)) {
                     lost.incrementAndGet();
                     throw new SQLException("injected: connection lost on its way back to the pool", "08006");
                 }

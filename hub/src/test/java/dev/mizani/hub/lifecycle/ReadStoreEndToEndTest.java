@@ -19,6 +19,7 @@ import dev.mizani.projections.Rebuild;
 import dev.mizani.projections.SettlementWindows;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.schemas.HubTopics;
+import dev.mizani.schemas.ParticipantFacts;
 import dev.mizani.schemas.common.EventMetadata;
 import dev.mizani.schemas.participant.PayeeFundsCommitted;
 import dev.mizani.schemas.settlement.SettlementEventEnvelope;
@@ -140,7 +141,8 @@ class ReadStoreEndToEndTest {
         handler = new ProjectionHandler(DatabaseFaults.losingACommitsAnswer(f.infra.dataSource, loseAnswer), f.infra.bootstrap(),
                 f.infra.registry, ProjectionHandler.Settings.defaults().withHalfCommittedAfter(AUDIT_HALF_COMMITTED_AFTER),
                 (batch, events) -> {
-                    if (events.stream().anyMatch(e -> e.payload() instanceof PayeeFundsCommitted)
+                    if (events.stream().anyMatch(e -> ParticipantFacts.of(e.payload()).stream()
+                            .anyMatch(PayeeFundsCommitted.class::isInstance))
                             && pollsMovingMoney.incrementAndGet() == 2) {
                         loseAnswer.set(true);
                     }
