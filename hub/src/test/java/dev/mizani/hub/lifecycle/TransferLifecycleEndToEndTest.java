@@ -3,7 +3,11 @@ package dev.mizani.hub.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mizani.platform.commandloop.ProcessorHooks;
+import dev.mizani.platform.eventstore.EventPositions;
+import dev.mizani.platform.eventstore.StoredEvent;
 import dev.mizani.platform.testing.Await;
+import dev.mizani.platform.testing.TopicReader;
+import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.participant.PayeeFundsCommitted;
 import dev.mizani.schemas.participant.PayerFundsCommitted;
 import dev.mizani.schemas.participant.PayerFundsReleased;
@@ -18,7 +22,9 @@ import dev.mizani.schemas.transfer.TransferReserved;
 import dev.mizani.transfers.domain.TransferCommand;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,6 +83,30 @@ class TransferLifecycleEndToEndTest {
         assertThat(committed.getAmountMinor()).isEqualTo(1_234);
         Await.until(HubFixture.BOUND, "payer and payee positions moved", () -> released(p.id(), PayerFundsCommitted.class)
                 && released(p.id(), PayeeFundsCommitted.class));
+    }
+
+    /**
+     * A published event names its store position in a header, and a command a policy derives from it names that
+     * position: what the participants handler recognises a repeated command by when its outcome was packed.
+     */
+    @Test
+    void derivedCommandsNameTheStorePositionOfTheEventTheyCameFrom() throws Exception {
+        HubFixture.Prepared p = prepare(PAYER, PAYEE, "3", Duration.ofSeconds(30));
+        awaitEvent(p.id(), TransferReserved.class);
+        StoredEvent accepted = f.infra.eventStore.readStream("transfer-" + p.id()).getFirst();
+        assertThat(accepted.eventType()).isEqualTo("TransferPrepareAccepted");
+
+        ConsumerRecord<String, byte[]> published = TopicReader.readAll(f.infra.bootstrap(), HubTopics.TRANSFERS_EVENTS, 1,
+                HubFixture.BOUND, Duration.ofSeconds(1)).stream()
+                .filter(r -> r.key().equals(p.id()) && EventPositions.of(r.headers(), EventPositions.POSITION_HEADER)
+                        == accepted.globalPosition()).findFirst().orElseThrow();
+        assertThat(published.value()).isEqualTo(accepted.payload());
+        List<Long> sources = TopicReader.readAll(f.infra.bootstrap(), HubTopics.PARTICIPANTS_COMMANDS, 1,
+                HubFixture.BOUND, Duration.ofSeconds(1)).stream()
+                .filter(r -> f.hub.participantCodec.decodeCommand(r.key(), r.value(), Instant.EPOCH).commandId()
+                        .equals("reserve:" + p.id()))
+                .map(r -> EventPositions.of(r.headers(), EventPositions.SOURCE_HEADER)).toList();
+        assertThat(sources).isNotEmpty().containsOnly(accepted.globalPosition());
     }
 
     @Test

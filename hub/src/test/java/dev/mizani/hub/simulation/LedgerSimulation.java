@@ -10,6 +10,7 @@ import dev.mizani.participants.handler.PayeeDirectory;
 import dev.mizani.participants.policy.TransferEventsTranslation;
 import dev.mizani.platform.avro.Envelopes;
 import dev.mizani.platform.commandloop.ProcessorSettings;
+import dev.mizani.platform.eventstore.EventPositions;
 import dev.mizani.platform.policy.PolicyStream;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.participant.AbortFundsOut;
@@ -45,6 +46,7 @@ import java.util.Set;
 import java.util.Random;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 
 /**
@@ -165,8 +167,14 @@ final class LedgerSimulation {
 
     private Policy policy(String from, String to, PolicyStream.Translation translation, Map<Integer, Long> committed) {
         SimFollower follower = new SimFollower(topics.get(from), r -> {
+            // as PolicyStream does: each command names the store position of the event it came from
+            long source = EventPositions.of(r.headers(), EventPositions.POSITION_HEADER);
             for (KeyValue<String, byte[]> c : translation.commandsFor(r.value())) {
-                topics.get(to).append(c.key, c.value);
+                RecordHeaders headers = new RecordHeaders();
+                if (source != EventPositions.NONE) {
+                    headers.add(EventPositions.SOURCE_HEADER, EventPositions.bytes(source));
+                }
+                topics.get(to).append(c.key, c.value, headers);
             }
         });
         follower.rewindTo(committed);

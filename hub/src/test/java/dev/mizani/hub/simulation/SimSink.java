@@ -51,7 +51,7 @@ final class SimSink implements EventSink {
             if (faults.sendFailsHere()) {
                 throw new KafkaException("simulated: send to " + r.topic() + " not acknowledged");
             }
-            topics.get(r.topic()).append(r.key() == null ? "" : r.key(), r.value());
+            topics.get(r.topic()).append(r.key() == null ? "" : r.key(), r.value(), r.headers());
         }
     }
 

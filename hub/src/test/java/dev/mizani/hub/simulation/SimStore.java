@@ -3,6 +3,7 @@ package dev.mizani.hub.simulation;
 import dev.mizani.platform.commandloop.CommandStore;
 import dev.mizani.platform.commandloop.FencedException;
 import dev.mizani.platform.eventstore.DeadLetters;
+import dev.mizani.platform.eventstore.EventPositions;
 import dev.mizani.platform.eventstore.EventStore;
 import dev.mizani.platform.eventstore.LoadedStream;
 import dev.mizani.platform.eventstore.NewEvent;
@@ -34,7 +35,7 @@ final class SimStore implements CommandStore {
     /** The handler's own table written with each batch (the transfers' expiry timers), as its index would. */
     private final Consumer<List<Object>> index;
     final List<StoredEvent> events = new ArrayList<>();
-    /** The event each packed derived command went into, by (stream, command): the store's packed_commands. */
+    /** The event each packed derived command went into, by (source position, stream, command): packed_commands. */
     final Map<String, StoredEvent> packed = new HashMap<>();
     final Map<String, List<StoredEvent>> streams = new LinkedHashMap<>();
     private final Map<String, Snapshot> snapshots = new HashMap<>();
@@ -83,14 +84,19 @@ final class SimStore implements CommandStore {
         }
 
         @Override
-        public Map<String, List<StoredEvent>> causedBy(List<String> streamIds, List<String> commandIds) throws SQLException {
+        public Map<String, List<StoredEvent>> causedBy(List<String> streamIds, List<String> commandIds,
+                                                       List<Long> sourcePositions) throws SQLException {
             faults.beforeStoreCall("caused by");
             Map<String, List<StoredEvent>> caused = new LinkedHashMap<>();
             for (int i = 0; i < streamIds.size(); i++) {
                 if (!PolicyCommand.isDerived(commandIds.get(i))) {
                     continue;
                 }
-                StoredEvent packing = packed.get(EventStore.commandKey(streamIds.get(i), commandIds.get(i)));
+                // as the store's key: under the command's source position, or under none
+                StoredEvent packing = packed.get(packedKey(EventPositions.NONE, streamIds.get(i), commandIds.get(i)));
+                if (packing == null && sourcePositions.get(i) != EventPositions.NONE) {
+                    packing = packed.get(packedKey(sourcePositions.get(i), streamIds.get(i), commandIds.get(i)));
+                }
                 if (packing != null) {
                     caused.computeIfAbsent(EventStore.commandKey(streamIds.get(i), commandIds.get(i)),
                             k -> new ArrayList<>()).add(packing);
@@ -159,8 +165,9 @@ final class SimStore implements CommandStore {
                         e.recordedAt());
                 events.add(stored);
                 streams.computeIfAbsent(e.streamId(), s -> new ArrayList<>()).add(stored);
-                for (String command : e.packedCommandIds()) {
-                    if (packed.putIfAbsent(EventStore.commandKey(e.streamId(), command), stored) != null) {
+                for (NewEvent.PackedCommand command : e.packedCommands()) {
+                    if (packed.putIfAbsent(packedKey(command.sourcePosition(), e.streamId(), command.commandId()),
+                            stored) != null) {
                         throw new IllegalStateException("command " + command + " of " + e.streamId() + " packed twice");
                     }
                 }
@@ -192,5 +199,9 @@ final class SimStore implements CommandStore {
         @Override
         public void close() {
         }
+    }
+
+    private static String packedKey(long sourcePosition, String streamId, String commandId) {
+        return sourcePosition + "\u0000" + EventStore.commandKey(streamId, commandId);
     }
 }

@@ -3,7 +3,11 @@ package dev.mizani.hub.simulation;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.utils.Utils;
 
 /**
@@ -30,9 +34,15 @@ final class SimTopic {
     }
 
     void append(String key, byte[] value) {
+        append(key, value, new RecordHeaders());
+    }
+
+    /** A record with headers, which the simulation carries as Kafka does (the events' store positions). */
+    void append(String key, byte[] value, Headers headers) {
         int p = partitionOf(key);
         List<ConsumerRecord<String, byte[]>> log = partitions.get(p);
-        log.add(new ConsumerRecord<>(name, p, log.size(), key, value));
+        log.add(new ConsumerRecord<>(name, p, log.size(), ConsumerRecord.NO_TIMESTAMP, TimestampType.NO_TIMESTAMP_TYPE,
+                ConsumerRecord.NULL_SIZE, ConsumerRecord.NULL_SIZE, key, value, headers, Optional.empty()));
     }
 
     /** The record at an offset, or null past the end. */

@@ -2,6 +2,7 @@ package dev.mizani.platform.commandloop;
 
 import dev.mizani.platform.domain.Decider;
 import dev.mizani.platform.domain.UndecidableCommandException;
+import dev.mizani.platform.eventstore.EventPositions;
 import dev.mizani.platform.eventstore.EventStore;
 import dev.mizani.platform.eventstore.LoadedStream;
 import dev.mizani.platform.eventstore.NewEvent;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -128,7 +130,7 @@ final class BatchDecider<C, E, S> {
                 Draft open = packing.get(d.streamId());
                 if (open != null && codec.packable(event) && open.source.equals(d.source())
                         && open.events.size() < PACK_EVENTS_MAX) {
-                    open.add(event, d.command().commandId());
+                    open.add(event, d);
                 } else {
                     version++;
                     Draft draft = new Draft(d, i, version, event);
@@ -184,13 +186,20 @@ final class BatchDecider<C, E, S> {
             throws SQLException {
         List<String> streams = new ArrayList<>(decoded.size());
         List<String> commandIds = new ArrayList<>(decoded.size());
+        List<Long> sources = new ArrayList<>(decoded.size());
         for (Decoded<C> d : decoded) {
             if (PolicyCommand.isDerived(d.command().commandId())) {
                 streams.add(d.streamId());
                 commandIds.add(d.command().commandId());
+                sources.add(sourcePosition(d.record()));
             }
         }
-        return c.causedBy(streams, commandIds);
+        return c.causedBy(streams, commandIds, sources);
+    }
+
+    /** The store position of the event a derived command came from, as its policy named it on the record. */
+    private static long sourcePosition(ConsumerRecord<String, byte[]> record) {
+        return EventPositions.of(record.headers(), EventPositions.SOURCE_HEADER);
     }
 
     /** Current state of every aggregate the batch touches: from the cache, else snapshot + tail in one query. */
@@ -245,7 +254,7 @@ final class BatchDecider<C, E, S> {
      * A stream version the batch will append: one command's event, or the {@link AggregateCodec#packable} events
      * of several commands of the stream (from one input partition) packed into one. The first command stamps it:
      * its record and index give the event's id, its correlation the event's; a pack's causation is null and each
-     * derived command it packs is stored beside it instead ({@link NewEvent#packedCommandIds}).
+     * derived command it packs is stored beside it instead ({@link NewEvent#packedCommands}).
      */
     private final class Draft {
         final TopicPartition source;
@@ -255,7 +264,7 @@ final class BatchDecider<C, E, S> {
         final long version;
         final String correlationId;
         final List<E> events = new ArrayList<>();
-        final Set<String> commandIds = new LinkedHashSet<>();
+        final Map<String, Long> commands = new LinkedHashMap<>(); // each command's id and source position
 
         Draft(Decoded<C> d, int index, long version, E event) {
             this.source = d.source();
@@ -265,26 +274,29 @@ final class BatchDecider<C, E, S> {
             this.version = version;
             this.correlationId = d.command().correlationId();
             events.add(event);
-            commandIds.add(d.command().commandId());
+            commands.put(d.command().commandId(), sourcePosition(d.record()));
         }
 
-        void add(E event, String commandId) {
+        void add(E event, Decoded<C> d) {
             events.add(event);
-            commandIds.add(commandId);
+            commands.putIfAbsent(d.command().commandId(), sourcePosition(d.record()));
         }
 
         DecidedBatch.PendingEvent pending(Instant hubTime) {
             E event;
             String causation;
-            List<String> packed;
+            List<NewEvent.PackedCommand> packed = new ArrayList<>();
             if (events.size() == 1) {
                 event = events.getFirst();
-                causation = commandIds.iterator().next();
-                packed = List.of();
+                causation = commands.keySet().iterator().next();
             } else {
                 event = codec.pack(record.key(), events);
                 causation = null;
-                packed = commandIds.stream().filter(PolicyCommand::isDerived).toList();
+                commands.forEach((id, source) -> {
+                    if (PolicyCommand.isDerived(id)) {
+                        packed.add(new NewEvent.PackedCommand(id, source));
+                    }
+                });
             }
             AggregateCodec.EventStamp stamp = new AggregateCodec.EventStamp(eventId(record, index), streamId, version,
                     correlationId, causation, hubTime);

@@ -138,6 +138,7 @@ public final class CommandLoop<C, E, S> {
     private void process(ConsumerRecords<String, byte[]> records) throws SQLException {
         DecidedBatch<S> batch;
         long committedAt;
+        long[] positions;
         long startedAt = System.nanoTime();
         try (CommandStore.Session session = store.open()) {
             batch = batchDecider.decide(session, records, cache, storedOffsets, clock.instant());
@@ -152,14 +153,14 @@ public final class CommandLoop<C, E, S> {
             hooks.at(ProcessorHooks.Point.BEFORE_TRANSACTION);
             // Dead letters go out before the commit: at least once on the topic, exactly once in the table.
             publisher.publishDeadLetters(batch.deadLetters());
-            session.commit(write(batch));
+            positions = session.commit(write(batch));
             storedOffsets.putAll(batch.nextOffsets());
             committedAt = System.nanoTime();
             metrics.commit.observeNanos(committedAt - settledAt);
         }
         batch.streams().forEach(cache::put);
         hooks.at(ProcessorHooks.Point.AFTER_COMMIT);
-        inFlight = publisher.publish(batch.events(), batch.reEmitted(), codec.streamPrefix());
+        inFlight = publisher.publish(batch.events(), positions, batch.reEmitted(), codec.streamPrefix());
         inFlightSendNanos = System.nanoTime() - committedAt;
         count(batch);
     }

@@ -75,9 +75,12 @@ public interface CommandStore {
 
         /**
          * The events each (stream, derived command id) pair already caused, keyed by
-         * {@link dev.mizani.platform.eventstore.EventStore#commandKey}; pairs never applied are absent.
+         * {@link dev.mizani.platform.eventstore.EventStore#commandKey}; pairs never applied are absent. A packed
+         * event is found by the command's id and the position of the event it came from
+         * ({@code sourcePositions}, {@link dev.mizani.platform.eventstore.EventPositions#NONE} for none).
          */
-        Map<String, List<StoredEvent>> causedBy(List<String> streamIds, List<String> commandIds) throws SQLException;
+        Map<String, List<StoredEvent>> causedBy(List<String> streamIds, List<String> commandIds, List<Long> sourcePositions)
+                throws SQLException;
 
         /** The stored offset of each partition, created (from the beginning) where there is none. */
         Map<TopicPartition, StoredOffset> readOffsets(Collection<TopicPartition> partitions) throws SQLException;

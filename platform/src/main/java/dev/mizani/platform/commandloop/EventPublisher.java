@@ -1,5 +1,6 @@
 package dev.mizani.platform.commandloop;
 
+import dev.mizani.platform.eventstore.EventPositions;
 import dev.mizani.platform.eventstore.StoredEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -27,11 +28,12 @@ final class EventPublisher {
      * Hands a batch's new events, then the stored events it re-emits, to the sink without waiting for the broker;
      * the loop awaits the publication before it commits the next batch.
      */
-    EventSink.Publication publish(List<DecidedBatch.PendingEvent> events, List<StoredEvent> reEmitted,
-                                  String streamPrefix) {
+    EventSink.Publication publish(List<DecidedBatch.PendingEvent> events, long[] positions,
+                                  List<StoredEvent> reEmitted, String streamPrefix) {
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>(events.size() + reEmitted.size());
-        for (DecidedBatch.PendingEvent e : events) {
-            records.add(new ProducerRecord<>(eventTopic, e.key(), e.event().payload()));
+        for (int i = 0; i < events.size(); i++) {
+            DecidedBatch.PendingEvent e = events.get(i);
+            records.add(new ProducerRecord<>(eventTopic, null, e.key(), e.event().payload(), positioned(positions[i])));
         }
         addStored(records, reEmitted, streamPrefix);
         return sink.send(records);
@@ -48,8 +50,16 @@ final class EventPublisher {
     private void addStored(List<ProducerRecord<String, byte[]>> records, List<StoredEvent> events, String streamPrefix) {
         int prefixLength = streamPrefix.length() + 1;
         for (StoredEvent e : events) {
-            records.add(new ProducerRecord<>(eventTopic, e.streamId().substring(prefixLength), e.payload()));
+            records.add(new ProducerRecord<>(eventTopic, null, e.streamId().substring(prefixLength), e.payload(),
+                    positioned(e.globalPosition())));
         }
+    }
+
+    /** The header naming an event's store position, which stays the same however often the event is published. */
+    static RecordHeaders positioned(long position) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(EventPositions.POSITION_HEADER, EventPositions.bytes(position));
+        return headers;
     }
 
     void publishDeadLetters(List<DecidedBatch.DeadLetter> deadLetters) {

@@ -56,8 +56,9 @@ public final class JdbcCommandStore implements CommandStore {
         }
 
         @Override
-        public Map<String, List<StoredEvent>> causedBy(List<String> streamIds, List<String> commandIds) throws SQLException {
-            return store.causedBy(c, streamIds, commandIds);
+        public Map<String, List<StoredEvent>> causedBy(List<String> streamIds, List<String> commandIds,
+                                                       List<Long> sourcePositions) throws SQLException {
+            return store.causedBy(c, streamIds, commandIds, sourcePositions);
         }
 
         @Override

@@ -32,8 +32,8 @@ public final class EventStore {
             returning global_position""";
 
     private static final String APPEND_PACKED = """
-            insert into packed_commands (command_id, stream_id, version)
-            select * from unnest(?::text[], ?::text[], ?::bigint[])""";
+            insert into packed_commands (source_position, command_id, stream_id, version)
+            select * from unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[])""";
 
     private static final String SAVE_SNAPSHOTS = """
             insert into snapshots (stream_id, version, state, taken_at)
@@ -135,12 +135,14 @@ public final class EventStore {
 
     /** The derived commands packed events name, each beside its event: what {@link #causedBy} finds them by. */
     private static void appendPacked(Connection c, List<NewEvent> events) throws SQLException {
+        List<Long> sources = new ArrayList<>();
         List<String> commands = new ArrayList<>();
         List<String> streams = new ArrayList<>();
         List<Long> versions = new ArrayList<>();
         for (NewEvent e : events) {
-            for (String command : e.packedCommandIds()) {
-                commands.add(command);
+            for (NewEvent.PackedCommand command : e.packedCommands()) {
+                sources.add(command.sourcePosition());
+                commands.add(command.commandId());
                 streams.add(e.streamId());
                 versions.add(e.version());
             }
@@ -149,9 +151,10 @@ public final class EventStore {
             return;
         }
         try (PreparedStatement ps = c.prepareStatement(APPEND_PACKED)) {
-            ps.setArray(1, c.createArrayOf("text", commands.toArray(String[]::new)));
-            ps.setArray(2, c.createArrayOf("text", streams.toArray(String[]::new)));
-            ps.setArray(3, c.createArrayOf("bigint", versions.toArray(Long[]::new)));
+            ps.setArray(1, c.createArrayOf("bigint", sources.toArray(Long[]::new)));
+            ps.setArray(2, c.createArrayOf("text", commands.toArray(String[]::new)));
+            ps.setArray(3, c.createArrayOf("text", streams.toArray(String[]::new)));
+            ps.setArray(4, c.createArrayOf("bigint", versions.toArray(Long[]::new)));
             ps.executeUpdate();
         }
     }
@@ -264,7 +267,8 @@ public final class EventStore {
             + " join unnest(?::text[], ?::text[]) as w(s, c) on e.stream_id = w.s and e.causation_id = w.c"
             + " and position(':' in e.causation_id) > 0"
             + " union all select " + E_COLUMNS + ", p.command_id from packed_commands p"
-            + " join unnest(?::text[], ?::text[]) as w(s, c) on p.command_id = w.c and p.stream_id = w.s"
+            + " join unnest(?::bigint[], ?::text[], ?::text[]) as w(sp, s, c)"
+            + " on p.source_position = w.sp and p.command_id = w.c and p.stream_id = w.s"
             + " join events e on e.stream_id = p.stream_id and e.version = p.version"
             + " order by global_position";
 
@@ -272,19 +276,34 @@ public final class EventStore {
      * The stored events each (stream, derived command id) pair caused, for the pairs that have any: the
      * outcome of commands already applied. One query for the whole batch, an index lookup per pair.
      */
-    public Map<String, List<StoredEvent>> causedBy(Connection c, List<String> streamIds, List<String> commandIds)
-            throws SQLException {
+    public Map<String, List<StoredEvent>> causedBy(Connection c, List<String> streamIds, List<String> commandIds,
+                                                   List<Long> sourcePositions) throws SQLException {
         Map<String, List<StoredEvent>> caused = new LinkedHashMap<>();
         if (streamIds.isEmpty()) {
             return caused;
         }
         try (PreparedStatement ps = c.prepareStatement(CAUSED_BY)) {
-            Array streams = c.createArrayOf("text", streamIds.toArray(String[]::new));
-            Array commands = c.createArrayOf("text", commandIds.toArray(String[]::new));
-            ps.setArray(1, streams);
-            ps.setArray(2, commands);
-            ps.setArray(3, streams);
-            ps.setArray(4, commands);
+            ps.setArray(1, c.createArrayOf("text", streamIds.toArray(String[]::new)));
+            ps.setArray(2, c.createArrayOf("text", commandIds.toArray(String[]::new)));
+            // a packed command is probed under its source position, and under none: a command first applied from a
+            // record that named no position is still found when a republished record brings it back with one
+            List<Long> probeSources = new ArrayList<>();
+            List<String> probeStreams = new ArrayList<>();
+            List<String> probeCommands = new ArrayList<>();
+            for (int i = 0; i < commandIds.size(); i++) {
+                long source = sourcePositions.get(i);
+                probeSources.add(EventPositions.NONE);
+                probeStreams.add(streamIds.get(i));
+                probeCommands.add(commandIds.get(i));
+                if (source != EventPositions.NONE) {
+                    probeSources.add(source);
+                    probeStreams.add(streamIds.get(i));
+                    probeCommands.add(commandIds.get(i));
+                }
+            }
+            ps.setArray(3, c.createArrayOf("bigint", probeSources.toArray(Long[]::new)));
+            ps.setArray(4, c.createArrayOf("text", probeStreams.toArray(String[]::new)));
+            ps.setArray(5, c.createArrayOf("text", probeCommands.toArray(String[]::new)));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     StoredEvent e = readEvent(rs);

@@ -7,8 +7,8 @@ import java.util.UUID;
 /**
  * An event about to be appended: {@code payload} is the Confluent-framed Avro envelope, exactly the
  * bytes that will be published. {@code version} is the stream version this event creates. An event that packs
- * the outcomes of several derived commands names them in {@code packedCommandIds} (its causation is then null):
- * the store keeps each one beside it, so a repeat of any of them is recognised ({@link EventStore#causedBy}).
+ * the outcomes of several derived commands names them in {@code packedCommands} (its causation is then null): the
+ * store keeps each one beside it, so a repeat of any of them is recognised ({@link EventStore#causedBy}).
  */
 public record NewEvent(
         String streamId,
@@ -19,14 +19,20 @@ public record NewEvent(
         String correlationId,
         String causationId,
         Instant recordedAt,
-        List<String> packedCommandIds) {
+        List<PackedCommand> packedCommands) {
 
     public NewEvent {
         if (version <= 0) {
             throw new IllegalArgumentException("stream versions start at 1, got " + version + " for " + streamId);
         }
-        packedCommandIds = List.copyOf(packedCommandIds);
+        packedCommands = List.copyOf(packedCommands);
     }
+
+    /**
+     * A derived command whose outcome an event packs: its id, and the store position of the event it was derived
+     * from ({@link EventPositions#NONE} when its record named none).
+     */
+    public record PackedCommand(String commandId, long sourcePosition) {}
 
     /** An event caused by one command, or by none. */
     public NewEvent(String streamId, long version, String eventType, byte[] payload, UUID eventId, String correlationId,

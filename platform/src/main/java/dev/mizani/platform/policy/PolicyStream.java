@@ -1,5 +1,6 @@
 package dev.mizani.platform.policy;
 
+import dev.mizani.platform.eventstore.EventPositions;
 import dev.mizani.platform.health.Health;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.platform.metrics.KafkaMeters;
@@ -148,8 +149,15 @@ public final class PolicyStream implements AutoCloseable {
                 context.forward(new Record<>(event.key(), event.value(), event.timestamp(), headers), "dead-letters");
                 return;
             }
+            // each command names the store position of the event it came from, which a republished event keeps:
+            // the handler recognises the command again by it (EventPositions)
+            long source = EventPositions.of(event.headers(), EventPositions.POSITION_HEADER);
             for (KeyValue<String, byte[]> c : commands) {
-                context.forward(new Record<>(c.key, c.value, event.timestamp()), "commands");
+                RecordHeaders headers = new RecordHeaders();
+                if (source != EventPositions.NONE) {
+                    headers.add(EventPositions.SOURCE_HEADER, EventPositions.bytes(source));
+                }
+                context.forward(new Record<>(c.key, c.value, event.timestamp(), headers), "commands");
             }
         }
 

@@ -58,10 +58,11 @@ class PackingTest {
         NewEvent pack = batch.events().getFirst().event();
         assertThat(pack.causationId()).isNull();
         assertThat(pack.correlationId()).isEqualTo("corr-fact:t1");
-        assertThat(pack.packedCommandIds()).containsExactly("fact:t1", "fact:t2", "fact:t3");
+        assertThat(pack.packedCommands()).extracting(NewEvent.PackedCommand::commandId)
+                .containsExactly("fact:t1", "fact:t2", "fact:t3");
         NewEvent plain = batch.events().get(1).event();
         assertThat(plain.causationId()).isEqualTo("fact:t4");
-        assertThat(plain.packedCommandIds()).isEmpty();
+        assertThat(plain.packedCommands()).isEmpty();
         assertThat(batch.streams().get("toy-a").version()).isEqualTo(1);
         assertThat(batch.streams().get("toy-a").state()).as("every packed event applied").isEqualTo(3);
     }
@@ -81,8 +82,8 @@ class PackingTest {
         }
         DecidedBatch<Long> batch = decide(P0, "a", many.toArray(String[]::new));
         assertThat(batch.events()).hasSize(2);
-        assertThat(batch.events().get(0).event().packedCommandIds()).hasSize(BatchDecider.PACK_EVENTS_MAX);
-        assertThat(batch.events().get(1).event().packedCommandIds()).hasSize(10);
+        assertThat(batch.events().get(0).event().packedCommands()).hasSize(BatchDecider.PACK_EVENTS_MAX);
+        assertThat(batch.events().get(1).event().packedCommands()).hasSize(10);
 
         DecidedBatch<Long> mixed = decide(P0, "c", "fact:u1", "fact:u2");
         mixed = decide(mixed, P1, "c", "fact:u3", "fact:u4");
@@ -194,7 +195,7 @@ class PackingTest {
                 StoredEvent stored = new StoredEvent(events.size() + 1, e.streamId(), e.version(), e.eventType(), 0,
                         e.payload(), e.eventId(), e.correlationId(), e.causationId(), e.recordedAt());
                 events.add(stored);
-                e.packedCommandIds().forEach(id -> packed.put(EventStore.commandKey(e.streamId(), id), stored));
+                e.packedCommands().forEach(p2 -> packed.put(EventStore.commandKey(e.streamId(), p2.commandId()), stored));
             }
         }
 
@@ -213,7 +214,8 @@ class PackingTest {
         }
 
         @Override
-        public Map<String, List<StoredEvent>> causedBy(List<String> streamIds, List<String> commandIds) {
+        public Map<String, List<StoredEvent>> causedBy(List<String> streamIds, List<String> commandIds,
+                                                       List<Long> sourcePositions) {
             Map<String, List<StoredEvent>> caused = new HashMap<>();
             for (int i = 0; i < streamIds.size(); i++) {
                 String key = EventStore.commandKey(streamIds.get(i), commandIds.get(i));

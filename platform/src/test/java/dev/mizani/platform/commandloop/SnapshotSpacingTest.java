@@ -188,7 +188,8 @@ class SnapshotSpacingTest {
         }
 
         @Override
-        public Map<String, List<StoredEvent>> causedBy(List<String> streamIds, List<String> commandIds) {
+        public Map<String, List<StoredEvent>> causedBy(List<String> streamIds, List<String> commandIds,
+                                                       List<Long> sourcePositions) {
             return Map.of();
         }
 

@@ -103,10 +103,11 @@ class EventStoreTest {
         try (Connection c = infra.dataSource.getConnection(); var st = c.createStatement()) {
             st.execute("analyze events");
             var ps = c.prepareStatement("explain " + EventStore.CAUSED_BY);
-            for (int i = 0; i < 4; i += 2) {
-                ps.setArray(i + 1, c.createArrayOf("text", new String[] {stream, stream}));
-                ps.setArray(i + 2, c.createArrayOf("text", new String[] {"reserve:t300", "reserve:t7"}));
-            }
+            ps.setArray(1, c.createArrayOf("text", new String[] {stream, stream}));
+            ps.setArray(2, c.createArrayOf("text", new String[] {"reserve:t300", "reserve:t7"}));
+            ps.setArray(3, c.createArrayOf("bigint", new Long[] {-1L, 17L}));
+            ps.setArray(4, c.createArrayOf("text", new String[] {stream, stream}));
+            ps.setArray(5, c.createArrayOf("text", new String[] {"reserve:t300", "reserve:t7"}));
             StringBuilder plan = new StringBuilder();
             try (var rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -115,23 +116,31 @@ class EventStoreTest {
             }
             // events by their causation's index; packed commands by their key, their events by (stream, version)
             assertThat(plan.toString()).contains("events_derived_causation").doesNotContain("Seq Scan on events");
-            Map<String, List<StoredEvent>> found = store.causedBy(c, List.of(stream, stream), List.of("reserve:t300", "reserve:t7"));
+            Map<String, List<StoredEvent>> found = store.causedBy(c, List.of(stream, stream), List.of("reserve:t300", "reserve:t7"),
+                    List.of(-1L, 17L));
             assertThat(found).containsOnlyKeys(EventStore.commandKey(stream, "reserve:t300"));
         }
     }
 
-    /** An event packing several derived commands' outcomes is found by each of them, and by nothing else. */
+    /**
+     * An event packing several derived commands' outcomes is found by each of them under the position of the event it
+     * came from, or with none where its record named none, and by nothing else.
+     */
     @Test
     void aPackedEventIsFoundByEachCommandItPacks() throws Exception {
         NewEvent plain = events(stream, 1, 1).getFirst();
         NewEvent single = new NewEvent(plain.streamId(), 1, plain.eventType(), plain.payload(), plain.eventId(),
                 plain.correlationId(), "reserve:t1", plain.recordedAt());
         NewEvent packed = new NewEvent(plain.streamId(), 2, plain.eventType(), plain.payload(), UUID.randomUUID(),
-                plain.correlationId(), null, plain.recordedAt(), List.of("reserve:t2", "release:t1", "reserve:t3"));
+                plain.correlationId(), null, plain.recordedAt(), List.of(new NewEvent.PackedCommand("reserve:t2", 40),
+                new NewEvent.PackedCommand("release:t1", 41), new NewEvent.PackedCommand("reserve:t3", -1)));
         store.append(stream, 0, List.of(single, packed));
         try (Connection c = infra.dataSource.getConnection()) {
-            Map<String, List<StoredEvent>> found = store.causedBy(c, List.of(stream, stream, stream, "participant-other", stream),
-                    List.of("reserve:t1", "release:t1", "reserve:t3", "reserve:t2", "reserve:t4"));
+            // release:t1 under its position; reserve:t3, stored with none, asked for with one; reserve:t2 under
+            // another event's position, and for another stream; reserve:t4 never applied
+            Map<String, List<StoredEvent>> found = store.causedBy(c, List.of(stream, stream, stream, "participant-other",
+                    stream, stream), List.of("reserve:t1", "release:t1", "reserve:t3", "reserve:t2", "reserve:t2", "reserve:t4"),
+                    List.of(-1L, 41L, 55L, 40L, 39L, 42L));
             assertThat(found).containsOnlyKeys(EventStore.commandKey(stream, "reserve:t1"),
                     EventStore.commandKey(stream, "release:t1"), EventStore.commandKey(stream, "reserve:t3"));
             assertThat(found.get(EventStore.commandKey(stream, "reserve:t1"))).extracting(StoredEvent::version).containsExactly(1L);
