@@ -3,14 +3,11 @@ package dev.mizani.platform.commandloop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mizani.platform.domain.Decider;
-import dev.mizani.platform.eventstore.EventStore;
-import dev.mizani.platform.eventstore.LoadedStream;
 import dev.mizani.platform.eventstore.NewEvent;
 import dev.mizani.platform.eventstore.StoredEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -181,78 +178,6 @@ class PackingTest {
         @Override
         public Long decodeState(byte[] bytes) {
             throw new UnsupportedOperationException();
-        }
-    }
-
-    /** The store calls a batch decision makes, in memory, with the event store's lookup of applied commands. */
-    private static final class MemorySession implements CommandStore.Session {
-        private final List<StoredEvent> events = new ArrayList<>();
-        private final Map<String, StoredEvent> packed = new HashMap<>();
-
-        void commit(DecidedBatch<Long> batch) {
-            for (DecidedBatch.PendingEvent p : batch.events()) {
-                NewEvent e = p.event();
-                StoredEvent stored = new StoredEvent(events.size() + 1, e.streamId(), e.version(), e.eventType(), 0,
-                        e.payload(), e.eventId(), e.correlationId(), e.causationId(), e.recordedAt());
-                events.add(stored);
-                e.packedCommands().forEach(p2 -> packed.put(EventStore.commandKey(e.streamId(), p2.commandId()), stored));
-            }
-        }
-
-        @Override
-        public Map<String, LoadedStream> load(Collection<String> streamIds) {
-            Map<String, LoadedStream> loaded = new HashMap<>();
-            for (String id : streamIds) {
-                loaded.put(id, new LoadedStream(id, null, events.stream().filter(e -> e.streamId().equals(id)).toList()));
-            }
-            return loaded;
-        }
-
-        @Override
-        public List<StoredEvent> readStream(String streamId) {
-            return events.stream().filter(e -> e.streamId().equals(streamId)).toList();
-        }
-
-        @Override
-        public Map<String, List<StoredEvent>> causedBy(List<String> streamIds, List<String> commandIds,
-                                                       List<Long> sourcePositions) {
-            Map<String, List<StoredEvent>> caused = new HashMap<>();
-            for (int i = 0; i < streamIds.size(); i++) {
-                String key = EventStore.commandKey(streamIds.get(i), commandIds.get(i));
-                for (StoredEvent e : events) {
-                    if (e.streamId().equals(streamIds.get(i)) && commandIds.get(i).equals(e.causationId())) {
-                        caused.computeIfAbsent(key, k -> new ArrayList<>()).add(e);
-                    }
-                }
-                if (packed.containsKey(key)) {
-                    caused.computeIfAbsent(key, k -> new ArrayList<>()).add(packed.get(key));
-                }
-            }
-            return caused;
-        }
-
-        @Override
-        public Map<TopicPartition, CommandStore.StoredOffset> readOffsets(Collection<TopicPartition> partitions) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public List<StoredEvent> readByPositions(long[] positions) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void advance(Map<TopicPartition, CommandStore.OffsetAdvance> advances) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public long[] commit(CommandStore.BatchWrite batch) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

@@ -3,15 +3,10 @@ package dev.mizani.platform.commandloop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mizani.platform.domain.Decider;
-import dev.mizani.platform.eventstore.LoadedStream;
-import dev.mizani.platform.eventstore.NewEvent;
 import dev.mizani.platform.eventstore.Snapshot;
-import dev.mizani.platform.eventstore.StoredEvent;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -153,68 +148,6 @@ class SnapshotSpacingTest {
                     snapshotSizes.add(s.state().length);
                 }
             }
-        }
-    }
-
-    /** The store calls a batch decision makes, in memory; nothing else is used. */
-    private static final class MemorySession implements CommandStore.Session {
-        private final List<StoredEvent> events = new ArrayList<>();
-        private final Map<String, Snapshot> snapshots = new HashMap<>();
-
-        void commit(DecidedBatch<Long> batch) {
-            for (DecidedBatch.PendingEvent p : batch.events()) {
-                NewEvent e = p.event();
-                events.add(new StoredEvent(events.size() + 1, e.streamId(), e.version(), e.eventType(), 0, e.payload(),
-                        e.eventId(), e.correlationId(), e.causationId(), e.recordedAt()));
-            }
-            batch.snapshots().forEach(s -> snapshots.put(s.streamId(), s));
-        }
-
-        @Override
-        public Map<String, LoadedStream> load(Collection<String> streamIds) {
-            Map<String, LoadedStream> loaded = new HashMap<>();
-            for (String id : streamIds) {
-                Snapshot snapshot = snapshots.get(id);
-                long after = snapshot == null ? 0 : snapshot.version();
-                loaded.put(id, new LoadedStream(id, snapshot, events.stream()
-                        .filter(e -> e.streamId().equals(id) && e.version() > after).toList()));
-            }
-            return loaded;
-        }
-
-        @Override
-        public List<StoredEvent> readStream(String streamId) {
-            return events.stream().filter(e -> e.streamId().equals(streamId)).toList();
-        }
-
-        @Override
-        public Map<String, List<StoredEvent>> causedBy(List<String> streamIds, List<String> commandIds,
-                                                       List<Long> sourcePositions) {
-            return Map.of();
-        }
-
-        @Override
-        public Map<TopicPartition, CommandStore.StoredOffset> readOffsets(Collection<TopicPartition> partitions) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public List<StoredEvent> readByPositions(long[] positions) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void advance(Map<TopicPartition, CommandStore.OffsetAdvance> advances) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public long[] commit(CommandStore.BatchWrite batch) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void close() {
         }
     }
 }
