@@ -35,8 +35,8 @@ final class SimStore implements CommandStore {
     /** The handler's own table written with each batch (the transfers' expiry timers), as its index would. */
     private final Consumer<List<Object>> index;
     final List<StoredEvent> events = new ArrayList<>();
-    /** The event each packed derived command went into, by (source position, stream, command): packed_commands. */
-    final Map<String, StoredEvent> packed = new HashMap<>();
+    /** The first event each derived command decided, by (source position, stream, command): derived_commands. */
+    final Map<String, StoredEvent> keyed = new HashMap<>();
     final Map<String, List<StoredEvent>> streams = new LinkedHashMap<>();
     private final Map<String, Snapshot> snapshots = new HashMap<>();
     private final Map<TopicPartition, StoredOffset> offsets = new HashMap<>();
@@ -92,23 +92,13 @@ final class SimStore implements CommandStore {
                 if (!PolicyCommand.isDerived(commandIds.get(i))) {
                     continue;
                 }
-                // as the store's key: under the command's source position, or under none
-                StoredEvent packing = packed.get(packedKey(EventPositions.NONE, streamIds.get(i), commandIds.get(i)));
-                if (packing == null && sourcePositions.get(i) != EventPositions.NONE) {
-                    packing = packed.get(packedKey(sourcePositions.get(i), streamIds.get(i), commandIds.get(i)));
-                }
-                if (packing != null) {
+                // as the store's lookup (EventStore#causedBy) on a store keyed from its first position: by the key
+                // under the command's source position, or under none; no event precedes the keys, so none is found
+                // by its causation
+                StoredEvent first = keyed.get(keyOf(sourcePositions.get(i), streamIds.get(i), commandIds.get(i)));
+                if (first != null) {
                     caused.computeIfAbsent(EventStore.commandKey(streamIds.get(i), commandIds.get(i)),
-                            k -> new ArrayList<>()).add(packing);
-                }
-                for (StoredEvent e : streams.getOrDefault(streamIds.get(i), List.of())) {
-                    if (commandIds.get(i).equals(e.causationId())) {
-                        List<StoredEvent> list = caused.computeIfAbsent(
-                                EventStore.commandKey(e.streamId(), e.causationId()), k -> new ArrayList<>());
-                        if (!list.contains(e)) {
-                            list.add(e);
-                        }
-                    }
+                            k -> new ArrayList<>()).add(first);
                 }
             }
             return caused;
@@ -165,10 +155,10 @@ final class SimStore implements CommandStore {
                         e.recordedAt());
                 events.add(stored);
                 streams.computeIfAbsent(e.streamId(), s -> new ArrayList<>()).add(stored);
-                for (NewEvent.PackedCommand command : e.packedCommands()) {
-                    if (packed.putIfAbsent(packedKey(command.sourcePosition(), e.streamId(), command.commandId()),
+                for (NewEvent.DerivedCommand command : e.derivedCommands()) {
+                    if (keyed.putIfAbsent(keyOf(command.sourcePosition(), e.streamId(), command.commandId()),
                             stored) != null) {
-                        throw new IllegalStateException("command " + command + " of " + e.streamId() + " packed twice");
+                        throw new IllegalStateException("command " + command + " of " + e.streamId() + " keyed twice");
                     }
                 }
             }
@@ -201,7 +191,7 @@ final class SimStore implements CommandStore {
         }
     }
 
-    private static String packedKey(long sourcePosition, String streamId, String commandId) {
+    private static String keyOf(long sourcePosition, String streamId, String commandId) {
         return sourcePosition + "\u0000" + EventStore.commandKey(streamId, commandId);
     }
 }

@@ -38,6 +38,17 @@ public interface AggregateCodec<C, E, S> {
         throw new UnsupportedOperationException(streamPrefix() + " events are not packed");
     }
 
+    /**
+     * Whether the loop looks a batch's derived commands up before deciding them, to recognise a repeat by its id
+     * and re-emit what it caused. A codec answers false only when its decider recognises every repeat itself,
+     * deciding no event for a derived command its aggregate already applied however late the repeat comes (a
+     * transfer's acknowledgement once the transfer moved on): the loop then spends no lookup on its batches, and a
+     * repeat's events reach the broker once, through the publication marks every committed event has.
+     */
+    default boolean looksUpRepeats() {
+        return true;
+    }
+
     byte[] encodeState(S state);
 
     S decodeState(byte[] bytes);

@@ -130,10 +130,11 @@ final class BatchDecider<C, E, S> {
                 Draft open = packing.get(d.streamId());
                 if (open != null && codec.packable(event) && open.source.equals(d.source())
                         && open.events.size() < PACK_EVENTS_MAX) {
-                    open.add(event, d);
+                    open.add(event, d, i == 0);
                 } else {
                     version++;
-                    Draft draft = new Draft(d, i, version, event);
+                    // a command is keyed beside the first event it decided: one key finds all it did
+                    Draft draft = new Draft(d, i, version, event, i == 0);
                     drafts.add(draft);
                     if (codec.packable(event)) {
                         packing.put(d.streamId(), draft);
@@ -180,10 +181,14 @@ final class BatchDecider<C, E, S> {
 
     /**
      * Commands of this batch that an earlier batch already applied, with the events they caused. Only
-     * derived commands can repeat by id (see {@link PolicyCommand}); others are not looked up.
+     * derived commands can repeat by id (see {@link PolicyCommand}); others are not looked up, nor any where the
+     * codec's decider recognises repeats itself ({@link AggregateCodec#looksUpRepeats}).
      */
     private Map<String, List<StoredEvent>> alreadyApplied(CommandStore.Session c, List<Decoded<C>> decoded)
             throws SQLException {
+        if (!codec.looksUpRepeats()) {
+            return Map.of();
+        }
         List<String> streams = new ArrayList<>(decoded.size());
         List<String> commandIds = new ArrayList<>(decoded.size());
         List<Long> sources = new ArrayList<>(decoded.size());
@@ -253,8 +258,9 @@ final class BatchDecider<C, E, S> {
     /**
      * A stream version the batch will append: one command's event, or the {@link AggregateCodec#packable} events
      * of several commands of the stream (from one input partition) packed into one. The first command stamps it:
-     * its record and index give the event's id, its correlation the event's; a pack's causation is null and each
-     * derived command it packs is stored beside it instead ({@link NewEvent#packedCommands}).
+     * its record and index give the event's id, its correlation the event's; a pack's causation is null. Each
+     * derived command whose first event it holds is keyed beside it ({@link NewEvent#derivedCommands}), where the
+     * codec has the loop look repeats up.
      */
     private final class Draft {
         final TopicPartition source;
@@ -264,44 +270,52 @@ final class BatchDecider<C, E, S> {
         final long version;
         final String correlationId;
         final List<E> events = new ArrayList<>();
-        final Map<String, Long> commands = new LinkedHashMap<>(); // each command's id and source position
+        final String firstCommand;
+        final Map<String, Long> keyed = new LinkedHashMap<>(); // the commands keyed beside it, with source positions
 
-        Draft(Decoded<C> d, int index, long version, E event) {
+        Draft(Decoded<C> d, int index, long version, E event, boolean keyed) {
             this.source = d.source();
             this.record = d.record();
             this.index = index;
             this.streamId = d.streamId();
             this.version = version;
             this.correlationId = d.command().correlationId();
+            this.firstCommand = d.command().commandId();
             events.add(event);
-            commands.put(d.command().commandId(), sourcePosition(d.record()));
+            if (keyed) {
+                key(d);
+            }
         }
 
-        void add(E event, Decoded<C> d) {
+        void add(E event, Decoded<C> d, boolean keyed) {
             events.add(event);
-            commands.putIfAbsent(d.command().commandId(), sourcePosition(d.record()));
+            if (keyed) {
+                key(d);
+            }
+        }
+
+        private void key(Decoded<C> d) {
+            if (codec.looksUpRepeats() && PolicyCommand.isDerived(d.command().commandId())) {
+                keyed.putIfAbsent(d.command().commandId(), sourcePosition(d.record()));
+            }
         }
 
         DecidedBatch.PendingEvent pending(Instant hubTime) {
             E event;
             String causation;
-            List<NewEvent.PackedCommand> packed = new ArrayList<>();
             if (events.size() == 1) {
                 event = events.getFirst();
-                causation = commands.keySet().iterator().next();
+                causation = firstCommand;
             } else {
                 event = codec.pack(record.key(), events);
                 causation = null;
-                commands.forEach((id, source) -> {
-                    if (PolicyCommand.isDerived(id)) {
-                        packed.add(new NewEvent.PackedCommand(id, source));
-                    }
-                });
             }
+            List<NewEvent.DerivedCommand> commands = new ArrayList<>(keyed.size());
+            keyed.forEach((id, source) -> commands.add(new NewEvent.DerivedCommand(id, source)));
             AggregateCodec.EventStamp stamp = new AggregateCodec.EventStamp(eventId(record, index), streamId, version,
                     correlationId, causation, hubTime);
             NewEvent stored = new NewEvent(streamId, version, codec.eventType(event), codec.encodeEvent(event, stamp),
-                    stamp.eventId(), correlationId, causation, hubTime, packed);
+                    stamp.eventId(), correlationId, causation, hubTime, commands);
             return new DecidedBatch.PendingEvent(source, record.key(), stored, event);
         }
     }

@@ -31,8 +31,8 @@ public final class EventStore {
                           ?::text[], ?::text[], ?::bigint[]) as u(s, v, t, sid, p, e, c, ca, r)
             returning global_position""";
 
-    private static final String APPEND_PACKED = """
-            insert into packed_commands (source_position, command_id, stream_id, version)
+    private static final String APPEND_DERIVED_COMMANDS = """
+            insert into derived_commands (source_position, command_id, stream_id, version)
             select * from unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[])""";
 
     private static final String SAVE_SNAPSHOTS = """
@@ -66,6 +66,8 @@ public final class EventStore {
     private static final String E_COLUMNS = "e." + COLUMNS.replace(", ", ", e.");
 
     private final DataSource dataSource;
+    private volatile long keyedFrom;
+    private volatile String causedByQuery;
 
     public EventStore(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -122,7 +124,7 @@ public final class EventStore {
                     positions[i] = rs.getLong(1);
                 }
             }
-            appendPacked(c, events);
+            appendDerivedCommands(c, events);
         } catch (SQLException e) {
             if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
                 throw new ConcurrencyConflictException("stream version already written by another writer: "
@@ -133,14 +135,14 @@ public final class EventStore {
         return positions;
     }
 
-    /** The derived commands packed events name, each beside its event: what {@link #causedBy} finds them by. */
-    private static void appendPacked(Connection c, List<NewEvent> events) throws SQLException {
+    /** The derived commands the events name, each beside its event: what {@link #causedBy} finds them by. */
+    private static void appendDerivedCommands(Connection c, List<NewEvent> events) throws SQLException {
         List<Long> sources = new ArrayList<>();
         List<String> commands = new ArrayList<>();
         List<String> streams = new ArrayList<>();
         List<Long> versions = new ArrayList<>();
         for (NewEvent e : events) {
-            for (NewEvent.PackedCommand command : e.packedCommands()) {
+            for (NewEvent.DerivedCommand command : e.derivedCommands()) {
                 sources.add(command.sourcePosition());
                 commands.add(command.commandId());
                 streams.add(e.streamId());
@@ -150,7 +152,7 @@ public final class EventStore {
         if (commands.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement(APPEND_PACKED)) {
+        try (PreparedStatement ps = c.prepareStatement(APPEND_DERIVED_COMMANDS)) {
             ps.setArray(1, c.createArrayOf("bigint", sources.toArray(Long[]::new)));
             ps.setArray(2, c.createArrayOf("text", commands.toArray(String[]::new)));
             ps.setArray(3, c.createArrayOf("text", streams.toArray(String[]::new)));
@@ -257,24 +259,51 @@ public final class EventStore {
     }
 
     /**
-     * Looks up derived command ids only (those with a ':', the only ones that can repeat). The predicate
-     * repeats the partial index's condition: without it PostgreSQL cannot use that index and scans the
-     * whole stream for each pair, which grew with every event of a hot participant's stream until the
-     * participants handler fell to a hundred commands a second under load. The index is a hash of the command id
-     * alone (V5); the stream id is compared on the rows it finds.
+     * The lookup of {@link #causedBy} for a store whose derived commands are keyed from {@code keyedFrom} on. Its first
+     * half looks derived command ids only up (those with a ':', the only ones that can repeat) among the events stored
+     * before that position, repeating the partial causation index's predicate (V5, V8) with the same literal bound:
+     * without it PostgreSQL cannot use that index and scans the whole stream for each pair, which grew with every
+     * event of a hot participant's stream until the participants handler fell to a hundred commands a second under
+     * load. The index is a hash of the command id alone; the stream id is compared on the rows it finds. Its second
+     * half reads the keys of {@code derived_commands} and the events they name.
      */
-    static final String CAUSED_BY = "select " + E_COLUMNS + ", e.causation_id from events e"
-            + " join unnest(?::text[], ?::text[]) as w(s, c) on e.stream_id = w.s and e.causation_id = w.c"
-            + " and position(':' in e.causation_id) > 0"
-            + " union all select " + E_COLUMNS + ", p.command_id from packed_commands p"
-            + " join unnest(?::bigint[], ?::text[], ?::text[]) as w(sp, s, c)"
-            + " on p.source_position = w.sp and p.command_id = w.c and p.stream_id = w.s"
-            + " join events e on e.stream_id = p.stream_id and e.version = p.version"
-            + " order by global_position";
+    static String causedByQuery(long keyedFrom) {
+        return "select " + E_COLUMNS + ", e.causation_id from events e"
+                + " join unnest(?::text[], ?::text[]) as w(s, c) on e.stream_id = w.s and e.causation_id = w.c"
+                + " and position(':' in e.causation_id) > 0 and e.global_position < " + keyedFrom
+                + " union all select " + E_COLUMNS + ", p.command_id from derived_commands p"
+                + " join unnest(?::bigint[], ?::text[], ?::text[]) as w(sp, s, c)"
+                + " on p.source_position = w.sp and p.command_id = w.c and p.stream_id = w.s"
+                + " join events e on e.stream_id = p.stream_id and e.version = p.version"
+                + " order by global_position";
+    }
 
     /**
-     * The stored events each (stream, derived command id) pair caused, for the pairs that have any: the
-     * outcome of commands already applied. One query for the whole batch, an index lookup per pair.
+     * The first store position from which every applied derived command is keyed in {@code derived_commands} (V8),
+     * read once: it is fixed when the store is migrated.
+     */
+    public long keyedFrom(Connection c) throws SQLException {
+        long known = keyedFrom;
+        if (known > 0) {
+            return known;
+        }
+        try (PreparedStatement ps = c.prepareStatement("select position from derived_commands_keyed_from");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                throw new IllegalStateException("derived_commands_keyed_from is empty: the store was not migrated");
+            }
+            keyedFrom = rs.getLong(1);
+            causedByQuery = causedByQuery(keyedFrom);
+            return keyedFrom;
+        }
+    }
+
+    /**
+     * The stored events each (stream, derived command id) pair caused, for the pairs that have any: the outcome of
+     * commands already applied. One query for the whole batch, an index lookup per key probed. A command derived from
+     * an event at or after {@link #keyedFrom} is probed by its one key; an older one, which a build before V8 may
+     * have applied, also by the causation of the events stored before that point and by its key under no position
+     * (first applied from a record that named none, it may come back on a republished record that names one).
      */
     public Map<String, List<StoredEvent>> causedBy(Connection c, List<String> streamIds, List<String> commandIds,
                                                    List<Long> sourcePositions) throws SQLException {
@@ -282,25 +311,30 @@ public final class EventStore {
         if (streamIds.isEmpty()) {
             return caused;
         }
-        try (PreparedStatement ps = c.prepareStatement(CAUSED_BY)) {
-            ps.setArray(1, c.createArrayOf("text", streamIds.toArray(String[]::new)));
-            ps.setArray(2, c.createArrayOf("text", commandIds.toArray(String[]::new)));
-            // a packed command is probed under its source position, and under none: a command first applied from a
-            // record that named no position is still found when a republished record brings it back with one
-            List<Long> probeSources = new ArrayList<>();
-            List<String> probeStreams = new ArrayList<>();
-            List<String> probeCommands = new ArrayList<>();
-            for (int i = 0; i < commandIds.size(); i++) {
-                long source = sourcePositions.get(i);
-                probeSources.add(EventPositions.NONE);
-                probeStreams.add(streamIds.get(i));
-                probeCommands.add(commandIds.get(i));
+        long from = keyedFrom(c);
+        List<String> oldStreams = new ArrayList<>();
+        List<String> oldCommands = new ArrayList<>();
+        List<Long> probeSources = new ArrayList<>();
+        List<String> probeStreams = new ArrayList<>();
+        List<String> probeCommands = new ArrayList<>();
+        for (int i = 0; i < commandIds.size(); i++) {
+            long source = sourcePositions.get(i);
+            if (source < from) {
+                oldStreams.add(streamIds.get(i));
+                oldCommands.add(commandIds.get(i));
                 if (source != EventPositions.NONE) {
-                    probeSources.add(source);
+                    probeSources.add(EventPositions.NONE);
                     probeStreams.add(streamIds.get(i));
                     probeCommands.add(commandIds.get(i));
                 }
             }
+            probeSources.add(source);
+            probeStreams.add(streamIds.get(i));
+            probeCommands.add(commandIds.get(i));
+        }
+        try (PreparedStatement ps = c.prepareStatement(causedByQuery)) {
+            ps.setArray(1, c.createArrayOf("text", oldStreams.toArray(String[]::new)));
+            ps.setArray(2, c.createArrayOf("text", oldCommands.toArray(String[]::new)));
             ps.setArray(3, c.createArrayOf("bigint", probeSources.toArray(Long[]::new)));
             ps.setArray(4, c.createArrayOf("text", probeStreams.toArray(String[]::new)));
             ps.setArray(5, c.createArrayOf("text", probeCommands.toArray(String[]::new)));

@@ -14,14 +14,14 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * The store calls a batch decision makes, in memory, for pure tests of {@link BatchDecider}: streams with their
- * snapshots, and the lookup of applied commands by causation or by the packs that name them (keyed by command id
- * alone: these tests' records carry no source positions). Batches are applied with {@link #commit(DecidedBatch)}, as
- * the loop's commit would apply them; nothing else is used.
+ * snapshots, and the lookup of applied derived commands by their keys, as {@link EventStore#causedBy} finds them
+ * in a store keyed from its first position. Batches are applied with {@link #commit(DecidedBatch)}, as the loop's
+ * commit would apply them; nothing else is used.
  */
 final class MemorySession implements CommandStore.Session {
     private final List<StoredEvent> events = new ArrayList<>();
     private final Map<String, Snapshot> snapshots = new HashMap<>();
-    private final Map<String, StoredEvent> packed = new HashMap<>();
+    private final Map<String, StoredEvent> keyed = new HashMap<>();
 
     void commit(DecidedBatch<?> batch) {
         for (DecidedBatch.PendingEvent p : batch.events()) {
@@ -29,7 +29,11 @@ final class MemorySession implements CommandStore.Session {
             StoredEvent stored = new StoredEvent(events.size() + 1, e.streamId(), e.version(), e.eventType(), 0,
                     e.payload(), e.eventId(), e.correlationId(), e.causationId(), e.recordedAt());
             events.add(stored);
-            e.packedCommands().forEach(c -> packed.put(EventStore.commandKey(e.streamId(), c.commandId()), stored));
+            e.derivedCommands().forEach(c -> {
+                if (keyed.putIfAbsent(keyOf(c.sourcePosition(), e.streamId(), c.commandId()), stored) != null) {
+                    throw new IllegalStateException(c + " of " + e.streamId() + " keyed twice");
+                }
+            });
         }
         batch.snapshots().forEach(s -> snapshots.put(s.streamId(), s));
     }
@@ -56,17 +60,17 @@ final class MemorySession implements CommandStore.Session {
                                                    List<Long> sourcePositions) {
         Map<String, List<StoredEvent>> caused = new HashMap<>();
         for (int i = 0; i < streamIds.size(); i++) {
-            String key = EventStore.commandKey(streamIds.get(i), commandIds.get(i));
-            for (StoredEvent e : events) {
-                if (e.streamId().equals(streamIds.get(i)) && commandIds.get(i).equals(e.causationId())) {
-                    caused.computeIfAbsent(key, k -> new ArrayList<>()).add(e);
-                }
-            }
-            if (packed.containsKey(key)) {
-                caused.computeIfAbsent(key, k -> new ArrayList<>()).add(packed.get(key));
+            StoredEvent first = keyed.get(keyOf(sourcePositions.get(i), streamIds.get(i), commandIds.get(i)));
+            if (first != null) {
+                caused.computeIfAbsent(EventStore.commandKey(streamIds.get(i), commandIds.get(i)),
+                        k -> new ArrayList<>()).add(first);
             }
         }
         return caused;
+    }
+
+    private static String keyOf(long sourcePosition, String streamId, String commandId) {
+        return sourcePosition + "\u0000" + EventStore.commandKey(streamId, commandId);
     }
 
     @Override

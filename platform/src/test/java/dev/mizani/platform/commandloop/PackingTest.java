@@ -28,22 +28,30 @@ class PackingTest {
     private static final TopicPartition P1 = new TopicPartition("toy.commands", 1);
 
     private final MemorySession store = new MemorySession();
-    private final BatchDecider<String, String, Long> decider = new BatchDecider<>("toy", new Decider<>() {
-        @Override
-        public Long initialState() {
-            return 0L;
-        }
+    private BatchDecider<String, String, Long> decider = toyDecider(true);
 
-        @Override
-        public List<String> decide(String command, Long state) {
-            return List.of(command.startsWith("fact:") ? "fact " + command.substring(5) : "admin " + command);
-        }
+    /** A toy loop: "fact:x" decides a packable fact, "both:x" two plain notes, anything else an admin event. */
+    private static BatchDecider<String, String, Long> toyDecider(boolean looksUpRepeats) {
+        return new BatchDecider<>("toy", new Decider<>() {
+            @Override
+            public Long initialState() {
+                return 0L;
+            }
 
-        @Override
-        public Long evolve(Long state, String event) {
-            return state + (event.startsWith("pack") ? event.split(",").length : 1);
-        }
-    }, new ToyCodec(), 1_000_000);
+            @Override
+            public List<String> decide(String command, Long state) {
+                if (command.startsWith("both:")) {
+                    return List.of("note " + command.substring(5) + "-1", "note " + command.substring(5) + "-2");
+                }
+                return List.of(command.startsWith("fact:") ? "fact " + command.substring(5) : "admin " + command);
+            }
+
+            @Override
+            public Long evolve(Long state, String event) {
+                return state + (event.startsWith("pack") ? event.split(",").length : 1);
+            }
+        }, new ToyCodec(looksUpRepeats), 1_000_000);
+    }
     private final Map<TopicPartition, Long> offsets = new HashMap<>(Map.of(P0, 0L, P1, 0L));
 
     @Test
@@ -55,11 +63,12 @@ class PackingTest {
         NewEvent pack = batch.events().getFirst().event();
         assertThat(pack.causationId()).isNull();
         assertThat(pack.correlationId()).isEqualTo("corr-fact:t1");
-        assertThat(pack.packedCommands()).extracting(NewEvent.PackedCommand::commandId)
+        assertThat(pack.derivedCommands()).extracting(NewEvent.DerivedCommand::commandId)
                 .containsExactly("fact:t1", "fact:t2", "fact:t3");
         NewEvent plain = batch.events().get(1).event();
         assertThat(plain.causationId()).isEqualTo("fact:t4");
-        assertThat(plain.packedCommands()).isEmpty();
+        assertThat(plain.derivedCommands()).as("a lone derived command is keyed too")
+                .extracting(NewEvent.DerivedCommand::commandId).containsExactly("fact:t4");
         assertThat(batch.streams().get("toy-a").version()).isEqualTo(1);
         assertThat(batch.streams().get("toy-a").state()).as("every packed event applied").isEqualTo(3);
     }
@@ -79,8 +88,8 @@ class PackingTest {
         }
         DecidedBatch<Long> batch = decide(P0, "a", many.toArray(String[]::new));
         assertThat(batch.events()).hasSize(2);
-        assertThat(batch.events().get(0).event().packedCommands()).hasSize(BatchDecider.PACK_EVENTS_MAX);
-        assertThat(batch.events().get(1).event().packedCommands()).hasSize(10);
+        assertThat(batch.events().get(0).event().derivedCommands()).hasSize(BatchDecider.PACK_EVENTS_MAX);
+        assertThat(batch.events().get(1).event().derivedCommands()).hasSize(10);
 
         DecidedBatch<Long> mixed = decide(P0, "c", "fact:u1", "fact:u2");
         mixed = decide(mixed, P1, "c", "fact:u3", "fact:u4");
@@ -89,7 +98,7 @@ class PackingTest {
     }
 
     @Test
-    void aRepeatOfAPackedCommandIsFoundAndNotDecidedAgainNorIsItsPackSentAgain() throws Exception {
+    void aRepeatOfADerivedCommandIsFoundAndNotDecidedAgainNorIsItsPackSentAgain() throws Exception {
         store.commit(decide(P0, "a", "fact:t1", "fact:t2"));
         store.commit(decide(P0, "a", "fact:t5"));
 
@@ -98,6 +107,33 @@ class PackingTest {
         assertThat(events(again)).containsExactly("a@3 fact t6");
         assertThat(again.reEmitted()).as("the plain event t5 caused alone; not the pack t2 went into")
                 .extracting(StoredEvent::causationId).containsExactly("fact:t5");
+    }
+
+    @Test
+    void aCommandIsKeyedBesideTheFirstEventItDecidedAndFoundByThatKey() throws Exception {
+        DecidedBatch<Long> batch = decide(P0, "a", "both:t1", "fact:t2", "fact:t3");
+        assertThat(events(batch)).containsExactly("a@1 note t1-1", "a@2 note t1-2", "a@3 pack[fact t2,fact t3]");
+        assertThat(batch.events()).extracting(p -> p.event().derivedCommands().stream()
+                .map(NewEvent.DerivedCommand::commandId).toList())
+                .containsExactly(List.of("both:t1"), List.of(), List.of("fact:t2", "fact:t3"));
+        store.commit(batch);
+
+        DecidedBatch<Long> again = decide(P0, "a", "both:t1");
+        assertThat(again.repeatedCommands()).isEqualTo(1);
+        assertThat(again.events()).isEmpty();
+    }
+
+    /** A codec whose decider recognises repeats itself: nothing keyed, nothing looked up, a repeat decided again. */
+    @Test
+    void aCodecThatRecognisesRepeatsItselfIsNeitherKeyedNorLookedUp() throws Exception {
+        decider = toyDecider(false);
+        DecidedBatch<Long> batch = decide(P0, "a", "fact:t1", "fact:t2", "both:t3");
+        assertThat(batch.events()).allSatisfy(p -> assertThat(p.event().derivedCommands()).isEmpty());
+        store.commit(batch);
+
+        DecidedBatch<Long> again = decide(P0, "a", "fact:t1");
+        assertThat(again.repeatedCommands()).isZero();
+        assertThat(events(again)).containsExactly("a@4 fact t1");
     }
 
     private static List<String> events(DecidedBatch<Long> batch) {
@@ -133,15 +169,27 @@ class PackingTest {
 
     /** Events as UTF-8 text; a pack lists its events. */
     private static final class ToyCodec implements AggregateCodec<String, String, Long> {
+        private final boolean looksUpRepeats;
+
+        ToyCodec(boolean looksUpRepeats) {
+            this.looksUpRepeats = looksUpRepeats;
+        }
+
         @Override
         public String streamPrefix() {
             return "toy";
         }
 
         @Override
+        public boolean looksUpRepeats() {
+            return looksUpRepeats;
+        }
+
+        @Override
         public DecodedCommand<String> decodeCommand(String key, byte[] value, Instant hubTime) {
             String command = new String(value, StandardCharsets.UTF_8);
-            return new DecodedCommand<>(command, command.startsWith("fact:") ? command : "client-" + command,
+            boolean derived = command.startsWith("fact:") || command.startsWith("both:");
+            return new DecodedCommand<>(command, derived ? command : "client-" + command,
                     "corr-" + command);
         }
 

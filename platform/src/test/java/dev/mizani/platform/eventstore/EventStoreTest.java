@@ -87,60 +87,29 @@ class EventStoreTest {
     }
 
     /**
-     * The already-applied lookup is an index lookup per (stream, command) pair, not a scan of the stream: a hot
-     * participant's stream holds a large share of all events, and scanning it per pair collapsed the
-     * participants handler under load. Checked on the plan, with enough rows that a scan is the costlier one.
+     * On a store keyed from its first position (as every store created since V8), each derived command is found by
+     * its key: under the position of the event it came from, or under none where its record named none; by no other
+     * position, and in no other stream. The events' causation is not consulted: it names a command only for events
+     * stored before the keys ({@link DerivedCommandKeysUpgradeTest}).
      */
     @Test
-    void theAlreadyAppliedLookupUsesThePartialIndexNotAScanOfTheStream() throws Exception {
-        List<NewEvent> many = new ArrayList<>();
-        for (NewEvent e : events(stream, 1, 3_000)) {
-            String cause = e.version() % 100 == 0 ? "reserve:t" + e.version() : "client-" + e.version();
-            many.add(new NewEvent(e.streamId(), e.version(), e.eventType(), e.payload(), e.eventId(), e.correlationId(),
-                    cause, e.recordedAt()));
-        }
-        store.append(stream, 0, many);
-        try (Connection c = infra.dataSource.getConnection(); var st = c.createStatement()) {
-            st.execute("analyze events");
-            var ps = c.prepareStatement("explain " + EventStore.CAUSED_BY);
-            ps.setArray(1, c.createArrayOf("text", new String[] {stream, stream}));
-            ps.setArray(2, c.createArrayOf("text", new String[] {"reserve:t300", "reserve:t7"}));
-            ps.setArray(3, c.createArrayOf("bigint", new Long[] {-1L, 17L}));
-            ps.setArray(4, c.createArrayOf("text", new String[] {stream, stream}));
-            ps.setArray(5, c.createArrayOf("text", new String[] {"reserve:t300", "reserve:t7"}));
-            StringBuilder plan = new StringBuilder();
-            try (var rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    plan.append(rs.getString(1)).append('\n');
-                }
-            }
-            // events by their causation's index; packed commands by their key, their events by (stream, version)
-            assertThat(plan.toString()).contains("events_derived_causation").doesNotContain("Seq Scan on events");
-            Map<String, List<StoredEvent>> found = store.causedBy(c, List.of(stream, stream), List.of("reserve:t300", "reserve:t7"),
-                    List.of(-1L, 17L));
-            assertThat(found).containsOnlyKeys(EventStore.commandKey(stream, "reserve:t300"));
-        }
-    }
-
-    /**
-     * An event packing several derived commands' outcomes is found by each of them under the position of the event it
-     * came from, or with none where its record named none, and by nothing else.
-     */
-    @Test
-    void aPackedEventIsFoundByEachCommandItPacks() throws Exception {
+    void aDerivedCommandIsFoundByItsKey() throws Exception {
         NewEvent plain = events(stream, 1, 1).getFirst();
         NewEvent single = new NewEvent(plain.streamId(), 1, plain.eventType(), plain.payload(), plain.eventId(),
-                plain.correlationId(), "reserve:t1", plain.recordedAt());
+                plain.correlationId(), "reserve:t1", plain.recordedAt(), List.of(new NewEvent.DerivedCommand("reserve:t1", 39)));
         NewEvent packed = new NewEvent(plain.streamId(), 2, plain.eventType(), plain.payload(), UUID.randomUUID(),
-                plain.correlationId(), null, plain.recordedAt(), List.of(new NewEvent.PackedCommand("reserve:t2", 40),
-                new NewEvent.PackedCommand("release:t1", 41), new NewEvent.PackedCommand("reserve:t3", -1)));
-        store.append(stream, 0, List.of(single, packed));
+                plain.correlationId(), null, plain.recordedAt(), List.of(new NewEvent.DerivedCommand("reserve:t2", 40),
+                new NewEvent.DerivedCommand("release:t1", 41), new NewEvent.DerivedCommand("reserve:t3", -1)));
+        NewEvent unkeyed = new NewEvent(plain.streamId(), 3, plain.eventType(), plain.payload(), UUID.randomUUID(),
+                plain.correlationId(), "reserve:t9", plain.recordedAt());
+        store.append(stream, 0, List.of(single, packed, unkeyed));
         try (Connection c = infra.dataSource.getConnection()) {
-            // release:t1 under its position; reserve:t3, stored with none, asked for with one; reserve:t2 under
-            // another event's position, and for another stream; reserve:t4 never applied
+            assertThat(store.keyedFrom(c)).isEqualTo(1);
+            // reserve:t1 and release:t1 under their positions, reserve:t3 under none; reserve:t2 under another
+            // event's position, and for another stream; reserve:t9 caused an event but was never keyed
             Map<String, List<StoredEvent>> found = store.causedBy(c, List.of(stream, stream, stream, "participant-other",
-                    stream, stream), List.of("reserve:t1", "release:t1", "reserve:t3", "reserve:t2", "reserve:t2", "reserve:t4"),
-                    List.of(-1L, 41L, 55L, 40L, 39L, 42L));
+                    stream, stream), List.of("reserve:t1", "release:t1", "reserve:t3", "reserve:t2", "reserve:t2", "reserve:t9"),
+                    List.of(39L, 41L, -1L, 40L, 39L, -1L));
             assertThat(found).containsOnlyKeys(EventStore.commandKey(stream, "reserve:t1"),
                     EventStore.commandKey(stream, "release:t1"), EventStore.commandKey(stream, "reserve:t3"));
             assertThat(found.get(EventStore.commandKey(stream, "reserve:t1"))).extracting(StoredEvent::version).containsExactly(1L);

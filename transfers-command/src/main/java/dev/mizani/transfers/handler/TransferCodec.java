@@ -58,6 +58,16 @@ public final class TransferCodec implements AggregateCodec<TransferCommand, Tran
         return event.getClass().getSimpleName();
     }
 
+    /**
+     * No: a transfer's derived commands (its reservation acknowledged or refused, its expiry) each move it out of
+     * the one state that acts on them, so {@code TransferDecider} decides nothing for a repeat in any later state
+     * ({@code TransferDeciderTest}, "every derived command applied again decides nothing").
+     */
+    @Override
+    public boolean looksUpRepeats() {
+        return false;
+    }
+
     @Override
     public byte[] encodeState(Transfer state) {
         return TransferSnapshots.write(state);

@@ -198,6 +198,63 @@ class TransferDeciderTest {
                     .containsExactly(new TransferAborted("t1", "payer", "payee", 1_050, "USD", 4200, "Payer limit error", false, null));
         }
 
+        /**
+         * What lets the command loop skip its repeat lookup for transfers ({@code TransferCodec#looksUpRepeats}): in
+         * every state reachable by up to five commands of the lifecycle, at either hub time, a derived command that
+         * once decided events decides none when it comes again, however late.
+         */
+        @Test
+        void everyDerivedCommandAppliedAgainDecidesNothing() {
+            List<TransferCommand> commands = new java.util.ArrayList<>();
+            for (Instant at : List.of(NOW, EXPIRES)) {
+                commands.add(new AcknowledgeReservation("t1", at));
+                commands.add(new RecordReservationRejected("t1", 4001, "Payer FSP insufficient liquidity", at));
+                commands.add(new ExpireTransfer("t1", at));
+                commands.add(new FulfilTransfer("t1", "payee", FULFILMENT, "h-fulfil", at, false));
+                commands.add(new FulfilTransfer("t1", "payee", WRONG_FULFILMENT, "h-bad", at, false));
+                commands.add(new RejectTransfer("t1", "payee", 5100, "no such account", "h-r", at));
+                commands.add(new AbortTransfer("t1", "payee", "h-a", at));
+            }
+            int[] repeatsChecked = {0};
+            explore(given(ACCEPTED), List.of(), commands, 5, repeatsChecked);
+            assertThat(repeatsChecked[0]).as("repeats checked").isGreaterThan(1_000);
+        }
+
+        private void explore(Transfer state, List<TransferCommand> applied, List<TransferCommand> commands, int depth,
+                             int[] repeatsChecked) {
+            for (TransferCommand done : applied) {
+                for (Instant at : List.of(NOW, EXPIRES)) {
+                    TransferCommand again = switch (done) {
+                        case AcknowledgeReservation a -> new AcknowledgeReservation("t1", at);
+                        case RecordReservationRejected r -> new RecordReservationRejected("t1", r.errorCode(),
+                                r.errorDescription(), at);
+                        case ExpireTransfer x -> new ExpireTransfer("t1", at);
+                        default -> throw new IllegalStateException("not a derived command: " + done);
+                    };
+                    assertThat(when(state, again)).as("%s again after %s", again, applied).isEmpty();
+                    repeatsChecked[0]++;
+                }
+            }
+            if (depth == 0) {
+                return;
+            }
+            for (TransferCommand command : commands) {
+                List<TransferEvent> decided = when(state, command);
+                Transfer next = state;
+                for (TransferEvent e : decided) {
+                    next = decider.evolve(next, e);
+                }
+                boolean derived = command instanceof AcknowledgeReservation || command instanceof RecordReservationRejected
+                        || command instanceof ExpireTransfer;
+                List<TransferCommand> nowApplied = applied;
+                if (derived && !decided.isEmpty()) {
+                    nowApplied = new java.util.ArrayList<>(applied);
+                    nowApplied.add(command);
+                }
+                explore(next, nowApplied, commands, depth - 1, repeatsChecked);
+            }
+        }
+
         @Test
         void aReservationThatArrivesAfterTheTransferEndedIsReleasedOnce() {
             Transfer expired = given(ACCEPTED, new TransferExpired("t1", "payer", "payee", 1_050, "USD", false));
