@@ -3,6 +3,7 @@ package dev.mizani.hub.lifecycle;
 import dev.mizani.hub.HubServices;
 import dev.mizani.participants.domain.ParticipantCommand;
 import dev.mizani.platform.commandloop.ProcessorHooks;
+import dev.mizani.platform.eventstore.EventPositions;
 import dev.mizani.platform.eventstore.StoredEvent;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.platform.testing.Await;
@@ -76,7 +77,12 @@ public final class HubFixture implements AutoCloseable {
                                                                      String key) throws Exception {
         EventWireCodec<E> perType = new EventWireCodec<>(infra.registry, topic, envelope);
         AvroWireCodec<E> whole = new AvroWireCodec<>(infra.registry, HubTopics.valueSubject(topic), envelope);
-        producer.send(new ProducerRecord<>(topic, key, whole.encode(perType.decode(event.payload())))).get();
+        // named by its store position, as every record of an event this build stored is, however it is encoded: a
+        // record without it can only come from a build before the header, of an event stored before this build's
+        // keys (decision 012)
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, whole.encode(perType.decode(event.payload())));
+        record.headers().add(EventPositions.POSITION_HEADER, EventPositions.bytes(event.globalPosition()));
+        producer.send(record).get();
     }
 
     void participantCommand(ParticipantCommand c) {
