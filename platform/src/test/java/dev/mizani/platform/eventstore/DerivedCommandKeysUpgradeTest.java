@@ -124,6 +124,19 @@ class DerivedCommandKeysUpgradeTest {
         }
     }
 
+    /** Like the events (V6), the keys are analysed when their table has doubled, not at every tenth of new rows. */
+    @Test
+    void theKeysAreAnalysedWhenTheirTableHasDoubled() throws Exception {
+        try (Connection c = dataSource.getConnection(); var rs = c.createStatement().executeQuery(
+                "select reloptions from pg_class where relname in ('events', 'derived_commands') order by relname")) {
+            List<String> options = new java.util.ArrayList<>();
+            while (rs.next()) {
+                options.add(rs.getString(1));
+            }
+            assertThat(options).hasSize(2).allSatisfy(o -> assertThat(o).contains("autovacuum_analyze_scale_factor=1.0"));
+        }
+    }
+
     private static String key(String command) {
         return EventStore.commandKey(STREAM, command);
     }
