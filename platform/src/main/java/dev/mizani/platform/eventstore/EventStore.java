@@ -66,8 +66,10 @@ public final class EventStore {
     private static final String E_COLUMNS = "e." + COLUMNS.replace(", ", ", e.");
 
     private final DataSource dataSource;
-    private volatile long keyedFrom;
-    private volatile String causedByQuery;
+    /** The bound V8 recorded and the lookup built on it, read together once so no caller sees one without the other. */
+    private record KeyedLookup(long keyedFrom, String query) {}
+
+    private volatile KeyedLookup keyedLookup;
 
     public EventStore(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -283,8 +285,12 @@ public final class EventStore {
      * read once: it is fixed when the store is migrated.
      */
     public long keyedFrom(Connection c) throws SQLException {
-        long known = keyedFrom;
-        if (known > 0) {
+        return keyedLookup(c).keyedFrom();
+    }
+
+    private KeyedLookup keyedLookup(Connection c) throws SQLException {
+        KeyedLookup known = keyedLookup;
+        if (known != null) {
             return known;
         }
         try (PreparedStatement ps = c.prepareStatement("select position from derived_commands_keyed_from");
@@ -292,9 +298,10 @@ public final class EventStore {
             if (!rs.next()) {
                 throw new IllegalStateException("derived_commands_keyed_from is empty: the store was not migrated");
             }
-            keyedFrom = rs.getLong(1);
-            causedByQuery = causedByQuery(keyedFrom);
-            return keyedFrom;
+            long from = rs.getLong(1);
+            known = new KeyedLookup(from, causedByQuery(from));
+            keyedLookup = known;
+            return known;
         }
     }
 
@@ -311,7 +318,8 @@ public final class EventStore {
         if (streamIds.isEmpty()) {
             return caused;
         }
-        long from = keyedFrom(c);
+        KeyedLookup lookup = keyedLookup(c);
+        long from = lookup.keyedFrom();
         List<String> oldStreams = new ArrayList<>();
         List<String> oldCommands = new ArrayList<>();
         List<Long> probeSources = new ArrayList<>();
@@ -332,7 +340,7 @@ public final class EventStore {
             probeStreams.add(streamIds.get(i));
             probeCommands.add(commandIds.get(i));
         }
-        try (PreparedStatement ps = c.prepareStatement(causedByQuery)) {
+        try (PreparedStatement ps = c.prepareStatement(lookup.query())) {
             ps.setArray(1, c.createArrayOf("text", oldStreams.toArray(String[]::new)));
             ps.setArray(2, c.createArrayOf("text", oldCommands.toArray(String[]::new)));
             ps.setArray(3, c.createArrayOf("bigint", probeSources.toArray(Long[]::new)));
