@@ -14,6 +14,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -221,7 +222,7 @@ public final class ReadModel {
                     + "currency, state, error_code, error_description, expiration, prepared_at, reserved_at, committed_at, "
                     + "aborted_at, fulfilment, settlement_window_id, updated_at from " + t("transfers")
                     + " where transfer_id = any(?)")) {
-                ps.setArray(1, c.createArrayOf("text", ids.toArray()));
+                ps.setArray(1, c.createArrayOf("text", ids.toArray(String[]::new)));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         TransferRow r = new TransferRow();
@@ -261,7 +262,7 @@ public final class ReadModel {
         }
 
         private void loadParticipants(Set<String> names) throws SQLException {
-            Array wanted = c.createArrayOf("text", names.toArray());
+            Array wanted = c.createArrayOf("text", names.toArray(String[]::new));
             try (PreparedStatement ps = c.prepareStatement("select name, version, active, credential_sha256, created_at, "
                     + "updated_at from " + t("participants") + " where name = any(?)")) {
                 ps.setArray(1, wanted);
@@ -563,8 +564,8 @@ public final class ReadModel {
                 return;
             }
             Object[][] cols = columns(rows.stream().map(r -> new Object[] {r.id, r.version, r.payer, r.payee, r.amount,
-                    r.currency, r.state, r.errorCode, r.errorDescription, ts(r.expiration), ts(r.preparedAt),
-                    ts(r.reservedAt), ts(r.committedAt), ts(r.abortedAt), r.fulfilment, r.windowId, ts(r.updatedAt)})
+                    r.currency, r.state, r.errorCode, r.errorDescription, r.expiration, r.preparedAt, r.reservedAt,
+                    r.committedAt, r.abortedAt, r.fulfilment, r.windowId, r.updatedAt})
                     .toList(), 17);
             String[] types = {"text", "bigint", "text", "text", "bigint", "text", "text", "integer", "text", "timestamptz",
                     "timestamptz", "timestamptz", "timestamptz", "timestamptz", "text", "bigint", "timestamptz"};
@@ -585,7 +586,7 @@ public final class ReadModel {
                 return;
             }
             Object[][] cols = columns(rows.stream().map(r -> new Object[] {r.name, r.version, r.active, r.credential,
-                    ts(r.createdAt), ts(r.updatedAt)}).toList(), 6);
+                    r.createdAt, r.updatedAt}).toList(), 6);
             String[] types = {"text", "bigint", "boolean", "text", "timestamptz", "timestamptz"};
             execute("insert into " + t("participants") + " (name, version, active, credential_sha256, created_at, updated_at) "
                     + "select * from unnest(" + placeholders(types) + ") on conflict (name) do update set "
@@ -599,7 +600,7 @@ public final class ReadModel {
                 return;
             }
             Object[][] cols = columns(rows.stream().map(r -> new Object[] {r.participant, r.currency, r.position,
-                    r.reserved, r.ndc, r.cover, r.fundsOutPending, ts(r.changedAt)}).toList(), 8);
+                    r.reserved, r.ndc, r.cover, r.fundsOutPending, r.changedAt}).toList(), 8);
             String[] types = {"text", "text", "bigint", "bigint", "bigint", "bigint", "bigint", "timestamptz"};
             execute("insert into " + t("positions") + " (participant, currency, position_minor, reserved_minor, "
                     + "net_debit_cap_minor, liquidity_cover_minor, funds_out_pending_minor, changed_at) select * from unnest("
@@ -626,12 +627,12 @@ public final class ReadModel {
             }
             try (PreparedStatement ps = c.prepareStatement("insert into " + t("position_change_runs") + " (participant, "
                     + "currency, from_at, to_at, first_version, versions, changed_at, causes, transfer_ids, positions, "
-                    + "reserved, covers) values (?, ?, ?::timestamptz, ?::timestamptz, ?, ?::bigint[], ?::timestamptz[], "
-                    + "?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[])")) {
-                String[] types = {"bigint", "text", "text", "text", "bigint", "bigint", "bigint"};
+                    + "reserved, covers) values (?, ?, ?::timestamptz, ?::timestamptz, ?, ?::bigint[], "
+                    + timestamps("?") + ", ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[])")) {
+                String[] types = {"bigint", "timestamptz", "text", "text", "bigint", "bigint", "bigint"};
                 for (List<Run> ofAccount : runs.values()) {
                     for (Run run : ofAccount) {
-                        Object[][] cols = columns(run.changes.stream().map(x -> new Object[] {x.version(), ts(x.at()),
+                        Object[][] cols = columns(run.changes.stream().map(x -> new Object[] {x.version(), x.at(),
                                 x.cause(), x.transferId(), x.position(), x.reserved(), x.cover()}).toList(), 7);
                         PositionChange first = run.changes.getFirst();
                         ps.setString(1, first.participant());
@@ -640,7 +641,7 @@ public final class ReadModel {
                         ps.setString(4, ts(run.to));
                         ps.setLong(5, first.version());
                         for (int i = 0; i < types.length; i++) {
-                            ps.setArray(6 + i, c.createArrayOf(types[i], cols[i]));
+                            ps.setArray(6 + i, array(types[i], cols[i]));
                         }
                         ps.addBatch();
                     }
@@ -700,11 +701,31 @@ public final class ReadModel {
         private void execute(String sql, String[] types, Object[][] cols) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (int i = 0; i < types.length; i++) {
-                    String elementType = types[i].equals("timestamptz") ? "text" : types[i];
-                    ps.setArray(i + 1, c.createArrayOf(elementType, cols[i]));
+                    ps.setArray(i + 1, array(types[i], cols[i]));
                 }
                 ps.executeUpdate();
             }
+        }
+
+        /**
+         * A column as an array the driver sends in PostgreSQL's binary form: text, bigint and integer as they are,
+         * timestamps as microseconds since the epoch (see {@link #timestamps}). An array of mixed objects would go as
+         * text that the server parses element by element, a timestamp's text the dearest of them.
+         */
+        private Array array(String type, Object[] column) throws SQLException {
+            return switch (type) {
+                case "text" -> c.createArrayOf(type, Arrays.copyOf(column, column.length, String[].class));
+                case "bigint" -> c.createArrayOf(type, Arrays.copyOf(column, column.length, Long[].class));
+                case "integer" -> c.createArrayOf(type, Arrays.copyOf(column, column.length, Integer[].class));
+                case "timestamptz" -> {
+                    Long[] micros = new Long[column.length];
+                    for (int i = 0; i < column.length; i++) {
+                        micros[i] = column[i] == null ? null : micros((Instant) column[i]);
+                    }
+                    yield c.createArrayOf("bigint", micros);
+                }
+                default -> c.createArrayOf(type, column);
+            };
         }
     }
 
@@ -733,9 +754,19 @@ public final class ReadModel {
     private static String placeholders(String[] types) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < types.length; i++) {
-            sb.append(i == 0 ? "" : ", ").append("?::").append(types[i]).append("[]");
+            sb.append(i == 0 ? "" : ", ").append(types[i].equals("timestamptz") ? timestamps("?") : "?::" + types[i] + "[]");
         }
         return sb.toString();
+    }
+
+    /** The timestamps of a bigint array of microseconds since the epoch, in its order, nulls kept; exact to the microsecond. */
+    private static String timestamps(String micros) {
+        return "array(select timestamptz 'epoch' + m * interval '1 microsecond' from unnest(" + micros
+                + "::bigint[]) with ordinality as u(m, n) order by n)";
+    }
+
+    private static long micros(Instant at) {
+        return Math.addExact(Math.multiplyExact(at.getEpochSecond(), 1_000_000L), at.getNano() / 1_000);
     }
 
     /** Timestamps travel as ISO-8601 text in UTC and are cast in SQL, so no driver time zone takes part. */

@@ -213,6 +213,56 @@ class ReadModelRedeliveryTest {
         }
     }
 
+    /**
+     * Timestamps go to the server as microseconds since the epoch: every one written comes back as the instant the
+     * events carried (their schemas keep milliseconds), an unset one as null, one before 1970 too.
+     */
+    @Test
+    void timestampsAreStoredToTheMicrosecond() throws Exception {
+        ReadModel model = fresh(infra, "redelivery_times");
+        Instant prepared = Instant.parse("1969-12-31T23:59:59.001Z");
+        Instant expiration = Instant.parse("2026-11-21T10:01:02.654Z");
+        Instant reserved = Instant.parse("2026-11-21T10:00:00.001Z");
+        Instant committed = Instant.parse("2026-11-21T10:00:05.999Z");
+        Instant other = Instant.parse("2026-11-21T10:00:00.123Z");
+        List<ReadModel.Event> events = List.of(
+                event(0, "transfer-tm", 1, prepared, new TransferPrepareAccepted("tm", "alpha", "bravo", 10L, "USD", "ilp",
+                        "cond", expiration, "h", null)),
+                event(0, "transfer-tm", 2, reserved, new TransferReserved("tm", "alpha", "bravo", 10L, "USD", "ilp", "cond",
+                        expiration, null)),
+                event(0, "transfer-tn", 1, other, new TransferPrepareAccepted("tn", "alpha", "bravo", 10L, "USD", "ilp",
+                        "cond", expiration, "h", null)));
+        try (Connection c = infra.dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            model.apply(c, events, null);
+            model.apply(c, List.of(event(0, "transfer-tm", 3, committed, new TransferCommitted("tm", "alpha", "bravo",
+                    10L, "USD", "ful", T0, "f", false, null))), null);
+            c.commit();
+            try (PreparedStatement ps = c.prepareStatement("select transfer_id, expiration, prepared_at, reserved_at, "
+                    + "committed_at, aborted_at, updated_at from redelivery_times.transfers order by transfer_id");
+                 ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("tm");
+                assertThat(rs.getTimestamp(2).toInstant()).isEqualTo(expiration);
+                assertThat(rs.getTimestamp(3).toInstant()).isEqualTo(prepared);
+                assertThat(rs.getTimestamp(4).toInstant()).isEqualTo(reserved);
+                assertThat(rs.getTimestamp(5).toInstant()).isEqualTo(committed);
+                assertThat(rs.getTimestamp(6)).isNull();
+                assertThat(rs.getTimestamp(7).toInstant()).isEqualTo(committed);
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("tn");
+                assertThat(rs.getTimestamp(3).toInstant()).isEqualTo(other);
+                assertThat(rs.getTimestamp(4)).isNull();
+                assertThat(rs.getTimestamp(5)).isNull();
+            }
+        }
+    }
+
+    private static ReadModel.Event event(int partition, String stream, long version, Instant at, Object payload) {
+        return new ReadModel.Event(partition, new EventMetadata(UUID.randomUUID().toString(), stream, version, "corr", null,
+                at), payload);
+    }
+
     private static UUID id(ReadModel.Event e) {
         return UUID.fromString(e.metadata().getEventId());
     }

@@ -8,6 +8,8 @@ import dev.mizani.schemas.common.EventMetadata;
 import dev.mizani.schemas.transfer.TransferCommitted;
 import dev.mizani.schemas.transfer.TransferPrepareAccepted;
 import dev.mizani.schemas.transfer.TransferReserved;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -28,8 +30,9 @@ import javax.sql.DataSource;
  * indexes. Each poll prepares {@code perPoll} new transfers and, with probability {@code updates}, reserves and
  * commits each of the poll before: one row insert and {@code updates} row updates per transfer, as a poll of 250 ms
  * sees transfers that take longer than one poll (over HTTP about one update per transfer, in core mode about half).
- * Prints each fill factor's median server CPU (the backend's, from /proc: Linux only) and WAL per transfer, and the
- * share of updates that were HOT. Usage: {@code [rounds] [polls] [perPoll] [updates]}.
+ * Prints each fill factor's median server CPU (the backend's, from /proc: Linux only), client CPU (the thread applying
+ * and committing the polls) and WAL per transfer, and the share of updates that were HOT. Usage: {@code [rounds]
+ * [polls] [perPoll] [updates]}.
  */
 public final class TransferRowsBenchmark {
     private static final String SCHEMA = "bench_rows";
@@ -55,8 +58,8 @@ public final class TransferRowsBenchmark {
             for (int round = 0; round <= rounds; round++) { // round 0 warms the JIT and the server; not reported
                 for (int fillFactor : new int[] {100, 50}) {
                     double[] r = new TransferRowsBenchmark().run(dataSource, fillFactor, polls, perPoll, updates);
-                    System.out.printf("round %d fillfactor %3d  server CPU %5.1f us  WAL %,6.0f B per transfer, %3.0f%% of updates HOT%n",
-                            round, fillFactor, r[0], r[1], r[2]);
+                    System.out.printf("round %d fillfactor %3d  server CPU %5.1f us  client CPU %5.1f us  WAL %,6.0f B per "
+                            + "transfer, %3.0f%% of updates HOT%n", round, fillFactor, r[0], r[3], r[1], r[2]);
                     if (round > 0) {
                         results.computeIfAbsent(fillFactor, f -> new ArrayList<>()).add(r);
                     }
@@ -65,12 +68,13 @@ public final class TransferRowsBenchmark {
             System.out.printf("%nmedians of %d rounds, %d polls of %d transfers, %.2f updates per transfer:%n", rounds,
                     polls, perPoll, updates);
             results.forEach((fillFactor, rs) -> System.out.printf(
-                    "fillfactor %3d  server CPU %5.1f us  WAL %,6.0f B per transfer, %3.0f%% of updates HOT%n", fillFactor,
-                    ServerCost.median(rs, 0), ServerCost.median(rs, 1), ServerCost.median(rs, 2)));
+                    "fillfactor %3d  server CPU %5.1f us  client CPU %5.1f us  WAL %,6.0f B per transfer, %3.0f%% of updates "
+                            + "HOT%n", fillFactor, ServerCost.median(rs, 0), ServerCost.median(rs, 3), ServerCost.median(rs, 1),
+                    ServerCost.median(rs, 2)));
         }
     }
 
-    /** Server CPU (us) and WAL (bytes) per transfer, and the share of updates that were HOT (%). */
+    /** Server CPU (us) and WAL (bytes) per transfer, the share of updates that were HOT (%), and client CPU (us). */
     private double[] run(DataSource dataSource, int fillFactor, int polls, int perPoll, double updates) throws Exception {
         try (Connection c = dataSource.getConnection()) {
             ReadStore.drop(c, SCHEMA);
@@ -87,6 +91,8 @@ public final class TransferRowsBenchmark {
             ReadModel model = new ReadModel(SCHEMA);
             c.setAutoCommit(false);
             ServerCost cost = new ServerCost(c);
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            long clientNs = 0;
             List<TransferPrepareAccepted> previous = new ArrayList<>();
             for (int p = 0; p < polls; p++) {
                 List<ReadModel.Event> events = new ArrayList<>();
@@ -109,8 +115,10 @@ public final class TransferRowsBenchmark {
                     previous.add(t);
                     events.add(event(id, t));
                 }
+                long started = threads.getCurrentThreadCpuTime();
                 model.apply(c, events, null);
                 c.commit();
+                clientNs += threads.getCurrentThreadCpuTime() - started;
                 now = now.plusMillis(250);
             }
             double[] server = cost.per((double) polls * perPoll);
@@ -119,7 +127,8 @@ public final class TransferRowsBenchmark {
             }
             c.commit();
             long[] updated = hotAndAll(c);
-            return new double[] {server[0], server[1], updated[1] == 0 ? 0 : 100.0 * updated[0] / updated[1]};
+            return new double[] {server[0], server[1], updated[1] == 0 ? 0 : 100.0 * updated[0] / updated[1],
+                    clientNs / 1e3 / ((double) polls * perPoll)};
         }
     }
 

@@ -26,8 +26,8 @@ public final class EventStore {
     private static final String APPEND = """
             insert into events (stream_id, version, event_type, schema_id, payload, event_id,
                                 correlation_id, causation_id, recorded_at)
-            select s, v, t, sid, p, e, c, ca, to_timestamp(r / 1000.0)
-              from unnest(?::text[], ?::bigint[], ?::text[], ?::integer[], ?::bytea[], ?::uuid[],
+            select s, v, t, sid, p, e::uuid, c, ca, to_timestamp(r / 1000.0)
+              from unnest(?::text[], ?::bigint[], ?::text[], ?::integer[], ?::bytea[], ?::text[],
                           ?::text[], ?::text[], ?::bigint[]) as u(s, v, t, sid, p, e, c, ca, r)
             returning global_position""";
 
@@ -94,7 +94,7 @@ public final class EventStore {
         String[] types = new String[n];
         Integer[] schemaIds = new Integer[n];
         byte[][] payloads = new byte[n][];
-        UUID[] eventIds = new UUID[n];
+        String[] eventIds = new String[n]; // as text: the driver sends text[] in binary, a uuid[] as text to parse
         String[] correlations = new String[n];
         String[] causations = new String[n];
         Long[] recordedMs = new Long[n];
@@ -105,7 +105,7 @@ public final class EventStore {
             types[i] = e.eventType();
             schemaIds[i] = AvroWireCodec.schemaId(e.payload());
             payloads[i] = e.payload();
-            eventIds[i] = e.eventId();
+            eventIds[i] = e.eventId().toString();
             correlations[i] = e.correlationId();
             causations[i] = e.causationId();
             recordedMs[i] = e.recordedAt().toEpochMilli();
@@ -117,7 +117,7 @@ public final class EventStore {
             ps.setArray(3, c.createArrayOf("text", types));
             ps.setArray(4, c.createArrayOf("integer", schemaIds));
             ps.setArray(5, c.createArrayOf("bytea", payloads));
-            ps.setArray(6, c.createArrayOf("uuid", eventIds));
+            ps.setArray(6, c.createArrayOf("text", eventIds));
             ps.setArray(7, c.createArrayOf("text", correlations));
             ps.setArray(8, c.createArrayOf("text", causations));
             ps.setArray(9, c.createArrayOf("bigint", recordedMs));
