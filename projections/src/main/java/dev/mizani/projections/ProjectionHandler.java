@@ -90,7 +90,7 @@ public final class ProjectionHandler implements AutoCloseable {
                            Duration closeCheckEvery, int lingerMs, Duration halfCommittedAfter, Duration leaseTerm,
                            String instance) {
         public static Settings defaults() {
-            return new Settings(5_000, Duration.ofMillis(100), 10, Duration.ofMillis(200), Duration.ofMillis(200), 250,
+            return new Settings(5_000, Duration.ofMillis(100), 10, Duration.ofMillis(200), Duration.ofMillis(200), 1_000,
                     Duration.ofSeconds(30), Duration.ofSeconds(10),
                     ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8));
         }
@@ -208,8 +208,9 @@ public final class ProjectionHandler implements AutoCloseable {
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, NAME + "-" + UUID.randomUUID());
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batchSizeMax);
         config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, lingerMs);
-        // The linger alone decides when a fetch ends: at 2,000 transfers/s the events of 250 ms (some 3,000) are more
-        // than the old 256 KiB floor, which ended fetches early. This floor still ends the wait when far behind.
+        // The linger alone decides when a fetch ends: at 3,000 transfers/s the events of a second (some 9,000, about
+        // 3 MiB) are far more than the old 256 KiB floor, which ended fetches early. This floor still ends the wait
+        // when far behind.
         config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, FETCH_BYTES_MIN);
         return config;
     }

@@ -22,7 +22,7 @@ import java.util.function.Function;
 /**
  * A transfer's FSPIOP state as the transfers handler decided it: its stream in the event store, folded. What
  * {@code GET /transfers/{ID}} answers, so an answer never trails a callback the DFSP already has (the read store
- * follows the events a few hundred milliseconds behind).
+ * follows the events about a second behind).
  */
 public final class TransferStates {
     /**
