@@ -1,5 +1,6 @@
 package dev.mizani.projections;
 
+import dev.mizani.platform.eventstore.SqlTimestamps;
 import dev.mizani.platform.metrics.Metrics;
 
 import dev.mizani.schemas.common.EventMetadata;
@@ -628,7 +629,7 @@ public final class ReadModel {
             try (PreparedStatement ps = c.prepareStatement("insert into " + t("position_change_runs") + " (participant, "
                     + "currency, from_at, to_at, first_version, versions, changed_at, causes, transfer_ids, positions, "
                     + "reserved, covers) values (?, ?, ?::timestamptz, ?::timestamptz, ?, ?::bigint[], "
-                    + timestamps("?") + ", ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[])")) {
+                    + SqlTimestamps.fromMicros("?") + ", ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[])")) {
                 String[] types = {"bigint", "timestamptz", "text", "text", "bigint", "bigint", "bigint"};
                 for (List<Run> ofAccount : runs.values()) {
                     for (Run run : ofAccount) {
@@ -709,8 +710,8 @@ public final class ReadModel {
 
         /**
          * A column as an array the driver sends in PostgreSQL's binary form: text, bigint and integer as they are,
-         * timestamps as microseconds since the epoch (see {@link #timestamps}). An array of mixed objects would go as
-         * text that the server parses element by element, a timestamp's text the dearest of them.
+         * timestamps as microseconds since the epoch ({@link SqlTimestamps}). An array of mixed objects would go as
+         * text that the server parses element by element.
          */
         private Array array(String type, Object[] column) throws SQLException {
             return switch (type) {
@@ -720,7 +721,7 @@ public final class ReadModel {
                 case "timestamptz" -> {
                     Long[] micros = new Long[column.length];
                     for (int i = 0; i < column.length; i++) {
-                        micros[i] = column[i] == null ? null : micros((Instant) column[i]);
+                        micros[i] = SqlTimestamps.micros((Instant) column[i]);
                     }
                     yield c.createArrayOf("bigint", micros);
                 }
@@ -754,19 +755,9 @@ public final class ReadModel {
     private static String placeholders(String[] types) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < types.length; i++) {
-            sb.append(i == 0 ? "" : ", ").append(types[i].equals("timestamptz") ? timestamps("?") : "?::" + types[i] + "[]");
+            sb.append(i == 0 ? "" : ", ").append(types[i].equals("timestamptz") ? SqlTimestamps.fromMicros("?") : "?::" + types[i] + "[]");
         }
         return sb.toString();
-    }
-
-    /** The timestamps of a bigint array of microseconds since the epoch, in its order, nulls kept; exact to the microsecond. */
-    private static String timestamps(String micros) {
-        return "array(select timestamptz 'epoch' + m * interval '1 microsecond' from unnest(" + micros
-                + "::bigint[]) with ordinality as u(m, n) order by n)";
-    }
-
-    private static long micros(Instant at) {
-        return Math.addExact(Math.multiplyExact(at.getEpochSecond(), 1_000_000L), at.getNano() / 1_000);
     }
 
     /** Timestamps travel as ISO-8601 text in UTC and are cast in SQL, so no driver time zone takes part. */

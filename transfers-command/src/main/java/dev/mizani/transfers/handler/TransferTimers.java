@@ -1,11 +1,13 @@
 package dev.mizani.transfers.handler;
 
 import dev.mizani.platform.commandloop.TransactionalIndex;
+import dev.mizani.platform.eventstore.SqlTimestamps;
 import dev.mizani.transfers.domain.TransferEvent;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,24 +39,24 @@ public final class TransferTimers implements TransactionalIndex<TransferEvent> {
     @Override
     public void apply(Connection c, List<TransferEvent> events) throws SQLException {
         List<String> ids = new ArrayList<>();
-        List<Timestamp> expirations = new ArrayList<>();
-        Timestamp due = null;
+        List<Instant> expirations = new ArrayList<>();
+        Instant due = null;
         for (TransferEvent e : events) {
             if (e instanceof TransferEvent.TransferPrepareAccepted a) {
-                Timestamp expiration = Timestamp.from(a.expiration());
                 ids.add(a.transferId());
-                expirations.add(expiration);
-                due = due == null || expiration.before(due) ? expiration : due;
+                expirations.add(a.expiration());
+                due = due == null || a.expiration().isBefore(due) ? a.expiration() : due;
             }
         }
         if (ids.isEmpty()) {
             return;
         }
         try (PreparedStatement ps = c.prepareStatement(
-                "insert into transfer_timer_batches (due_at, transfer_ids, expirations) values (?, ?, ?)")) {
-            ps.setTimestamp(1, due);
-            ps.setArray(2, c.createArrayOf("text", ids.toArray()));
-            ps.setArray(3, c.createArrayOf("timestamptz", expirations.toArray()));
+                "insert into transfer_timer_batches (due_at, transfer_ids, expirations) values (?, ?, "
+                        + SqlTimestamps.fromMicros("?") + ")")) {
+            ps.setTimestamp(1, Timestamp.from(due));
+            ps.setArray(2, c.createArrayOf("text", ids.toArray(String[]::new)));
+            ps.setArray(3, c.createArrayOf("bigint", SqlTimestamps.micros(expirations)));
             ps.executeUpdate();
         }
     }
