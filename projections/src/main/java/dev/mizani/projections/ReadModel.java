@@ -718,13 +718,8 @@ public final class ReadModel {
                 case "text" -> c.createArrayOf(type, Arrays.copyOf(column, column.length, String[].class));
                 case "bigint" -> c.createArrayOf(type, Arrays.copyOf(column, column.length, Long[].class));
                 case "integer" -> c.createArrayOf(type, Arrays.copyOf(column, column.length, Integer[].class));
-                case "timestamptz" -> {
-                    Long[] micros = new Long[column.length];
-                    for (int i = 0; i < column.length; i++) {
-                        micros[i] = SqlTimestamps.micros((Instant) column[i]);
-                    }
-                    yield c.createArrayOf("bigint", micros);
-                }
+                case "timestamptz" -> c.createArrayOf("bigint",
+                        SqlTimestamps.micros(Arrays.copyOf(column, column.length, Instant[].class)));
                 default -> c.createArrayOf(type, column);
             };
         }

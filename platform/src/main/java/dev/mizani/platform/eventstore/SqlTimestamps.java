@@ -1,13 +1,12 @@
 package dev.mizani.platform.eventstore;
 
 import java.time.Instant;
-import java.util.List;
 
 /**
  * Timestamps for array parameters, sent as microseconds since the epoch. The driver sends a {@code Long[]} in
- * PostgreSQL's binary form; it has no binary form for an array of timestamps, which it sends as text that the server
- * parses element by element, a timestamp's text the dearest of its inputs. {@link #fromMicros} turns the numbers back
- * into timestamps in SQL, exactly.
+ * PostgreSQL's binary form; it has no binary form for an array of timestamps, which it formats and escapes as text,
+ * element by element, on the thread writing the batch. {@link #fromMicros} turns the numbers back into timestamps in
+ * SQL, exactly.
  */
 public final class SqlTimestamps {
     private SqlTimestamps() {}
@@ -26,10 +25,10 @@ public final class SqlTimestamps {
         return at == null ? null : Math.addExact(Math.multiplyExact(at.getEpochSecond(), 1_000_000L), at.getNano() / 1_000);
     }
 
-    public static Long[] micros(List<Instant> at) {
-        Long[] micros = new Long[at.size()];
+    public static Long[] micros(Instant[] at) {
+        Long[] micros = new Long[at.length];
         for (int i = 0; i < micros.length; i++) {
-            micros[i] = micros(at.get(i));
+            micros[i] = micros(at[i]);
         }
         return micros;
     }

@@ -56,7 +56,7 @@ public final class TransferTimers implements TransactionalIndex<TransferEvent> {
                         + SqlTimestamps.fromMicros("?") + ")")) {
             ps.setTimestamp(1, Timestamp.from(due));
             ps.setArray(2, c.createArrayOf("text", ids.toArray(String[]::new)));
-            ps.setArray(3, c.createArrayOf("bigint", SqlTimestamps.micros(expirations)));
+            ps.setArray(3, c.createArrayOf("bigint", SqlTimestamps.micros(expirations.toArray(Instant[]::new))));
             ps.executeUpdate();
         }
     }
