@@ -48,4 +48,24 @@ class ContentVersionsTest {
         assertThat(versions.contentType("t4", "payer")).as("an Accept naming no minor version: the Content-Type's")
                 .isEqualTo(ContentVersions.V10);
     }
+
+    @Test
+    void onlyPartiesOn10AreRememberedSoA11HubKeepsNothing() {
+        ContentVersions versions = new ContentVersions();
+        for (int i = 0; i < 1_000; i++) {
+            versions.learn(new TransferPrepareAccepted("t" + i, "payer", "payee", 1L, "USD", "ilp", "c", Instant.EPOCH,
+                    "h", sent(ContentVersions.V11)));
+        }
+        assertThat(versions.remembered()).isZero();
+        versions.learn(new TransferPrepareAccepted("t1", "payer", "payee", 1L, "USD", "ilp", "c", Instant.EPOCH, "h",
+                sent(ContentVersions.V10)));
+        assertThat(versions.remembered()).as("both parties of t1").isEqualTo(2);
+        versions.learn(new TransferCommitted("t1", "payer", "payee", 1L, "USD", "f", Instant.EPOCH, "h", false,
+                sent(ContentVersions.V11)));
+        assertThat(versions.remembered()).as("the payee answered in 1.1").isEqualTo(1);
+        assertThat(versions.contentType("t1", "payee")).isEqualTo(ContentVersions.V11);
+        assertThat(versions.contentType("t1", "payer")).isEqualTo(ContentVersions.V10);
+        versions.remember("t1", "payee", ContentVersions.V10);
+        assertThat(versions.contentType("t1", "payee")).as("and then asked in 1.0 again").isEqualTo(ContentVersions.V10);
+    }
 }
