@@ -246,7 +246,7 @@ class QueryApiEndToEndTest {
         assertThat(value(text, "mizani_processor_commands_total{processor=\"transfers\"}")).isGreaterThanOrEqualTo(16);
         assertThat(value(text, "mizani_processor_commands_total{processor=\"participants\"}")).isGreaterThanOrEqualTo(16);
         assertThat(value(text, "mizani_processor_events_total{processor=\"transfers\"}")).isGreaterThanOrEqualTo(16);
-        for (String stage : new String[] {"poll", "decide", "commit", "publish"}) {
+        for (String stage : new String[] {"poll", "decide", "await", "commit", "publish"}) {
             String series = "mizani_processor_stage_seconds_count{processor=\"transfers\",stage=\"" + stage + "\"}";
             assertThat(value(text, series)).as(series).isGreaterThan(0);
         }

@@ -2,6 +2,7 @@ package dev.mizani.hub.simulation;
 
 import dev.mizani.platform.commandloop.AggregateCodec;
 import dev.mizani.platform.commandloop.CommandLoop;
+import dev.mizani.platform.commandloop.CommitStage;
 import dev.mizani.platform.commandloop.FencedException;
 import dev.mizani.platform.commandloop.ProcessorHooks;
 import dev.mizani.platform.commandloop.ProcessorMetrics;
@@ -63,7 +64,7 @@ final class SimHandler<C, E, S> {
     void start() {
         source = new SimSource(commands, faults, batchMax);
         loop = new CommandLoop<>(settings, decider, codec, store, source, new SimSink(outputs, faults), clock,
-                ProcessorHooks.NONE, ProcessorMetrics.unregistered(settings.name()));
+                ProcessorHooks.NONE, ProcessorMetrics.unregistered(settings.name()), CommitStage.whenAwaited());
         try {
             loop.start(null);
         } catch (SQLException e) {

@@ -14,23 +14,27 @@ import java.util.regex.Pattern;
 
 /**
  * Where each command handler's loop spent the measured window, from the hub's {@code /metrics} read at the
- * window's start and end: the share of wall time in each stage (waiting for a poll to fill, deciding,
- * committing, publishing), batches per second and their mean size. A loop that works on batches (decide,
- * commit, publish) nearly all the time is saturated, whether or not the machine has idle CPU: each handler is
- * one thread with one batch at a time.
+ * window's start and end: the share of wall time in each stage (waiting for a poll to fill, deciding, waiting for
+ * the batch before to commit; and on the commit stage beside the loop, committing and publishing), batches per
+ * second and their mean size. A loop that decides or waits for its commit stage nearly all the time is saturated,
+ * whether or not the machine has idle CPU: each handler decides one batch while it commits the one before.
  */
 final class HandlerLoops {
     private static final Pattern STAGE = Pattern.compile(
             "^mizani_processor_stage_seconds_(sum|count)\\{processor=\"([^\"]+)\",stage=\"([^\"]+)\"} (\\S+)$");
     private static final Pattern BATCH = Pattern.compile(
             "^mizani_processor_batch_records_(sum|count)\\{processor=\"([^\"]+)\"} (\\S+)$");
-    static final String[] STAGES = {"poll", "decide", "commit", "publish"};
+    static final String[] STAGES = {"poll", "decide", "await", "commit", "publish"};
 
-    /** One handler over the window. */
-    record Loop(Map<String, Double> stageShare, double batchesPerSecond, double meanBatch) {
-        /** The share of the window spent on a batch in hand: everything but waiting for the poll. */
+    /**
+     * One handler over the window. {@code pipelined}: the hub commits beside the loop (it reports the await stage);
+     * a build before that committed and published on the loop's own thread.
+     */
+    record Loop(Map<String, Double> stageShare, double batchesPerSecond, double meanBatch, boolean pipelined) {
+        /** The share of the window the loop spent on a batch in hand rather than waiting for the poll. */
         double working() {
-            return stageShare.get("decide") + stageShare.get("commit") + stageShare.get("publish");
+            return pipelined ? stageShare.get("decide") + stageShare.get("await")
+                    : stageShare.get("decide") + stageShare.get("commit") + stageShare.get("publish");
         }
     }
 
@@ -102,7 +106,8 @@ final class HandlerLoops {
             }
             double batches = delta(start, end, key);
             double records = delta(start, end, processor + "/batch/sum");
-            out.put(processor, new Loop(shares, batches / seconds, batches == 0 ? 0 : records / batches));
+            out.put(processor, new Loop(shares, batches / seconds, batches == 0 ? 0 : records / batches,
+                    end.containsKey(processor + "/await/sum")));
         }
         return out;
     }

@@ -55,11 +55,44 @@ final class BatchDecider<C, E, S> {
                               AggregateCodec.DecodedCommand<C> command, String streamId) {}
 
     /**
+     * The batch before this one, decided and handed over but perhaps not committed yet: what it wrote is in the
+     * cache, not yet in the store. Before reading from the store a stream it wrote (one the cache no longer holds) or
+     * whether a command it applied was applied, the batch waits for that commit.
+     */
+    interface Uncommitted {
+        Uncommitted NONE = new Uncommitted() {
+            @Override
+            public boolean wrote(String streamId) {
+                return false;
+            }
+
+            @Override
+            public boolean applied(String commandKey) {
+                return false;
+            }
+
+            @Override
+            public void await() {
+            }
+        };
+
+        boolean wrote(String streamId);
+
+        /** Whether it decided this command ({@link EventStore#commandKey}). */
+        boolean applied(String commandKey);
+
+        /** Waits for its commit; throws if it failed (the batch in hand is then rewound with it). */
+        void await() throws SQLException;
+    }
+
+    /**
      * @param storedOffsets the committed position of each partition: a record below it was applied
      *                      already (a redelivery) and is skipped, never decided twice
+     * @param uncommitted   the batch before, if it may not be committed yet
      */
     DecidedBatch<S> decide(CommandStore.Session c, ConsumerRecords<String, byte[]> records, AggregateCache<S> cache,
-                           Map<TopicPartition, Long> storedOffsets, Instant hubTime) throws SQLException {
+                           Map<TopicPartition, Long> storedOffsets, Instant hubTime, Uncommitted uncommitted)
+            throws SQLException {
         List<Decoded<C>> decoded = new ArrayList<>(records.count());
         List<DecidedBatch.DeadLetter> dead = new ArrayList<>();
         Map<TopicPartition, Long> nextOffsets = new HashMap<>();
@@ -86,8 +119,8 @@ final class BatchDecider<C, E, S> {
                 }
             }
         }
-        Map<String, AggregateCache.Cached<S>> working = load(c, decoded, cache);
-        Map<String, List<StoredEvent>> applied = alreadyApplied(c, decoded);
+        Map<String, AggregateCache.Cached<S>> working = load(c, decoded, cache, uncommitted);
+        Map<String, List<StoredEvent>> applied = alreadyApplied(c, decoded, uncommitted);
         Set<String> seenInBatch = new HashSet<>();
         List<StoredEvent> reEmitted = new ArrayList<>();
         int repeated = 0;
@@ -165,8 +198,8 @@ final class BatchDecider<C, E, S> {
                 e.setValue(new AggregateCache.Cached<>(entry.state(), entry.version(), entry.version(), 0, state.length));
             }
         }
-        return new DecidedBatch<>(events, snapshots, dead, nextOffsets, working, reEmitted, records.count() - skipped,
-                skipped, repeated);
+        return new DecidedBatch<>(events, snapshots, dead, nextOffsets, working, reEmitted, seenInBatch,
+                records.count() - skipped, skipped, repeated);
     }
 
     /**
@@ -184,20 +217,25 @@ final class BatchDecider<C, E, S> {
      * derived commands can repeat by id (see {@link PolicyCommand}); others are not looked up, nor any where the
      * codec's decider recognises repeats itself ({@link AggregateCodec#looksUpRepeats}).
      */
-    private Map<String, List<StoredEvent>> alreadyApplied(CommandStore.Session c, List<Decoded<C>> decoded)
-            throws SQLException {
+    private Map<String, List<StoredEvent>> alreadyApplied(CommandStore.Session c, List<Decoded<C>> decoded,
+                                                          Uncommitted uncommitted) throws SQLException {
         if (!codec.looksUpRepeats()) {
             return Map.of();
         }
         List<String> streams = new ArrayList<>(decoded.size());
         List<String> commandIds = new ArrayList<>(decoded.size());
         List<Long> sources = new ArrayList<>(decoded.size());
+        boolean appliedBefore = false;
         for (Decoded<C> d : decoded) {
             if (PolicyCommand.isDerived(d.command().commandId())) {
                 streams.add(d.streamId());
                 commandIds.add(d.command().commandId());
                 sources.add(sourcePosition(d.record()));
+                appliedBefore |= uncommitted.applied(EventStore.commandKey(d.streamId(), d.command().commandId()));
             }
+        }
+        if (appliedBefore) {
+            uncommitted.await(); // a repeat of a command the batch before applied: found only once that is committed
         }
         return c.causedBy(streams, commandIds, sources);
     }
@@ -209,17 +247,21 @@ final class BatchDecider<C, E, S> {
 
     /** Current state of every aggregate the batch touches: from the cache, else snapshot + tail in one query. */
     private Map<String, AggregateCache.Cached<S>> load(CommandStore.Session c, List<Decoded<C>> decoded,
-                                                       AggregateCache<S> cache)
+                                                       AggregateCache<S> cache, Uncommitted uncommitted)
             throws SQLException {
         Map<String, AggregateCache.Cached<S>> working = new HashMap<>();
         Set<String> missing = new LinkedHashSet<>();
+        boolean writtenBefore = false;
         for (Decoded<C> d : decoded) {
             AggregateCache.Cached<S> cached = cache.get(d.streamId());
             if (cached != null) {
                 working.put(d.streamId(), cached);
-            } else {
-                missing.add(d.streamId());
+            } else if (missing.add(d.streamId())) {
+                writtenBefore |= uncommitted.wrote(d.streamId());
             }
+        }
+        if (writtenBefore) {
+            uncommitted.await(); // evicted from the cache before its latest version was stored
         }
         if (!missing.isEmpty()) {
             for (LoadedStream loaded : c.load(missing).values()) {

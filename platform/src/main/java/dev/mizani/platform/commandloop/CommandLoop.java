@@ -23,12 +23,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The command loop itself, on its three ports ({@link CommandSource}, {@link CommandStore}, {@link EventSink}):
- * each {@link #turn} polls a bounded batch, decides it in memory ({@link BatchDecider}), commits its events,
- * snapshots, dead letters and offsets in one store transaction, then hands the events to the producer. The
- * broker acknowledges them while the next batch is polled and decided; the loop waits for those acknowledgements
- * before it commits that batch, before it clears publication marks, and before it gives partitions up.
- * Single-threaded and driven from outside: {@link CommandProcessor} turns it on a thread with retries, the
- * seeded simulation turns it step by step on in-memory ports that fail at any call.
+ * each {@link #turn} polls a bounded batch and decides it in memory ({@link BatchDecider}); the {@link CommitStage}
+ * then commits its events, snapshots, dead letters and offsets in one store transaction and hands the events to the
+ * producer, while the loop polls and decides the next batch against the state the last one left in the cache. The
+ * loop waits for that commit before it hands the next batch over, and reads nothing from the store that the batch
+ * in commit wrote until it is committed ({@link BatchDecider.Uncommitted}). The broker acknowledges a batch's
+ * events while the next is polled and decided; the stage waits for those acknowledgements before it commits that
+ * batch, and the loop before it clears publication marks and before it gives partitions up. Driven from outside:
+ * {@link CommandProcessor} turns it on a thread with retries and commits on a second thread; the seeded simulation
+ * turns it step by step on in-memory ports that fail at any call, each commit run when the loop awaits it.
  *
  * <p>Exactly-once effects rest on three rules. The store's offsets, written with the effects, say which records
  * were applied: a record below its partition's stored offset is skipped. A derived command an aggregate already
@@ -49,12 +52,16 @@ public final class CommandLoop<C, E, S> {
     private final ProcessorHooks hooks;
     private final BatchDecider<C, E, S> batchDecider;
     private final AggregateCache<S> cache;
+    private final CommitStage stage;
     private final Map<TopicPartition, Long> storedOffsets = new HashMap<>();
     private final Set<TopicPartition> listedUnpublished = new HashSet<>();
     private boolean rewindDue;
+    /** The batch handed to the commit stage and not yet known to be committed, or null. */
+    private Handover<S> pending;
     /** The last committed batch's events, handed to the producer and perhaps not yet acknowledged. */
     private EventSink.Publication inFlight;
-    private long inFlightSendNanos;
+
+    private record Handover<S>(DecidedBatch<S> batch, CommitStage.Handle<EventSink.Publication> committed) {}
     final AtomicLong batches = new AtomicLong();
     final AtomicLong commands = new AtomicLong();
     final AtomicLong events = new AtomicLong();
@@ -65,8 +72,9 @@ public final class CommandLoop<C, E, S> {
 
     public CommandLoop(ProcessorSettings settings, Decider<C, E, S> decider, AggregateCodec<C, E, S> codec,
                        CommandStore store, CommandSource source, EventSink sink, Clock clock, ProcessorHooks hooks,
-                       ProcessorMetrics metrics) {
+                       ProcessorMetrics metrics, CommitStage stage) {
         this.settings = settings;
+        this.stage = stage;
         this.metrics = metrics;
         this.codec = codec;
         this.store = store;
@@ -100,6 +108,7 @@ public final class CommandLoop<C, E, S> {
         try {
             if (rewindDue) {
                 metrics.rewound.inc();
+                abandonPending();
                 abandonPublication();
                 cache.clear();
                 takeOver(source.assignment());
@@ -135,42 +144,138 @@ public final class CommandLoop<C, E, S> {
         return cache.size();
     }
 
+    /**
+     * Decides the batch while the one before commits, waits for that commit, and hands this one to the stage. The
+     * state it leaves goes into the cache at once, for the next batch to decide on; if its commit fails, the rewind
+     * forgets the cache.
+     */
     private void process(ConsumerRecords<String, byte[]> records) throws SQLException {
-        DecidedBatch<S> batch;
-        long committedAt;
-        long[] positions;
         long startedAt = System.nanoTime();
-        try (CommandStore.Session session = store.open()) {
-            batch = batchDecider.decide(session, records, cache, storedOffsets, clock.instant());
+        CommandStore.Session session = store.open();
+        DecidedBatch<S> batch;
+        try {
+            batch = batchDecider.decide(session, records, cache, appliedOffsets(), clock.instant(), uncommitted());
             long decidedAt = System.nanoTime();
             metrics.decide.observeNanos(decidedAt - startedAt);
-            if (batch.nextOffsets().isEmpty()) {
-                redeliveredSkipped.addAndGet(batch.redeliveredSkipped());
-                return;
+            awaitCommitted();
+            metrics.await.observeNanos(System.nanoTime() - decidedAt);
+        } catch (SQLException | RuntimeException | Error e) {
+            closeQuietly(session, e);
+            throw e;
+        }
+        if (batch.nextOffsets().isEmpty()) {
+            session.close();
+            redeliveredSkipped.addAndGet(batch.redeliveredSkipped());
+            return;
+        }
+        batch.streams().forEach(cache::put);
+        CommandStore.BatchWrite write = write(batch);
+        EventSink.Publication before = inFlight;
+        inFlight = null;
+        pending = new Handover<>(batch, stage.start(() -> commit(session, batch, write, before)));
+    }
+
+    /**
+     * On the commit stage: waits until the batch before is acknowledged (this commit replaces the publication marks
+     * it left), commits, and hands the events to the producer without waiting for the broker.
+     */
+    private EventSink.Publication commit(CommandStore.Session session, DecidedBatch<S> batch,
+                                         CommandStore.BatchWrite write, EventSink.Publication before)
+            throws SQLException {
+        try (session) {
+            long from = System.nanoTime();
+            if (before != null) {
+                before.await();
             }
-            settlePublication();
             long settledAt = System.nanoTime();
             hooks.at(ProcessorHooks.Point.BEFORE_TRANSACTION);
             // Dead letters go out before the commit: at least once on the topic, exactly once in the table.
             publisher.publishDeadLetters(batch.deadLetters());
-            positions = session.commit(write(batch));
-            storedOffsets.putAll(batch.nextOffsets());
-            committedAt = System.nanoTime();
+            long[] positions = session.commit(write);
+            long committedAt = System.nanoTime();
             metrics.commit.observeNanos(committedAt - settledAt);
+            hooks.at(ProcessorHooks.Point.AFTER_COMMIT);
+            EventSink.Publication publication = publisher.publish(batch.events(), positions, batch.reEmitted(),
+                    codec.streamPrefix());
+            metrics.publish.observeNanos(settledAt - from + System.nanoTime() - committedAt);
+            return publication;
         }
-        batch.streams().forEach(cache::put);
-        hooks.at(ProcessorHooks.Point.AFTER_COMMIT);
-        inFlight = publisher.publish(batch.events(), positions, batch.reEmitted(), codec.streamPrefix());
-        inFlightSendNanos = System.nanoTime() - committedAt;
-        count(batch);
     }
 
     /**
-     * Waits until the last batch's events are acknowledged; throws if any failed, and the rewind that follows
-     * republishes them from their marks. The publish stage's time is the loop's own: handing the records over and
-     * this wait, not the time the broker took while the loop worked on.
+     * Waits for the batch handed to the commit stage, if any; throws if it failed (its partitions are then rewound:
+     * the batch may have committed without the loop learning it, and the store says which).
      */
-    private void settlePublication() {
+    private void awaitCommitted() throws SQLException {
+        Handover<S> h = pending;
+        if (h == null) {
+            return;
+        }
+        pending = null;
+        inFlight = h.committed().await();
+        storedOffsets.putAll(h.batch().nextOffsets());
+        count(h.batch());
+    }
+
+    /** Before a rewind: lets the batch in commit end either way; the take-over reads what it left in the store. */
+    private void abandonPending() {
+        try {
+            awaitCommitted();
+        } catch (SQLException | RuntimeException e) {
+            log.info("{}: the last batch's commit failed ({}); its records are read again", settings.name(),
+                    e.toString());
+        }
+    }
+
+    /** Offsets below which records were applied, or are in the batch now committing. */
+    private Map<TopicPartition, Long> appliedOffsets() {
+        Handover<S> h = pending;
+        if (h == null) {
+            return storedOffsets;
+        }
+        Map<TopicPartition, Long> applied = new HashMap<>(storedOffsets);
+        applied.putAll(h.batch().nextOffsets());
+        return applied;
+    }
+
+    private BatchDecider.Uncommitted uncommitted() {
+        Handover<S> h = pending;
+        if (h == null) {
+            return BatchDecider.Uncommitted.NONE;
+        }
+        return new BatchDecider.Uncommitted() {
+            @Override
+            public boolean wrote(String streamId) {
+                return h.batch().streams().containsKey(streamId);
+            }
+
+            @Override
+            public boolean applied(String commandKey) {
+                return h.batch().commandKeys().contains(commandKey);
+            }
+
+            @Override
+            public void await() throws SQLException {
+                awaitCommitted();
+            }
+        };
+    }
+
+    private static void closeQuietly(CommandStore.Session session, Throwable cause) {
+        try {
+            session.close();
+        } catch (SQLException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /**
+     * Waits until the last batch is committed and its events acknowledged; throws if either failed, and the rewind
+     * that follows republishes them from their marks. The publish stage's time is the commit stage's: handing the
+     * records over and waiting for the batch before, not the time the broker took while the loop worked on.
+     */
+    private void settlePublication() throws SQLException {
+        awaitCommitted();
         EventSink.Publication publication = inFlight;
         if (publication == null) {
             return;
@@ -180,8 +285,15 @@ public final class CommandLoop<C, E, S> {
         try {
             publication.await();
         } finally {
-            metrics.publish.observeNanos(inFlightSendNanos + System.nanoTime() - from);
+            metrics.publish.observeNanos(System.nanoTime() - from);
         }
+    }
+
+    /** Waits for the batch in commit and its publication, then stops the commit stage; for a stopping processor. */
+    public void stop() {
+        abandonPending();
+        abandonPublication();
+        stage.close();
     }
 
     /**
@@ -241,6 +353,7 @@ public final class CommandLoop<C, E, S> {
         if (partitions.isEmpty()) {
             return;
         }
+        awaitCommitted(); // its offsets must not land over the ones read here
         try (CommandStore.Session session = store.open()) {
             Map<TopicPartition, CommandStore.StoredOffset> stored = session.readOffsets(partitions);
             for (Map.Entry<TopicPartition, CommandStore.StoredOffset> e : stored.entrySet()) {
@@ -311,6 +424,9 @@ public final class CommandLoop<C, E, S> {
         private void forget(Collection<TopicPartition> partitions) {
             try {
                 settlePublication();
+            } catch (SQLException e) {
+                throw new KafkaException("the last batch's commit failed before giving up " + partitions + ": "
+                        + e.getMessage(), e);
             } finally {
                 cache.clear();
                 partitions.forEach(storedOffsets::remove);

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A batched command handler with exactly-once effects: a {@link CommandLoop} on Kafka and PostgreSQL, turned on
- * its own thread. A database or broker failure rewinds the batch and retries with backoff; past
+ * its own thread, each batch committed and published on a second ({@link CommitStage#onThread}) while the loop
+ * decides the next. A database or broker failure rewinds the batch and retries with backoff; past
  * {@code retriesMax} consecutive failures the processor stops ({@link Status#FAILED}, {@link #failedTransiently})
  * so its supervisor can start a fresh one with fresh clients. A stale instance is fenced and stops
  * ({@link Status#FENCED}); any other exception is a bug, and it stops rather than continue on corrupt state.
@@ -76,7 +77,7 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
         this.source = new KafkaCommandSource(KafkaClients.processorConsumer(kafkaBootstrap, settings));
         this.sink = new KafkaEventSink(KafkaClients.idempotentProducer(kafkaBootstrap, settings.name()));
         this.loop = new CommandLoop<>(settings, decider, codec, new JdbcCommandStore(store, settings.name(), index, hooks),
-                source, sink, clock, hooks, metrics);
+                source, sink, clock, hooks, metrics, CommitStage.onThread("processor-" + settings.name() + "-commit"));
         this.thread = new Thread(this::run, "processor-" + settings.name());
     }
 
@@ -144,6 +145,7 @@ public final class CommandProcessor<C, E, S> implements AutoCloseable {
         } catch (Throwable t) {
             status = fail(t);
         } finally {
+            loop.stop();
             source.close();
             sink.close();
         }

@@ -6,14 +6,16 @@ import dev.mizani.platform.metrics.Metrics.Histogram;
 
 /**
  * What one command handler records, labelled with its name: where each batch's time went (waiting for the
- * poll to fill, deciding, committing, publishing), batch sizes, and counts of commands, events, dead
- * letters and rewound batches. Kept outside the processor so that a replacement instance adds to the same
- * series. The stage times summed over a minute and divided by it say what share of the loop each stage
- * holds: a loop whose stages add up to the whole minute is the bottleneck even when the CPU is idle.
+ * poll to fill, deciding, waiting for the batch before to commit; and beside the loop, on the commit stage,
+ * committing and publishing), batch sizes, and counts of commands, events, dead letters and rewound batches. Kept
+ * outside the processor so that a replacement instance adds to the same series. The stage times summed over a minute
+ * and divided by it say what share of it each stage holds: a loop whose deciding and awaiting add up to the whole
+ * minute is the bottleneck even when the CPU is idle, and so is a commit stage whose committing and publishing do.
  */
 public final class ProcessorMetrics {
     final Histogram poll;
     final Histogram decide;
+    final Histogram await;
     final Histogram commit;
     final Histogram publish;
     final Histogram batchCommands;
@@ -32,9 +34,12 @@ public final class ProcessorMetrics {
         this.processor = processor;
         String stages = "mizani_processor_stage_seconds";
         String stagesHelp = "Time per batch in each stage of the command loop: poll (waiting for records), "
-                + "decide (loading aggregates and deciding), commit (the PostgreSQL transaction), publish (until acked)";
+                + "decide (loading aggregates and deciding), await (the loop waiting for the batch before to commit), "
+                + "commit (the PostgreSQL transaction, beside the loop), publish (the commit stage handing the events "
+                + "over and waiting for the batch before's acknowledgements)";
         poll = metrics.histogram(stages, stagesHelp, Metrics.SECONDS, "processor", processor, "stage", "poll");
         decide = metrics.histogram(stages, stagesHelp, Metrics.SECONDS, "processor", processor, "stage", "decide");
+        await = metrics.histogram(stages, stagesHelp, Metrics.SECONDS, "processor", processor, "stage", "await");
         commit = metrics.histogram(stages, stagesHelp, Metrics.SECONDS, "processor", processor, "stage", "commit");
         publish = metrics.histogram(stages, stagesHelp, Metrics.SECONDS, "processor", processor, "stage", "publish");
         batchCommands = metrics.histogram("mizani_processor_batch_records", "Records per polled batch",

@@ -161,7 +161,7 @@ class PackingTest {
         }
         pollRecords = records;
         return decider.decide(store, new ConsumerRecords<>(records, Map.of()), new AggregateCache<>(100), pollStart,
-                Instant.EPOCH);
+                Instant.EPOCH, BatchDecider.Uncommitted.NONE);
     }
 
     private Map<TopicPartition, List<ConsumerRecord<String, byte[]>>> pollRecords = Map.of();

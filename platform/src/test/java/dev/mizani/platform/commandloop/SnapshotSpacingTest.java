@@ -140,7 +140,7 @@ class SnapshotSpacingTest {
                             Long.toString(offset).getBytes()));
                 }
                 DecidedBatch<Long> batch = decider.decide(store, new ConsumerRecords<>(Map.of(SOURCE, records), Map.of()),
-                        cache, Map.of(SOURCE, nextOffset - batchSize), Instant.EPOCH);
+                        cache, Map.of(SOURCE, nextOffset - batchSize), Instant.EPOCH, BatchDecider.Uncommitted.NONE);
                 store.commit(batch);
                 batch.streams().forEach(cache::put);
                 for (Snapshot s : batch.snapshots()) {
