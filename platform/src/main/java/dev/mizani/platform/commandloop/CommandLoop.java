@@ -172,7 +172,12 @@ public final class CommandLoop<C, E, S> {
         CommandStore.BatchWrite write = write(batch);
         EventSink.Publication before = inFlight;
         inFlight = null;
-        pending = new Handover<>(batch, stage.start(() -> commit(session, batch, write, before)));
+        try {
+            pending = new Handover<>(batch, stage.start(() -> commit(session, batch, write, before)));
+        } catch (RuntimeException e) { // a stopped stage: nothing of the batch was written
+            closeQuietly(session, e);
+            throw e;
+        }
     }
 
     /**
