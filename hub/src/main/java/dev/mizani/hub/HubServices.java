@@ -119,8 +119,11 @@ public final class HubServices implements AutoCloseable {
                 Duration.ofMillis(100), Duration.ofSeconds(5), 100, endedHere).start()) : null;
         String guarantee = env.getOrDefault("MIZANI_POLICY_GUARANTEE", "at_least_once");
         if (runsParticipants) {
+            // packs need participants handlers that read them: a rolling upgrade turns packing on after those run
+            boolean packing = !env.getOrDefault("MIZANI_POLICY_PACKING", "on").equalsIgnoreCase("off");
             PolicyStream policy = start(new PolicyStream("participants-policy", bootstrap, HubTopics.TRANSFERS_EVENTS,
                     HubTopics.PARTICIPANTS_COMMANDS, TransferEventsTranslation.create(registry),
+                    packing ? TransferEventsTranslation.packer(registry) : null,
                     stateDir.resolve("participants-policy"), guarantee, instanceId).start());
             health.register("participants-policy", policy::check);
         }

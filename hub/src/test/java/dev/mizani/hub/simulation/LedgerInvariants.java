@@ -16,7 +16,7 @@ import java.util.Map;
  */
 final class LedgerInvariants {
     record Tally(int committed, int aborted, int expired, int prepareRejected, int capRejections, int fundsOut,
-                 int fundsOutAborted, int packedEvents) {}
+                 int fundsOutAborted, int packedEvents, int commandPacks) {}
 
     private final LedgerSimulation sim;
     private final List<String> violations = new ArrayList<>();
@@ -192,7 +192,8 @@ final class LedgerInvariants {
         int capRejections = (int) participantLogs.values().stream().flatMap(List::stream)
                 .filter(e -> e instanceof ParticipantEvent.PayerFundsReservationRejected r
                         && (r.errorCode() == 4001 || r.errorCode() == 4200)).count();
-        return new Tally(committed, aborted, expired, rejected, capRejections, fundsOut, fundsOutAborted, packedEvents);
+        return new Tally(committed, aborted, expired, rejected, capRejections, fundsOut, fundsOutAborted, packedEvents,
+                sim.commandPacks());
     }
 
     /** A repeated prepare with the same body reports the outcome again; with a changed body it is refused with 3106. */

@@ -11,6 +11,8 @@ import dev.mizani.participants.policy.TransferEventsTranslation;
 import dev.mizani.platform.avro.Envelopes;
 import dev.mizani.platform.commandloop.ProcessorSettings;
 import dev.mizani.platform.eventstore.EventPositions;
+import dev.mizani.platform.policy.PendingCommands;
+import dev.mizani.schemas.common.CommandPack;
 import dev.mizani.platform.policy.PolicyStream;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.participant.AbortFundsOut;
@@ -89,6 +91,7 @@ final class LedgerSimulation {
     private final EventWireCodec<TransferEventEnvelope> transferEvents;
     private final PolicyStream.Translation participantsPolicy;
     private final PolicyStream.Translation transfersPolicy;
+    private final PolicyStream.Packer participantsPacker;
     private final Map<String, Instant> timers = new HashMap<>();
     private final Map<String, Instant> firedAt = new HashMap<>();
     /** The views of participants.events, rebuilt from the start whenever the process restarts. */
@@ -102,8 +105,75 @@ final class LedgerSimulation {
     long rebalances;
     private long adminSeq;
 
-    /** A policy at least once: its position in memory, its last commit durable. */
-    private record Policy(SimFollower follower, Map<Integer, Long> committed) {}
+    /**
+     * A policy at least once: its position in memory, its last commit durable. A packing one (the participants')
+     * holds the commands it derives until it sends them, in a store that its commit makes durable with its position,
+     * as Kafka Streams flushes a store before it commits offsets: a crash takes both back to that commit.
+     */
+    private static final class Policy {
+        final SimFollower follower;
+        final Committed committed;
+        final PolicyStream.Packer packer;
+        final SimTopic to;
+        final Map<String, byte[]> store = new LinkedHashMap<>();
+        PendingCommands pending;
+
+        /** What a policy's last commit made durable: its offsets and (packing) its store. */
+        record Committed(Map<Integer, Long> offsets, Map<String, byte[]> store) {
+            Committed() {
+                this(new HashMap<>(), new LinkedHashMap<>());
+            }
+        }
+
+        Policy(SimFollower follower, Committed committed, PolicyStream.Packer packer, SimTopic to) {
+            this.follower = follower;
+            this.committed = committed;
+            this.packer = packer;
+            this.to = to;
+            crash();
+        }
+
+        /** Back to the last commit: its offsets, and the commands its store held then. */
+        void crash() {
+            follower.rewindTo(committed.offsets());
+            store.clear();
+            store.putAll(committed.store());
+            pending = packer == null ? null : new PendingCommands(packer);
+            store.forEach((key, held) -> pending.restore(key, held, 0));
+        }
+
+        void derived(String key, byte[] command, long source) {
+            if (pending == null) {
+                to.append(key, command, sourceHeader(source));
+            } else {
+                store.put(key, pending.add(key, source, command, 0));
+            }
+        }
+
+        /** A punctuation: what is held goes out. */
+        void send() {
+            if (pending != null) {
+                pending.send((key, value, timestamp, source) -> to.append(key, value, sourceHeader(source)))
+                        .forEach(store::remove);
+            }
+        }
+
+        void commit() {
+            committed.offsets().clear();
+            committed.offsets().putAll(follower.position());
+            committed.store().clear();
+            committed.store().putAll(store);
+        }
+
+        /** As PolicyStream does: a command names the store position of the event it came from. */
+        private static RecordHeaders sourceHeader(long source) {
+            RecordHeaders headers = new RecordHeaders();
+            if (source != EventPositions.NONE) {
+                headers.add(EventPositions.SOURCE_HEADER, EventPositions.bytes(source));
+            }
+            return headers;
+        }
+    }
 
     LedgerSimulation(long seed, Faults faults) {
         this.seed = seed;
@@ -124,6 +194,7 @@ final class LedgerSimulation {
         transferEvents = new EventWireCodec<>(registry, HubTopics.TRANSFERS_EVENTS,
                 TransferEventEnvelope.getClassSchema());
         participantsPolicy = TransferEventsTranslation.create(registry);
+        participantsPacker = TransferEventsTranslation.packer(registry);
         transfersPolicy = ParticipantEventsTranslation.create(registry);
         // Small caches and frequent snapshots, so evictions, reloads and snapshot + tail are exercised too.
         transfers = new SimHandler<>(settings("transfers", HubTopics.TRANSFERS_COMMANDS, HubTopics.TRANSFERS_EVENTS),
@@ -153,32 +224,29 @@ final class LedgerSimulation {
         if (notifier == null) {
             notifier = new SimFollower(topics.get(HubTopics.TRANSFERS_EVENTS), this::notify);
         }
-        List<Map<Integer, Long>> committed = policies.stream().map(Policy::committed).toList();
+        List<Policy.Committed> committed = policies.stream().map(p -> p.committed).toList();
         policies.clear();
         policies.add(policy(HubTopics.TRANSFERS_EVENTS, HubTopics.PARTICIPANTS_COMMANDS, participantsPolicy,
-                committed.isEmpty() ? new HashMap<>() : committed.get(0)));
-        policies.add(policy(HubTopics.PARTICIPANTS_EVENTS, HubTopics.TRANSFERS_COMMANDS, transfersPolicy,
-                committed.isEmpty() ? new HashMap<>() : committed.get(1)));
+                participantsPacker, committed.isEmpty() ? new Policy.Committed() : committed.get(0)));
+        policies.add(policy(HubTopics.PARTICIPANTS_EVENTS, HubTopics.TRANSFERS_COMMANDS, transfersPolicy, null,
+                committed.isEmpty() ? new Policy.Committed() : committed.get(1)));
         // As the hub does, the participants handler starts once the payee directory has read what was there.
         views.getFirst().step(Integer.MAX_VALUE, random);
         transfers.start();
         participants.start();
     }
 
-    private Policy policy(String from, String to, PolicyStream.Translation translation, Map<Integer, Long> committed) {
+    private Policy policy(String from, String to, PolicyStream.Translation translation, PolicyStream.Packer packer,
+                          Policy.Committed committed) {
+        Policy[] policy = new Policy[1];
         SimFollower follower = new SimFollower(topics.get(from), r -> {
-            // as PolicyStream does: each command names the store position of the event it came from
             long source = EventPositions.of(r.headers(), EventPositions.POSITION_HEADER);
             for (KeyValue<String, byte[]> c : translation.commandsFor(r.value())) {
-                RecordHeaders headers = new RecordHeaders();
-                if (source != EventPositions.NONE) {
-                    headers.add(EventPositions.SOURCE_HEADER, EventPositions.bytes(source));
-                }
-                topics.get(to).append(c.key, c.value, headers);
+                policy[0].derived(c.key, c.value, source);
             }
         });
-        follower.rewindTo(committed);
-        return new Policy(follower, committed);
+        policy[0] = new Policy(follower, committed, packer, topics.get(to));
+        return policy[0];
     }
 
     /**
@@ -295,13 +363,15 @@ final class LedgerSimulation {
         for (Policy p : policies) {
             if (injected.chance(faults.policyCrash())) {
                 policyCrashes++;
-                p.follower().rewindTo(p.committed());
+                p.crash();
             }
             if (!injected.brokerDown) {
-                p.follower().step(random.nextInt(30), random);
+                p.follower.step(random.nextInt(30), random);
+                if (random.nextInt(3) != 0) { // a punctuation is due
+                    p.send();
+                }
                 if (random.nextInt(4) == 0) { // at least once: the commit interval passed
-                    p.committed().clear();
-                    p.committed().putAll(p.follower().position());
+                    p.commit();
                 }
             }
         }
@@ -362,7 +432,7 @@ final class LedgerSimulation {
         throw new AssertionError("simulation did not drain; seed " + seed + "; " + injected + "; transfers idle "
                 + transfers.idle() + " (down " + transfers.down() + "), participants idle " + participants.idle()
                 + " (down " + participants.down() + "), clients idle " + dfsps.idle() + ", timers " + timers.size()
-                + ", policies at end " + policies.stream().map(p -> p.follower().atEnd()).toList() + ", views at end "
+                + ", policies at end " + policies.stream().map(p -> p.follower.atEnd()).toList() + ", views at end "
                 + views.stream().map(SimFollower::atEnd).toList() + ", notifier at end " + notifier.atEnd());
     }
 
@@ -371,9 +441,9 @@ final class LedgerSimulation {
         transfers.turn();
         participants.turn();
         policies.forEach(p -> {
-            p.follower().step(Integer.MAX_VALUE, random);
-            p.committed().clear();
-            p.committed().putAll(p.follower().position());
+            p.follower.step(Integer.MAX_VALUE, random);
+            p.send();
+            p.commit();
         });
         views.forEach(v -> v.step(Integer.MAX_VALUE, random));
         notifier.step(Integer.MAX_VALUE, random);
@@ -382,8 +452,22 @@ final class LedgerSimulation {
 
     private boolean quietNow() {
         return transfers.idle() && participants.idle() && dfsps.idle() && timers.isEmpty()
-                && policies.stream().allMatch(p -> p.follower().atEnd()) && views.stream().allMatch(SimFollower::atEnd)
+                && policies.stream().allMatch(p -> p.follower.atEnd() && p.store.isEmpty()) && views.stream().allMatch(SimFollower::atEnd)
                 && notifier.atEnd();
+    }
+
+    /** Records of participants.commands that hold a pack of the policy's commands. */
+    int commandPacks() {
+        SimTopic commands = topics.get(HubTopics.PARTICIPANTS_COMMANDS);
+        int packs = 0;
+        for (int p = 0; p < commands.partitionCount(); p++) {
+            for (long o = 0; o < commands.endOffset(p); o++) {
+                if (participantCommands.decode(commands.at(p, o).value()).getPayload() instanceof CommandPack) {
+                    packs++;
+                }
+            }
+        }
+        return packs;
     }
 
     String summary() {

@@ -31,7 +31,7 @@ class LedgerSimulationTest {
                 seeds.add(System.nanoTime() ^ (i * 0x9E3779B97F4A7C15L));
             }
         }
-        int committed = 0, aborted = 0, expired = 0, rejected = 0, capped = 0, fundsOut = 0, fundsOutAborted = 0, packed = 0;
+        int committed = 0, aborted = 0, expired = 0, rejected = 0, capped = 0, fundsOut = 0, fundsOutAborted = 0, packed = 0, packs = 0;
         for (long seed : seeds) {
             System.out.println("ledger simulation seed " + seed);
             LedgerInvariants.Tally t = run(seed, 2_000, HOSTILE);
@@ -44,6 +44,7 @@ class LedgerSimulationTest {
             fundsOut += t.fundsOut();
             fundsOutAborted += t.fundsOutAborted();
             packed += t.packedEvents();
+            packs += t.commandPacks();
         }
         // The run exercised every outcome, or the invariants above would be checked on too little.
         assertThat(committed).isGreaterThan(1_000);
@@ -54,6 +55,7 @@ class LedgerSimulationTest {
         assertThat(fundsOut).as("funds out reserved or recorded").isGreaterThan(50);
         assertThat(fundsOutAborted).as("funds out aborted").isGreaterThan(10);
         assertThat(packed).as("participant events packing a batch's transfer facts").isGreaterThan(100);
+        assertThat(packs).as("participants' commands packed by their policy").isGreaterThan(100);
     }
 
     /**

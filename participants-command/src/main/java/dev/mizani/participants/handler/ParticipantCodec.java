@@ -6,6 +6,10 @@ import dev.mizani.participants.domain.ParticipantCommand;
 import dev.mizani.participants.domain.ParticipantEvent;
 import dev.mizani.platform.avro.Envelopes;
 import dev.mizani.platform.commandloop.AggregateCodec;
+import dev.mizani.platform.eventstore.EventPositions;
+import dev.mizani.platform.policy.CommandPacks;
+import dev.mizani.schemas.common.CommandPack;
+import dev.mizani.schemas.common.PackedCommand;
 import dev.mizani.schemas.HubTopics;
 import dev.mizani.schemas.participant.ParticipantCommandEnvelope;
 import dev.mizani.schemas.participant.ParticipantEventEnvelope;
@@ -15,6 +19,7 @@ import dev.mizani.schemas.wire.EventWireCodec;
 import dev.mizani.participants.domain.ParticipantCommand.PayeeFacts;
 import dev.mizani.schemas.participant.ReservePayerFunds;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
@@ -40,14 +45,42 @@ public final class ParticipantCodec implements AggregateCodec<ParticipantCommand
 
     @Override
     public DecodedCommand<ParticipantCommand> decodeCommand(String key, byte[] value, Instant hubTime) {
+        List<DecodedCommand<ParticipantCommand>> decoded = decodeCommands(key, value, hubTime);
+        if (decoded.size() != 1) {
+            throw new IllegalArgumentException("a pack of " + decoded.size() + " commands, not one command");
+        }
+        return decoded.getFirst();
+    }
+
+    /** One command, or the participants' policy's pack of them ({@link CommandPack}), each for the record's key. */
+    @Override
+    public List<DecodedCommand<ParticipantCommand>> decodeCommands(String key, byte[] value, Instant hubTime) {
         ParticipantCommandEnvelope envelope = commands.decode(value);
+        if (!(envelope.getPayload() instanceof CommandPack pack)) {
+            return List.of(command(key, envelope, EventPositions.NONE));
+        }
+        if (pack.getCommands().isEmpty()) {
+            throw new IllegalArgumentException("an empty command pack");
+        }
+        List<DecodedCommand<ParticipantCommand>> decoded = new ArrayList<>(pack.getCommands().size());
+        for (PackedCommand packed : pack.getCommands()) {
+            ParticipantCommandEnvelope inner = commands.decode(CommandPacks.bytes(packed.getEnvelope()));
+            if (inner.getPayload() instanceof CommandPack) {
+                throw new IllegalArgumentException("a command pack inside a command pack");
+            }
+            decoded.add(command(key, inner, packed.getSourcePosition()));
+        }
+        return decoded;
+    }
+
+    private DecodedCommand<ParticipantCommand> command(String key, ParticipantCommandEnvelope envelope, long source) {
         ParticipantCommand command = ParticipantAvro.command(envelope.getPayload(), payees);
         if (!command.participant().equals(key)) {
             throw new IllegalArgumentException("record key '" + key + "' is not the command's participant '"
                     + command.participant() + "'");
         }
         return new DecodedCommand<>(command, envelope.getMetadata().getCommandId(),
-                envelope.getMetadata().getCorrelationId());
+                envelope.getMetadata().getCorrelationId(), source);
     }
 
     @Override

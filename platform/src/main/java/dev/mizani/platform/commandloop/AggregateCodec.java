@@ -19,6 +19,15 @@ public interface AggregateCodec<C, E, S> {
      */
     DecodedCommand<C> decodeCommand(String key, byte[] value, Instant hubTime);
 
+    /**
+     * The commands a record holds, in order: one, or the several a policy packed for this aggregate
+     * ({@link dev.mizani.schemas.common.CommandPack}), each naming the source position its policy gave it. Throws as
+     * {@link #decodeCommand} does, for the whole record.
+     */
+    default List<DecodedCommand<C>> decodeCommands(String key, byte[] value, Instant hubTime) {
+        return List.of(decodeCommand(key, value, hubTime));
+    }
+
     byte[] encodeEvent(E event, EventStamp stamp);
 
     E decodeEvent(byte[] payload);
@@ -53,7 +62,16 @@ public interface AggregateCodec<C, E, S> {
 
     S decodeState(byte[] bytes);
 
-    record DecodedCommand<C>(C command, String commandId, String correlationId) {}
+    /**
+     * @param sourcePosition the store position of the event a packed command was derived from, as its pack names it;
+     *                       {@link dev.mizani.platform.eventstore.EventPositions#NONE} for a command on a record of
+     *                       its own, whose record header names it
+     */
+    record DecodedCommand<C>(C command, String commandId, String correlationId, long sourcePosition) {
+        public DecodedCommand(C command, String commandId, String correlationId) {
+            this(command, commandId, correlationId, dev.mizani.platform.eventstore.EventPositions.NONE);
+        }
+    }
 
     /** The metadata every stored and published event carries. */
     record EventStamp(UUID eventId, String streamId, long version, String correlationId, String causationId,

@@ -51,8 +51,14 @@ final class BatchDecider<C, E, S> {
         this.snapshotEvery = snapshotEvery;
     }
 
-    private record Decoded<C>(TopicPartition source, ConsumerRecord<String, byte[]> record,
-                              AggregateCodec.DecodedCommand<C> command, String streamId) {}
+    /**
+     * One command of a record: the record's only one, or the {@code packed}th of a policy's pack.
+     *
+     * @param sourcePosition the store position of the event a derived command came from, as its policy named it:
+     *                       on the pack, or on the record's header
+     */
+    private record Decoded<C>(TopicPartition source, ConsumerRecord<String, byte[]> record, int packed,
+                              AggregateCodec.DecodedCommand<C> command, String streamId, long sourcePosition) {}
 
     /**
      * The batch before this one, decided and handed over but perhaps not committed yet: what it wrote is in the
@@ -97,6 +103,7 @@ final class BatchDecider<C, E, S> {
         List<DecidedBatch.DeadLetter> dead = new ArrayList<>();
         Map<TopicPartition, Long> nextOffsets = new HashMap<>();
         int skipped = 0;
+        int commandCount = 0; // a pack counts its commands, a dead letter one
         for (TopicPartition tp : records.partitions()) {
             long applied = storedOffsets.getOrDefault(tp, ProcessorOffsets.FROM_BEGINNING);
             for (ConsumerRecord<String, byte[]> r : records.records(tp)) {
@@ -105,13 +112,21 @@ final class BatchDecider<C, E, S> {
                     continue;
                 }
                 nextOffsets.put(tp, r.offset() + 1);
+                commandCount++;
                 if (r.key() == null || r.key().isEmpty()) {
                     dead.add(new DecidedBatch.DeadLetter(r, "record has no key; the key is the aggregate id"));
                     continue;
                 }
                 try {
-                    decoded.add(new Decoded<>(tp, r, codec.decodeCommand(r.key(), r.value(), hubTime),
-                            codec.streamPrefix() + "-" + r.key()));
+                    List<AggregateCodec.DecodedCommand<C>> commands = codec.decodeCommands(r.key(), r.value(), hubTime);
+                    String streamId = codec.streamPrefix() + "-" + r.key();
+                    commandCount += commands.size() - 1;
+                    for (int i = 0; i < commands.size(); i++) {
+                        AggregateCodec.DecodedCommand<C> command = commands.get(i);
+                        long source = command.sourcePosition() != EventPositions.NONE ? command.sourcePosition()
+                                : EventPositions.of(r.headers(), EventPositions.SOURCE_HEADER);
+                        decoded.add(new Decoded<>(tp, r, i, command, streamId, source));
+                    }
                 } catch (RegistryUnavailableException e) {
                     throw e; // the whole batch is read again once the registry answers
                 } catch (RuntimeException e) {
@@ -153,7 +168,9 @@ final class BatchDecider<C, E, S> {
             try {
                 decided = decider.decide(d.command().command(), entry.state());
             } catch (UndecidableCommandException e) {
-                dead.add(new DecidedBatch.DeadLetter(d.record(), "undecidable command: " + e.getMessage()));
+                // a pack goes to the dead letters whole, its reason naming the command (the others are decided)
+                dead.add(new DecidedBatch.DeadLetter(d.record(), "undecidable command " + d.command().commandId()
+                        + ": " + e.getMessage()));
                 continue;
             }
             S state = entry.state();
@@ -199,7 +216,7 @@ final class BatchDecider<C, E, S> {
             }
         }
         return new DecidedBatch<>(events, snapshots, dead, nextOffsets, working, reEmitted, seenInBatch,
-                records.count() - skipped, skipped, repeated);
+                commandCount, skipped, repeated);
     }
 
     /**
@@ -230,7 +247,7 @@ final class BatchDecider<C, E, S> {
             if (PolicyCommand.isDerived(d.command().commandId())) {
                 streams.add(d.streamId());
                 commandIds.add(d.command().commandId());
-                sources.add(sourcePosition(d.record()));
+                sources.add(d.sourcePosition());
                 appliedBefore |= uncommitted.applied(EventStore.commandKey(d.streamId(), d.command().commandId()));
             }
         }
@@ -238,11 +255,6 @@ final class BatchDecider<C, E, S> {
             uncommitted.await(); // a repeat of a command the batch before applied: found only once that is committed
         }
         return c.causedBy(streams, commandIds, sources);
-    }
-
-    /** The store position of the event a derived command came from, as its policy named it on the record. */
-    private static long sourcePosition(ConsumerRecord<String, byte[]> record) {
-        return EventPositions.of(record.headers(), EventPositions.SOURCE_HEADER);
     }
 
     /** Current state of every aggregate the batch touches: from the cache, else snapshot + tail in one query. */
@@ -307,6 +319,7 @@ final class BatchDecider<C, E, S> {
     private final class Draft {
         final TopicPartition source;
         final ConsumerRecord<String, byte[]> record;
+        final int packed;
         final int index;
         final String streamId;
         final long version;
@@ -318,6 +331,7 @@ final class BatchDecider<C, E, S> {
         Draft(Decoded<C> d, int index, long version, E event, boolean keyed) {
             this.source = d.source();
             this.record = d.record();
+            this.packed = d.packed();
             this.index = index;
             this.streamId = d.streamId();
             this.version = version;
@@ -338,7 +352,7 @@ final class BatchDecider<C, E, S> {
 
         private void key(Decoded<C> d) {
             if (codec.looksUpRepeats() && PolicyCommand.isDerived(d.command().commandId())) {
-                keyed.putIfAbsent(d.command().commandId(), sourcePosition(d.record()));
+                keyed.putIfAbsent(d.command().commandId(), d.sourcePosition());
             }
         }
 
@@ -354,7 +368,7 @@ final class BatchDecider<C, E, S> {
             }
             List<NewEvent.DerivedCommand> commands = new ArrayList<>(keyed.size());
             keyed.forEach((id, source) -> commands.add(new NewEvent.DerivedCommand(id, source)));
-            AggregateCodec.EventStamp stamp = new AggregateCodec.EventStamp(eventId(record, index), streamId, version,
+            AggregateCodec.EventStamp stamp = new AggregateCodec.EventStamp(eventId(record, packed, index), streamId, version,
                     correlationId, causation, hubTime);
             NewEvent stored = new NewEvent(streamId, version, codec.eventType(event), codec.encodeEvent(event, stamp),
                     stamp.eventId(), correlationId, causation, hubTime, commands);
@@ -362,9 +376,13 @@ final class BatchDecider<C, E, S> {
         }
     }
 
-    /** Same record, same index, same id: a redelivered command's events are recognisable downstream. */
-    private UUID eventId(ConsumerRecord<String, byte[]> r, int index) {
-        String name = processor + '/' + r.topic() + '/' + r.partition() + '/' + r.offset() + '/' + index;
+    /**
+     * Same record, same command in it, same index, same id: a redelivered command's events are recognisable
+     * downstream. A record's first command names its events as a record of one command always did.
+     */
+    private UUID eventId(ConsumerRecord<String, byte[]> r, int packed, int index) {
+        String name = processor + '/' + r.topic() + '/' + r.partition() + '/' + r.offset() + '/'
+                + (packed == 0 ? "" : packed + "/") + index;
         return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -5,6 +5,7 @@ import dev.mizani.platform.health.Health;
 import dev.mizani.platform.kafka.KafkaClients;
 import dev.mizani.platform.metrics.KafkaMeters;
 import dev.mizani.schemas.registry.RegistryUnavailableException;
+import dev.mizani.schemas.common.PackedCommand;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -26,7 +28,11 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +47,13 @@ import org.slf4j.LoggerFactory;
  * batch's events again after a crash between commit and publish, so even an exactly-once policy sees
  * duplicates. exactly_once_v2 remains selectable; it costs a Kafka transaction per commit interval and makes
  * the commands visible only at each commit.
+ *
+ * <p>A policy with a {@link Packer} sends the commands it derives for one key between two punctuations (every
+ * {@link #PACK_INTERVAL}, and after each round of processing when that much time passed) as one record, a
+ * {@code CommandPack}; a lone command goes on a record of its own as without one. Until sent, the commands wait in a
+ * changelogged store keyed by the command's key, which Kafka Streams flushes before it commits the offsets of the
+ * events they came from: a crash loses none (its successor restores and sends them, perhaps again), and the store's
+ * cache writes the changelog once per key per commit, not once per command.
  */
 public final class PolicyStream implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PolicyStream.class);
@@ -50,6 +63,20 @@ public final class PolicyStream implements AutoCloseable {
     public interface Translation {
         List<KeyValue<String, byte[]>> commandsFor(byte[] event);
     }
+
+    /**
+     * Packs the commands a policy derived for one key from several events into one record of the target topic,
+     * whose handler unpacks it ({@code AggregateCodec#decodeCommands}).
+     */
+    @FunctionalInterface
+    public interface Packer {
+        /** The record value holding {@code commands} (two or more, in order) for {@code key}. */
+        byte[] pack(String key, List<PackedCommand> commands, long timestamp);
+    }
+
+    /** How long a packing policy holds commands at most while it processes (it sends them when a round ends). */
+    static final Duration PACK_INTERVAL = Duration.ofMillis(1);
+    static final String PACKS = "packs";
 
     private final KafkaStreams streams;
     private final String applicationId;
@@ -63,10 +90,27 @@ public final class PolicyStream implements AutoCloseable {
      */
     public PolicyStream(String applicationId, String bootstrap, String sourceTopic, String targetTopic,
                         Translation translation, Path stateDir, String guarantee, String instanceId) {
+        this(applicationId, bootstrap, sourceTopic, targetTopic, translation, null, stateDir, guarantee, instanceId);
+    }
+
+    /** @param packer packs the commands for one key into one record, or null to send each on its own */
+    public PolicyStream(String applicationId, String bootstrap, String sourceTopic, String targetTopic,
+                        Translation translation, Packer packer, Path stateDir, String guarantee, String instanceId) {
+        this(applicationId, bootstrap, sourceTopic, targetTopic, translation, packer, PACK_INTERVAL, stateDir, guarantee,
+                instanceId);
+    }
+
+    /** @param packInterval how long a packing policy holds commands at most while it processes */
+    PolicyStream(String applicationId, String bootstrap, String sourceTopic, String targetTopic, Translation translation,
+                 Packer packer, Duration packInterval, Path stateDir, String guarantee, String instanceId) {
         this.applicationId = applicationId;
         Topology topology = new Topology();
         topology.addSource("events", new StringDeserializer(), new ByteArrayDeserializer(), sourceTopic);
-        topology.addProcessor("policy", () -> new Translate(translation, waiting), "events");
+        topology.addProcessor("policy", () -> new Translate(translation, packer, packInterval, waiting), "events");
+        if (packer != null) {
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PACKS), Serdes.String(),
+                    Serdes.ByteArray()).withCachingEnabled(), "policy");
+        }
         topology.addSink("commands", targetTopic, new StringSerializer(), new ByteArraySerializer(), "policy");
         topology.addSink("dead-letters", targetTopic + ".dlq", new StringSerializer(), new ByteArraySerializer(), "policy");
         Properties p = new Properties();
@@ -125,15 +169,44 @@ public final class PolicyStream implements AutoCloseable {
         private final Translation translation;
         private final AtomicReference<RegistryUnavailableException> waiting;
         private ProcessorContext<String, byte[]> context;
+        /** The commands not sent yet, as the store holds them; only with a packer. */
+        private final PendingCommands pending;
+        private KeyValueStore<String, byte[]> packs;
 
-        Translate(Translation translation, AtomicReference<RegistryUnavailableException> waiting) {
+        private final Duration packInterval;
+
+        Translate(Translation translation, Packer packer, Duration packInterval,
+                  AtomicReference<RegistryUnavailableException> waiting) {
+            this.packInterval = packInterval;
             this.translation = translation;
             this.waiting = waiting;
+            this.pending = packer == null ? null : new PendingCommands(packer);
         }
 
         @Override
         public void init(ProcessorContext<String, byte[]> context) {
             this.context = context;
+            if (pending == null) {
+                return;
+            }
+            packs = context.getStateStore(PACKS);
+            // what a predecessor held when it last committed: restored from the changelog, sent at the first punctuation
+            try (KeyValueIterator<String, byte[]> held = packs.all()) {
+                held.forEachRemaining(kv -> pending.restore(kv.key, kv.value, context.currentSystemTimeMs()));
+            }
+            context.schedule(packInterval, PunctuationType.WALL_CLOCK_TIME, now -> {
+                if (!pending.isEmpty()) {
+                    pending.send(this::forwardCommand).forEach(packs::delete);
+                }
+            });
+        }
+
+        private void forwardCommand(String key, byte[] command, long timestamp, long source) {
+            RecordHeaders headers = new RecordHeaders();
+            if (source != EventPositions.NONE) {
+                headers.add(EventPositions.SOURCE_HEADER, EventPositions.bytes(source));
+            }
+            context.forward(new Record<>(key, command, timestamp, headers), "commands");
         }
 
         @Override
@@ -153,11 +226,11 @@ public final class PolicyStream implements AutoCloseable {
             // the handler recognises the command again by it (EventPositions)
             long source = EventPositions.of(event.headers(), EventPositions.POSITION_HEADER);
             for (KeyValue<String, byte[]> c : commands) {
-                RecordHeaders headers = new RecordHeaders();
-                if (source != EventPositions.NONE) {
-                    headers.add(EventPositions.SOURCE_HEADER, EventPositions.bytes(source));
+                if (pending == null) {
+                    forwardCommand(c.key, c.value, event.timestamp(), source);
+                    continue;
                 }
-                context.forward(new Record<>(c.key, c.value, event.timestamp(), headers), "commands");
+                packs.put(c.key, pending.add(c.key, source, c.value, event.timestamp()));
             }
         }
 
