@@ -138,7 +138,8 @@ final class LedgerSimulation {
             follower.rewindTo(committed.offsets());
             store.clear();
             store.putAll(committed.store());
-            pending = packer == null ? null : new PendingCommands(packer);
+            // small packs, so the simulation also fills some and sends them before a punctuation
+            pending = packer == null ? null : new PendingCommands(packer, 3);
             store.forEach((key, held) -> pending.restore(key, held, 0));
         }
 
@@ -146,7 +147,13 @@ final class LedgerSimulation {
             if (pending == null) {
                 to.append(key, command, sourceHeader(source));
             } else {
-                store.put(key, pending.add(key, source, command, 0));
+                byte[] held = pending.add(key, source, command, 0,
+                        (k, value, timestamp, position) -> to.append(k, value, sourceHeader(position)));
+                if (held == null) {
+                    store.remove(key);
+                } else {
+                    store.put(key, held);
+                }
             }
         }
 

@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A policy with a {@link Packer} sends the commands it derives for one key between two punctuations (every
  * {@link #PACK_INTERVAL}, and after each round of processing when that much time passed) as one record, a
- * {@code CommandPack}; a lone command goes on a record of its own as without one. Until sent, the commands wait in a
+ * {@code CommandPack}, of at most {@link PendingCommands#PACK_MAX}; a lone command goes on a record of its own as
+ * without one. Until sent, the commands wait in a
  * changelogged store keyed by the command's key, which Kafka Streams flushes before it commits the offsets of the
  * events they came from: a crash loses none (its successor restores and sends them, perhaps again), and the store's
  * cache writes the changelog once per key per commit, not once per command.
@@ -230,7 +231,12 @@ public final class PolicyStream implements AutoCloseable {
                     forwardCommand(c.key, c.value, event.timestamp(), source);
                     continue;
                 }
-                packs.put(c.key, pending.add(c.key, source, c.value, event.timestamp()));
+                byte[] held = pending.add(c.key, source, c.value, event.timestamp(), this::forwardCommand);
+                if (held == null) {
+                    packs.delete(c.key);
+                } else {
+                    packs.put(c.key, held);
+                }
             }
         }
 
