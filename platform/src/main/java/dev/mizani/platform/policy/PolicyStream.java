@@ -48,13 +48,13 @@ import org.slf4j.LoggerFactory;
  * duplicates. exactly_once_v2 remains selectable; it costs a Kafka transaction per commit interval and makes
  * the commands visible only at each commit.
  *
- * <p>A policy with a {@link Packer} sends the commands it derives for one key between two punctuations (every
- * {@link #PACK_INTERVAL}, and after each round of processing when that much time passed) as one record, a
- * {@code CommandPack}, of at most {@link PendingCommands#PACK_MAX}; a lone command goes on a record of its own as
- * without one. Until sent, the commands wait in a
- * changelogged store keyed by the command's key, which Kafka Streams flushes before it commits the offsets of the
- * events they came from: a crash loses none (its successor restores and sends them, perhaps again), and the store's
- * cache writes the changelog once per key per commit, not once per command.
+ * <p>A policy with a {@link Packer} sends the commands it derives for one key between two punctuations (between
+ * rounds of processing once {@link #PACK_INTERVAL} passed; its poll is short, {@link #PACK_POLL_MS}) as one
+ * record, a {@code CommandPack} of at most {@link PendingCommands#PACK_MAX}; a lone command goes on a record of its
+ * own as without one. Until sent, the commands wait in a changelogged store keyed by the command's key, which Kafka
+ * Streams flushes before it commits the offsets of the events they came from: a crash loses none (its successor
+ * restores and sends them, perhaps again), and the store's cache writes the changelog once per key per commit, not
+ * once per command.
  */
 public final class PolicyStream implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PolicyStream.class);
