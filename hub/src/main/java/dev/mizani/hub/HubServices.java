@@ -119,8 +119,10 @@ public final class HubServices implements AutoCloseable {
                 Duration.ofMillis(100), Duration.ofSeconds(5), 100, endedHere).start()) : null;
         String guarantee = env.getOrDefault("MIZANI_POLICY_GUARANTEE", "at_least_once");
         if (runsParticipants) {
-            // packs need participants handlers that read them: a rolling upgrade turns packing on after those run
-            boolean packing = !env.getOrDefault("MIZANI_POLICY_PACKING", "on").equalsIgnoreCase("off");
+            // Off by default: packing meets issue 26's records budget but costs the policy more CPU than it saves
+            // anywhere on one machine (decision 013). Packs need participants handlers that read them: a rolling
+            // upgrade turns it on only after every one runs this version.
+            boolean packing = env.getOrDefault("MIZANI_POLICY_PACKING", "off").equalsIgnoreCase("on");
             PolicyStream policy = start(new PolicyStream("participants-policy", bootstrap, HubTopics.TRANSFERS_EVENTS,
                     HubTopics.PARTICIPANTS_COMMANDS, TransferEventsTranslation.create(registry),
                     packing ? TransferEventsTranslation.packer(registry) : null,

@@ -91,6 +91,11 @@ public final class PendingCommands {
         }
     }
 
+    /** Forgets what it holds (the store still has it). */
+    public void clear() {
+        pending.clear();
+    }
+
     public boolean isEmpty() {
         return pending.isEmpty();
     }

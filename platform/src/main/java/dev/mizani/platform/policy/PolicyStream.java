@@ -201,6 +201,8 @@ public final class PolicyStream implements AutoCloseable {
             }
             packs = context.getStateStore(PACKS);
             // what a predecessor held when it last committed: restored from the changelog, sent at the first punctuation
+            // (an instance initialised again after its task was suspended starts from the store as well)
+            pending.clear();
             try (KeyValueIterator<String, byte[]> held = packs.all()) {
                 held.forEachRemaining(kv -> pending.restore(kv.key, kv.value, context.currentSystemTimeMs()));
             }
