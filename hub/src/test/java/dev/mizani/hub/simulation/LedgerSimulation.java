@@ -48,7 +48,6 @@ import java.util.Set;
 import java.util.Random;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 
 /**
@@ -145,10 +144,10 @@ final class LedgerSimulation {
 
         void derived(String key, byte[] command, long source) {
             if (pending == null) {
-                to.append(key, command, sourceHeader(source));
+                to.append(key, command, EventPositions.sourceHeaders(source));
             } else {
                 byte[] held = pending.add(key, source, command, 0,
-                        (k, value, timestamp, position) -> to.append(k, value, sourceHeader(position)));
+                        (k, value, timestamp, position) -> to.append(k, value, EventPositions.sourceHeaders(position)));
                 if (held == null) {
                     store.remove(key);
                 } else {
@@ -160,7 +159,7 @@ final class LedgerSimulation {
         /** A punctuation: what is held goes out. */
         void send() {
             if (pending != null) {
-                pending.send((key, value, timestamp, source) -> to.append(key, value, sourceHeader(source)))
+                pending.send((key, value, timestamp, source) -> to.append(key, value, EventPositions.sourceHeaders(source)))
                         .forEach(store::remove);
             }
         }
@@ -170,15 +169,6 @@ final class LedgerSimulation {
             committed.offsets().putAll(follower.position());
             committed.store().clear();
             committed.store().putAll(store);
-        }
-
-        /** As PolicyStream does: a command names the store position of the event it came from. */
-        private static RecordHeaders sourceHeader(long source) {
-            RecordHeaders headers = new RecordHeaders();
-            if (source != EventPositions.NONE) {
-                headers.add(EventPositions.SOURCE_HEADER, EventPositions.bytes(source));
-            }
-            return headers;
         }
     }
 

@@ -3,6 +3,7 @@ package dev.mizani.platform.eventstore;
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * An event's store position on its Kafka record, and the position of the event a derived command came from on the
@@ -21,6 +22,15 @@ public final class EventPositions {
 
     public static byte[] bytes(long position) {
         return ByteBuffer.allocate(Long.BYTES).putLong(position).array();
+    }
+
+    /** The headers of a command derived from the event at {@code source}: it, or none where that is {@link #NONE}. */
+    public static RecordHeaders sourceHeaders(long source) {
+        RecordHeaders headers = new RecordHeaders();
+        if (source != NONE) {
+            headers.add(SOURCE_HEADER, bytes(source));
+        }
+        return headers;
     }
 
     /** The position in header {@code name}, or {@link #NONE} where there is none (or it is not eight bytes). */

@@ -75,7 +75,7 @@ public final class PolicyStream implements AutoCloseable {
         byte[] pack(String key, List<PackedCommand> commands, long timestamp);
     }
 
-    /** How long a packing policy holds commands at most while it processes (it sends them when a round ends). */
+    /** How often a packing policy punctuates while it processes (Kafka Streams checks between rounds). */
     static final Duration PACK_INTERVAL = Duration.ofMillis(1);
     static final String PACKS = "packs";
     /** How long a packing policy's poll waits for records before it punctuates again. */
@@ -214,11 +214,7 @@ public final class PolicyStream implements AutoCloseable {
         }
 
         private void forwardCommand(String key, byte[] command, long timestamp, long source) {
-            RecordHeaders headers = new RecordHeaders();
-            if (source != EventPositions.NONE) {
-                headers.add(EventPositions.SOURCE_HEADER, EventPositions.bytes(source));
-            }
-            context.forward(new Record<>(key, command, timestamp, headers), "commands");
+            context.forward(new Record<>(key, command, timestamp, EventPositions.sourceHeaders(source)), "commands");
         }
 
         @Override
